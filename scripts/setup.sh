@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing the app needs, and only what is missing: every step checks
+# first and is skipped when already satisfied, so running this again costs a few seconds.
+#
+# Needs: rustup + cargo, Node.js 20 + npm, and root (or sudo) for Debian's Chromium.
+# Nothing is downloaded from outside the package registries (crates.io, npm, Debian).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CARGO_LEPTOS_VERSION=0.3.11
+export PATH="$HOME/.cargo/bin:$PATH"
+
+have() { printf '  ok    %s\n' "$*"; }
+install() { printf '  add   %s\n' "$*"; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+echo "==> setup: checking tools"
+
+# The browser half of the app compiles to WebAssembly.
+if rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  have "rust target wasm32-unknown-unknown"
+else
+  install "rust target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# cargo-leptos builds server + wasm + CSS. Its own lockfile pins a crate that declares a newer Rust
+# (hence --ignore-rust-version); `no_downloads` makes it use the tools below instead of fetching its own.
+if cargo leptos --version 2>/dev/null | grep -qF "$CARGO_LEPTOS_VERSION"; then
+  have "cargo-leptos $CARGO_LEPTOS_VERSION"
+else
+  install "cargo-leptos $CARGO_LEPTOS_VERSION (about 15 minutes on 2 cores)"
+  cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --ignore-rust-version \
+    --features no_downloads
+fi
+
+# The wasm-bindgen CLI must be the exact version of the wasm-bindgen crate in Cargo.lock.
+wasm_bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3 }' Cargo.lock)
+if [ "$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $wasm_bindgen_version" ]; then
+  have "wasm-bindgen CLI $wasm_bindgen_version"
+else
+  install "wasm-bindgen CLI $wasm_bindgen_version (about 2 minutes)"
+  CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback \
+    cargo install wasm-bindgen-cli --version "$wasm_bindgen_version" --locked --force
+fi
+
+# Playwright drives Debian's Chromium; it never downloads a browser of its own.
+if [ -x /usr/bin/chromium ]; then
+  have "chromium ($(/usr/bin/chromium --version 2>/dev/null || echo '?'))"
+else
+  install "chromium from Debian"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
+# npm packages, exactly as the committed lockfiles say: wasm-opt (binaryen) at the root, where
+# cargo-leptos looks for it, and Playwright in end2end/.
+for dir in . end2end; do
+  if [ -d "$dir/node_modules" ] && [ ! "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    have "npm packages in $dir"
+  else
+    install "npm packages in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done
+
+echo "==> setup: done"

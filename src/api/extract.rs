@@ -1,0 +1,133 @@
+//! Extractors for API handlers whose rejections are [`ApiError`]s, so a bad request gets the same
+//! problem+json answer whichever part of it was wrong.
+
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, FromRequestParts, Path, Query, Request},
+    http::{HeaderMap, StatusCode, header, request::Parts},
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::{Serialize, de::DeserializeOwned};
+use std::{fmt::Display, str::FromStr};
+
+use super::error::ApiError;
+
+/// A request body in JSON (what `fetch` sends) or form-encoded (what a `<form>` posts with JavaScript
+/// off). The variant remembers which, so the route can answer each the way its client expects.
+pub enum Submitted<T> {
+    Json(T),
+    Form(T),
+}
+
+impl<T> Submitted<T> {
+    pub fn value(&self) -> &T {
+        match self {
+            Self::Json(value) | Self::Form(value) => value,
+        }
+    }
+
+    /// 201 with `Location` and `body` for `fetch`; 303 to `location` for a plain form, so the
+    /// browser lands on the page it created (and a reload does not post again).
+    pub fn created(&self, location: &str, body: impl Serialize) -> Response {
+        match self {
+            Self::Json(_) => (
+                StatusCode::CREATED,
+                [(header::LOCATION, location)],
+                axum::Json(body),
+            )
+                .into_response(),
+            Self::Form(_) => Redirect::to(location).into_response(),
+        }
+    }
+}
+
+const ACCEPTED_TYPES: &str = "application/json or application/x-www-form-urlencoded";
+
+impl<S, T> FromRequest<S> for Submitted<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let is_json = match media_type(request.headers()).as_deref() {
+            Some("application/json") => true,
+            Some("application/x-www-form-urlencoded") => false,
+            Some(other) => {
+                return Err(ApiError::UnsupportedMediaType(format!(
+                    "Content-Type {other} is not accepted; send {ACCEPTED_TYPES}."
+                )));
+            }
+            None => {
+                return Err(ApiError::UnsupportedMediaType(format!(
+                    "The request has no Content-Type; send {ACCEPTED_TYPES}."
+                )));
+            }
+        };
+        // Reading the body enforces the route's size limit (413).
+        let body = Bytes::from_request(request, state).await?;
+        if is_json {
+            serde_json::from_slice(&body)
+                .map(Self::Json)
+                .map_err(json_error)
+        } else {
+            serde_urlencoded::from_bytes(&body)
+                .map(Self::Form)
+                .map_err(|error| ApiError::Unprocessable(format!("Invalid form data: {error}.")))
+        }
+    }
+}
+
+/// The media type without parameters (`charset` is accepted whatever it says), lower-cased.
+fn media_type(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let essence = value.split(';').next()?.trim();
+    (!essence.is_empty()).then(|| essence.to_ascii_lowercase())
+}
+
+/// Broken JSON is a 400; JSON of the wrong shape (a number for a string, an array) is a 422.
+fn json_error(error: serde_json::Error) -> ApiError {
+    use serde_json::error::Category;
+    match error.classify() {
+        Category::Data => ApiError::Unprocessable(format!("JSON of the wrong shape: {error}.")),
+        Category::Syntax | Category::Eof | Category::Io => {
+            ApiError::BadRequest(format!("Malformed JSON: {error}."))
+        }
+    }
+}
+
+/// A route's one dynamic segment (`{id}`, `{number}`), parsed with the type's own `FromStr`; a
+/// segment that does not parse is a 400 with the parser's message.
+pub struct Segment<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for Segment<T>
+where
+    S: Send + Sync,
+    T: FromStr<Err: Display>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state).await?;
+        raw.parse()
+            .map(Self)
+            .map_err(|error: T::Err| ApiError::BadRequest(format!("{error}.")))
+    }
+}
+
+/// The query string, deserialized; unknown or malformed parameters are a 400.
+pub struct QueryParams<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for QueryParams<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Query(value) = Query::<T>::from_request_parts(parts, state).await?;
+        Ok(Self(value))
+    }
+}

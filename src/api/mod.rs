@@ -1,0 +1,74 @@
+//! The API routes, mounted under `/api`: one file per route, named after its URL the way Next.js lays
+//! out `pages/api/*`. To add a route, create its file with a `router()` and merge it below.
+//!
+//! Rules every route follows (see the README's API contract): errors are problem+json
+//! ([`error::ApiError`]), other methods get 405 with `Allow`, bodies are limited to
+//! [`DEFAULT_BODY_LIMIT`] unless the route's file sets its own.
+
+use axum::{
+    Router,
+    extract::{OriginalUri, Request},
+    http::{Method, StatusCode, header},
+    middleware::{self, Next},
+    response::Response,
+};
+
+use crate::server::AppState;
+
+pub mod comments;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod hello;
+pub mod post;
+pub mod trivia;
+
+/// The body limit of a route that does not set its own: 1 MiB, as Next.js's `bodyParser` default.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// Every API route, plus a problem+json 404 for any other path under `/api`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(hello::router())
+        .merge(health::router())
+        .merge(post::router())
+        .merge(comments::router())
+        .merge(trivia::router())
+        .fallback(no_such_route)
+        .layer(middleware::from_fn(problem_for_wrong_method))
+}
+
+/// Unknown `/api/...` paths get JSON, not the HTML 404 page a browser would get.
+async fn no_such_route(OriginalUri(uri): OriginalUri) -> Response {
+    error::problem(
+        StatusCode::NOT_FOUND,
+        format!("No API route matches {}.", uri.path()),
+        None,
+    )
+}
+
+/// axum answers a method a route does not have with a bare 405 and an `Allow` header; give it the
+/// API's problem+json body too, keeping the header.
+async fn problem_for_wrong_method(request: Request, next: Next) -> Response {
+    let method: Method = request.method().clone();
+    let response = next.run(request).await;
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED
+        || response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return response;
+    }
+    let allow = response.headers().get(header::ALLOW).cloned();
+    let allowed = allow
+        .as_ref()
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let mut problem = error::problem(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("This route does not answer {method}; it answers {allowed}."),
+        None,
+    );
+    if let Some(allow) = allow {
+        problem.headers_mut().insert(header::ALLOW, allow);
+    }
+    problem
+}

@@ -1,0 +1,55 @@
+//! `/api/trivia/{number}`: a fact about a number. Masks the upstream trivia service configured by
+//! `TRIVIA_API_URL` (its address never reaches the browser), with a SQLite cache and built-in facts
+//! when it is unset, slow or down. `source` in the answer tells which one spoke.
+//!
+//! ```sh
+//! curl http://127.0.0.1:3000/api/trivia/42
+//! ```
+
+use std::{fmt, str::FromStr};
+
+use axum::{Json, Router, extract::State, routing::get};
+use sqlx::SqlitePool;
+
+use super::{error::ApiResult, extract::Segment};
+use crate::{model::Trivia, server::AppState, trivia::TriviaService};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/trivia/{number}", get(trivia))
+}
+
+/// `GET /api/trivia/{number}`.
+#[tracing::instrument(skip(pool, service))]
+async fn trivia(
+    State(pool): State<SqlitePool>,
+    State(service): State<TriviaService>,
+    Segment(TriviaNumber(number)): Segment<TriviaNumber>,
+) -> ApiResult<Json<Trivia>> {
+    Ok(Json(service.lookup(&pool, number).await?))
+}
+
+/// The `{number}` segment: any integer that fits i64.
+#[derive(Debug)]
+struct TriviaNumber(i64);
+
+impl FromStr for TriviaNumber {
+    type Err = InvalidNumber;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        text.parse()
+            .map(Self)
+            .map_err(|_| InvalidNumber(text.to_owned()))
+    }
+}
+
+struct InvalidNumber(String);
+
+impl fmt::Display for InvalidNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "number must be an integer that fits in 64 bits, not {:?}",
+            self.0
+        )
+    }
+}

@@ -1,0 +1,126 @@
+//! Server settings, read once at start from the environment (and a `.env` file, loaded by `main`).
+//!
+//! Every setting has a working default, so a fresh clone runs with nothing configured. A value that is
+//! set but unusable stops the start with one line naming the variable, instead of a surprise later.
+
+use std::{env, net::SocketAddr, str::FromStr, time::Duration};
+
+use leptos::config::LeptosOptions;
+use reqwest::Url;
+
+/// Where the database lives when `DATABASE_URL` is not set: a file under `data/`, created on first start.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/leptos-api-routes.db";
+
+/// Everything the server needs to start.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `DATABASE_URL`: a `sqlite://` URL; the file and its folder are created when missing.
+    pub database_url: String,
+    /// Leptos's own settings (`LEPTOS_SITE_ADDR`, `LEPTOS_SITE_ROOT`, … as set by cargo-leptos).
+    pub leptos: LeptosOptions,
+    /// Where `/api/trivia/{number}` gets its facts.
+    pub trivia: TriviaConfig,
+}
+
+/// The upstream trivia service behind `/api/trivia/{number}`.
+#[derive(Clone, Debug)]
+pub struct TriviaConfig {
+    /// `TRIVIA_API_URL` (e.g. `http://numbersapi.com`): asked `GET {url}/{number}`. Unset: the
+    /// route answers from its cache and built-in facts only.
+    pub api_url: Option<Url>,
+    /// `TRIVIA_TIMEOUT_MS` (default 2000): how long one upstream call may take, all told.
+    pub timeout: Duration,
+}
+
+impl Default for TriviaConfig {
+    fn default() -> Self {
+        Self {
+            api_url: None,
+            timeout: Duration::from_millis(2000),
+        }
+    }
+}
+
+/// A setting that is present but cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid {variable}: {reason}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub reason: String,
+}
+
+impl Config {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            database_url: env::var("DATABASE_URL")
+                .unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned()),
+            leptos: leptos_options_from_env()?,
+            trivia: trivia_from_env()?,
+        })
+    }
+}
+
+fn trivia_from_env() -> Result<TriviaConfig, ConfigError> {
+    let defaults = TriviaConfig::default();
+    let api_url = parse_var::<Url>("TRIVIA_API_URL")?;
+    if let Some(url) = &api_url
+        && !matches!(url.scheme(), "http" | "https")
+    {
+        return Err(ConfigError {
+            variable: "TRIVIA_API_URL",
+            reason: format!("{url}: must be an http:// or https:// URL"),
+        });
+    }
+    let timeout = match parse_var::<u64>("TRIVIA_TIMEOUT_MS")? {
+        None => defaults.timeout,
+        Some(0) => {
+            return Err(ConfigError {
+                variable: "TRIVIA_TIMEOUT_MS",
+                reason: "must be at least 1 millisecond".to_owned(),
+            });
+        }
+        Some(milliseconds) => Duration::from_millis(milliseconds),
+    };
+    Ok(TriviaConfig { api_url, timeout })
+}
+
+/// Leptos reads its own `LEPTOS_*` variables; this names the culprit when one of them is wrong.
+fn leptos_options_from_env() -> Result<LeptosOptions, ConfigError> {
+    // Leptos parses LEPTOS_SITE_ADDR itself but its error does not say which variable failed.
+    parse_var::<SocketAddr>("LEPTOS_SITE_ADDR")?;
+    let mut options = leptos::config::get_configuration(None)
+        .map_err(|error| ConfigError {
+            variable: "LEPTOS_* settings",
+            reason: error.to_string(),
+        })?
+        .leptos_options;
+    // `cargo leptos` bakes the output name in at build time; a plain `cargo run` does not.
+    if options.output_name.is_empty() {
+        options.output_name = env!("CARGO_PKG_NAME").into();
+    }
+    Ok(options)
+}
+
+/// Parses `variable` when it is set; `Ok(None)` when it is not.
+pub(crate) fn parse_var<T>(variable: &'static str) -> Result<Option<T>, ConfigError>
+where
+    T: FromStr,
+    T::Err: std::fmt::Display,
+{
+    match env::var(variable) {
+        Ok(value) => value
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|error: T::Err| ConfigError {
+                variable,
+                reason: format!("{value:?}: {error}"),
+            }),
+        Err(env::VarError::NotPresent) => Ok(None),
+        Err(env::VarError::NotUnicode(_)) => Err(ConfigError {
+            variable,
+            reason: "not valid UTF-8".to_owned(),
+        }),
+    }
+}

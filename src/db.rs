@@ -1,0 +1,206 @@
+//! The data layer: opening the SQLite pool, applying `migrations/`, and one function per query.
+//!
+//! This is the only module that knows SQL. Pages and API routes call these functions; they never build
+//! queries of their own, so a move to another database touches this file and `migrations/` only.
+
+use std::{path::Path, str::FromStr, time::Duration};
+
+use sqlx::{
+    SqlitePool,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+
+use crate::model::{Comment, Post, PostId, PostPage, PostSummary, ValidComment, ValidPost};
+
+/// How long a connection waits for another writer before giving up with "database is locked".
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Why the database could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("DATABASE_URL is not a usable SQLite URL: {0}")]
+    Url(#[source] sqlx::Error),
+    #[error("cannot create the database folder {folder}: {source}")]
+    Folder {
+        folder: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot open the database: {0}")]
+    Connect(#[source] sqlx::Error),
+    #[error("cannot apply the migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Opens (creating if needed) the database at `database_url` and brings its schema up to date.
+///
+/// WAL lets readers run while one connection writes; `synchronous=NORMAL` is durable across process
+/// crashes in WAL mode and much cheaper than `FULL`; foreign keys are off by default in SQLite.
+pub async fn open(database_url: &str) -> Result<SqlitePool, OpenError> {
+    let options = SqliteConnectOptions::from_str(database_url)
+        .map_err(OpenError::Url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(BUSY_TIMEOUT);
+    create_parent_folder(options.get_filename())?;
+
+    let pool = SqlitePoolOptions::new()
+        .connect_with(options)
+        .await
+        .map_err(OpenError::Connect)?;
+    sqlx::migrate!().run(&pool).await?;
+    Ok(pool)
+}
+
+fn create_parent_folder(database_file: &Path) -> Result<(), OpenError> {
+    match database_file.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => {
+            std::fs::create_dir_all(folder).map_err(|source| OpenError::Folder {
+                folder: folder.display().to_string(),
+                source,
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Succeeds once the database answers a query: what `/api/health` reports.
+pub async fn ping(pool: &SqlitePool) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT 1").execute(pool).await.map(drop)
+}
+
+/// Saves a validated post; returns its new id.
+pub async fn create_post(pool: &SqlitePool, post: &ValidPost) -> Result<PostId, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"INSERT INTO posts (title, body) VALUES ($1, $2) RETURNING id AS "id!: PostId""#,
+        post.title,
+        post.body,
+    )
+    .fetch_one(pool)
+    .await
+}
+
+/// One page of posts, newest first, each with its comment count. `cursor` is the `next_cursor` of
+/// the page before (posts older than it); `None` starts from the newest.
+pub async fn list_posts(
+    pool: &SqlitePool,
+    limit: u32,
+    cursor: Option<PostId>,
+) -> Result<PostPage, sqlx::Error> {
+    let before = cursor.map_or(i64::MAX, |id| id.0);
+    // One row more than asked tells whether there is a next page, without a COUNT(*).
+    let fetch = i64::from(limit) + 1;
+    let mut posts = sqlx::query_as!(
+        PostSummary,
+        r#"SELECT p.id AS "id!: PostId", p.title, p.body, p.created_at,
+                  (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id) AS "comment_count!: i64"
+           FROM posts p
+           WHERE p.id < $1
+           ORDER BY p.id DESC
+           LIMIT $2"#,
+        before,
+        fetch,
+    )
+    .fetch_all(pool)
+    .await?;
+    let next_cursor = if posts.len() > limit as usize {
+        posts.truncate(limit as usize);
+        posts.last().map(|post| post.id)
+    } else {
+        None
+    };
+    Ok(PostPage { posts, next_cursor })
+}
+
+/// The post with this id, if there is one.
+pub async fn get_post(pool: &SqlitePool, id: PostId) -> Result<Option<Post>, sqlx::Error> {
+    sqlx::query_as!(
+        Post,
+        r#"SELECT id AS "id!: PostId", title, body, created_at FROM posts WHERE id = $1"#,
+        id,
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// The comments of a post, oldest first; `None` when the post does not exist.
+pub async fn list_comments(
+    pool: &SqlitePool,
+    post: PostId,
+) -> Result<Option<Vec<Comment>>, sqlx::Error> {
+    let exists = sqlx::query_scalar!(r#"SELECT 1 AS "one!: i64" FROM posts WHERE id = $1"#, post)
+        .fetch_optional(pool)
+        .await?
+        .is_some();
+    if !exists {
+        return Ok(None);
+    }
+    let comments = sqlx::query_as!(
+        Comment,
+        r#"SELECT id AS "id!: i64", body AS comment, created_at
+           FROM comments WHERE post_id = $1 ORDER BY id"#,
+        post,
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(Some(comments))
+}
+
+/// Adds a validated comment to a post; `None` when the post does not exist.
+pub async fn add_comment(
+    pool: &SqlitePool,
+    post: PostId,
+    comment: &ValidComment,
+) -> Result<Option<Comment>, sqlx::Error> {
+    let inserted = sqlx::query_as!(
+        Comment,
+        r#"INSERT INTO comments (post_id, body) VALUES ($1, $2)
+           RETURNING id AS "id!: i64", body AS comment, created_at"#,
+        post,
+        comment.body,
+    )
+    .fetch_one(pool)
+    .await;
+    match inserted {
+        Ok(comment) => Ok(Some(comment)),
+        // The foreign key is the existence check: no race between "does it exist" and the insert.
+        Err(sqlx::Error::Database(error)) if error.is_foreign_key_violation() => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+/// A trivia text kept from the upstream, with its age.
+pub struct CachedTrivia {
+    pub text: String,
+    pub age_seconds: i64,
+}
+
+/// The cached upstream answer for `number`, fresh or not.
+pub async fn cached_trivia(
+    pool: &SqlitePool,
+    number: i64,
+) -> Result<Option<CachedTrivia>, sqlx::Error> {
+    sqlx::query_as!(
+        CachedTrivia,
+        r#"SELECT text, unixepoch() - fetched_at AS "age_seconds!: i64"
+           FROM trivia_cache WHERE number = $1"#,
+        number,
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// Keeps (or refreshes) an upstream answer for `number`.
+pub async fn cache_trivia(pool: &SqlitePool, number: i64, text: &str) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO trivia_cache (number, text, fetched_at) VALUES ($1, $2, unixepoch())
+           ON CONFLICT (number) DO UPDATE SET text = excluded.text, fetched_at = excluded.fetched_at"#,
+        number,
+        text,
+    )
+    .execute(pool)
+    .await
+    .map(drop)
+}

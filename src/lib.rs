@@ -1,0 +1,28 @@
+//! leptos-api-routes: what Next.js calls API Routes, done with Leptos, axum and SQLite.
+//!
+//! The crate compiles twice: with `ssr` into the server (pages rendered on the server, the JSON API
+//! under `/api`, the database), and with `hydrate` into the browser's wasm, which takes over the
+//! server-rendered page. Modules marked `ssr` below never reach the browser.
+
+pub mod app;
+pub mod model;
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod config;
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod server;
+#[cfg(feature = "ssr")]
+pub mod trivia;
+
+/// The browser's entry point: attaches the app to the HTML the server rendered.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

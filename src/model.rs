@@ -1,0 +1,282 @@
+//! The API's request and response types, and the validation rules for what users submit.
+//!
+//! Compiled for the server and for the browser, so the form checks input with the very rules the API
+//! enforces. Validation returns a validated type ([`ValidPost`], [`ValidComment`]): past that boundary,
+//! invalid text cannot exist.
+
+use std::{collections::BTreeMap, fmt, str::FromStr};
+
+use serde::{Deserialize, Serialize};
+
+/// Most characters (not bytes) a title may have, after trimming.
+pub const TITLE_MAX: usize = 200;
+/// Most characters a post may have, after trimming.
+pub const POST_MAX: usize = 10_000;
+/// Most characters a comment may have, after trimming.
+pub const COMMENT_MAX: usize = 2_000;
+/// How many posts one page of `GET /api/post` holds unless `limit` says otherwise.
+pub const PAGE_SIZE_DEFAULT: u32 = 20;
+/// The largest `limit` `GET /api/post` accepts.
+pub const PAGE_SIZE_MAX: u32 = 100;
+
+/// Messages per field name, as the API's 422 answers carry them in `errors`.
+pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+/// Body of `POST /api/post`. Missing fields read as empty, so they fail validation with a message on
+/// the field rather than a parse error.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NewPost {
+    pub title: String,
+    pub post: String,
+}
+
+/// A post that passed validation: trimmed, non-empty, within its limits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidPost {
+    pub title: String,
+    pub body: String,
+}
+
+impl NewPost {
+    pub fn validate(&self) -> Result<ValidPost, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let title = check_text(&mut errors, "title", &self.title, TITLE_MAX);
+        let body = check_text(&mut errors, "post", &self.post, POST_MAX);
+        match (title, body) {
+            (Some(title), Some(body)) => Ok(ValidPost { title, body }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Body of `POST /api/comments/{id}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NewComment {
+    pub comment: String,
+}
+
+/// A comment that passed validation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidComment {
+    pub body: String,
+}
+
+impl NewComment {
+    pub fn validate(&self) -> Result<ValidComment, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        match check_text(&mut errors, "comment", &self.comment, COMMENT_MAX) {
+            Some(body) => Ok(ValidComment { body }),
+            None => Err(errors),
+        }
+    }
+}
+
+/// The one rule for user text: trimmed, then between 1 and `max` characters (Unicode scalar values,
+/// which is what a person counts, not bytes). Records a message under `field` when it fails.
+fn check_text(errors: &mut FieldErrors, field: &str, text: &str, max: usize) -> Option<String> {
+    let text = text.trim();
+    let length = text.chars().count();
+    let message = if length == 0 {
+        format!("{field} is required")
+    } else if length > max {
+        format!("{field} must be at most {max} characters (it has {length})")
+    } else {
+        return Some(text.to_owned());
+    };
+    errors.entry(field.to_owned()).or_default().push(message);
+    None
+}
+
+/// The id of a post (`/posts/{id}`, `/api/comments/{id}`, `?cursor=`): a positive integer that fits
+/// i64. Parsing and deserializing both refuse anything else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(transparent))]
+#[serde(transparent)]
+pub struct PostId(pub i64);
+
+impl<'de> Deserialize<'de> for PostId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let id = i64::deserialize(deserializer)?;
+        if id > 0 {
+            Ok(Self(id))
+        } else {
+            Err(serde::de::Error::custom(InvalidPostId(id.to_string())))
+        }
+    }
+}
+
+impl FromStr for PostId {
+    type Err = InvalidPostId;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.parse::<i64>() {
+            Ok(id) if id > 0 => Ok(Self(id)),
+            _ => Err(InvalidPostId(text.to_owned())),
+        }
+    }
+}
+
+impl fmt::Display for PostId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A post id that is not a positive 64-bit integer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvalidPostId(pub String);
+
+impl fmt::Display for InvalidPostId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "post id must be a positive integer that fits in 64 bits, not {:?}",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for InvalidPostId {}
+
+/// Answer to `POST /api/post`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostCreated {
+    pub id: PostId,
+    pub message: String,
+}
+
+/// One post, as `/posts/{id}` shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Post {
+    pub id: PostId,
+    pub title: String,
+    pub body: String,
+    /// UTC, RFC 3339 with milliseconds (`2026-11-21T09:30:00.123Z`).
+    pub created_at: String,
+}
+
+/// One post in a list, with how many comments it has.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostSummary {
+    pub id: PostId,
+    pub title: String,
+    pub body: String,
+    pub created_at: String,
+    pub comment_count: i64,
+}
+
+/// Answer to `GET /api/post`: one page of posts, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostPage {
+    pub posts: Vec<PostSummary>,
+    /// Pass as `?cursor=` to get the next (older) page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<PostId>,
+}
+
+/// One comment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    pub id: i64,
+    pub comment: String,
+    pub created_at: String,
+}
+
+/// Answer to `GET /api/comments/{id}`: a post's comments, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommentsForPost {
+    pub post: PostId,
+    pub comments: Vec<Comment>,
+}
+
+/// Answer to `GET /api/trivia/{number}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trivia {
+    pub number: i64,
+    pub text: String,
+    pub source: TriviaSource,
+}
+
+/// Where a trivia answer came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TriviaSource {
+    /// Fetched just now from `TRIVIA_API_URL`.
+    Upstream,
+    /// An earlier upstream answer, kept in SQLite.
+    Cache,
+    /// Computed by the server itself (no upstream configured, or it failed and nothing was cached).
+    Builtin,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post(title: &str, post: &str) -> NewPost {
+        NewPost {
+            title: title.into(),
+            post: post.into(),
+        }
+    }
+
+    #[test]
+    fn a_post_is_trimmed_when_valid() {
+        let valid = post("  Hello  ", "\nWorld\n").validate().unwrap();
+        assert_eq!(
+            valid,
+            ValidPost {
+                title: "Hello".into(),
+                body: "World".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_whitespace_only_title_is_required() {
+        let errors = post(" \t ", "body").validate().unwrap_err();
+        assert_eq!(errors["title"], ["title is required"]);
+        assert!(!errors.contains_key("post"));
+    }
+
+    #[test]
+    fn limits_count_characters_not_bytes() {
+        let two_hundred_emoji = "😀".repeat(TITLE_MAX);
+        assert!(post(&two_hundred_emoji, "x").validate().is_ok());
+        let errors = post(&format!("{two_hundred_emoji}😀"), "x")
+            .validate()
+            .unwrap_err();
+        assert_eq!(
+            errors["title"],
+            ["title must be at most 200 characters (it has 201)"]
+        );
+    }
+
+    #[test]
+    fn every_failing_field_gets_its_message() {
+        let errors = post("", &"x".repeat(POST_MAX + 1)).validate().unwrap_err();
+        assert_eq!(errors.len(), 2);
+    }
+
+    #[test]
+    fn a_comment_over_the_limit_is_refused() {
+        let comment = NewComment {
+            comment: "é".repeat(COMMENT_MAX + 1),
+        };
+        assert!(comment.validate().is_err());
+        let comment = NewComment {
+            comment: "é".repeat(COMMENT_MAX),
+        };
+        assert!(comment.validate().is_ok());
+    }
+
+    #[test]
+    fn post_ids_are_positive_64_bit_integers() {
+        assert_eq!("7".parse(), Ok(PostId(7)));
+        for bad in ["0", "-1", "abc", "1.5", "", "99999999999999999999"] {
+            assert!(bad.parse::<PostId>().is_err(), "{bad:?} is refused");
+        }
+    }
+}

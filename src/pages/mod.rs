@@ -1,0 +1,4 @@
+//! Page routes, one file each, as `app.rs` mounts them.
+
+pub mod home;
+pub mod not_found;

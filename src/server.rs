@@ -1,0 +1,108 @@
+//! The server: shared state, the router (pages + `/api`), and a listener that shuts down gracefully.
+//!
+//! `main` uses [`Server::bind`] then [`Server::run`]; the integration tests do the same on port 0,
+//! so they exercise exactly what production runs.
+
+use std::{future::Future, io, net::SocketAddr};
+
+use axum::{Router, extract::FromRef};
+use leptos::{config::LeptosOptions, prelude::provide_context};
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use sqlx::SqlitePool;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+use crate::{
+    api,
+    app::{App, shell},
+    config::Config,
+    db,
+    trivia::TriviaService,
+};
+
+/// What every handler can reach: one pool, Leptos's options, the trivia client. Nothing is global.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub pool: SqlitePool,
+    pub leptos_options: LeptosOptions,
+    pub trivia: TriviaService,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Database(#[from] db::OpenError),
+    #[error("cannot build the trivia HTTP client: {0}")]
+    TriviaClient(#[from] reqwest::Error),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// The whole application as one axum `Router`: the Leptos pages, the API under `/api`, static files.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    // Pages read the database directly (never through `/api` over HTTP), so they get the pool too.
+    let pool = state.pool.clone();
+    let page_context = move || provide_context(pool.clone());
+    Router::new()
+        .nest("/api", api::router())
+        .leptos_routes_with_context(&state, routes, page_context.clone(), {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(page_context, shell))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// A bound, not yet serving, server.
+pub struct Server {
+    listener: TcpListener,
+    router: Router,
+    pool: SqlitePool,
+}
+
+impl Server {
+    /// Opens the database (applying migrations) and binds the listening socket.
+    /// Port 0 in `LEPTOS_SITE_ADDR` picks a free port; [`Server::local_addr`] tells which.
+    pub async fn bind(config: Config) -> Result<Self, StartError> {
+        let trivia = TriviaService::new(&config.trivia)?;
+        let pool = db::open(&config.database_url).await?;
+        let addr = config.leptos.site_addr;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartError::Listen { addr, source })?;
+        let state = AppState {
+            pool: pool.clone(),
+            leptos_options: config.leptos,
+            trivia,
+        };
+        Ok(Self {
+            listener,
+            router: router(state),
+            pool,
+        })
+    }
+
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes, lets in-flight requests finish, then closes the pool
+    /// (which checkpoints SQLite's write-ahead log).
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        self.pool.close().await;
+        Ok(())
+    }
+}

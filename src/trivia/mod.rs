@@ -1,0 +1,111 @@
+//! Number trivia, as `/api/trivia/{number}` serves it: from the upstream service at `TRIVIA_API_URL`
+//! when it answers in time, else from the SQLite cache of its earlier answers, else from facts the
+//! server computes itself ([`facts`]). The upstream address stays on the server.
+
+pub mod facts;
+
+use std::time::Duration;
+
+use reqwest::{Client, Url};
+use sqlx::SqlitePool;
+
+use crate::{
+    config::TriviaConfig,
+    db,
+    model::{Trivia, TriviaSource},
+};
+
+/// A cached upstream answer younger than this is served without asking the upstream again. Older
+/// ones are still served when the upstream fails.
+const CACHE_FRESH_FOR: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Upstream answers longer than this are refused: trivia is a sentence, not a download.
+const MAX_UPSTREAM_BYTES: usize = 16 * 1024;
+
+/// The trivia source: a shared HTTP client (connection pool) and the upstream address, if any.
+#[derive(Clone, Debug)]
+pub struct TriviaService {
+    client: Client,
+    upstream: Option<Url>,
+}
+
+/// Why an upstream answer was not usable; logged, never shown to the client.
+#[derive(Debug, thiserror::Error)]
+enum UpstreamError {
+    #[error("request failed: {0}")]
+    Request(#[from] reqwest::Error),
+    #[error("answered status {0}")]
+    Status(reqwest::StatusCode),
+    #[error("answered more than {MAX_UPSTREAM_BYTES} bytes")]
+    TooLong,
+    #[error("answered an empty text")]
+    Empty,
+}
+
+impl TriviaService {
+    pub fn new(config: &TriviaConfig) -> Result<Self, reqwest::Error> {
+        let client = Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout)
+            .build()?;
+        Ok(Self {
+            client,
+            upstream: config.api_url.clone(),
+        })
+    }
+
+    /// A fact about `number`, with where it came from. Only a database failure is an error: an
+    /// upstream that is down, slow or wrong falls back to the cache, then to the built-in facts.
+    pub async fn lookup(&self, pool: &SqlitePool, number: i64) -> Result<Trivia, sqlx::Error> {
+        let cached = db::cached_trivia(pool, number).await?;
+        let answer = |text, source| Trivia {
+            number,
+            text,
+            source,
+        };
+        if let Some(hit) = &cached
+            && hit.age_seconds < CACHE_FRESH_FOR.as_secs() as i64
+        {
+            return Ok(answer(hit.text.clone(), TriviaSource::Cache));
+        }
+        if let Some(upstream) = &self.upstream {
+            match self.fetch(upstream, number).await {
+                Ok(text) => {
+                    // Failing to cache loses nothing the client asked for: log it and answer.
+                    if let Err(error) = db::cache_trivia(pool, number, &text).await {
+                        tracing::warn!(%error, "could not cache a trivia answer");
+                    }
+                    return Ok(answer(text, TriviaSource::Upstream));
+                }
+                Err(error) => {
+                    tracing::warn!(%error, number, "trivia upstream failed; falling back")
+                }
+            }
+        }
+        Ok(match cached {
+            Some(stale) => answer(stale.text, TriviaSource::Cache),
+            None => answer(facts::describe(number), TriviaSource::Builtin),
+        })
+    }
+
+    /// `GET {upstream}/{number}`, bounded by the configured timeout and [`MAX_UPSTREAM_BYTES`].
+    async fn fetch(&self, upstream: &Url, number: i64) -> Result<String, UpstreamError> {
+        let url = format!("{}/{number}", upstream.as_str().trim_end_matches('/'));
+        let mut response = self.client.get(url).send().await?;
+        if !response.status().is_success() {
+            return Err(UpstreamError::Status(response.status()));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await? {
+            if body.len() + chunk.len() > MAX_UPSTREAM_BYTES {
+                return Err(UpstreamError::TooLong);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let text = String::from_utf8_lossy(&body).trim().to_owned();
+        if text.is_empty() {
+            return Err(UpstreamError::Empty);
+        }
+        Ok(text)
+    }
+}
