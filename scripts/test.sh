@@ -26,7 +26,8 @@ step "clippy, browser (hydrate, wasm32)"
 cargo clippy --lib --features hydrate --target wasm32-unknown-unknown --locked -- -D warnings
 
 step "Rust integration tests (real server, fresh SQLite file per test)"
-cargo test --features ssr --locked 2>&1 | tee "$log/cargo.txt"
+# Bounded: a test that hangs fails the run instead of holding CI until its own limit.
+timeout 900 cargo test --features ssr --locked 2>&1 | tee "$log/cargo.txt"
 
 step "build the site (cargo leptos build)"
 cargo leptos build

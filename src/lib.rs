@@ -5,6 +5,8 @@
 //! server-rendered page. Modules marked `ssr` below never reach the browser.
 
 pub mod app;
+pub mod components;
+pub mod data;
 pub mod model;
 pub mod pages;
 

@@ -111,8 +111,10 @@ impl FromStr for PostId {
     type Err = InvalidPostId;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
+        // Digits only: `i64::from_str` would also take `+1`, a second spelling of the same URL.
+        let digits_only = !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit());
         match text.parse::<i64>() {
-            Ok(id) if id > 0 => Ok(Self(id)),
+            Ok(id) if digits_only && id > 0 => Ok(Self(id)),
             _ => Err(InvalidPostId(text.to_owned())),
         }
     }
@@ -275,7 +277,16 @@ mod tests {
     #[test]
     fn post_ids_are_positive_64_bit_integers() {
         assert_eq!("7".parse(), Ok(PostId(7)));
-        for bad in ["0", "-1", "abc", "1.5", "", "99999999999999999999"] {
+        for bad in [
+            "0",
+            "-1",
+            "+1",
+            " 1",
+            "abc",
+            "1.5",
+            "",
+            "99999999999999999999",
+        ] {
             assert!(bad.parse::<PostId>().is_err(), "{bad:?} is refused");
         }
     }

@@ -46,9 +46,13 @@ pub enum StartError {
 /// The whole application as one axum `Router`: the Leptos pages, the API under `/api`, static files.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
-    // Pages read the database directly (never through `/api` over HTTP), so they get the pool too.
-    let pool = state.pool.clone();
-    let page_context = move || provide_context(pool.clone());
+    // Pages read the database directly (never through `/api` over HTTP), so they get the pool and the
+    // trivia service too.
+    let (pool, trivia) = (state.pool.clone(), state.trivia.clone());
+    let page_context = move || {
+        provide_context(pool.clone());
+        provide_context(trivia.clone());
+    };
     Router::new()
         .nest("/api", api::router())
         .leptos_routes_with_context(&state, routes, page_context.clone(), {

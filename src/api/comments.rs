@@ -32,10 +32,6 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
 }
 
-fn no_such_post(id: PostId) -> ApiError {
-    ApiError::NotFound(format!("There is no post {id}."))
-}
-
 /// `GET /api/comments/{id}`: oldest first.
 #[tracing::instrument(skip(pool))]
 async fn list_comments(
@@ -44,7 +40,7 @@ async fn list_comments(
 ) -> ApiResult<Json<CommentsForPost>> {
     let comments = db::list_comments(&pool, id)
         .await?
-        .ok_or_else(|| no_such_post(id))?;
+        .ok_or_else(|| ApiError::no_such_post(id))?;
     Ok(Json(CommentsForPost { post: id, comments }))
 }
 
@@ -55,9 +51,14 @@ async fn add_comment(
     Segment(id): Segment<PostId>,
     submitted: Submitted<NewComment>,
 ) -> ApiResult<Response> {
-    let comment = submitted.value().validate()?;
+    let comment = match submitted.value().validate() {
+        Ok(comment) => comment,
+        Err(errors) => {
+            return Ok(submitted.invalid(errors, &format!("/posts/{id}"), "new-comment"));
+        }
+    };
     let added = db::add_comment(&pool, id, &comment)
         .await?
-        .ok_or_else(|| no_such_post(id))?;
+        .ok_or_else(|| ApiError::no_such_post(id))?;
     Ok(submitted.created(&format!("/posts/{id}"), added))
 }

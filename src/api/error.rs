@@ -13,7 +13,7 @@ use axum::{
 };
 use serde::Serialize;
 
-use crate::model::FieldErrors;
+use crate::model::{FieldErrors, PostId};
 
 /// `Result` for API handlers, so they can use `?` on anything that converts into [`ApiError`].
 pub type ApiResult<T, E = ApiError> = Result<T, E>;
@@ -48,6 +48,11 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// The 404 of every route under a post's id.
+    pub fn no_such_post(id: PostId) -> Self {
+        Self::NotFound(format!("There is no post {id}."))
+    }
+
     fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,

@@ -11,6 +11,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use std::{fmt::Display, str::FromStr};
 
 use super::error::ApiError;
+use crate::model::FieldErrors;
 
 /// A request body in JSON (what `fetch` sends) or form-encoded (what a `<form>` posts with JavaScript
 /// off). The variant remembers which, so the route can answer each the way its client expects.
@@ -41,6 +42,25 @@ impl<T> Submitted<T> {
     }
 }
 
+impl<T: Serialize> Submitted<T> {
+    /// The answer to values that fail validation: a 422 problem with the field errors for `fetch`;
+    /// for a plain form, 303 back to the form at `page#anchor` with the typed values in the query,
+    /// where the page validates them again (same rules, same messages) and shows them with their
+    /// errors. Values too long to travel in a URL get the 422 instead.
+    pub fn invalid(&self, errors: FieldErrors, page: &str, anchor: &str) -> Response {
+        if let Self::Form(value) = self
+            && let Ok(query) = serde_urlencoded::to_string(value)
+            && query.len() <= MAX_RETURNED_QUERY
+        {
+            return Redirect::to(&format!("{page}?{query}#{anchor}")).into_response();
+        }
+        ApiError::Validation(errors).into_response()
+    }
+}
+
+/// Well under the 64 KiB a URI may have, on the server (the `http` crate) as in browsers.
+const MAX_RETURNED_QUERY: usize = 32 * 1024;
+
 const ACCEPTED_TYPES: &str = "application/json or application/x-www-form-urlencoded";
 
 impl<S, T> FromRequest<S> for Submitted<T>
@@ -68,7 +88,11 @@ where
         // Reading the body enforces the route's size limit (413).
         let body = Bytes::from_request(request, state).await?;
         if is_json {
-            serde_json::from_slice(&body)
+            // serde also reads a struct from an array of its fields (`["Hello","Body"]`); the API's
+            // bodies are objects, so only an object gets as far as the route's type.
+            let object: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_slice(&body).map_err(json_error)?;
+            serde_json::from_value(object.into())
                 .map(Self::Json)
                 .map_err(json_error)
         } else {

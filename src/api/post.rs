@@ -1,9 +1,11 @@
-//! `/api/post`: create a post (POST) and list posts (GET).
+//! `/api/post`: create a post (POST) and list posts (GET); `/api/post/{id}`: read one post (GET),
+//! which the browser uses when it navigates to a post's page.
 //!
 //! ```sh
 //! curl -i -X POST http://127.0.0.1:3000/api/post \
 //!      -H 'Content-Type: application/json' -d '{"title":"Hello","post":"First post"}'
 //! curl 'http://127.0.0.1:3000/api/post?limit=10'
+//! curl http://127.0.0.1:3000/api/post/1
 //! ```
 
 use axum::{
@@ -15,11 +17,11 @@ use sqlx::SqlitePool;
 use super::{
     DEFAULT_BODY_LIMIT,
     error::{ApiError, ApiResult},
-    extract::{QueryParams, Submitted},
+    extract::{QueryParams, Segment, Submitted},
 };
 use crate::{
     db,
-    model::{NewPost, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, PostCreated, PostId, PostPage},
+    model::{NewPost, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, Post, PostCreated, PostId, PostPage},
     server::AppState,
 };
 
@@ -30,6 +32,7 @@ const BODY_LIMIT: usize = DEFAULT_BODY_LIMIT;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/post", get(list_posts).post(create_post))
+        .route("/post/{id}", get(get_post))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
 }
 
@@ -39,7 +42,10 @@ async fn create_post(
     State(pool): State<SqlitePool>,
     submitted: Submitted<NewPost>,
 ) -> ApiResult<Response> {
-    let post = submitted.value().validate()?;
+    let post = match submitted.value().validate() {
+        Ok(post) => post,
+        Err(errors) => return Ok(submitted.invalid(errors, "/", "new-post")),
+    };
     let id = db::create_post(&pool, &post).await?;
     let created = PostCreated {
         id,
@@ -69,4 +75,14 @@ async fn list_posts(
         )));
     }
     Ok(Json(db::list_posts(&pool, limit, query.cursor).await?))
+}
+
+/// `GET /api/post/{id}`.
+#[tracing::instrument(skip(pool))]
+async fn get_post(
+    State(pool): State<SqlitePool>,
+    Segment(id): Segment<PostId>,
+) -> ApiResult<Json<Post>> {
+    let post = db::get_post(&pool, id).await?;
+    post.map(Json).ok_or_else(|| ApiError::no_such_post(id))
 }

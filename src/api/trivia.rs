@@ -36,9 +36,13 @@ impl FromStr for TriviaNumber {
     type Err = InvalidNumber;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        text.parse()
-            .map(Self)
-            .map_err(|_| InvalidNumber(text.to_owned()))
+        // An optional minus and digits: `i64::from_str` would also take a leading `+`.
+        let digits = text.strip_prefix('-').unwrap_or(text);
+        let well_formed = !digits.is_empty() && digits.bytes().all(|byte| byte.is_ascii_digit());
+        match text.parse() {
+            Ok(number) if well_formed => Ok(Self(number)),
+            _ => Err(InvalidNumber(text.to_owned())),
+        }
     }
 }
 

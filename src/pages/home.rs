@@ -1,39 +1,73 @@
-//! `/`: the home page — the post form, the newest posts and the trivia box (placeholder for now).
+//! `/`: the post form, the newest posts with their comment counts, and the trivia box.
+//!
+//! Query parameters: `cursor` pages back through older posts; `number` asks the trivia box;
+//! `title`/`post` carry a form submission the API sent back as invalid (JavaScript off).
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use leptos_meta::{Meta, Title};
+use leptos_router::hooks::use_query_map;
+
+use crate::{
+    components::{post_form::PostForm, post_list::PostList, trivia_box::TriviaBox},
+    data,
+    model::{NewPost, PostId},
+};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
+    let query = use_query_map();
+    let cursor = Memo::new(move |_| {
+        query.with(|query| {
+            query
+                .get("cursor")
+                .and_then(|cursor| cursor.parse::<PostId>().ok())
+        })
+    });
+    // Bumped when the form saves a post, so the list is read again without a page reload.
+    let saved_posts = RwSignal::new(0u32);
+    let posts = Resource::new(
+        move || (cursor.get(), saved_posts.get()),
+        |(cursor, _)| data::list_posts(cursor),
+    );
+    let returned = query.with_untracked(|query| {
+        (query.get("title").is_some() || query.get("post").is_some()).then(|| NewPost {
+            title: query.get("title").unwrap_or_default(),
+            post: query.get("post").unwrap_or_default(),
+        })
+    });
+    let on_created = Callback::new(move |_: PostId| saved_posts.update(|count| *count += 1));
+
     view! {
         <Title text="Home" />
+        <Meta
+            name="description"
+            content="Write a post, read the newest ones and ask for number trivia: a Leptos app over Next.js-style API routes in Rust."
+        />
         <h1>"Leptos API Routes"</h1>
         <p class="lede">
-            "Next.js-style API routes in Rust: this page is rendered by Leptos on the server, "
-            "then hydrated in your browser; the JSON API lives under " <code>"/api"</code> "."
+            "Pages rendered by Leptos on the server, then hydrated in your browser; the JSON API they "
+            "use lives under " <code>"/api"</code> "."
         </p>
-        <section aria-labelledby="new-post">
-            <h2 id="new-post">"New post"</h2>
-            <p class="placeholder">"The post form comes here."</p>
+        <div class="columns">
+            <section aria-labelledby="new-post" id="new-post-section">
+                <h2 id="new-post">"New post"</h2>
+                <PostForm returned on_created />
+            </section>
+            <section aria-labelledby="trivia">
+                <h2 id="trivia">"Number trivia"</h2>
+                <TriviaBox />
+            </section>
+        </div>
+        <section aria-labelledby="posts">
+            <h2 id="posts">"Posts"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Loading posts…"</p> }>
+                {move || Suspend::new(async move {
+                    match posts.await {
+                        Ok(page) => view! { <PostList page /> }.into_any(),
+                        Err(message) => view! { <p class="failed">{message}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
         </section>
-        <HydrationCheck />
-    }
-}
-
-/// Proves that the browser took over the page: the button only counts once the wasm has hydrated it,
-/// and `data-hydrated` flips to `true` at the same moment (tests wait on it before clicking).
-#[component]
-fn HydrationCheck() -> impl IntoView {
-    let hydrated = RwSignal::new(false);
-    let clicks = RwSignal::new(0u32);
-    Effect::new(move || hydrated.set(true));
-
-    view! {
-        <p class="hydration-check" data-hydrated=move || hydrated.get().to_string()>
-            <button type="button" on:click=move |_| clicks.update(|count| *count += 1)>
-                "Clicked " {move || clicks.get()} " times"
-            </button>
-            <span>{move || if hydrated.get() { " interactive" } else { " server-rendered" }}</span>
-        </p>
     }
 }

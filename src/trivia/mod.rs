@@ -90,8 +90,7 @@ impl TriviaService {
 
     /// `GET {upstream}/{number}`, bounded by the configured timeout and [`MAX_UPSTREAM_BYTES`].
     async fn fetch(&self, upstream: &Url, number: i64) -> Result<String, UpstreamError> {
-        let url = format!("{}/{number}", upstream.as_str().trim_end_matches('/'));
-        let mut response = self.client.get(url).send().await?;
+        let mut response = self.client.get(number_url(upstream, number)).send().await?;
         if !response.status().is_success() {
             return Err(UpstreamError::Status(response.status()));
         }
@@ -107,5 +106,38 @@ impl TriviaService {
             return Err(UpstreamError::Empty);
         }
         Ok(text)
+    }
+}
+
+/// `{upstream}/{number}`, keeping the upstream's own path and query (`?key=…` stays a query).
+fn number_url(upstream: &Url, number: i64) -> Url {
+    let mut url = upstream.clone();
+    if let Ok(mut segments) = url.path_segments_mut() {
+        segments.pop_if_empty().push(&number.to_string());
+    }
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_number_is_appended_to_the_path_and_the_query_is_kept() {
+        let cases = [
+            ("http://numbersapi.com", "http://numbersapi.com/42"),
+            (
+                "http://example.test/trivia/",
+                "http://example.test/trivia/42",
+            ),
+            (
+                "http://example.test/v1?key=secret",
+                "http://example.test/v1/42?key=secret",
+            ),
+        ];
+        for (upstream, expected) in cases {
+            let url = number_url(&Url::parse(upstream).unwrap(), 42);
+            assert_eq!(url.as_str(), expected, "{upstream}");
+        }
     }
 }

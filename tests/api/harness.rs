@@ -1,4 +1,5 @@
-//! `TestApp::spawn()`: the real server on 127.0.0.1:0 over a fresh database in a temporary folder.
+//! `TestApp::spawn()`: the real server on 127.0.0.1:0 over a fresh database in a temporary folder,
+//! plus the requests and checks the route tests share.
 
 use std::net::SocketAddr;
 
@@ -7,9 +8,14 @@ use leptos_api_routes::{
     config::{Config, TriviaConfig},
     server::Server,
 };
-use reqwest::{Client, Response, redirect::Policy};
+use reqwest::{Client, Method, RequestBuilder, Response, StatusCode, redirect::Policy};
+use serde_json::{Value, json};
+use sqlx::SqlitePool;
 use tempfile::TempDir;
 use tokio::sync::oneshot;
+
+/// The media type of JSON bodies.
+pub const JSON: &str = "application/json";
 
 pub struct TestApp {
     pub addr: SocketAddr,
@@ -23,6 +29,11 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> Self {
+        Self::spawn_with_trivia(TriviaConfig::default()).await
+    }
+
+    /// The server with its trivia route pointed at `trivia` (a stub upstream, a short timeout).
+    pub async fn spawn_with_trivia(trivia: TriviaConfig) -> Self {
         let data_dir = tempfile::tempdir().expect("a temporary folder");
         let database_url = format!(
             "sqlite://{}",
@@ -35,7 +46,7 @@ impl TestApp {
                 .site_root("target/site")
                 .site_addr(SocketAddr::from(([127, 0, 0, 1], 0)))
                 .build(),
-            trivia: TriviaConfig::default(),
+            trivia,
         };
         let server = Server::bind(config).await.expect("the server starts");
         let addr = server.local_addr().expect("a bound address");
@@ -62,11 +73,102 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> Response {
-        self.client
-            .get(self.url(path))
-            .send()
+        answer(self.client.get(self.url(path))).await
+    }
+
+    /// A request without a body, for methods the tests choose (`DELETE`, `PUT`…).
+    pub async fn request(&self, method: Method, path: &str) -> Response {
+        answer(self.client.request(method, self.url(path))).await
+    }
+
+    /// Sends `body` as it is, labelled `content_type`: for bodies a well-behaved client would not send.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Response {
+        let request = self
+            .client
+            .request(method, self.url(path))
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body);
+        answer(request).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        answer(self.client.post(self.url(path)).json(body)).await
+    }
+
+    /// What a `<form method="post">` sends when JavaScript is off.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        answer(self.client.post(self.url(path)).form(fields)).await
+    }
+
+    /// Sends a request the route must refuse: checks the answer is a `status` problem and that the
+    /// database holds the same rows as before. Returns the problem body.
+    pub async fn assert_refused(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+        status: StatusCode,
+    ) -> Value {
+        let rows_before = self.rows().await;
+
+        let response = self.send(method, path, content_type, body).await;
+
+        let problem = assert_problem(response, status).await;
+        assert_eq!(self.rows().await, rows_before, "nothing is written");
+        problem
+    }
+
+    /// Creates a post through the API and returns its id.
+    pub async fn create_post(&self, title: &str, post: &str) -> i64 {
+        let response = self
+            .post_json("/api/post", &json!({ "title": title, "post": post }))
+            .await;
+        created_id(response).await
+    }
+
+    /// Adds a comment through the API and returns its id.
+    pub async fn add_comment(&self, post: i64, comment: &str) -> i64 {
+        let response = self
+            .post_json(
+                &format!("/api/comments/{post}"),
+                &json!({ "comment": comment }),
+            )
+            .await;
+        created_id(response).await
+    }
+
+    /// A second connection to the server's database, to check what a request wrote.
+    pub async fn database(&self) -> SqlitePool {
+        SqlitePool::connect(&self.database_url)
             .await
-            .expect("the server answers")
+            .expect("the test database opens")
+    }
+
+    /// How many rows `table` holds, read straight from the database.
+    pub async fn count(&self, table: &str) -> i64 {
+        let pool = self.database().await;
+        let count = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&pool)
+            .await
+            .expect("the table can be counted");
+        pool.close().await;
+        count
+    }
+
+    /// The row counts of every table a request can write to: posts, comments, cached trivia.
+    pub async fn rows(&self) -> [i64; 3] {
+        [
+            self.count("posts").await,
+            self.count("comments").await,
+            self.count("trivia_cache").await,
+        ]
     }
 
     /// Stops the server the way SIGTERM does and waits until it has finished.
@@ -81,12 +183,64 @@ impl TestApp {
     }
 }
 
+async fn answer(request: RequestBuilder) -> Response {
+    request.send().await.expect("the server answers")
+}
+
+/// The `id` in the body of a 201 answer.
+async fn created_id(response: Response) -> i64 {
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let body: Value = response.json().await.expect("a JSON body");
+    body["id"].as_i64().expect("a numeric id")
+}
+
 /// The `Content-Type` of a response, or "" when it has none.
 pub fn content_type(response: &Response) -> String {
+    header(response, reqwest::header::CONTENT_TYPE)
+}
+
+fn header(response: &Response, name: reqwest::header::HeaderName) -> String {
     response
         .headers()
-        .get(reqwest::header::CONTENT_TYPE)
+        .get(name)
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default()
         .to_owned()
+}
+
+/// Checks that `response` is RFC 9457 problem details for `status` and returns its body.
+pub async fn assert_problem(response: Response, status: StatusCode) -> Value {
+    assert_eq!(response.status(), status);
+    assert_eq!(content_type(&response), "application/problem+json");
+    let body: Value = response.json().await.expect("a JSON problem body");
+    assert!(body["type"].is_string(), "a type: {body}");
+    assert_eq!(body["status"], status.as_u16(), "{body}");
+    assert_eq!(
+        body["title"],
+        status.canonical_reason().expect("a standard status"),
+        "{body}"
+    );
+    assert!(!detail(&body).is_empty(), "a detail: {body}");
+    body
+}
+
+/// The `detail` of a problem body, or "" when it has none.
+pub fn detail(problem: &Value) -> &str {
+    problem["detail"].as_str().unwrap_or_default()
+}
+
+/// The methods the `Allow` header of a response lists, sorted.
+pub fn allowed_methods(response: &Response) -> Vec<String> {
+    let mut methods: Vec<String> = header(response, reqwest::header::ALLOW)
+        .split(',')
+        .map(|method| method.trim().to_owned())
+        .filter(|method| !method.is_empty())
+        .collect();
+    methods.sort();
+    methods
+}
+
+/// The `Location` header of a response, or "" when it has none.
+pub fn location(response: &Response) -> String {
+    header(response, reqwest::header::LOCATION)
 }

@@ -5,7 +5,10 @@
 
 mod harness;
 
+mod comments;
 mod health;
 mod hello;
 mod pages;
+mod post;
+mod trivia;
 mod unknown_routes;

@@ -1,0 +1,19 @@
+import { expect, type Page } from '@playwright/test';
+
+/** A title no other test uses, so each test works on its own data in the shared database. */
+export function unique(label: string): string {
+  return `${label} ${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Opens `path` and waits until the wasm has taken over: before that, clicks do the browser default. */
+export async function openHydrated(page: Page, path: string): Promise<void> {
+  await page.goto(path);
+  await expect(page.locator('main')).toHaveAttribute('data-hydrated', 'true');
+}
+
+/** Creates a post through the API, the way the form does, and returns its id. */
+export async function createPost(page: Page, title: string, post: string): Promise<number> {
+  const response = await page.request.post('/api/post', { data: { title, post } });
+  expect(response.status()).toBe(201);
+  return (await response.json()).id;
+}

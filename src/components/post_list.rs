@@ -1,0 +1,50 @@
+//! The list of posts on `/`: newest first, each with its comment count and a link to its page.
+
+use leptos::prelude::*;
+
+use crate::model::{PostPage, PostSummary};
+
+#[component]
+pub fn PostList(page: PostPage) -> impl IntoView {
+    if page.posts.is_empty() {
+        return view! { <p class="empty">"No posts yet. Write the first one above."</p> }
+            .into_any();
+    }
+    view! {
+        <ol class="post-list">
+            {page.posts.into_iter().map(|post| view! { <PostItem post /> }).collect_view()}
+        </ol>
+        {page.next_cursor.map(|cursor| view! {
+            <a class="older" href=format!("/?cursor={cursor}")>"Older posts →"</a>
+        })}
+    }
+    .into_any()
+}
+
+#[component]
+fn PostItem(post: PostSummary) -> impl IntoView {
+    let comments = match post.comment_count {
+        1 => "1 comment".to_owned(),
+        count => format!("{count} comments"),
+    };
+    view! {
+        <li>
+            <a href=format!("/posts/{}", post.id)>{post.title}</a>
+            <span class="meta">
+                <Timestamp utc=post.created_at />
+                " · "
+                {comments}
+            </span>
+        </li>
+    }
+}
+
+/// A stored UTC timestamp, shown to the minute.
+#[component]
+pub fn Timestamp(utc: String) -> impl IntoView {
+    let shown = utc
+        .get(..16)
+        .map(|minutes| minutes.replace('T', " "))
+        .unwrap_or_else(|| utc.clone());
+    view! { <time datetime=utc>{shown} " UTC"</time> }
+}
