@@ -18,15 +18,17 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Why the database could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
+    #[error("DATABASE_URL must be a sqlite: URL, not {0:?}")]
+    NotSqlite(String),
     #[error("DATABASE_URL is not a usable SQLite URL: {0}")]
     Url(#[source] sqlx::Error),
-    #[error("cannot create the database folder {folder}: {source}")]
+    #[error("DATABASE_URL: cannot create the database folder {folder}: {source}")]
     Folder {
         folder: String,
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot open the database: {0}")]
+    #[error("DATABASE_URL: cannot open the database: {0}")]
     Connect(#[source] sqlx::Error),
     #[error("cannot apply the migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -37,6 +39,9 @@ pub enum OpenError {
 /// WAL lets readers run while one connection writes; `synchronous=NORMAL` is durable across process
 /// crashes in WAL mode and much cheaper than `FULL`; foreign keys are off by default in SQLite.
 pub async fn open(database_url: &str) -> Result<SqlitePool, OpenError> {
+    if !database_url.starts_with("sqlite:") {
+        return Err(OpenError::NotSqlite(database_url.to_owned()));
+    }
     let options = SqliteConnectOptions::from_str(database_url)
         .map_err(OpenError::Url)?
         .create_if_missing(true)

@@ -8,14 +8,14 @@ test('the whole post flow works without JavaScript', async ({ page }) => {
   const title = unique('No-JS post');
   await page.goto('/');
 
-  await page.getByLabel('Title').fill(title);
-  await page.getByLabel('Post').fill('Posted by a plain form.');
+  await page.getByLabel('Title', { exact: true }).fill(title);
+  await page.getByLabel('Post', { exact: true }).fill('Posted by a plain form.');
   await page.getByRole('button', { name: 'Publish' }).click();
 
   await expect(page).toHaveURL(/\/posts\/\d+$/);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(title);
 
-  await page.getByLabel('Your comment').fill('A comment without JavaScript');
+  await page.getByLabel('Your comment', { exact: true }).fill('A comment without JavaScript');
   await page.getByRole('button', { name: 'Add comment' }).click();
 
   await expect(page).toHaveURL(/\/posts\/\d+$/);
@@ -29,19 +29,19 @@ test('the whole post flow works without JavaScript', async ({ page }) => {
 test('invalid input without JavaScript comes back to the form with errors and the typed values', async ({ page }) => {
   await page.goto('/');
 
-  await page.getByLabel('Title').fill('   ');
-  await page.getByLabel('Post').fill('The body I typed');
+  await page.getByLabel('Title', { exact: true }).fill('   ');
+  await page.getByLabel('Post', { exact: true }).fill('The body I typed');
   await page.getByRole('button', { name: 'Publish' }).click();
 
   await expect(page).toHaveURL(/\/\?.*#new-post$/);
   await expect(page.locator('#title-error')).toHaveText('title is required');
-  await expect(page.getByLabel('Post')).toHaveValue('The body I typed');
+  await expect(page.getByLabel('Post', { exact: true })).toHaveValue('The body I typed');
 });
 
 test('trivia works without JavaScript', async ({ page }) => {
   await page.goto('/');
 
-  await page.getByLabel('Number').fill('7');
+  await page.getByLabel('Number', { exact: true }).fill('7');
   await page.getByRole('button', { name: 'Tell me' }).click();
 
   await expect(page).toHaveURL('/?number=7');

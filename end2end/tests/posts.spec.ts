@@ -7,13 +7,13 @@ test('a post created through the form is listed without a reload and has its pag
   let reloaded = false;
   page.on('framenavigated', () => (reloaded = true));
 
-  await page.getByLabel('Title').fill(title);
-  await page.getByLabel('Post').fill('Written by a real browser.\nSecond line.');
+  await page.getByLabel('Title', { exact: true }).fill(title);
+  await page.getByLabel('Post', { exact: true }).fill('Written by a real browser.\nSecond line.');
   await page.getByRole('button', { name: 'Publish' }).click();
 
   await expect(page.getByRole('status').first()).toHaveText('Post created successfully');
-  await expect(page.getByLabel('Title')).toHaveValue('');
-  await expect(page.getByLabel('Post')).toHaveValue('');
+  await expect(page.getByLabel('Title', { exact: true })).toHaveValue('');
+  await expect(page.getByLabel('Post', { exact: true })).toHaveValue('');
   const link = page.locator('.post-list').getByRole('link', { name: title });
   await expect(link).toBeVisible();
   expect(reloaded).toBe(false);
@@ -31,15 +31,15 @@ test('an invalid title is shown beside the field and no request is sent', async 
     if (request.url().includes('/api/post')) requests.push(request.method());
   });
 
-  await page.getByLabel('Title').fill('   ');
-  await page.getByLabel('Post').fill('x'.repeat(10_001));
+  await page.getByLabel('Title', { exact: true }).fill('   ');
+  await page.getByLabel('Post', { exact: true }).fill('x'.repeat(10_001));
   await page.getByRole('button', { name: 'Publish' }).click();
 
   await expect(page.locator('#title-error')).toHaveText('title is required');
   await expect(page.locator('#post-error')).toHaveText(
     'post must be at most 10000 characters (it has 10001)',
   );
-  await expect(page.getByLabel('Title')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByLabel('Title', { exact: true })).toHaveAttribute('aria-invalid', 'true');
   expect(requests).toEqual([]);
 });
 
@@ -50,13 +50,13 @@ test("the server's 422 is shown beside the field when the browser check is bypas
     route.continue({ postData: JSON.stringify({ title: ' ', post: 'valid body' }) }),
   );
 
-  await page.getByLabel('Title').fill('A valid title');
-  await page.getByLabel('Post').fill('valid body');
+  await page.getByLabel('Title', { exact: true }).fill('A valid title');
+  await page.getByLabel('Post', { exact: true }).fill('valid body');
   await page.getByRole('button', { name: 'Publish' }).click();
 
   await expect(page.locator('#title-error')).toHaveText('title is required');
   await expect(page.getByRole('status').first()).toHaveText('Invalid value for title.');
-  await expect(page.getByLabel('Title')).toHaveValue('A valid title');
+  await expect(page.getByLabel('Title', { exact: true })).toHaveValue('A valid title');
 });
 
 test('a failed request shows a readable message and keeps what was typed', async ({ page }) => {
@@ -69,15 +69,15 @@ test('a failed request shows a readable message and keeps what was typed', async
     }),
   );
 
-  await page.getByLabel('Title').fill('Kept title');
-  await page.getByLabel('Post').fill('Kept body');
+  await page.getByLabel('Title', { exact: true }).fill('Kept title');
+  await page.getByLabel('Post', { exact: true }).fill('Kept body');
   await page.getByRole('button', { name: 'Publish' }).click();
 
   await expect(page.getByRole('status').first()).toHaveText(
     'The server could not complete the request (error 500). Please try again.',
   );
-  await expect(page.getByLabel('Title')).toHaveValue('Kept title');
-  await expect(page.getByLabel('Post')).toHaveValue('Kept body');
+  await expect(page.getByLabel('Title', { exact: true })).toHaveValue('Kept title');
+  await expect(page.getByLabel('Post', { exact: true })).toHaveValue('Kept body');
   await expect(page.getByRole('button', { name: 'Publish' })).toBeEnabled();
 });
 
@@ -85,14 +85,14 @@ test('a server that cannot be reached is reported, and the typed text stays', as
   await openHydrated(page, '/');
   await page.route('**/api/post', (route) => route.abort('connectionrefused'));
 
-  await page.getByLabel('Title').fill('Offline title');
-  await page.getByLabel('Post').fill('Offline body');
+  await page.getByLabel('Title', { exact: true }).fill('Offline title');
+  await page.getByLabel('Post', { exact: true }).fill('Offline body');
   await page.getByRole('button', { name: 'Publish' }).click();
 
   await expect(page.getByRole('status').first()).toHaveText(
     'The server could not be reached. Check your connection and try again.',
   );
-  await expect(page.getByLabel('Title')).toHaveValue('Offline title');
+  await expect(page.getByLabel('Title', { exact: true })).toHaveValue('Offline title');
 });
 
 test('a comment added through the form appears under the post', async ({ page }) => {
@@ -100,13 +100,13 @@ test('a comment added through the form appears under the post', async ({ page })
   await openHydrated(page, `/posts/${id}`);
   await expect(page.locator('.comment-list')).toHaveCount(0);
 
-  await page.getByLabel('Your comment').fill('First! 🎉');
+  await page.getByLabel('Your comment', { exact: true }).fill('First! 🎉');
   await page.getByRole('button', { name: 'Add comment' }).click();
 
   await expect(page.locator('.comment-list li')).toHaveCount(1);
   await expect(page.locator('.comment-body')).toHaveText('First! 🎉');
   await expect(page.getByRole('heading', { name: 'Comments (1)' })).toBeVisible();
-  await expect(page.getByLabel('Your comment')).toHaveValue('');
+  await expect(page.getByLabel('Your comment', { exact: true })).toHaveValue('');
 });
 
 test('a title with a script tag is shown as text and never runs', async ({ page }) => {

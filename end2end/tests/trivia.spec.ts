@@ -4,7 +4,7 @@ import { openHydrated } from './helpers';
 test('asking for a number shows a fact and where it came from', async ({ page }) => {
   await openHydrated(page, '/');
 
-  await page.getByLabel('Number').fill('42');
+  await page.getByLabel('Number', { exact: true }).fill('42');
   await page.getByRole('button', { name: 'Tell me' }).click();
 
   await expect(page).toHaveURL('/?number=42');
@@ -15,7 +15,7 @@ test('asking for a number shows a fact and where it came from', async ({ page })
 test('a number that is not an integer is refused beside the field', async ({ page }) => {
   await openHydrated(page, '/');
 
-  await page.getByLabel('Number').fill('1.5');
+  await page.getByLabel('Number', { exact: true }).fill('1.5');
   await page.getByRole('button', { name: 'Tell me' }).click();
 
   await expect(page.locator('#number-error')).toHaveText(

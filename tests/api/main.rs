@@ -5,6 +5,7 @@
 
 mod harness;
 
+mod binary;
 mod comments;
 mod health;
 mod hello;

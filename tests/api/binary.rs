@@ -1,0 +1,96 @@
+//! The server binary itself, as `cargo leptos watch` or a deployment runs it: configuration errors,
+//! first start, and graceful shutdown on SIGTERM.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Command, Stdio},
+    time::Duration,
+};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_leptos-api-routes");
+
+fn server(data_dir: &tempfile::TempDir) -> Command {
+    let mut command = Command::new(BINARY);
+    command
+        .current_dir(data_dir.path())
+        .env_clear()
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+#[test]
+fn a_bad_setting_stops_the_start_with_one_line_naming_the_variable() {
+    let data_dir = tempfile::tempdir().unwrap();
+    for (variable, value) in [
+        ("TRIVIA_TIMEOUT_MS", "soon"),
+        ("TRIVIA_TIMEOUT_MS", "0"),
+        ("TRIVIA_API_URL", "ftp://example.test"),
+        ("LEPTOS_SITE_ADDR", "localhost"),
+        ("DATABASE_URL", "postgres://nope"),
+    ] {
+        let output = server(&data_dir).env(variable, value).output().unwrap();
+
+        assert!(
+            !output.status.success(),
+            "{variable}={value} must stop the start"
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let error_lines: Vec<&str> = stderr
+            .lines()
+            .filter(|line| line.starts_with("error:"))
+            .collect();
+        assert_eq!(error_lines.len(), 1, "{variable}={value}: {stderr}");
+        assert!(
+            error_lines[0].contains(variable),
+            "{variable}={value}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn the_default_database_is_created_under_data_and_sigterm_stops_the_server_cleanly() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut child = server(&data_dir).spawn().unwrap();
+    let mut log = BufReader::new(child.stdout.take().unwrap()).lines();
+    let listening = log
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|line| line.contains("listening on http://"))
+        .expect("the server says where it listens");
+    assert!(data_dir.path().join("data/leptos-api-routes.db").is_file());
+    let addr: String = listening
+        .rsplit("http://")
+        .next()
+        .unwrap()
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
+        .collect();
+    assert!(
+        std::net::TcpStream::connect(&addr).is_ok(),
+        "{addr} accepts connections"
+    );
+
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server stops within 10 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+
+    assert!(status.success(), "{status}");
+    let rest: Vec<String> = log.map_while(Result::ok).collect();
+    assert!(rest.iter().any(|line| line.contains("stopped")), "{rest:?}");
+}
