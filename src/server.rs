@@ -3,11 +3,11 @@
 //! `main` uses [`Server::bind`] then [`Server::run`]; the integration tests do the same on port 0,
 //! so they exercise exactly what production runs.
 
-use std::{future::Future, io, net::SocketAddr};
+use std::{future::Future, io, net::SocketAddr, sync::OnceLock};
 
 use axum::{Router, extract::FromRef};
 use leptos::{config::LeptosOptions, prelude::provide_context};
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use sqlx::SqlitePool;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
@@ -45,7 +45,7 @@ pub enum StartError {
 
 /// The whole application as one axum `Router`: the Leptos pages, the API under `/api`, static files.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = page_routes();
     // Pages read the database directly (never through `/api` over HTTP), so they get the pool and the
     // trivia service too.
     let (pool, trivia) = (state.pool.clone(), state.trivia.clone());
@@ -65,6 +65,17 @@ pub fn router(state: AppState) -> Router {
         >(page_context, shell))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The page routes, worked out once per process by rendering `<App/>` without data.
+///
+/// Once, not per router: while `generate_route_list` runs, Leptos (0.8) holds back every resource
+/// that starts loading anywhere in the process, and such a resource never loads at all
+/// (leptos-rs/leptos#4773). A server built while another serves — as the integration tests do —
+/// would leave that other server's page requests hanging.
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// A bound, not yet serving, server.
