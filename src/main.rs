@@ -6,6 +6,7 @@
 use std::process::ExitCode;
 
 use leptos_api_routes::{config::Config, server::Server};
+use tokio::signal::unix::{SignalKind, signal};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -35,35 +36,26 @@ async fn main() -> ExitCode {
 
 async fn start() -> Result<(), Box<dyn std::error::Error>> {
     let config = Config::from_env()?;
+    let shutdown = shutdown_signal()?;
     let server = Server::bind(config).await?;
     tracing::info!("listening on http://{}", server.local_addr()?);
-    server.run(shutdown_signal()).await?;
+    server.run(shutdown).await?;
     tracing::info!("stopped");
     Ok(())
 }
 
 /// Completes on the first SIGINT (Ctrl-C) or SIGTERM (what `kill` and orchestrators send).
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::error!(%error, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
+///
+/// The handlers are registered here, before the server starts, so a signal that arrives while it
+/// starts is not lost (or fatal: without a handler, SIGTERM ends the process on the spot).
+fn shutdown_signal() -> std::io::Result<impl Future<Output = ()>> {
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
         }
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down: finishing in-flight requests");
+        tracing::info!("shutting down: finishing in-flight requests");
+    })
 }
