@@ -34,14 +34,16 @@ else
     --features no_downloads
 fi
 
-# The wasm-bindgen CLI must be the exact version of the wasm-bindgen crate in Cargo.lock.
+# The wasm-bindgen CLI must be the exact version of the wasm-bindgen crate in Cargo.lock. Not --locked:
+# its lockfile pins a webpki-roots release the registry no longer serves; the resolver picks one that
+# builds with this Rust instead.
 wasm_bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3 }' Cargo.lock)
 if [ "$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $wasm_bindgen_version" ]; then
   have "wasm-bindgen CLI $wasm_bindgen_version"
 else
   install "wasm-bindgen CLI $wasm_bindgen_version (about 2 minutes)"
   CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback \
-    cargo install wasm-bindgen-cli --version "$wasm_bindgen_version" --locked --force
+    cargo install wasm-bindgen-cli --version "$wasm_bindgen_version" --force
 fi
 
 # Playwright drives Debian's Chromium; it never downloads a browser of its own.
