@@ -34,7 +34,7 @@ mod reads {
 
     fn failed(error: sqlx::Error) -> String {
         tracing::error!(%error, "a page could not read the database");
-        "The posts could not be loaded. Please try again.".to_owned()
+        "The data for this page could not be loaded. Please try again.".to_owned()
     }
 
     pub async fn list_posts(cursor: Option<PostId>) -> LoadResult<PostPage> {

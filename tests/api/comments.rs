@@ -366,3 +366,20 @@ async fn the_comments_route_answers_405_with_allow_for_put() {
     assert_problem(response, StatusCode::METHOD_NOT_ALLOWED).await;
     assert_eq!(app.count("comments").await, 0);
 }
+
+#[tokio::test]
+async fn add_comment_from_an_invalid_form_redirects_303_back_to_the_post_with_the_typed_value() {
+    let app = TestApp::spawn().await;
+    let post = app.create_post("A post", "Body").await;
+
+    let response = app
+        .post_form(&format!("/api/comments/{post}"), &[("comment", "   ")])
+        .await;
+
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        location(&response),
+        format!("/posts/{post}?comment=+++#new-comment")
+    );
+    assert_eq!(app.count("comments").await, 0);
+}

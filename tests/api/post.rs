@@ -427,3 +427,70 @@ async fn list_posts_answers_400_for_an_unknown_query_parameter() {
 
     assert_problem(response, StatusCode::BAD_REQUEST).await;
 }
+
+// ---- the no-JavaScript form, refused ----
+
+#[tokio::test]
+async fn create_post_from_an_invalid_form_redirects_303_back_to_the_form_with_the_typed_values() {
+    let app = TestApp::spawn().await;
+
+    let response = app
+        .post_form(
+            "/api/post",
+            &[("title", " "), ("post", "What I typed & more")],
+        )
+        .await;
+
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        location(&response),
+        "/?title=+&post=What+I+typed+%26+more#new-post"
+    );
+    assert_eq!(app.rows().await, [0, 0, 0]);
+}
+
+#[tokio::test]
+async fn create_post_from_an_invalid_form_too_long_for_a_url_answers_422_instead() {
+    let app = TestApp::spawn().await;
+    let long_post = "語".repeat(11_000);
+
+    let response = app
+        .post_form("/api/post", &[("title", "Fine"), ("post", &long_post)])
+        .await;
+
+    let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(
+        problem["errors"]["post"][0],
+        "post must be at most 10000 characters (it has 11000)"
+    );
+    assert_eq!(app.rows().await, [0, 0, 0]);
+}
+
+// ---- GET /api/post/{id} ----
+
+#[tokio::test]
+async fn get_post_answers_200_with_the_post() {
+    let app = TestApp::spawn().await;
+    let id = app.create_post("One post", "Its body").await;
+
+    let response = app.get(&format!("/api/post/{id}")).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let post: Value = response.json().await.unwrap();
+    assert_eq!(post["id"], id);
+    assert_eq!(post["title"], "One post");
+    assert_eq!(post["body"], "Its body");
+    assert!(post["created_at"].as_str().unwrap().ends_with('Z'));
+}
+
+#[tokio::test]
+async fn get_post_answers_404_for_a_missing_post_and_400_for_a_bad_id() {
+    let app = TestApp::spawn().await;
+
+    let missing = assert_problem(app.get("/api/post/42").await, StatusCode::NOT_FOUND).await;
+    assert_eq!(missing["detail"], "There is no post 42.");
+    for bad in ["0", "-1", "+1", "abc", "99999999999999999999"] {
+        let response = app.get(&format!("/api/post/{bad}")).await;
+        assert_problem(response, StatusCode::BAD_REQUEST).await;
+    }
+}
