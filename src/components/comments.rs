@@ -3,15 +3,15 @@
 //! Like the post form, the comment form posts to `/api/comments/{id}` without JavaScript (landing back
 //! on the post's page) and sends JSON with `fetch` once hydrated, appending the new comment in place.
 
-use leptos::{html, prelude::*, task::spawn_local};
+use leptos::{html, prelude::*};
 
 use super::{
-    form::{FieldErrorText, Outcome, OutcomeLine, is_invalid},
+    form::{FieldErrorText, FormState, SubmitButton},
     post_list::Timestamp,
 };
 use crate::{
-    data::{self, SubmitError},
-    model::{Comment, FieldErrors, NewComment, PostId},
+    data,
+    model::{Comment, NewComment, PostId},
 };
 
 #[component]
@@ -45,15 +45,13 @@ pub fn CommentForm(
     /// Called with the saved comment.
     on_added: Callback<Comment>,
 ) -> impl IntoView {
-    let errors = RwSignal::new(
+    let form = FormState::new(
         returned
             .as_ref()
             .and_then(|comment| comment.validate().err())
             .unwrap_or_default(),
     );
     let initial = returned.unwrap_or_default();
-    let outcome = RwSignal::new(None::<Outcome>);
-    let sending = RwSignal::new(false);
     let comment_input = NodeRef::<html::Textarea>::new();
 
     let submit = move |event: leptos::ev::SubmitEvent| {
@@ -64,31 +62,17 @@ pub fn CommentForm(
         let new_comment = NewComment {
             comment: input.value(),
         };
-        outcome.set(None);
-        if let Err(invalid) = new_comment.validate() {
-            errors.set(invalid);
+        if form.check(new_comment.validate()).is_none() {
             return;
         }
-        errors.set(FieldErrors::new());
-        sending.set(true);
-        spawn_local(async move {
-            match data::add_comment(post, &new_comment).await {
-                Ok(comment) => {
-                    input.set_value("");
-                    outcome.set(Some(Outcome::Saved("Comment added".to_owned())));
-                    on_added.run(comment);
-                }
-                Err(SubmitError::Invalid {
-                    detail,
-                    errors: invalid,
-                }) => {
-                    errors.set(invalid);
-                    outcome.set(Some(Outcome::Failed(detail)));
-                }
-                Err(SubmitError::Failed(message)) => outcome.set(Some(Outcome::Failed(message))),
-            }
-            sending.set(false);
-        });
+        form.send(
+            async move { data::add_comment(post, &new_comment).await },
+            |_| "Comment added".to_owned(),
+            move |comment| {
+                input.set_value("");
+                on_added.run(comment);
+            },
+        );
     };
 
     view! {
@@ -106,15 +90,12 @@ pub fn CommentForm(
                 rows="3"
                 node_ref=comment_input
                 aria-describedby="comment-error"
-                aria-invalid=is_invalid(errors, "comment")
+                aria-invalid=form.is_invalid("comment")
             >
                 {initial.comment}
             </textarea>
-            <FieldErrorText field="comment" errors />
-            <button type="submit" disabled=move || sending.get()>
-                {move || if sending.get() { "Sending…" } else { "Add comment" }}
-            </button>
-            <OutcomeLine outcome />
+            <FieldErrorText field="comment" form />
+            <SubmitButton form label="Add comment" sending_label="Sending…" />
         </form>
     }
 }

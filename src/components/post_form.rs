@@ -4,12 +4,12 @@
 //! (or back here with the errors when the server refuses it). Once hydrated it checks the values with
 //! the rules of `model.rs`, sends JSON with `fetch`, and reports the outcome without leaving the page.
 
-use leptos::{html, prelude::*, task::spawn_local};
+use leptos::{html, prelude::*};
 
-use super::form::{FieldErrorText, Outcome, OutcomeLine, is_invalid};
+use super::form::{FieldErrorText, FormState, SubmitButton};
 use crate::{
-    data::{self, SubmitError},
-    model::{FieldErrors, NewPost, PostId},
+    data,
+    model::{NewPost, PostId},
 };
 
 #[component]
@@ -20,15 +20,13 @@ pub fn PostForm(
     /// Called with the new post's id once the API has saved it.
     on_created: Callback<PostId>,
 ) -> impl IntoView {
-    let errors = RwSignal::new(
+    let form = FormState::new(
         returned
             .as_ref()
             .and_then(|post| post.validate().err())
             .unwrap_or_default(),
     );
     let initial = returned.unwrap_or_default();
-    let outcome = RwSignal::new(None::<Outcome>);
-    let sending = RwSignal::new(false);
     let title_input = NodeRef::<html::Input>::new();
     let post_input = NodeRef::<html::Textarea>::new();
 
@@ -41,32 +39,18 @@ pub fn PostForm(
             title: title.value(),
             post: post.value(),
         };
-        outcome.set(None);
-        if let Err(invalid) = new_post.validate() {
-            errors.set(invalid);
+        if form.check(new_post.validate()).is_none() {
             return;
         }
-        errors.set(FieldErrors::new());
-        sending.set(true);
-        spawn_local(async move {
-            match data::create_post(&new_post).await {
-                Ok(created) => {
-                    title.set_value("");
-                    post.set_value("");
-                    outcome.set(Some(Outcome::Saved(created.message)));
-                    on_created.run(created.id);
-                }
-                Err(SubmitError::Invalid {
-                    detail,
-                    errors: invalid,
-                }) => {
-                    errors.set(invalid);
-                    outcome.set(Some(Outcome::Failed(detail)));
-                }
-                Err(SubmitError::Failed(message)) => outcome.set(Some(Outcome::Failed(message))),
-            }
-            sending.set(false);
-        });
+        form.send(
+            async move { data::create_post(&new_post).await },
+            |created| created.message.clone(),
+            move |created| {
+                title.set_value("");
+                post.set_value("");
+                on_created.run(created.id);
+            },
+        );
     };
 
     view! {
@@ -80,9 +64,9 @@ pub fn PostForm(
                 value=initial.title
                 node_ref=title_input
                 aria-describedby="title-error"
-                aria-invalid=is_invalid(errors, "title")
+                aria-invalid=form.is_invalid("title")
             />
-            <FieldErrorText field="title" errors />
+            <FieldErrorText field="title" form />
 
             <label for="post">"Post"</label>
             <textarea
@@ -91,16 +75,13 @@ pub fn PostForm(
                 rows="5"
                 node_ref=post_input
                 aria-describedby="post-error"
-                aria-invalid=is_invalid(errors, "post")
+                aria-invalid=form.is_invalid("post")
             >
                 {initial.post}
             </textarea>
-            <FieldErrorText field="post" errors />
+            <FieldErrorText field="post" form />
 
-            <button type="submit" disabled=move || sending.get()>
-                {move || if sending.get() { "Publishing…" } else { "Publish" }}
-            </button>
-            <OutcomeLine outcome />
+            <SubmitButton form label="Publish" sending_label="Publishing…" />
         </form>
     }
 }
