@@ -285,7 +285,11 @@ async fn the_post_route_answers_405_with_allow_for_delete() {
     let response = app.request(Method::DELETE, "/api/post").await;
 
     assert_eq!(allowed_methods(&response), ["GET", "HEAD", "POST"]);
-    assert_problem(response, StatusCode::METHOD_NOT_ALLOWED).await;
+    let problem = assert_problem(response, StatusCode::METHOD_NOT_ALLOWED).await;
+    assert_eq!(
+        problem["detail"],
+        "This route does not answer DELETE; the Allow header lists the methods it does."
+    );
     assert_eq!(app.count("posts").await, 1);
 }
 
