@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every check and test of the project, as CI runs it (`make test` calls this after setup):
-# formatting, clippy for both halves, the Rust integration tests, then Playwright in Chromium against
-# a freshly built site. Stops at the first failure; ends with one "N passed, N failed" line.
+# formatting, clippy for both halves, the Rust integration tests, the debug and release builds, then
+# Playwright in Chromium against the freshly built (debug) site. Stops at the first failure; ends
+# with one "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -31,6 +32,11 @@ timeout 900 cargo test --features ssr --locked 2>&1 | tee "$log/cargo.txt"
 
 step "build the site (cargo leptos build)"
 cargo leptos build
+
+# Deployments and bench/run.sh use the release build, whose wasm profile (opt-level z, LTO) fails in
+# ways the debug build does not: build it too, so it cannot break unnoticed.
+step "release build (cargo leptos build --release)"
+cargo leptos build --release
 
 step "Playwright end-to-end tests in Chromium"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

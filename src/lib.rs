@@ -4,6 +4,10 @@
 //! under `/api`, the database), and with `hydrate` into the browser's wasm, which takes over the
 //! server-rendered page. Modules marked `ssr` below never reach the browser.
 
+// The view types of the pages nest deeply; the release wasm build (opt-level z, LTO) needs more than
+// the default 128 levels to resolve them ("queries overflow the depth limit").
+#![recursion_limit = "256"]
+
 pub mod app;
 pub mod components;
 pub mod data;
