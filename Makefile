@@ -1,6 +1,6 @@
 # The two commands of the README, and what they are made of. Each one runs setup first, which installs
 # only what is missing.
-.PHONY: setup dev test
+.PHONY: setup dev test bench
 
 setup:
 	./scripts/setup.sh
@@ -12,3 +12,8 @@ dev: setup
 # Every check and test, exactly as CI runs them.
 test: setup
 	./scripts/test.sh
+
+# Release build under load on 127.0.0.1, against a bare axum baseline: prints a table, writes
+# bench/results.md (see bench/README.md). Runs setup itself.
+bench:
+	./bench/run.sh

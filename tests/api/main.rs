@@ -7,6 +7,7 @@ mod harness;
 
 mod binary;
 mod comments;
+mod durability;
 mod health;
 mod hello;
 mod pages;
