@@ -3,7 +3,7 @@
 //! This is the only module that knows SQL. Pages and API routes call these functions; they never build
 //! queries of their own, so a move to another database touches this file and `migrations/` only.
 
-use std::{path::Path, str::FromStr, time::Duration};
+use std::{num::NonZero, path::Path, str::FromStr, time::Duration};
 
 use sqlx::{
     SqlitePool,
@@ -52,11 +52,24 @@ pub async fn open(database_url: &str) -> Result<SqlitePool, OpenError> {
     create_parent_folder(options.get_filename())?;
 
     let pool = SqlitePoolOptions::new()
+        .max_connections(pool_size())
+        // A connection to a local file cannot drop the way a network connection can; sqlx's default
+        // ping before every acquire is one more round trip to the connection's thread per query.
+        .test_before_acquire(false)
         .connect_with(options)
         .await
         .map_err(OpenError::Connect)?;
     sqlx::migrate!().run(&pool).await?;
     Ok(pool)
+}
+
+/// Two connections per core. Each connection is served by a thread of its own and SQLite runs one
+/// writer at a time: past a couple per core, more connections add no read throughput, only threads
+/// competing for the same cores, and writers waiting in SQLite's busy handler (which sleeps in steps
+/// of up to 100 ms) instead of in the pool's queue.
+fn pool_size() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(1, NonZero::get);
+    u32::try_from(2 * cores).unwrap_or(u32::MAX)
 }
 
 fn create_parent_folder(database_file: &Path) -> Result<(), OpenError> {
