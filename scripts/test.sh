@@ -30,13 +30,15 @@ step "Rust integration tests (real server, fresh SQLite file per test)"
 # Bounded: a test that hangs fails the run instead of holding CI until its own limit.
 timeout 900 cargo test --features ssr --locked 2>&1 | tee "$log/cargo.txt"
 
+# Deployments and bench/run.sh use the release build, whose wasm profile (opt-level z, LTO) fails in
+# ways the debug build does not: build it too, so it cannot break unnoticed. Without the debug-only
+# RUSTFLAGS above (they would make it a different, slower build), and before the debug build, which
+# then leaves its own files in target/site for Playwright.
+step "release build (cargo leptos build --release)"
+env -u RUSTFLAGS cargo leptos build --release
+
 step "build the site (cargo leptos build)"
 cargo leptos build
-
-# Deployments and bench/run.sh use the release build, whose wasm profile (opt-level z, LTO) fails in
-# ways the debug build does not: build it too, so it cannot break unnoticed.
-step "release build (cargo leptos build --release)"
-cargo leptos build --release
 
 step "Playwright end-to-end tests in Chromium"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
