@@ -12,6 +12,9 @@ const port = Number(process.env.E2E_PORT ?? 3000);
 const baseURL = `http://127.0.0.1:${port}`;
 const profile = process.env.E2E_PROFILE ?? 'debug';
 const dataDir = mkdtempSync(join(tmpdir(), 'leptos-api-routes-e2e-'));
+// The preview secret of the server under test (tests/preview.spec.ts enters preview mode with it). A
+// reused server (`cargo leptos watch`) must have been started with the same PREVIEW_SECRET.
+process.env.PREVIEW_SECRET ??= 'e2e-preview-secret';
 
 export default defineConfig({
   testDir: './tests',
@@ -62,6 +65,7 @@ export default defineConfig({
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: '../target/site',
       RUST_LOG: 'warn',
+      PREVIEW_SECRET: process.env.PREVIEW_SECRET,
     },
   },
 });

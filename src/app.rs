@@ -7,7 +7,10 @@ use leptos_router::{
     components::{A, Route, Router, Routes},
 };
 
-use crate::pages::{home::HomePage, not_found::NotFound, post::PostPage};
+use crate::{
+    data,
+    pages::{home::HomePage, not_found::NotFound, post::PostPage},
+};
 
 /// The document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -50,6 +53,9 @@ pub fn App() -> impl IntoView {
     // a click before hydration has nothing to handle it but the browser's default.
     let hydrated = RwSignal::new(false);
     Effect::new(move || hydrated.set(true));
+    // Known on the server (from the request's cookie, which scripts cannot read: it is HttpOnly) and
+    // sent along with the page, so the browser renders the same banner when it takes over.
+    let preview = SharedValue::new(data::in_preview_mode).into_inner();
 
     // Pages wait for their data before the first byte (`SsrMode::Async`): the status (404 for an
     // unknown post) and the `<title>` must be known before the headers go out, and a browser without
@@ -61,6 +67,13 @@ pub fn App() -> impl IntoView {
             <header class="site-header">
                 <A href="/">"Leptos API Routes"</A>
             </header>
+            {preview.then_some(view! {
+                <p class="preview-banner">
+                    "Preview mode — drafts are shown. "
+                    // `rel="external"`: a full request to the API route, not a client-side route.
+                    <a href="/api/preview/exit" rel="external">"Exit preview"</a>
+                </p>
+            })}
             <main data-hydrated=move || hydrated.get().to_string()>
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />

@@ -20,6 +20,40 @@ pub struct Config {
     pub leptos: LeptosOptions,
     /// Where `/api/trivia/{number}` gets its facts.
     pub trivia: TriviaConfig,
+    /// `PREVIEW_SECRET`: the token `/api/preview?secret=` must carry, and the key that signs the
+    /// preview cookie. Unset: preview mode is off and drafts are seen by nobody.
+    pub preview_secret: Option<Secret>,
+    /// `WEBHOOK_SECRET`: the HMAC-SHA256 key of the publishing webhook's `X-Signature-256`. Unset:
+    /// `/api/webhook` answers 404.
+    pub webhook_secret: Option<Secret>,
+}
+
+/// A secret setting: never printed (its `Debug` shows `Secret(..)`), never empty.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl FromStr for Secret {
+    type Err = &'static str;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        if value.is_empty() {
+            Err("must not be empty (unset it to turn the feature off)")
+        } else {
+            Ok(Self(value.to_owned()))
+        }
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
 }
 
 /// The upstream trivia service behind `/api/trivia/{number}`.
@@ -57,6 +91,8 @@ impl Config {
                 .unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned()),
             leptos: leptos_options_from_env()?,
             trivia: trivia_from_env()?,
+            preview_secret: parse_var("PREVIEW_SECRET")?,
+            webhook_secret: parse_var("WEBHOOK_SECRET")?,
         })
     }
 }

@@ -29,6 +29,7 @@ mod reads {
     use crate::{
         db,
         model::{PAGE_SIZE_DEFAULT, PostId, PostPage, Trivia},
+        preview::visibility_in_page,
         trivia::TriviaService,
     };
 
@@ -39,17 +40,18 @@ mod reads {
 
     pub async fn list_posts(cursor: Option<PostId>) -> LoadResult<PostPage> {
         let pool = expect_context::<SqlitePool>();
-        db::list_posts(&pool, PAGE_SIZE_DEFAULT, cursor)
+        db::list_posts(&pool, visibility_in_page(), PAGE_SIZE_DEFAULT, cursor)
             .await
             .map_err(failed)
     }
 
     pub async fn post_with_comments(id: PostId) -> LoadResult<Option<PostWithComments>> {
         let pool = expect_context::<SqlitePool>();
-        let Some(post) = db::get_post(&pool, id).await.map_err(failed)? else {
+        let visibility = visibility_in_page();
+        let Some(post) = db::get_post(&pool, visibility, id).await.map_err(failed)? else {
             return Ok(None);
         };
-        let comments = db::list_comments(&pool, id)
+        let comments = db::list_comments(&pool, visibility, id)
             .await
             .map_err(failed)?
             .unwrap_or_default();
@@ -135,6 +137,19 @@ mod reads {
 }
 
 pub use reads::{list_posts, post_with_comments, trivia};
+
+/// Whether the page is rendered for a request in preview mode (a valid preview cookie). Read on the
+/// server only: the browser receives the answer with the page (see `App`).
+pub fn in_preview_mode() -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        crate::preview::visibility_in_page() == crate::db::Visibility::WithDrafts
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        false
+    }
+}
 
 /// The parts of a problem+json answer a form shows.
 #[derive(Default, Deserialize)]

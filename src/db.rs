@@ -89,12 +89,26 @@ pub async fn ping(pool: &SqlitePool) -> Result<(), sqlx::Error> {
     sqlx::query("SELECT 1").execute(pool).await.map(drop)
 }
 
+/// Which posts a read may see: drafts only in preview mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Visibility {
+    Published,
+    WithDrafts,
+}
+
+impl Visibility {
+    fn drafts(self) -> bool {
+        self == Self::WithDrafts
+    }
+}
+
 /// Saves a validated post; returns its new id.
 pub async fn create_post(pool: &SqlitePool, post: &ValidPost) -> Result<PostId, sqlx::Error> {
     sqlx::query_scalar!(
-        r#"INSERT INTO posts (title, body) VALUES ($1, $2) RETURNING id AS "id!: PostId""#,
+        r#"INSERT INTO posts (title, body, draft) VALUES ($1, $2, $3) RETURNING id AS "id!: PostId""#,
         post.title,
         post.body,
+        post.draft,
     )
     .fetch_one(pool)
     .await
@@ -104,21 +118,24 @@ pub async fn create_post(pool: &SqlitePool, post: &ValidPost) -> Result<PostId, 
 /// the page before (posts older than it); `None` starts from the newest.
 pub async fn list_posts(
     pool: &SqlitePool,
+    visibility: Visibility,
     limit: u32,
     cursor: Option<PostId>,
 ) -> Result<PostPage, sqlx::Error> {
     let before = cursor.map_or(i64::MAX, |id| id.0);
+    let drafts = visibility.drafts();
     // One row more than asked tells whether there is a next page, without a COUNT(*).
     let fetch = i64::from(limit) + 1;
     let mut posts = sqlx::query_as!(
         PostSummary,
-        r#"SELECT p.id AS "id!: PostId", p.title, p.body, p.created_at,
+        r#"SELECT p.id AS "id!: PostId", p.title, p.body, p.created_at, p.draft AS "draft: bool",
                   (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id) AS "comment_count!: i64"
            FROM posts p
-           WHERE p.id < $1
+           WHERE p.id < $1 AND (p.draft = 0 OR $2)
            ORDER BY p.id DESC
-           LIMIT $2"#,
+           LIMIT $3"#,
         before,
+        drafts,
         fetch,
     )
     .fetch_all(pool)
@@ -132,26 +149,39 @@ pub async fn list_posts(
     Ok(PostPage { posts, next_cursor })
 }
 
-/// The post with this id, if there is one.
-pub async fn get_post(pool: &SqlitePool, id: PostId) -> Result<Option<Post>, sqlx::Error> {
+/// The post with this id, if there is one that `visibility` lets the reader see.
+pub async fn get_post(
+    pool: &SqlitePool,
+    visibility: Visibility,
+    id: PostId,
+) -> Result<Option<Post>, sqlx::Error> {
+    let drafts = visibility.drafts();
     sqlx::query_as!(
         Post,
-        r#"SELECT id AS "id!: PostId", title, body, created_at FROM posts WHERE id = $1"#,
+        r#"SELECT id AS "id!: PostId", title, body, created_at, draft AS "draft: bool"
+           FROM posts WHERE id = $1 AND (draft = 0 OR $2)"#,
         id,
+        drafts,
     )
     .fetch_optional(pool)
     .await
 }
 
-/// The comments of a post, oldest first; `None` when the post does not exist.
+/// The comments of a post, oldest first; `None` when the post does not exist (for this reader).
 pub async fn list_comments(
     pool: &SqlitePool,
+    visibility: Visibility,
     post: PostId,
 ) -> Result<Option<Vec<Comment>>, sqlx::Error> {
-    let exists = sqlx::query_scalar!(r#"SELECT 1 AS "one!: i64" FROM posts WHERE id = $1"#, post)
-        .fetch_optional(pool)
-        .await?
-        .is_some();
+    let drafts = visibility.drafts();
+    let exists = sqlx::query_scalar!(
+        r#"SELECT 1 AS "one!: i64" FROM posts WHERE id = $1 AND (draft = 0 OR $2)"#,
+        post,
+        drafts,
+    )
+    .fetch_optional(pool)
+    .await?
+    .is_some();
     if !exists {
         return Ok(None);
     }
@@ -166,27 +196,84 @@ pub async fn list_comments(
     Ok(Some(comments))
 }
 
-/// Adds a validated comment to a post; `None` when the post does not exist.
+/// Adds a validated comment to a post; `None` when the post does not exist (for this reader).
 pub async fn add_comment(
     pool: &SqlitePool,
+    visibility: Visibility,
     post: PostId,
     comment: &ValidComment,
 ) -> Result<Option<Comment>, sqlx::Error> {
-    let inserted = sqlx::query_as!(
+    let drafts = visibility.drafts();
+    // The existence check is part of the insert: one statement, so the post cannot vanish between
+    // "is it there" and the write.
+    sqlx::query_as!(
         Comment,
-        r#"INSERT INTO comments (post_id, body) VALUES ($1, $2)
+        r#"INSERT INTO comments (post_id, body)
+           SELECT id, $2 FROM posts WHERE id = $1 AND (draft = 0 OR $3)
            RETURNING id AS "id!: i64", body AS comment, created_at"#,
         post,
         comment.body,
+        drafts,
     )
-    .fetch_one(pool)
-    .await;
-    match inserted {
-        Ok(comment) => Ok(Some(comment)),
-        // The foreign key is the existence check: no race between "does it exist" and the insert.
-        Err(sqlx::Error::Database(error)) if error.is_foreign_key_violation() => Ok(None),
-        Err(error) => Err(error),
+    .fetch_optional(pool)
+    .await
+}
+
+/// What a publishing webhook delivery asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PostChange {
+    Publish,
+    Delete,
+}
+
+/// What became of a webhook delivery.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    Applied,
+    /// This delivery id was applied before; nothing changed.
+    Replayed,
+    /// No such post; nothing changed and the delivery is not recorded, so a retry can still apply.
+    NoSuchPost,
+}
+
+/// Applies `change` to `post` once per `delivery`: recording the delivery id and changing the post
+/// happen in one transaction, so a replay (even a concurrent one) changes nothing.
+pub async fn apply_delivery(
+    pool: &SqlitePool,
+    delivery: &str,
+    post: PostId,
+    change: PostChange,
+) -> Result<DeliveryOutcome, sqlx::Error> {
+    let mut transaction = pool.begin().await?;
+    let first_time = sqlx::query!(
+        "INSERT INTO webhook_deliveries (id) VALUES ($1) ON CONFLICT (id) DO NOTHING",
+        delivery,
+    )
+    .execute(&mut *transaction)
+    .await?
+    .rows_affected()
+        == 1;
+    if !first_time {
+        return Ok(DeliveryOutcome::Replayed);
     }
+    let changed = match change {
+        PostChange::Publish => {
+            sqlx::query!("UPDATE posts SET draft = 0 WHERE id = $1", post)
+                .execute(&mut *transaction)
+                .await?
+        }
+        PostChange::Delete => {
+            sqlx::query!("DELETE FROM posts WHERE id = $1", post)
+                .execute(&mut *transaction)
+                .await?
+        }
+    };
+    if changed.rows_affected() == 0 {
+        // Dropping the transaction rolls back the recorded delivery.
+        return Ok(DeliveryOutcome::NoSuchPost);
+    }
+    transaction.commit().await?;
+    Ok(DeliveryOutcome::Applied)
 }
 
 /// A trivia text kept from the upstream, with its age.

@@ -29,6 +29,15 @@ pub type FieldErrors = BTreeMap<String, Vec<String>>;
 pub struct NewPost {
     pub title: String,
     pub post: String,
+    /// Save as a draft: hidden everywhere except in preview mode, until the publishing webhook
+    /// publishes it. Left out when false, so an invalid no-JavaScript submission sent back to the
+    /// form carries only what was typed.
+    #[serde(skip_serializing_if = "is_false")]
+    pub draft: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !value
 }
 
 /// A post that passed validation: trimmed, non-empty, within its limits.
@@ -36,6 +45,7 @@ pub struct NewPost {
 pub struct ValidPost {
     pub title: String,
     pub body: String,
+    pub draft: bool,
 }
 
 impl NewPost {
@@ -44,7 +54,11 @@ impl NewPost {
         let title = check_text(&mut errors, "title", &self.title, TITLE_MAX);
         let body = check_text(&mut errors, "post", &self.post, POST_MAX);
         match (title, body) {
-            (Some(title), Some(body)) => Ok(ValidPost { title, body }),
+            (Some(title), Some(body)) => Ok(ValidPost {
+                title,
+                body,
+                draft: self.draft,
+            }),
             _ => Err(errors),
         }
     }
@@ -157,6 +171,8 @@ pub struct Post {
     pub body: String,
     /// UTC, RFC 3339 with milliseconds (`2026-11-21T09:30:00.123Z`).
     pub created_at: String,
+    /// Not published yet: only requests in preview mode see it.
+    pub draft: bool,
 }
 
 /// One post in a list, with how many comments it has.
@@ -166,6 +182,7 @@ pub struct PostSummary {
     pub title: String,
     pub body: String,
     pub created_at: String,
+    pub draft: bool,
     pub comment_count: i64,
 }
 
@@ -221,6 +238,7 @@ mod tests {
         NewPost {
             title: title.into(),
             post: post.into(),
+            draft: false,
         }
     }
 
@@ -231,7 +249,8 @@ mod tests {
             valid,
             ValidPost {
                 title: "Hello".into(),
-                body: "World".into()
+                body: "World".into(),
+                draft: false,
             }
         );
     }

@@ -14,18 +14,23 @@ use tower_http::trace::TraceLayer;
 
 use crate::{
     api,
+    api::webhook::WebhookKey,
     app::{App, shell},
     config::Config,
     db,
+    preview::PreviewMode,
     trivia::TriviaService,
 };
 
-/// What every handler can reach: one pool, Leptos's options, the trivia client. Nothing is global.
+/// What every handler can reach: one pool, Leptos's options, the trivia client, the keys of preview
+/// mode and of the webhook. Nothing is global.
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub pool: SqlitePool,
     pub leptos_options: LeptosOptions,
     pub trivia: TriviaService,
+    pub preview: PreviewMode,
+    pub webhook: WebhookKey,
 }
 
 /// Why the server could not start.
@@ -46,12 +51,17 @@ pub enum StartError {
 /// The whole application as one axum `Router`: the Leptos pages, the API under `/api`, static files.
 pub fn router(state: AppState) -> Router {
     let routes = page_routes();
-    // Pages read the database directly (never through `/api` over HTTP), so they get the pool and the
-    // trivia service too.
-    let (pool, trivia) = (state.pool.clone(), state.trivia.clone());
+    // Pages read the database directly (never through `/api` over HTTP), so they get the pool, the
+    // trivia service, and preview mode (to know whether the request may see drafts) too.
+    let (pool, trivia, preview) = (
+        state.pool.clone(),
+        state.trivia.clone(),
+        state.preview.clone(),
+    );
     let page_context = move || {
         provide_context(pool.clone());
         provide_context(trivia.clone());
+        provide_context(preview.clone());
     };
     Router::new()
         .nest("/api", api::router())
@@ -99,6 +109,8 @@ impl Server {
             pool: pool.clone(),
             leptos_options: config.leptos,
             trivia,
+            preview: PreviewMode::new(config.preview_secret),
+            webhook: WebhookKey::new(config.webhook_secret),
         };
         Ok(Self {
             listener,

@@ -18,7 +18,7 @@ use super::{
     extract::{Segment, Submitted},
 };
 use crate::{
-    db,
+    db::{self, Visibility},
     model::{CommentsForPost, NewComment, PostId},
     server::AppState,
 };
@@ -32,13 +32,14 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
 }
 
-/// `GET /api/comments/{id}`: oldest first.
+/// `GET /api/comments/{id}`: oldest first; a draft's only in preview mode.
 #[tracing::instrument(skip(pool))]
 async fn list_comments(
     State(pool): State<SqlitePool>,
+    visibility: Visibility,
     Segment(id): Segment<PostId>,
 ) -> ApiResult<Json<CommentsForPost>> {
-    let comments = db::list_comments(&pool, id)
+    let comments = db::list_comments(&pool, visibility, id)
         .await?
         .ok_or_else(|| ApiError::no_such_post(id))?;
     Ok(Json(CommentsForPost { post: id, comments }))
@@ -48,6 +49,7 @@ async fn list_comments(
 #[tracing::instrument(skip(pool, submitted))]
 async fn add_comment(
     State(pool): State<SqlitePool>,
+    visibility: Visibility,
     Segment(id): Segment<PostId>,
     submitted: Submitted<NewComment>,
 ) -> ApiResult<Response> {
@@ -57,7 +59,7 @@ async fn add_comment(
             return Ok(submitted.invalid(errors, &format!("/posts/{id}"), "new-comment"));
         }
     };
-    let added = db::add_comment(&pool, id, &comment)
+    let added = db::add_comment(&pool, visibility, id, &comment)
         .await?
         .ok_or_else(|| ApiError::no_such_post(id))?;
     Ok(submitted.created(&format!("/posts/{id}"), added))

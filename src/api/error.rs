@@ -24,6 +24,9 @@ pub enum ApiError {
     /// The request itself is wrong: malformed JSON, a bad path segment or query parameter.
     #[error("{0}")]
     BadRequest(String),
+    /// Missing or wrong credentials (the preview secret, the webhook signature).
+    #[error("{0}")]
+    Unauthorized(String),
     /// No route, or no row, behind the requested path.
     #[error("{0}")]
     NotFound(String),
@@ -56,6 +59,7 @@ impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unprocessable(_) | Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,

@@ -21,6 +21,11 @@ pub enum Submitted<T> {
 }
 
 impl<T> Submitted<T> {
+    /// Sent by a plain `<form>` (JavaScript off), not by `fetch`.
+    pub fn is_form(&self) -> bool {
+        matches!(self, Self::Form(_))
+    }
+
     pub fn value(&self) -> &T {
         match self {
             Self::Json(value) | Self::Form(value) => value,
@@ -88,19 +93,23 @@ where
         // Reading the body enforces the route's size limit (413).
         let body = Bytes::from_request(request, state).await?;
         if is_json {
-            // serde also reads a struct from an array of its fields (`["Hello","Body"]`); the API's
-            // bodies are objects, so only an object gets as far as the route's type.
-            let object: serde_json::Map<String, serde_json::Value> =
-                serde_json::from_slice(&body).map_err(json_error)?;
-            serde_json::from_value(object.into())
-                .map(Self::Json)
-                .map_err(json_error)
+            parse_json_object(&body).map(Self::Json)
         } else {
             serde_urlencoded::from_bytes(&body)
                 .map(Self::Form)
                 .map_err(|error| ApiError::Unprocessable(format!("Invalid form data: {error}.")))
         }
     }
+}
+
+/// A JSON body into the route's type: broken JSON is a 400, the wrong shape a 422.
+///
+/// serde also reads a struct from an array of its fields (`["Hello","Body"]`); the API's bodies are
+/// objects, so only an object gets as far as the route's type.
+pub fn parse_json_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let object: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(body).map_err(json_error)?;
+    serde_json::from_value(object.into()).map_err(json_error)
 }
 
 /// The media type without parameters (`charset` is accepted whatever it says), lower-cased.

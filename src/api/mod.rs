@@ -21,7 +21,9 @@ pub mod extract;
 pub mod health;
 pub mod hello;
 pub mod post;
+pub mod preview;
 pub mod trivia;
+pub mod webhook;
 
 /// The body limit of a route that does not set its own: 1 MiB, as Next.js's `bodyParser` default.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
@@ -34,6 +36,8 @@ pub fn router() -> Router<AppState> {
         .merge(post::router())
         .merge(comments::router())
         .merge(trivia::router())
+        .merge(preview::router())
+        .merge(webhook::router())
         .fallback(no_such_route)
         .layer(middleware::from_fn(problem_for_wrong_method))
 }

@@ -20,7 +20,7 @@ use super::{
     extract::{QueryParams, Segment, Submitted},
 };
 use crate::{
-    db,
+    db::{self, Visibility},
     model::{NewPost, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, Post, PostCreated, PostId, PostPage},
     server::AppState,
 };
@@ -51,7 +51,14 @@ async fn create_post(
         id,
         message: "Post created successfully".to_owned(),
     };
-    Ok(submitted.created(&format!("/posts/{id}"), created))
+    let response = if post.draft && submitted.is_form() {
+        // The draft's own page is a 404 outside preview mode: a plain form lands back on the home
+        // page, which says the draft was saved.
+        submitted.created(&format!("/?saved_draft={id}#new-post"), created)
+    } else {
+        submitted.created(&format!("/posts/{id}"), created)
+    };
+    Ok(response)
 }
 
 /// `?limit=` (1–100, default 20) and `?cursor=` (the `next_cursor` of the previous page).
@@ -62,10 +69,11 @@ struct ListPosts {
     cursor: Option<PostId>,
 }
 
-/// `GET /api/post`: newest first, with comment counts.
+/// `GET /api/post`: newest first, with comment counts; drafts too in preview mode.
 #[tracing::instrument(skip_all)]
 async fn list_posts(
     State(pool): State<SqlitePool>,
+    visibility: Visibility,
     QueryParams(query): QueryParams<ListPosts>,
 ) -> ApiResult<Json<PostPage>> {
     let limit = query.limit.unwrap_or(PAGE_SIZE_DEFAULT);
@@ -74,15 +82,18 @@ async fn list_posts(
             "limit must be between 1 and {PAGE_SIZE_MAX}, not {limit}."
         )));
     }
-    Ok(Json(db::list_posts(&pool, limit, query.cursor).await?))
+    Ok(Json(
+        db::list_posts(&pool, visibility, limit, query.cursor).await?,
+    ))
 }
 
-/// `GET /api/post/{id}`.
+/// `GET /api/post/{id}`: a draft only in preview mode.
 #[tracing::instrument(skip(pool))]
 async fn get_post(
     State(pool): State<SqlitePool>,
+    visibility: Visibility,
     Segment(id): Segment<PostId>,
 ) -> ApiResult<Json<Post>> {
-    let post = db::get_post(&pool, id).await?;
+    let post = db::get_post(&pool, visibility, id).await?;
     post.map(Json).ok_or_else(|| ApiError::no_such_post(id))
 }

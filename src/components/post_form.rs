@@ -29,25 +29,37 @@ pub fn PostForm(
     let initial = returned.unwrap_or_default();
     let title_input = NodeRef::<html::Input>::new();
     let post_input = NodeRef::<html::Textarea>::new();
+    let draft_input = NodeRef::<html::Input>::new();
 
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        let (Some(title), Some(post)) = (title_input.get(), post_input.get()) else {
+        let (Some(title), Some(post), Some(draft)) =
+            (title_input.get(), post_input.get(), draft_input.get())
+        else {
             return;
         };
         let new_post = NewPost {
             title: title.value(),
             post: post.value(),
+            draft: draft.checked(),
         };
         if form.check(new_post.validate()).is_none() {
             return;
         }
+        let is_draft = new_post.draft;
         form.send(
             async move { data::create_post(&new_post).await },
-            |created| created.message.clone(),
+            move |created| {
+                if is_draft {
+                    draft_saved_message(created.id)
+                } else {
+                    created.message.clone()
+                }
+            },
             move |created| {
                 title.set_value("");
                 post.set_value("");
+                draft.set_checked(false);
                 on_created.run(created.id);
             },
         );
@@ -81,7 +93,23 @@ pub fn PostForm(
             </textarea>
             <FieldErrorText field="post" form />
 
+            <label class="checkbox">
+                <input
+                    type="checkbox"
+                    name="draft"
+                    value="true"
+                    checked=initial.draft
+                    node_ref=draft_input
+                />
+                "Save as a draft (seen only in preview mode until published)"
+            </label>
+
             <SubmitButton form label="Publish" sending_label="Publishing…" />
         </form>
     }
+}
+
+/// What the form says once a draft is saved: it will not show up in the list below.
+pub fn draft_saved_message(id: PostId) -> String {
+    format!("Draft {id} saved: it shows only in preview mode until it is published.")
 }

@@ -30,6 +30,7 @@ fn PostItem(post: PostSummary) -> impl IntoView {
     view! {
         <li>
             <a href=format!("/posts/{}", post.id)>{post.title}</a>
+            {post.draft.then_some(view! { <DraftBadge /> })}
             <span class="meta">
                 <Timestamp utc=post.created_at />
                 " · "
@@ -37,6 +38,12 @@ fn PostItem(post: PostSummary) -> impl IntoView {
             </span>
         </li>
     }
+}
+
+/// Marks a draft, which only preview mode shows.
+#[component]
+pub fn DraftBadge() -> impl IntoView {
+    view! { <span class="badge">"Draft"</span> }
 }
 
 /// A stored UTC timestamp, shown to the minute.

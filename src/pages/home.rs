@@ -8,7 +8,11 @@ use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::{post_form::PostForm, post_list::PostList, trivia_box::TriviaBox},
+    components::{
+        post_form::{PostForm, draft_saved_message},
+        post_list::PostList,
+        trivia_box::TriviaBox,
+    },
     data,
     model::{NewPost, PostId},
 };
@@ -33,7 +37,14 @@ pub fn HomePage() -> impl IntoView {
         (query.get("title").is_some() || query.get("post").is_some()).then(|| NewPost {
             title: query.get("title").unwrap_or_default(),
             post: query.get("post").unwrap_or_default(),
+            draft: query.get("draft").is_some_and(|draft| draft == "true"),
         })
+    });
+    // Set by the API after a draft was posted with JavaScript off (a draft has no public page).
+    let saved_draft = query.with_untracked(|query| {
+        query
+            .get("saved_draft")
+            .and_then(|id| id.parse::<PostId>().ok())
     });
     let on_created = Callback::new(move |_: PostId| saved_posts.update(|count| *count += 1));
 
@@ -51,6 +62,11 @@ pub fn HomePage() -> impl IntoView {
         <div class="columns">
             <section aria-labelledby="new-post" id="new-post-section">
                 <h2 id="new-post">"New post"</h2>
+                {saved_draft.map(|id| view! {
+                    <p class="form-outcome" role="status">
+                        <span class="saved">{draft_saved_message(id)}</span>
+                    </p>
+                })}
                 <PostForm returned on_created />
             </section>
             <section aria-labelledby="trivia">

@@ -10,7 +10,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::{
     components::{
         comments::{CommentForm, CommentList},
-        post_list::Timestamp,
+        post_list::{DraftBadge, Timestamp},
     },
     data::{self, PostWithComments},
     model::{Comment, NewComment, PostId},
@@ -58,7 +58,7 @@ fn PostView(found: PostWithComments) -> impl IntoView {
         <Title text=post.title.clone() />
         <Meta name="description" content=description />
         <article class="post">
-            <h1>{post.title}</h1>
+            <h1>{post.title} {post.draft.then_some(view! { <DraftBadge /> })}</h1>
             <p class="meta"><Timestamp utc=post.created_at /></p>
             <div class="post-body">{post.body}</div>
         </article>

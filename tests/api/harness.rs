@@ -29,25 +29,33 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> Self {
-        Self::spawn_with_trivia(TriviaConfig::default()).await
+        Self::spawn_with(|_| {}).await
     }
 
     /// The server with its trivia route pointed at `trivia` (a stub upstream, a short timeout).
     pub async fn spawn_with_trivia(trivia: TriviaConfig) -> Self {
+        Self::spawn_with(|config| config.trivia = trivia).await
+    }
+
+    /// The server with the settings `configure` changes; the database is always a fresh file.
+    pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> Self {
         let data_dir = tempfile::tempdir().expect("a temporary folder");
         let database_url = format!(
             "sqlite://{}",
             data_dir.path().join("nested/app.db").display()
         );
-        let config = Config {
+        let mut config = Config {
             database_url: database_url.clone(),
             leptos: LeptosOptions::builder()
                 .output_name("leptos-api-routes")
                 .site_root("target/site")
                 .site_addr(SocketAddr::from(([127, 0, 0, 1], 0)))
                 .build(),
-            trivia,
+            trivia: TriviaConfig::default(),
+            preview_secret: None,
+            webhook_secret: None,
         };
+        configure(&mut config);
         let server = Server::bind(config).await.expect("the server starts");
         let addr = server.local_addr().expect("a bound address");
         let (stop, stopped) = oneshot::channel();
@@ -133,6 +141,17 @@ impl TestApp {
         created_id(response).await
     }
 
+    /// Creates a draft post through the API and returns its id.
+    pub async fn create_draft(&self, title: &str, post: &str) -> i64 {
+        let response = self
+            .post_json(
+                "/api/post",
+                &json!({ "title": title, "post": post, "draft": true }),
+            )
+            .await;
+        created_id(response).await
+    }
+
     /// Adds a comment through the API and returns its id.
     pub async fn add_comment(&self, post: i64, comment: &str) -> i64 {
         let response = self
@@ -199,7 +218,8 @@ pub fn content_type(response: &Response) -> String {
     header(response, reqwest::header::CONTENT_TYPE)
 }
 
-fn header(response: &Response, name: reqwest::header::HeaderName) -> String {
+/// The value of header `name`, or "" when the response has none.
+pub fn header(response: &Response, name: reqwest::header::HeaderName) -> String {
     response
         .headers()
         .get(name)

@@ -12,5 +12,7 @@ mod health;
 mod hello;
 mod pages;
 mod post;
+mod preview;
 mod trivia;
 mod unknown_routes;
+mod webhook;

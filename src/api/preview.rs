@@ -1,0 +1,85 @@
+//! `/api/preview`: turns preview (draft) mode on, as a Next.js preview API route does with
+//! `res.setPreviewData`; `/api/preview/exit` turns it off. See `preview.rs` for the cookie.
+//!
+//! ```sh
+//! # PREVIEW_SECRET=s3cret in the server's environment
+//! curl -i 'http://127.0.0.1:3000/api/preview?secret=s3cret&slug=/posts/1'  # 307 + Set-Cookie
+//! curl -i http://127.0.0.1:3000/api/preview/exit                           # 307 to / + cleared cookie
+//! ```
+
+use axum::{
+    Router,
+    extract::State,
+    http::{HeaderMap, header},
+    response::{IntoResponse, Redirect, Response},
+    routing::get,
+};
+use serde::Deserialize;
+use sqlx::SqlitePool;
+
+use super::{
+    error::{ApiError, ApiResult},
+    extract::QueryParams,
+};
+use crate::{
+    db::{self, Visibility},
+    model::PostId,
+    preview::{self, PreviewMode},
+    server::AppState,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/preview", get(enter_preview))
+        .route("/preview/exit", get(exit_preview))
+}
+
+/// `?secret=` (must equal `PREVIEW_SECRET`) and `?slug=` (the page to preview: `/posts/{id}`).
+#[derive(Deserialize)]
+struct PreviewRequest {
+    secret: Option<String>,
+    slug: Option<String>,
+}
+
+/// `GET /api/preview?secret=…&slug=/posts/{id}`: sets the preview cookie and redirects to the post.
+///
+/// The redirect goes to the path built from the post's id, never to `slug` itself: a link with
+/// `slug=https://evil.example` cannot use this site to send people elsewhere.
+#[tracing::instrument(skip_all)]
+async fn enter_preview(
+    State(pool): State<SqlitePool>,
+    State(preview): State<PreviewMode>,
+    headers: HeaderMap,
+    QueryParams(query): QueryParams<PreviewRequest>,
+) -> ApiResult<Response> {
+    let secret = query.secret.unwrap_or_default();
+    if !preview.accepts_secret(&secret) {
+        return Err(ApiError::Unauthorized("Invalid token".to_owned()));
+    }
+    let invalid_slug = || ApiError::Unauthorized("Invalid slug".to_owned());
+    let id = query
+        .slug
+        .as_deref()
+        .and_then(|slug| slug.strip_prefix("/posts/"))
+        .and_then(|id| id.parse::<PostId>().ok())
+        .ok_or_else(invalid_slug)?;
+    let post = db::get_post(&pool, Visibility::WithDrafts, id)
+        .await?
+        .ok_or_else(invalid_slug)?;
+    let cookie = preview
+        .cookie(preview::is_https(&headers))
+        .ok_or_else(|| ApiError::Internal("the preview cookie could not be built".into()))?;
+    let location = format!("/posts/{}", post.id);
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        Redirect::temporary(&location),
+    )
+        .into_response())
+}
+
+/// `GET /api/preview/exit`: clears the preview cookie and redirects to `/`.
+#[tracing::instrument(skip_all)]
+async fn exit_preview(headers: HeaderMap) -> Response {
+    let cookie = PreviewMode::clear_cookie(preview::is_https(&headers));
+    ([(header::SET_COOKIE, cookie)], Redirect::temporary("/")).into_response()
+}
