@@ -30,6 +30,8 @@ fn a_bad_setting_stops_the_start_with_one_line_naming_the_variable() {
         ("TRIVIA_API_URL", "ftp://example.test"),
         ("LEPTOS_SITE_ADDR", "localhost"),
         ("DATABASE_URL", "postgres://nope"),
+        ("PREVIEW_SECRET", ""),
+        ("WEBHOOK_SECRET", "   "),
     ] {
         let output = server(&data_dir).env(variable, value).output().unwrap();
 
