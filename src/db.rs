@@ -168,31 +168,38 @@ pub async fn get_post(
 }
 
 /// The comments of a post, oldest first; `None` when the post does not exist (for this reader).
+///
+/// One query: the post joined to its comments gives one row per comment, or a single row without a
+/// comment for a post that has none, or no row when there is no such (visible) post.
 pub async fn list_comments(
     pool: &SqlitePool,
     visibility: Visibility,
     post: PostId,
 ) -> Result<Option<Vec<Comment>>, sqlx::Error> {
     let drafts = visibility.drafts();
-    let exists = sqlx::query_scalar!(
-        r#"SELECT 1 AS "one!: i64" FROM posts WHERE id = $1 AND (draft = 0 OR $2)"#,
+    let rows = sqlx::query!(
+        r#"SELECT c.id AS "id?: i64", c.body AS "comment?: String", c.created_at AS "created_at?: String"
+           FROM posts p LEFT JOIN comments c ON c.post_id = p.id
+           WHERE p.id = $1 AND (p.draft = 0 OR $2)
+           ORDER BY c.id"#,
         post,
         drafts,
     )
-    .fetch_optional(pool)
-    .await?
-    .is_some();
-    if !exists {
-        return Ok(None);
-    }
-    let comments = sqlx::query_as!(
-        Comment,
-        r#"SELECT id AS "id!: i64", body AS comment, created_at
-           FROM comments WHERE post_id = $1 ORDER BY id"#,
-        post,
-    )
     .fetch_all(pool)
     .await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let comments = rows
+        .into_iter()
+        .filter_map(|row| {
+            Some(Comment {
+                id: row.id?,
+                comment: row.comment?,
+                created_at: row.created_at?,
+            })
+        })
+        .collect();
     Ok(Some(comments))
 }
 

@@ -9,6 +9,11 @@ use leptos_api_routes::{config::Config, server::Server};
 use tokio::signal::unix::{SignalKind, signal};
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc instead of the system allocator: rendering a page allocates and frees many small
+/// strings, which glibc's malloc serves markedly slower under load (see bench/README.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     // A missing .env is normal; a malformed one is a configuration error like any other.
