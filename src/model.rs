@@ -165,6 +165,8 @@ pub struct PostCreated {
 
 /// One post, as `/posts/{id}` shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+// The GraphQL `Post` type (fields in camelCase); `comments` is resolved in `api/graphql/schema.rs`.
+#[cfg_attr(feature = "ssr", derive(async_graphql::SimpleObject), graphql(complex))]
 pub struct Post {
     pub id: PostId,
     pub title: String,
@@ -177,6 +179,7 @@ pub struct Post {
 
 /// One post in a list, with how many comments it has.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(async_graphql::SimpleObject))]
 pub struct PostSummary {
     pub id: PostId,
     pub title: String,
@@ -188,6 +191,7 @@ pub struct PostSummary {
 
 /// Answer to `GET /api/post`: one page of posts, newest first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(async_graphql::SimpleObject))]
 pub struct PostPage {
     pub posts: Vec<PostSummary>,
     /// Pass as `?cursor=` to get the next (older) page; absent on the last page.
@@ -197,6 +201,7 @@ pub struct PostPage {
 
 /// One comment.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(async_graphql::SimpleObject))]
 pub struct Comment {
     pub id: i64,
     pub comment: String,

@@ -113,14 +113,14 @@ pub fn parse_json_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError
 }
 
 /// The media type without parameters (`charset` is accepted whatever it says), lower-cased.
-fn media_type(headers: &HeaderMap) -> Option<String> {
+pub(super) fn media_type(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
     let essence = value.split(';').next()?.trim();
     (!essence.is_empty()).then(|| essence.to_ascii_lowercase())
 }
 
 /// Broken JSON is a 400; JSON of the wrong shape (a number for a string, an array) is a 422.
-fn json_error(error: serde_json::Error) -> ApiError {
+pub(super) fn json_error(error: serde_json::Error) -> ApiError {
     use serde_json::error::Category;
     match error.classify() {
         Category::Data => ApiError::Unprocessable(format!("JSON of the wrong shape: {error}.")),

@@ -18,6 +18,7 @@ use crate::server::AppState;
 pub mod comments;
 pub mod error;
 pub mod extract;
+pub mod graphql;
 pub mod health;
 pub mod hello;
 pub mod post;
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .merge(trivia::router())
         .merge(preview::router())
         .merge(webhook::router())
+        .merge(graphql::router())
         .fallback(no_such_route)
         .layer(middleware::from_fn(problem_for_wrong_method))
 }

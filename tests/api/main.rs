@@ -8,6 +8,7 @@ mod harness;
 mod binary;
 mod comments;
 mod durability;
+mod graphql;
 mod health;
 mod hello;
 mod pages;

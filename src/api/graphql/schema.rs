@@ -1,0 +1,268 @@
+//! The GraphQL schema behind `/api/graphql`: the same posts and comments as the REST routes, read and
+//! written through the same `db.rs` functions, checked by the same `model.rs` rules.
+//!
+//! ```graphql
+//! type Query {
+//!   posts(limit: Int! = 20, cursor: PostId): PostPage!   # newest first, as GET /api/post
+//!   post(id: PostId!): Post                              # null when there is no such post
+//!   comments(postId: PostId!): [Comment!]                # oldest first; null when there is no such post
+//! }
+//! type Mutation {
+//!   createPost(title: String!, post: String!, draft: Boolean! = false): Post!
+//!   addComment(postId: PostId!, comment: String!): Comment!   # NOT_FOUND error when there is no such post
+//! }
+//! ```
+//!
+//! Reads answer a missing post with `null`, the GraphQL way of saying "nothing there"; writes cannot
+//! be carried out on a missing post, so they fail with an error whose `extensions.code` is
+//! `NOT_FOUND`. Every error carries a `code`: `VALIDATION` (with `errors`, field → messages, exactly
+//! as the REST routes' 422), `BAD_USER_INPUT`, `NOT_FOUND` or `INTERNAL_SERVER_ERROR` (logged,
+//! answered with a generic message).
+//!
+//! Resolvers stay thin — arguments in, one `db` call, the row out. The request's pool and its
+//! visibility (drafts are seen in preview mode only, as everywhere) come from the request's data
+//! rather than from the schema.
+
+use async_graphql::{
+    ComplexObject, Context, EmptySubscription, ErrorExtensionValues, InputValueError,
+    InputValueResult, Name, Object, Scalar, ScalarType, Schema, Value,
+};
+use sqlx::SqlitePool;
+
+use crate::{
+    api::error::ApiError,
+    db::{self, Visibility},
+    model::{
+        Comment, FieldErrors, NewComment, NewPost, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, Post, PostId,
+        PostPage,
+    },
+};
+
+/// The deepest selection a query may have. Data queries need 4 at most (`post { comments { id } }`
+/// is 3); the introspection query that GraphiQL and code generators send needs 13 (15 for
+/// graphql-js 17), and nesting `ofType` in introspection is the only way to go deeper.
+pub const MAX_DEPTH: usize = 16;
+
+/// The most a query may cost, where a field costs 1 and `posts` costs its page size times what it
+/// selects. One full page with every field (`posts(limit: 100)`, about 700) fits; two such pages
+/// under aliases do not.
+pub const MAX_COMPLEXITY: usize = 1_000;
+
+pub type GraphQLSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Built once, when the router is: the limits are part of the schema.
+pub fn build() -> GraphQLSchema {
+    Schema::build(Query, Mutation, EmptySubscription)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .finish()
+}
+
+pub struct Query;
+
+#[Object]
+impl Query {
+    /// One page of posts, newest first, each with its comment count. `limit`: 1–100; `cursor`: the
+    /// `nextCursor` of the page before.
+    #[graphql(complexity = "page_complexity(limit, child_complexity)")]
+    async fn posts(
+        &self,
+        context: &Context<'_>,
+        #[graphql(default_with = "PAGE_SIZE_DEFAULT as i32")] limit: i32,
+        cursor: Option<PostId>,
+    ) -> GraphQLResult<PostPage> {
+        let limit = page_size(limit)?;
+        Ok(db::list_posts(pool(context)?, visibility(context), limit, cursor).await?)
+    }
+
+    /// The post with this id, or null.
+    async fn post(&self, context: &Context<'_>, id: PostId) -> GraphQLResult<Option<Post>> {
+        Ok(db::get_post(pool(context)?, visibility(context), id).await?)
+    }
+
+    /// A post's comments, oldest first, or null when there is no such post.
+    async fn comments(
+        &self,
+        context: &Context<'_>,
+        post_id: PostId,
+    ) -> GraphQLResult<Option<Vec<Comment>>> {
+        Ok(db::list_comments(pool(context)?, visibility(context), post_id).await?)
+    }
+}
+
+#[ComplexObject]
+impl Post {
+    /// Its comments, oldest first.
+    async fn comments(&self, context: &Context<'_>) -> GraphQLResult<Vec<Comment>> {
+        let comments = db::list_comments(pool(context)?, visibility(context), self.id).await?;
+        // The post was read a moment ago; if it has been deleted since, it has no comments left.
+        Ok(comments.unwrap_or_default())
+    }
+}
+
+pub struct Mutation;
+
+#[Object]
+impl Mutation {
+    /// Creates a post (the rules of `POST /api/post`) and returns it.
+    async fn create_post(
+        &self,
+        context: &Context<'_>,
+        title: String,
+        post: String,
+        #[graphql(default)] draft: bool,
+    ) -> GraphQLResult<Post> {
+        let pool = pool(context)?;
+        let post = NewPost { title, post, draft }.validate()?;
+        let id = db::create_post(pool, &post).await?;
+        // Its author sees the new post, draft or not.
+        db::get_post(pool, Visibility::WithDrafts, id)
+            .await?
+            .ok_or_else(|| {
+                ApiError::Internal(format!("post {id} vanished after its insert").into())
+            })
+            .map_err(GraphQLError::from)
+    }
+
+    /// Adds a comment to a post (the rules of `POST /api/comments/{id}`) and returns it.
+    async fn add_comment(
+        &self,
+        context: &Context<'_>,
+        post_id: PostId,
+        comment: String,
+    ) -> GraphQLResult<Comment> {
+        let comment = NewComment { comment }.validate()?;
+        db::add_comment(pool(context)?, visibility(context), post_id, &comment)
+            .await?
+            .ok_or_else(|| ApiError::no_such_post(post_id).into())
+    }
+}
+
+/// The route puts the pool into every request's data.
+fn pool<'a>(context: &Context<'a>) -> GraphQLResult<&'a SqlitePool> {
+    Ok(context.data::<SqlitePool>()?)
+}
+
+/// Whether the request may see drafts (the route puts it into every request's data).
+fn visibility(context: &Context<'_>) -> Visibility {
+    context
+        .data_opt::<Visibility>()
+        .copied()
+        .unwrap_or(Visibility::Published)
+}
+
+/// The paging rule of `GET /api/post`, with its message.
+fn page_size(limit: i32) -> Result<u32, ApiError> {
+    u32::try_from(limit)
+        .ok()
+        .filter(|limit| (1..=PAGE_SIZE_MAX).contains(limit))
+        .ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "limit must be between 1 and {PAGE_SIZE_MAX}, not {limit}."
+            ))
+        })
+}
+
+/// A page costs what one post selects, once per post it can hold. An out-of-range `limit` is
+/// refused by the resolver; here it is only clamped so the estimate stays defined.
+fn page_complexity(limit: i32, per_post: usize) -> usize {
+    let posts = limit.clamp(1, PAGE_SIZE_MAX.try_into().unwrap_or(i32::MAX));
+    usize::try_from(posts).unwrap_or(1).saturating_mul(per_post)
+}
+
+/// A post id: a positive integer that fits in 64 bits, as a JSON number (a string of digits is
+/// accepted too, for clients that keep ids as strings). No `is_valid`: a literal is then checked by
+/// `parse` too, whose message says what is wrong rather than only "invalid value".
+#[Scalar(name = "PostId")]
+impl ScalarType for PostId {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        let parsed = match &value {
+            Value::Number(number) => number.to_string().parse(),
+            Value::String(text) => text.parse(),
+            _ => return Err(InputValueError::expected_type(value)),
+        };
+        parsed.map_err(InputValueError::custom)
+    }
+
+    fn to_value(&self) -> Value {
+        Value::from(self.0)
+    }
+}
+
+/// What a resolver returns besides success. `?` turns an [`ApiError`] (and so a database error or
+/// a validation failure) into it; it is deliberately not `Display`, so async-graphql's blanket
+/// conversion — which would put a database error's text in the answer — cannot pick it.
+#[derive(Clone)]
+pub struct GraphQLError(async_graphql::Error);
+
+pub type GraphQLResult<T> = Result<T, GraphQLError>;
+
+impl From<GraphQLError> for async_graphql::Error {
+    fn from(error: GraphQLError) -> Self {
+        error.0
+    }
+}
+
+/// Errors of async-graphql itself (missing context data) are bugs: masked like any internal error.
+impl From<async_graphql::Error> for GraphQLError {
+    fn from(error: async_graphql::Error) -> Self {
+        ApiError::Internal(error.message.into()).into()
+    }
+}
+
+impl From<sqlx::Error> for GraphQLError {
+    fn from(error: sqlx::Error) -> Self {
+        ApiError::from(error).into()
+    }
+}
+
+impl From<FieldErrors> for GraphQLError {
+    fn from(errors: FieldErrors) -> Self {
+        ApiError::Validation(errors).into()
+    }
+}
+
+/// The REST routes' error, as a GraphQL error: the message, and `extensions.code` (plus the field
+/// errors of a validation failure) for clients to branch on.
+impl From<ApiError> for GraphQLError {
+    fn from(error: ApiError) -> Self {
+        let (message, code, field_errors) = match error {
+            ApiError::Internal(cause) => {
+                tracing::error!(error = %cause, "internal error in a GraphQL resolver");
+                (
+                    "The server could not complete the request.".to_owned(),
+                    "INTERNAL_SERVER_ERROR",
+                    None,
+                )
+            }
+            ApiError::Validation(errors) => (
+                "The submitted values are not valid.".to_owned(),
+                "VALIDATION",
+                Some(errors),
+            ),
+            ApiError::NotFound(message) => (message, "NOT_FOUND", None),
+            other => (other.to_string(), "BAD_USER_INPUT", None),
+        };
+        let mut extensions = ErrorExtensionValues::default();
+        extensions.set("code", code);
+        if let Some(errors) = field_errors {
+            extensions.set("errors", field_errors_value(errors));
+        }
+        let mut graphql_error = async_graphql::Error::new(message);
+        graphql_error.extensions = Some(extensions);
+        Self(graphql_error)
+    }
+}
+
+/// `{"title": ["title is required"]}`, as a GraphQL value.
+fn field_errors_value(errors: FieldErrors) -> Value {
+    Value::Object(
+        errors
+            .into_iter()
+            .map(|(field, messages)| {
+                let messages = messages.into_iter().map(Value::from).collect();
+                (Name::new(field), Value::List(messages))
+            })
+            .collect(),
+    )
+}

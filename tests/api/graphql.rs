@@ -1,0 +1,552 @@
+//! `/api/graphql`: queries and mutations over the same data as the REST routes, the same validation,
+//! the depth and complexity limits, and the transport (GET for queries, POST for both, problem+json
+//! for requests that are not GraphQL at all).
+
+use leptos_api_routes::api::graphql::schema::MAX_DEPTH;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::harness::{JSON, TestApp, allowed_methods, assert_problem, detail};
+
+const ROUTE: &str = "/api/graphql";
+
+/// POSTs `query` with `variables` and returns the GraphQL answer (`data`, `errors`), checking that
+/// the transport itself succeeded.
+async fn graphql(app: &TestApp, query: &str, variables: Value) -> Value {
+    let response = app
+        .post_json(ROUTE, &json!({ "query": query, "variables": variables }))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.expect("a JSON answer")
+}
+
+/// The `data` of an answer that has no errors.
+async fn data(app: &TestApp, query: &str, variables: Value) -> Value {
+    let answer = graphql(app, query, variables).await;
+    assert!(answer.get("errors").is_none(), "no errors: {answer}");
+    answer["data"].clone()
+}
+
+/// The one error of an answer.
+fn only_error(answer: &Value) -> &Value {
+    let errors = answer["errors"].as_array().expect("an errors list");
+    assert_eq!(errors.len(), 1, "one error: {answer}");
+    &errors[0]
+}
+
+fn message(error: &Value) -> &str {
+    error["message"].as_str().unwrap_or_default()
+}
+
+const POSTS_PAGE: &str = "query Page($limit: Int!, $cursor: PostId) {
+    posts(limit: $limit, cursor: $cursor) { posts { id title commentCount } nextCursor }
+}";
+
+fn ids_on(page: &Value) -> Vec<i64> {
+    page["posts"]["posts"]
+        .as_array()
+        .expect("a posts list")
+        .iter()
+        .map(|post| post["id"].as_i64().expect("a numeric id"))
+        .collect()
+}
+
+/// Introspection nested `levels` deep: the only way to nest deeply in this schema.
+fn introspection_nested(levels: usize) -> String {
+    // __schema, types, fields and type, the `ofType`s, then `name`: one level each.
+    let of_types = "ofType { ".repeat(levels - 5);
+    let closing = "} ".repeat(levels - 5);
+    format!("{{ __schema {{ types {{ fields {{ type {{ {of_types} name {closing} }} }} }} }} }}")
+}
+
+// ---- queries ----
+
+#[tokio::test]
+async fn posts_come_newest_first_with_comment_counts_and_a_cursor_to_the_next_page() {
+    let app = TestApp::spawn().await;
+    let first = app.create_post("First", "Body").await;
+    let second = app.create_post("Second", "Body").await;
+    let third = app.create_post("Third", "Body").await;
+    app.add_comment(third, "Nice").await;
+
+    let page = data(&app, POSTS_PAGE, json!({ "limit": 2 })).await;
+
+    assert_eq!(ids_on(&page), [third, second]);
+    assert_eq!(page["posts"]["posts"][0]["title"], "Third");
+    assert_eq!(page["posts"]["posts"][0]["commentCount"], 1);
+    assert_eq!(page["posts"]["nextCursor"], second);
+
+    let last = data(&app, POSTS_PAGE, json!({ "limit": 2, "cursor": second })).await;
+
+    assert_eq!(ids_on(&last), [first]);
+    assert_eq!(last["posts"]["nextCursor"], Value::Null);
+}
+
+#[tokio::test]
+async fn posts_refuse_a_limit_over_100_with_the_rest_routes_message() {
+    let app = TestApp::spawn().await;
+
+    let answer = graphql(&app, POSTS_PAGE, json!({ "limit": 101 })).await;
+
+    let error = only_error(&answer);
+    assert_eq!(message(error), "limit must be between 1 and 100, not 101.");
+    assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn post_returns_the_post_with_its_comments_oldest_first() {
+    let app = TestApp::spawn().await;
+    let id = app.create_post("Hello", "First post").await;
+    let older = app.add_comment(id, "One").await;
+    let newer = app.add_comment(id, "Two").await;
+
+    let data = data(
+        &app,
+        "query One($id: PostId!) { post(id: $id) { id title body createdAt comments { id comment } } }",
+        json!({ "id": id }),
+    )
+    .await;
+
+    let post = &data["post"];
+    assert_eq!(post["id"], id);
+    assert_eq!(post["title"], "Hello");
+    assert_eq!(post["body"], "First post");
+    assert!(
+        post["createdAt"]
+            .as_str()
+            .is_some_and(|at| at.ends_with('Z'))
+    );
+    assert_eq!(
+        post["comments"],
+        json!([{ "id": older, "comment": "One" }, { "id": newer, "comment": "Two" }])
+    );
+}
+
+#[tokio::test]
+async fn post_is_null_when_there_is_no_such_post() {
+    let app = TestApp::spawn().await;
+
+    let data = data(&app, "{ post(id: 42) { id } }", json!({})).await;
+
+    assert_eq!(data, json!({ "post": null }));
+}
+
+#[tokio::test]
+async fn drafts_are_hidden_from_queries_and_comments_outside_preview_mode() {
+    let app = TestApp::spawn().await;
+    let draft = app.create_draft("Draft", "Body").await;
+    let published = app.create_post("Public", "Body").await;
+
+    let data = data(
+        &app,
+        "query($id: PostId!) { posts { posts { id } } post(id: $id) { id } comments(postId: $id) { id } }",
+        json!({ "id": draft }),
+    )
+    .await;
+
+    assert_eq!(ids_on(&data), [published]);
+    assert_eq!(data["post"], Value::Null);
+    assert_eq!(data["comments"], Value::Null);
+    let answer = graphql(
+        &app,
+        "mutation($id: PostId!) { addComment(postId: $id, comment: \"Hi\") { id } }",
+        json!({ "id": draft }),
+    )
+    .await;
+    assert_eq!(only_error(&answer)["extensions"]["code"], "NOT_FOUND");
+    assert_eq!(app.count("comments").await, 0);
+}
+
+#[tokio::test]
+async fn create_post_can_save_a_draft_which_its_answer_shows() {
+    let app = TestApp::spawn().await;
+
+    let data = data(
+        &app,
+        r#"mutation { createPost(title: "T", post: "P", draft: true) { id draft } }"#,
+        json!({}),
+    )
+    .await;
+
+    assert_eq!(data["createPost"]["draft"], true);
+    let id = data["createPost"]["id"].as_i64().unwrap();
+    assert_eq!(
+        app.get(&format!("/api/post/{id}")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn post_refuses_an_id_that_is_not_positive() {
+    let app = TestApp::spawn().await;
+
+    let answer = graphql(&app, "{ post(id: 0) { id } }", json!({})).await;
+
+    let error = only_error(&answer);
+    assert!(
+        message(error).contains("post id must be a positive integer"),
+        "{error}"
+    );
+    assert_eq!(answer["data"]["post"], Value::Null);
+}
+
+#[tokio::test]
+async fn comments_lists_a_posts_comments_and_is_null_for_a_missing_post() {
+    let app = TestApp::spawn().await;
+    let id = app.create_post("Hello", "Body").await;
+    app.add_comment(id, "Nice").await;
+
+    let data = data(
+        &app,
+        "query Both($id: PostId!) { here: comments(postId: $id) { comment } missing: comments(postId: 999) { comment } }",
+        json!({ "id": id }),
+    )
+    .await;
+
+    assert_eq!(data["here"], json!([{ "comment": "Nice" }]));
+    assert_eq!(data["missing"], Value::Null);
+}
+
+// ---- mutations ----
+
+const CREATE_POST: &str = "mutation Create($title: String!, $post: String!) {
+    createPost(title: $title, post: $post) { id title body }
+}";
+
+const ADD_COMMENT: &str = "mutation Add($postId: PostId!, $comment: String!) {
+    addComment(postId: $postId, comment: $comment) { id comment createdAt }
+}";
+
+#[tokio::test]
+async fn create_post_saves_the_trimmed_post_and_returns_it() {
+    let app = TestApp::spawn().await;
+
+    let data = data(
+        &app,
+        CREATE_POST,
+        json!({ "title": "  Hello  ", "post": "Via GraphQL" }),
+    )
+    .await;
+
+    let created = &data["createPost"];
+    assert_eq!(created["title"], "Hello");
+    assert_eq!(created["body"], "Via GraphQL");
+    let id = created["id"].as_i64().expect("a numeric id");
+    let rest: Value = app
+        .get(&format!("/api/post/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rest["title"], "Hello");
+    assert_eq!(app.count("posts").await, 1);
+}
+
+#[tokio::test]
+async fn create_post_with_invalid_values_answers_the_field_errors_and_writes_nothing() {
+    let app = TestApp::spawn().await;
+
+    let answer = graphql(
+        &app,
+        CREATE_POST,
+        json!({ "title": " ", "post": "x".repeat(10_001) }),
+    )
+    .await;
+
+    let error = only_error(&answer);
+    assert_eq!(error["extensions"]["code"], "VALIDATION");
+    assert_eq!(
+        error["extensions"]["errors"],
+        json!({
+            "title": ["title is required"],
+            "post": ["post must be at most 10000 characters (it has 10001)"],
+        })
+    );
+    assert_eq!(error["path"], json!(["createPost"]));
+    assert_eq!(answer["data"], Value::Null);
+    assert_eq!(app.rows().await, [0, 0, 0]);
+}
+
+#[tokio::test]
+async fn add_comment_saves_the_comment_and_returns_it() {
+    let app = TestApp::spawn().await;
+    let id = app.create_post("Hello", "Body").await;
+
+    let data = data(
+        &app,
+        ADD_COMMENT,
+        json!({ "postId": id, "comment": " Nice! " }),
+    )
+    .await;
+
+    assert_eq!(data["addComment"]["comment"], "Nice!");
+    let rest: Value = app
+        .get(&format!("/api/comments/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rest["comments"][0]["id"], data["addComment"]["id"]);
+}
+
+#[tokio::test]
+async fn add_comment_to_a_missing_post_is_a_not_found_error_and_writes_nothing() {
+    let app = TestApp::spawn().await;
+
+    let answer = graphql(
+        &app,
+        ADD_COMMENT,
+        json!({ "postId": 42, "comment": "Hello?" }),
+    )
+    .await;
+
+    let error = only_error(&answer);
+    assert_eq!(error["extensions"]["code"], "NOT_FOUND");
+    assert_eq!(message(error), "There is no post 42.");
+    assert_eq!(app.rows().await, [0, 0, 0]);
+}
+
+#[tokio::test]
+async fn add_comment_with_an_empty_comment_answers_the_field_error() {
+    let app = TestApp::spawn().await;
+    let id = app.create_post("Hello", "Body").await;
+
+    let answer = graphql(&app, ADD_COMMENT, json!({ "postId": id, "comment": "" })).await;
+
+    let error = only_error(&answer);
+    assert_eq!(error["extensions"]["code"], "VALIDATION");
+    assert_eq!(
+        error["extensions"]["errors"],
+        json!({ "comment": ["comment is required"] })
+    );
+    assert_eq!(app.count("comments").await, 0);
+}
+
+// ---- limits ----
+
+#[tokio::test]
+async fn a_query_nested_deeper_than_the_limit_is_refused() {
+    let app = TestApp::spawn().await;
+
+    let answer = graphql(&app, &introspection_nested(MAX_DEPTH + 1), json!({})).await;
+
+    assert_eq!(message(only_error(&answer)), "Query is nested too deep.");
+    assert_eq!(answer["data"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_query_nested_as_deep_as_the_limit_runs() {
+    let app = TestApp::spawn().await;
+
+    data(&app, &introspection_nested(MAX_DEPTH), json!({})).await;
+}
+
+#[tokio::test]
+async fn two_full_pages_of_posts_are_over_the_complexity_limit() {
+    let app = TestApp::spawn().await;
+    let fields = "posts { id title body createdAt commentCount } nextCursor";
+    let query =
+        format!("{{ a: posts(limit: 100) {{ {fields} }} b: posts(limit: 100) {{ {fields} }} }}");
+
+    let answer = graphql(&app, &query, json!({})).await;
+
+    assert_eq!(message(only_error(&answer)), "Query is too complex.");
+    assert_eq!(answer["data"], Value::Null);
+}
+
+#[tokio::test]
+async fn one_full_page_with_every_field_is_within_the_complexity_limit() {
+    let app = TestApp::spawn().await;
+    app.create_post("Hello", "Body").await;
+    let query =
+        "{ posts(limit: 100) { posts { id title body createdAt commentCount } nextCursor } }";
+
+    let data = data(&app, query, json!({})).await;
+
+    assert_eq!(data["posts"]["posts"][0]["title"], "Hello");
+}
+
+#[tokio::test]
+async fn the_introspection_query_of_graphql_tools_is_within_the_limits() {
+    let app = TestApp::spawn().await;
+
+    let data = data(&app, INTROSPECTION_QUERY, json!({})).await;
+
+    let types = data["__schema"]["types"].as_array().expect("a types list");
+    assert!(types.iter().any(|kind| kind["name"] == "PostId"));
+    assert_eq!(data["__schema"]["mutationType"]["name"], "Mutation");
+}
+
+// ---- transport ----
+
+#[tokio::test]
+async fn a_malformed_query_is_a_graphql_error_with_200_not_a_500() {
+    let app = TestApp::spawn().await;
+
+    let answer = graphql(&app, "{ posts { ", json!({})).await;
+
+    assert!(!message(only_error(&answer)).is_empty());
+    assert_eq!(answer["data"], Value::Null);
+}
+
+#[tokio::test]
+async fn an_unknown_field_is_a_graphql_error_naming_it() {
+    let app = TestApp::spawn().await;
+
+    let answer = graphql(&app, "{ users { id } }", json!({})).await;
+
+    assert!(message(only_error(&answer)).contains("users"), "{answer}");
+}
+
+#[tokio::test]
+async fn get_runs_a_query_from_the_query_string_like_post() {
+    let app = TestApp::spawn().await;
+    let id = app.create_post("Hello", "Body").await;
+    let query = format!("{{ post(id: {id}) {{ title }} }}");
+
+    let response = app
+        .client
+        .get(app.url(ROUTE))
+        .query(&[("query", query.as_str())])
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let over_get: Value = response.json().await.unwrap();
+    assert_eq!(
+        over_get,
+        json!({ "data": { "post": { "title": "Hello" } } })
+    );
+    assert_eq!(graphql(&app, &query, json!({})).await, over_get);
+}
+
+#[tokio::test]
+async fn get_refuses_a_mutation_with_405_and_writes_nothing() {
+    let app = TestApp::spawn().await;
+
+    let response = app
+        .client
+        .get(app.url(ROUTE))
+        .query(&[(
+            "query",
+            r#"mutation { createPost(title: "Hi", post: "Body") { id } }"#,
+        )])
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(allowed_methods(&response), ["POST"]);
+    let problem = assert_problem(response, StatusCode::METHOD_NOT_ALLOWED).await;
+    assert!(detail(&problem).contains("POST"), "{problem}");
+    assert_eq!(app.rows().await, [0, 0, 0]);
+}
+
+#[tokio::test]
+async fn malformed_json_is_a_400_problem() {
+    let app = TestApp::spawn().await;
+
+    app.assert_refused(
+        Method::POST,
+        ROUTE,
+        JSON,
+        r#"{"query": "#,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_batch_of_requests_is_a_422_problem() {
+    let app = TestApp::spawn().await;
+
+    app.assert_refused(
+        Method::POST,
+        ROUTE,
+        JSON,
+        r#"[{"query": "{ posts { nextCursor } }"}]"#,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_a_415_problem() {
+    let app = TestApp::spawn().await;
+
+    let problem = app
+        .assert_refused(
+            Method::POST,
+            ROUTE,
+            "application/graphql",
+            "{ posts { nextCursor } }",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        )
+        .await;
+
+    assert!(detail(&problem).contains("application/json"), "{problem}");
+}
+
+#[tokio::test]
+async fn a_body_over_1_mib_is_a_413_problem() {
+    let app = TestApp::spawn().await;
+    let body = json!({
+        "query": CREATE_POST,
+        "variables": { "title": "Big", "post": "x".repeat(2 * 1024 * 1024) },
+    });
+
+    app.assert_refused(
+        Method::POST,
+        ROUTE,
+        JSON,
+        body.to_string(),
+        StatusCode::PAYLOAD_TOO_LARGE,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn other_methods_get_405_listing_get_head_and_post() {
+    let app = TestApp::spawn().await;
+
+    let response = app.request(Method::PUT, ROUTE).await;
+
+    assert_eq!(allowed_methods(&response), ["GET", "HEAD", "POST"]);
+    assert_problem(response, StatusCode::METHOD_NOT_ALLOWED).await;
+}
+
+/// What GraphiQL and code generators send first (graphql-js's `getIntrospectionQuery()`), the
+/// deepest and largest query a well-behaved client sends.
+const INTROSPECTION_QUERY: &str = "
+query IntrospectionQuery {
+  __schema {
+    queryType { name }
+    mutationType { name }
+    subscriptionType { name }
+    types { ...FullType }
+    directives { name description locations args { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description
+  fields(includeDeprecated: true) {
+    name description
+    args { ...InputValue }
+    type { ...TypeRef }
+    isDeprecated deprecationReason
+  }
+  inputFields { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue {
+  name description
+  type { ...TypeRef }
+  defaultValue
+}
+fragment TypeRef on __Type {
+  kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+    ofType { kind name ofType { kind name ofType { kind name } } } } } } }
+}";
