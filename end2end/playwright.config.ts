@@ -62,6 +62,8 @@ export default defineConfig({
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: '../target/site',
       RUST_LOG: 'warn',
+      // Every test posts from 127.0.0.1: the write rate limit would start refusing them.
+      RATE_LIMIT_PER_MINUTE: '0',
     },
   },
 });

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use leptos::config::LeptosOptions;
 use leptos_api_routes::{
-    config::{Config, TriviaConfig},
+    config::{Config, HttpConfig, TriviaConfig},
     server::Server,
 };
 use reqwest::{Client, Method, RequestBuilder, Response, StatusCode, redirect::Policy};
@@ -34,6 +34,15 @@ impl TestApp {
 
     /// The server with its trivia route pointed at `trivia` (a stub upstream, a short timeout).
     pub async fn spawn_with_trivia(trivia: TriviaConfig) -> Self {
+        Self::spawn_with(trivia, test_http_config()).await
+    }
+
+    /// The server with the middleware settings `http` (CORS origins, a rate limit, a timeout).
+    pub async fn spawn_with_http(http: HttpConfig) -> Self {
+        Self::spawn_with(TriviaConfig::default(), http).await
+    }
+
+    pub async fn spawn_with(trivia: TriviaConfig, http: HttpConfig) -> Self {
         let data_dir = tempfile::tempdir().expect("a temporary folder");
         let database_url = format!(
             "sqlite://{}",
@@ -47,6 +56,7 @@ impl TestApp {
                 .site_addr(SocketAddr::from(([127, 0, 0, 1], 0)))
                 .build(),
             trivia,
+            http,
         };
         let server = Server::bind(config).await.expect("the server starts");
         let addr = server.local_addr().expect("a bound address");
@@ -183,6 +193,15 @@ impl TestApp {
     }
 }
 
+/// The middleware settings of the tests: the defaults, without the rate limit, which tests that
+/// create many rows from one address would hit (the rate-limit tests set their own).
+pub fn test_http_config() -> HttpConfig {
+    HttpConfig {
+        rate_limit_per_minute: None,
+        ..HttpConfig::default()
+    }
+}
+
 async fn answer(request: RequestBuilder) -> Response {
     request.send().await.expect("the server answers")
 }
@@ -199,7 +218,8 @@ pub fn content_type(response: &Response) -> String {
     header(response, reqwest::header::CONTENT_TYPE)
 }
 
-fn header(response: &Response, name: reqwest::header::HeaderName) -> String {
+/// A header of a response as text, or "" when it is absent.
+pub fn header(response: &Response, name: impl reqwest::header::AsHeaderName) -> String {
     response
         .headers()
         .get(name)

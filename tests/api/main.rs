@@ -7,10 +7,14 @@ mod harness;
 
 mod binary;
 mod comments;
+mod cors;
+mod cross_site;
 mod durability;
 mod health;
 mod hello;
+mod middleware;
 mod pages;
 mod post;
+mod rate_limit;
 mod trivia;
 mod unknown_routes;
