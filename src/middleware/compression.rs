@@ -11,7 +11,7 @@ use tower_http::compression::{
 /// Bodies smaller than this go out as they are.
 const MIN_SIZE: u16 = 1024;
 
-pub fn layer() -> CompressionLayer<impl Predicate + Clone + Send + Sync + 'static> {
+pub fn layer() -> CompressionLayer<impl Predicate + Send + Sync + 'static> {
     CompressionLayer::new().gzip(true).br(true).compress_when(
         SizeAbove::new(MIN_SIZE)
             .and(NotForContentType::IMAGES)
