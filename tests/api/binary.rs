@@ -2,8 +2,8 @@
 //! first start, and graceful shutdown on SIGTERM.
 
 use std::{
-    io::{BufRead, BufReader},
-    process::{Command, Stdio},
+    io::{BufRead, BufReader, Lines},
+    process::{ChildStdout, Command, Stdio},
     time::Duration,
 };
 
@@ -20,6 +20,21 @@ fn server(data_dir: &tempfile::TempDir) -> Command {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     command
+}
+
+/// Reads the server's log up to the line saying where it listens, and returns that address.
+fn listening_address(log: &mut Lines<BufReader<ChildStdout>>) -> String {
+    let listening = log
+        .map_while(Result::ok)
+        .find(|line| line.contains("listening on http://"))
+        .expect("the server says where it listens");
+    listening
+        .rsplit("http://")
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
+        .collect()
 }
 
 #[test]
@@ -60,19 +75,8 @@ fn the_default_database_is_created_under_data_and_sigterm_stops_the_server_clean
     let data_dir = tempfile::tempdir().unwrap();
     let mut child = server(&data_dir).spawn().unwrap();
     let mut log = BufReader::new(child.stdout.take().unwrap()).lines();
-    let listening = log
-        .by_ref()
-        .map_while(Result::ok)
-        .find(|line| line.contains("listening on http://"))
-        .expect("the server says where it listens");
+    let addr = listening_address(&mut log);
     assert!(data_dir.path().join("data/leptos-api-routes.db").is_file());
-    let addr: String = listening
-        .rsplit("http://")
-        .next()
-        .unwrap()
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
-        .collect();
     assert!(
         std::net::TcpStream::connect(&addr).is_ok(),
         "{addr} accepts connections"
@@ -105,18 +109,7 @@ fn the_log_line_of_a_request_names_its_request_id_status_and_latency() {
     let data_dir = tempfile::tempdir().unwrap();
     let mut child = server(&data_dir).spawn().unwrap();
     let mut log = BufReader::new(child.stdout.take().unwrap()).lines();
-    let listening = log
-        .by_ref()
-        .map_while(Result::ok)
-        .find(|line| line.contains("listening on http://"))
-        .expect("the server says where it listens");
-    let addr: String = listening
-        .rsplit("http://")
-        .next()
-        .unwrap()
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
-        .collect();
+    let addr = listening_address(&mut log);
 
     let mut connection = std::net::TcpStream::connect(&addr).unwrap();
     std::io::Write::write_all(

@@ -70,13 +70,7 @@ async fn a_preflight_for_a_post_from_an_allowed_origin_does_not_grant_post() {
 async fn a_get_from_an_allowed_origin_may_be_read_by_it() {
     let app = app_allowing_reader().await;
 
-    let response = app
-        .client
-        .get(app.url("/api/hello"))
-        .header(header::ORIGIN, ALLOWED)
-        .send()
-        .await
-        .expect("the server answers");
+    let response = app.get_with("/api/hello", &[("origin", ALLOWED)]).await;
 
     assert_eq!(response.status(), 200);
     assert_eq!(
@@ -90,13 +84,7 @@ async fn a_get_from_an_allowed_origin_may_be_read_by_it() {
 async fn without_allowed_origins_the_api_is_same_origin_only() {
     let app = TestApp::spawn().await;
 
-    let response = app
-        .client
-        .get(app.url("/api/hello"))
-        .header(header::ORIGIN, ALLOWED)
-        .send()
-        .await
-        .expect("the server answers");
+    let response = app.get_with("/api/hello", &[("origin", ALLOWED)]).await;
 
     assert_eq!(response.status(), 200);
     assert!(

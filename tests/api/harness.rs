@@ -86,6 +86,11 @@ impl TestApp {
         answer(self.client.get(self.url(path))).await
     }
 
+    /// A GET with the given headers (`Origin`, `Accept-Encoding`…), as a browser would add them.
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Response {
+        answer(with_headers(self.client.get(self.url(path)), headers)).await
+    }
+
     /// A request without a body, for methods the tests choose (`DELETE`, `PUT`…).
     pub async fn request(&self, method: Method, path: &str) -> Response {
         answer(self.client.request(method, self.url(path))).await
@@ -200,6 +205,12 @@ pub fn test_http_config() -> HttpConfig {
         rate_limit_per_minute: None,
         ..HttpConfig::default()
     }
+}
+
+pub fn with_headers(request: RequestBuilder, headers: &[(&str, &str)]) -> RequestBuilder {
+    headers.iter().fold(request, |request, (name, value)| {
+        request.header(*name, *value)
+    })
 }
 
 async fn answer(request: RequestBuilder) -> Response {

@@ -25,12 +25,8 @@ async fn a_request_id_sent_by_the_client_is_echoed() {
     let app = TestApp::spawn().await;
 
     let response = app
-        .client
-        .get(app.url("/api/hello"))
-        .header("x-request-id", "support-ticket-42")
-        .send()
-        .await
-        .expect("the server answers");
+        .get_with("/api/hello", &[("x-request-id", "support-ticket-42")])
+        .await;
 
     assert_eq!(header(&response, "x-request-id"), "support-ticket-42");
 }
@@ -103,13 +99,7 @@ async fn each_page_response_gets_a_new_nonce() {
 async fn pages_are_compressed_for_clients_that_accept_it() {
     let app = TestApp::spawn().await;
 
-    let response = app
-        .client
-        .get(app.url("/"))
-        .header(header::ACCEPT_ENCODING, "br, gzip")
-        .send()
-        .await
-        .expect("the server answers");
+    let response = app.get_with("/", &[("accept-encoding", "br, gzip")]).await;
 
     assert_eq!(header(&response, header::CONTENT_ENCODING), "br");
 }
@@ -119,12 +109,8 @@ async fn tiny_bodies_are_not_compressed() {
     let app = TestApp::spawn().await;
 
     let response = app
-        .client
-        .get(app.url("/api/hello"))
-        .header(header::ACCEPT_ENCODING, "gzip")
-        .send()
-        .await
-        .expect("the server answers");
+        .get_with("/api/hello", &[("accept-encoding", "gzip")])
+        .await;
 
     assert_eq!(header(&response, header::CONTENT_ENCODING), "");
 }
