@@ -174,7 +174,7 @@ DATABASE_URL="sqlite://$DB_DIR/bench.db"
 # .env nor their shell can change what is measured.
 server_env() { # server_env DATABASE_URL [TRIVIA_API_URL] -> sets SERVER_ENV, an `env -i …` prefix
   SERVER_ENV=(env -i PATH="$PATH" HOME="$HOME" DATABASE_URL="$1" LEPTOS_SITE_ADDR="$HOST:$PORT"
-    LEPTOS_SITE_ROOT="$ROOT/target/site" RUST_LOG=warn)
+    LEPTOS_SITE_ROOT="$ROOT/target/site" RUST_LOG=warn RATE_LIMIT_PER_MINUTE=0)
   [ -z "${2:-}" ] || SERVER_ENV+=(TRIVIA_API_URL="$2")
 }
 start_server() { # start_server DATABASE_URL [TRIVIA_API_URL]

@@ -3,8 +3,9 @@
 //! Every setting has a working default, so a fresh clone runs with nothing configured. A value that is
 //! set but unusable stops the start with one line naming the variable, instead of a surprise later.
 
-use std::{env, net::SocketAddr, str::FromStr, time::Duration};
+use std::{env, net::SocketAddr, num::NonZeroU32, str::FromStr, time::Duration};
 
+use axum::http::HeaderValue;
 use leptos::config::LeptosOptions;
 use reqwest::Url;
 
@@ -26,6 +27,8 @@ pub struct Config {
     /// `WEBHOOK_SECRET`: the HMAC-SHA256 key of the publishing webhook's `X-Signature-256`. Unset:
     /// `/api/webhook` answers 404.
     pub webhook_secret: Option<Secret>,
+    /// The HTTP middleware: timeout, CORS, rate limit (see `src/middleware/`).
+    pub http: HttpConfig,
 }
 
 /// A secret setting: never printed (its `Debug` shows `Secret(..)`), never empty.
@@ -75,6 +78,71 @@ impl Default for TriviaConfig {
     }
 }
 
+/// The settings of the middleware stack in `src/middleware/`.
+#[derive(Clone, Debug)]
+pub struct HttpConfig {
+    /// `REQUEST_TIMEOUT_MS` (default 10 000): how long a request may take before it is answered 503.
+    /// Longer than `TRIVIA_TIMEOUT_MS`, so the trivia route can still fall back to its cache.
+    pub request_timeout: Duration,
+    /// `CORS_ALLOWED_ORIGINS` (comma-separated, default none): origins whose pages may read the
+    /// `/api` GET routes. None: the API is same-origin only.
+    pub cors_allowed_origins: AllowedOrigins,
+    /// `RATE_LIMIT_PER_MINUTE` (default 60, `0` turns it off): writes per client address per minute.
+    pub rate_limit_per_minute: Option<NonZeroU32>,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            request_timeout: Duration::from_millis(10_000),
+            cors_allowed_origins: AllowedOrigins::default(),
+            // A person writing posts and comments makes a few a minute; 60 (a burst of 60, then one
+            // a second) never gets in their way, and still stops one address from flooding the site.
+            rate_limit_per_minute: NonZeroU32::new(60),
+        }
+    }
+}
+
+/// A list of web origins (`https://app.example`, `http://localhost:8080`), each checked to be exactly
+/// an origin — scheme, host, optional port, nothing else — because that is all a browser's `Origin`
+/// header ever holds: `https://app.example/` with a path would silently never match.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AllowedOrigins(Vec<HeaderValue>);
+
+impl AllowedOrigins {
+    pub fn as_slice(&self) -> &[HeaderValue] {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl FromStr for AllowedOrigins {
+    type Err = String;
+
+    fn from_str(list: &str) -> Result<Self, Self::Err> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+            .map(parse_origin)
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
+}
+
+fn parse_origin(entry: &str) -> Result<HeaderValue, String> {
+    let url = Url::parse(entry).map_err(|error| format!("{entry:?} is not an origin: {error}"))?;
+    let origin = url.origin().ascii_serialization();
+    if !matches!(url.scheme(), "http" | "https") || origin != entry.trim_end_matches('/') {
+        return Err(format!(
+            "{entry:?} is not an origin: write scheme://host[:port], as in https://app.example"
+        ));
+    }
+    HeaderValue::from_str(&origin).map_err(|error| format!("{entry:?}: {error}"))
+}
+
 /// A setting that is present but cannot be used.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid {variable}: {reason}")]
@@ -93,7 +161,50 @@ impl Config {
             trivia: trivia_from_env()?,
             preview_secret: parse_var("PREVIEW_SECRET")?,
             webhook_secret: parse_var("WEBHOOK_SECRET")?,
+            http: http_from_env()?,
         })
+        .and_then(Config::check_timeouts)
+    }
+
+    /// The request timeout must leave the trivia route time to give up on its upstream and answer
+    /// from its cache; otherwise a slow upstream turns into a 503 instead of a fallback answer.
+    fn check_timeouts(self) -> Result<Self, ConfigError> {
+        if self.http.request_timeout <= self.trivia.timeout {
+            return Err(ConfigError {
+                variable: "REQUEST_TIMEOUT_MS",
+                reason: format!(
+                    "{} ms must be longer than TRIVIA_TIMEOUT_MS ({} ms)",
+                    self.http.request_timeout.as_millis(),
+                    self.trivia.timeout.as_millis()
+                ),
+            });
+        }
+        Ok(self)
+    }
+}
+
+fn http_from_env() -> Result<HttpConfig, ConfigError> {
+    let defaults = HttpConfig::default();
+    Ok(HttpConfig {
+        request_timeout: milliseconds_var("REQUEST_TIMEOUT_MS")?
+            .unwrap_or(defaults.request_timeout),
+        cors_allowed_origins: parse_var("CORS_ALLOWED_ORIGINS")?
+            .unwrap_or(defaults.cors_allowed_origins),
+        rate_limit_per_minute: match parse_var::<u32>("RATE_LIMIT_PER_MINUTE")? {
+            None => defaults.rate_limit_per_minute,
+            Some(limit) => NonZeroU32::new(limit),
+        },
+    })
+}
+
+/// A duration in milliseconds, at least 1.
+fn milliseconds_var(variable: &'static str) -> Result<Option<Duration>, ConfigError> {
+    match parse_var::<u64>(variable)? {
+        Some(0) => Err(ConfigError {
+            variable,
+            reason: "must be at least 1 millisecond".to_owned(),
+        }),
+        milliseconds => Ok(milliseconds.map(Duration::from_millis)),
     }
 }
 
@@ -108,16 +219,7 @@ fn trivia_from_env() -> Result<TriviaConfig, ConfigError> {
             reason: format!("{url}: must be an http:// or https:// URL"),
         });
     }
-    let timeout = match parse_var::<u64>("TRIVIA_TIMEOUT_MS")? {
-        None => defaults.timeout,
-        Some(0) => {
-            return Err(ConfigError {
-                variable: "TRIVIA_TIMEOUT_MS",
-                reason: "must be at least 1 millisecond".to_owned(),
-            });
-        }
-        Some(milliseconds) => Duration::from_millis(milliseconds),
-    };
+    let timeout = milliseconds_var("TRIVIA_TIMEOUT_MS")?.unwrap_or(defaults.timeout);
     Ok(TriviaConfig { api_url, timeout })
 }
 

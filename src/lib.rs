@@ -21,6 +21,8 @@ pub mod config;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
+pub mod middleware;
+#[cfg(feature = "ssr")]
 pub mod preview;
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -3,7 +3,7 @@
 //! Reads its settings from the environment and `.env` (see `config.rs`), opens the database, and serves
 //! until SIGINT or SIGTERM.
 
-use std::process::ExitCode;
+use std::{io::IsTerminal, process::ExitCode};
 
 use leptos_api_routes::{config::Config, server::Server};
 use tokio::signal::unix::{SignalKind, signal};
@@ -24,6 +24,8 @@ async fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     tracing_subscriber::fmt()
+        // Colours for a person at a terminal; plain text for files, journald and the tests reading it.
+        .with_ansi(std::io::stdout().is_terminal())
         .with_env_filter(
             EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info,sqlx=warn")),

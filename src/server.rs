@@ -10,20 +10,19 @@ use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use sqlx::SqlitePool;
 use tokio::net::TcpListener;
-use tower_http::trace::TraceLayer;
 
 use crate::{
     api,
     api::webhook::WebhookKey,
     app::{App, shell},
-    config::Config,
-    db,
+    config::{Config, HttpConfig},
+    db, middleware,
     preview::PreviewMode,
     trivia::TriviaService,
 };
 
-/// What every handler can reach: one pool, Leptos's options, the trivia client, the keys of preview
-/// mode and of the webhook. Nothing is global.
+/// What every handler can reach: one pool, Leptos's options, the trivia client, the middleware
+/// settings, the keys of preview mode and of the webhook. Nothing is global.
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub pool: SqlitePool,
@@ -31,6 +30,7 @@ pub struct AppState {
     pub trivia: TriviaService,
     pub preview: PreviewMode,
     pub webhook: WebhookKey,
+    pub http: HttpConfig,
 }
 
 /// Why the server could not start.
@@ -48,7 +48,8 @@ pub enum StartError {
     },
 }
 
-/// The whole application as one axum `Router`: the Leptos pages, the API under `/api`, static files.
+/// The whole application as one axum `Router`: the Leptos pages, the API under `/api`, static files,
+/// inside the middleware stack of `src/middleware/`.
 pub fn router(state: AppState) -> Router {
     let routes = page_routes();
     // Pages read the database directly (never through `/api` over HTTP), so they get the pool, the
@@ -62,9 +63,12 @@ pub fn router(state: AppState) -> Router {
         provide_context(pool.clone());
         provide_context(trivia.clone());
         provide_context(preview.clone());
+        // The nonce of this response's Content-Security-Policy, for Leptos's inline scripts.
+        middleware::provide_page_nonce();
     };
-    Router::new()
-        .nest("/api", api::router())
+    let (http, leptos_options) = (state.http.clone(), state.leptos_options.clone());
+    let app = Router::new()
+        .nest("/api", middleware::around_api(api::router(), &http))
         .leptos_routes_with_context(&state, routes, page_context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -73,8 +77,8 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(page_context, shell))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .with_state(state);
+    middleware::around_app(app, &http, &leptos_options)
 }
 
 /// The page routes, worked out once per process by rendering `<App/>` without data.
@@ -111,6 +115,7 @@ impl Server {
             trivia,
             preview: PreviewMode::new(config.preview_secret),
             webhook: WebhookKey::new(config.webhook_secret),
+            http: config.http,
         };
         Ok(Self {
             listener,
@@ -124,9 +129,13 @@ impl Server {
     }
 
     /// Serves until `shutdown` completes, lets in-flight requests finish, then closes the pool
-    /// (which checkpoints SQLite's write-ahead log).
+    /// (which checkpoints SQLite's write-ahead log). Each request learns its peer's address
+    /// (`ConnectInfo`), which the rate limiter counts by.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
-        axum::serve(self.listener, self.router)
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await?;
         self.pool.close().await;

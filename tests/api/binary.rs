@@ -2,8 +2,8 @@
 //! first start, and graceful shutdown on SIGTERM.
 
 use std::{
-    io::{BufRead, BufReader},
-    process::{Command, Stdio},
+    io::{BufRead, BufReader, Lines},
+    process::{ChildStdout, Command, Stdio},
     time::Duration,
 };
 
@@ -16,9 +16,25 @@ fn server(data_dir: &tempfile::TempDir) -> Command {
         .env_clear()
         .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
         .env("RUST_LOG", "info")
+        .env("RATE_LIMIT_PER_MINUTE", "0")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     command
+}
+
+/// Reads the server's log up to the line saying where it listens, and returns that address.
+fn listening_address(log: &mut Lines<BufReader<ChildStdout>>) -> String {
+    let listening = log
+        .map_while(Result::ok)
+        .find(|line| line.contains("listening on http://"))
+        .expect("the server says where it listens");
+    listening
+        .rsplit("http://")
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
+        .collect()
 }
 
 #[test]
@@ -32,6 +48,10 @@ fn a_bad_setting_stops_the_start_with_one_line_naming_the_variable() {
         ("DATABASE_URL", "postgres://nope"),
         ("PREVIEW_SECRET", ""),
         ("WEBHOOK_SECRET", "   "),
+        ("REQUEST_TIMEOUT_MS", "soon"),
+        ("REQUEST_TIMEOUT_MS", "1500"),
+        ("RATE_LIMIT_PER_MINUTE", "-1"),
+        ("CORS_ALLOWED_ORIGINS", "https://app.example/path"),
     ] {
         let output = server(&data_dir).env(variable, value).output().unwrap();
 
@@ -57,19 +77,8 @@ fn the_default_database_is_created_under_data_and_sigterm_stops_the_server_clean
     let data_dir = tempfile::tempdir().unwrap();
     let mut child = server(&data_dir).spawn().unwrap();
     let mut log = BufReader::new(child.stdout.take().unwrap()).lines();
-    let listening = log
-        .by_ref()
-        .map_while(Result::ok)
-        .find(|line| line.contains("listening on http://"))
-        .expect("the server says where it listens");
+    let addr = listening_address(&mut log);
     assert!(data_dir.path().join("data/leptos-api-routes.db").is_file());
-    let addr: String = listening
-        .rsplit("http://")
-        .next()
-        .unwrap()
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
-        .collect();
     assert!(
         std::net::TcpStream::connect(&addr).is_ok(),
         "{addr} accepts connections"
@@ -95,4 +104,32 @@ fn the_default_database_is_created_under_data_and_sigterm_stops_the_server_clean
     assert!(status.success(), "{status}");
     let rest: Vec<String> = log.map_while(Result::ok).collect();
     assert!(rest.iter().any(|line| line.contains("stopped")), "{rest:?}");
+}
+
+#[test]
+fn the_log_line_of_a_request_names_its_request_id_status_and_latency() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut child = server(&data_dir).spawn().unwrap();
+    let mut log = BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = listening_address(&mut log);
+
+    let mut connection = std::net::TcpStream::connect(&addr).unwrap();
+    std::io::Write::write_all(
+        &mut connection,
+        b"GET /api/hello HTTP/1.1\r\nHost: test\r\nx-request-id: log-test-7\r\nConnection: close\r\n\r\n",
+    )
+    .unwrap();
+    let mut answer = String::new();
+    std::io::Read::read_to_string(&mut connection, &mut answer).unwrap();
+    let line = log
+        .map_while(Result::ok)
+        .find(|line| line.contains("log-test-7"));
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    assert!(answer.contains("x-request-id: log-test-7"), "{answer}");
+    let line = line.expect("a log line with the request id");
+    for field in ["method=GET", "path=/api/hello", "status=200", "latency="] {
+        assert!(line.contains(field), "{field} in {line}");
+    }
 }

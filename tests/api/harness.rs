@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use leptos::config::LeptosOptions;
 use leptos_api_routes::{
-    config::{Config, TriviaConfig},
+    config::{Config, HttpConfig, TriviaConfig},
     server::Server,
 };
 use reqwest::{Client, Method, RequestBuilder, Response, StatusCode, redirect::Policy};
@@ -37,6 +37,11 @@ impl TestApp {
         Self::spawn_with(|config| config.trivia = trivia).await
     }
 
+    /// The server with the middleware settings `http` (CORS origins, a rate limit, a timeout).
+    pub async fn spawn_with_http(http: HttpConfig) -> Self {
+        Self::spawn_with(|config| config.http = http).await
+    }
+
     /// The server with the settings `configure` changes; the database is always a fresh file.
     pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> Self {
         let data_dir = tempfile::tempdir().expect("a temporary folder");
@@ -54,6 +59,7 @@ impl TestApp {
             trivia: TriviaConfig::default(),
             preview_secret: None,
             webhook_secret: None,
+            http: test_http_config(),
         };
         configure(&mut config);
         let server = Server::bind(config).await.expect("the server starts");
@@ -82,6 +88,11 @@ impl TestApp {
 
     pub async fn get(&self, path: &str) -> Response {
         answer(self.client.get(self.url(path))).await
+    }
+
+    /// A GET with the given headers (`Origin`, `Accept-Encoding`…), as a browser would add them.
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Response {
+        answer(with_headers(self.client.get(self.url(path)), headers)).await
     }
 
     /// A request without a body, for methods the tests choose (`DELETE`, `PUT`…).
@@ -202,6 +213,21 @@ impl TestApp {
     }
 }
 
+/// The middleware settings of the tests: the defaults, without the rate limit, which tests that
+/// create many rows from one address would hit (the rate-limit tests set their own).
+pub fn test_http_config() -> HttpConfig {
+    HttpConfig {
+        rate_limit_per_minute: None,
+        ..HttpConfig::default()
+    }
+}
+
+pub fn with_headers(request: RequestBuilder, headers: &[(&str, &str)]) -> RequestBuilder {
+    headers.iter().fold(request, |request, (name, value)| {
+        request.header(*name, *value)
+    })
+}
+
 async fn answer(request: RequestBuilder) -> Response {
     request.send().await.expect("the server answers")
 }
@@ -218,8 +244,8 @@ pub fn content_type(response: &Response) -> String {
     header(response, reqwest::header::CONTENT_TYPE)
 }
 
-/// The value of header `name`, or "" when the response has none.
-pub fn header(response: &Response, name: reqwest::header::HeaderName) -> String {
+/// A header of a response as text, or "" when it is absent.
+pub fn header(response: &Response, name: impl reqwest::header::AsHeaderName) -> String {
     response
         .headers()
         .get(name)

@@ -7,13 +7,17 @@ mod harness;
 
 mod binary;
 mod comments;
+mod cors;
+mod cross_site;
 mod durability;
 mod graphql;
 mod health;
 mod hello;
+mod middleware;
 mod pages;
 mod post;
 mod preview;
+mod rate_limit;
 mod trivia;
 mod unknown_routes;
 mod webhook;

@@ -233,3 +233,26 @@ async fn the_webhook_answers_only_post() {
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(allowed_methods(&response), ["POST"]);
 }
+
+#[tokio::test]
+async fn the_webhook_is_exempt_from_the_cross_site_check_its_signature_replaces() {
+    let app = spawn_with_webhook().await;
+    let post = app.create_post("Post", "Body").await;
+    let body = json!({ "type": "post.deleted", "id": post }).to_string();
+
+    let response = app
+        .client
+        .post(app.url("/api/webhook"))
+        .header(reqwest::header::CONTENT_TYPE, JSON)
+        .header("origin", "https://publisher.example")
+        .header("sec-fetch-site", "cross-site")
+        .header("x-signature-256", signature(&body))
+        .header("x-delivery-id", "d-1")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(app.count("posts").await, 0);
+}

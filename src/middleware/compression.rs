@@ -1,0 +1,21 @@
+//! Response compression, gzip or brotli as the client's `Accept-Encoding` prefers, where it pays:
+//! the HTML pages, the JavaScript and wasm bundles, long JSON lists. Not below 1 KiB (one packet
+//! either way; the CPU time buys nothing), and not formats that are compressed already (images) or
+//! that must flow unbuffered (server-sent events).
+
+use tower_http::compression::{
+    CompressionLayer,
+    predicate::{NotForContentType, Predicate, SizeAbove},
+};
+
+/// Bodies smaller than this go out as they are.
+const MIN_SIZE: u16 = 1024;
+
+pub fn layer() -> CompressionLayer<impl Predicate + Send + Sync + 'static> {
+    CompressionLayer::new().gzip(true).br(true).compress_when(
+        SizeAbove::new(MIN_SIZE)
+            .and(NotForContentType::IMAGES)
+            .and(NotForContentType::SSE)
+            .and(NotForContentType::GRPC),
+    )
+}

@@ -1,0 +1,141 @@
+//! The middleware every response passes through: request ids, security headers and the pages' CSP
+//! nonce, compression, and the request timeout.
+
+use std::time::Duration;
+
+use leptos_api_routes::config::TriviaConfig;
+use reqwest::{StatusCode, Url, header};
+use tokio::net::TcpListener;
+
+use crate::harness::{TestApp, assert_problem, header};
+
+#[tokio::test]
+async fn every_response_gets_a_generated_request_id() {
+    let app = TestApp::spawn().await;
+
+    let first = header(&app.get("/api/hello").await, "x-request-id");
+    let second = header(&app.get("/no-such-page").await, "x-request-id");
+
+    assert_eq!(first.len(), 36, "a UUID: {first:?}");
+    assert_ne!(first, second);
+}
+
+#[tokio::test]
+async fn a_request_id_sent_by_the_client_is_echoed() {
+    let app = TestApp::spawn().await;
+
+    let response = app
+        .get_with("/api/hello", &[("x-request-id", "support-ticket-42")])
+        .await;
+
+    assert_eq!(header(&response, "x-request-id"), "support-ticket-42");
+}
+
+#[tokio::test]
+async fn api_responses_get_the_security_headers_and_the_strictest_policy() {
+    let app = TestApp::spawn().await;
+
+    for response in [app.get("/api/hello").await, app.get("/api/nothing").await] {
+        assert_eq!(header(&response, header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+        assert_eq!(header(&response, header::X_FRAME_OPTIONS), "DENY");
+        assert_eq!(
+            header(&response, header::REFERRER_POLICY),
+            "strict-origin-when-cross-origin"
+        );
+        assert_eq!(
+            header(&response, header::CONTENT_SECURITY_POLICY),
+            "default-src 'none'; frame-ancestors 'none'"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_page_allows_exactly_the_scripts_carrying_its_own_nonce() {
+    let app = TestApp::spawn().await;
+
+    let response = app.get("/").await;
+    assert_eq!(header(&response, header::X_FRAME_OPTIONS), "DENY");
+    assert_eq!(header(&response, header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+    let policy = header(&response, header::CONTENT_SECURITY_POLICY);
+    let html = response.text().await.expect("a page");
+
+    for directive in [
+        "default-src 'self'",
+        "style-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(policy.contains(directive), "{directive} in {policy}");
+    }
+    let nonce = policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce in the policy");
+    let scripts = html.matches("<script").count();
+    assert!(scripts > 0, "{html}");
+    assert_eq!(
+        html.matches(&format!("<script type=\"module\" nonce=\"{nonce}\""))
+            .count()
+            + html.matches(&format!("<script nonce=\"{nonce}\"")).count(),
+        scripts,
+        "every script carries the nonce {nonce}: {html}"
+    );
+}
+
+#[tokio::test]
+async fn each_page_response_gets_a_new_nonce() {
+    let app = TestApp::spawn().await;
+
+    let first = header(&app.get("/").await, header::CONTENT_SECURITY_POLICY);
+    let second = header(&app.get("/").await, header::CONTENT_SECURITY_POLICY);
+
+    assert_ne!(first, second);
+}
+
+#[tokio::test]
+async fn pages_are_compressed_for_clients_that_accept_it() {
+    let app = TestApp::spawn().await;
+
+    let response = app.get_with("/", &[("accept-encoding", "br, gzip")]).await;
+
+    assert_eq!(header(&response, header::CONTENT_ENCODING), "br");
+}
+
+#[tokio::test]
+async fn tiny_bodies_are_not_compressed() {
+    let app = TestApp::spawn().await;
+
+    let response = app
+        .get_with("/api/hello", &[("accept-encoding", "gzip")])
+        .await;
+
+    assert_eq!(header(&response, header::CONTENT_ENCODING), "");
+}
+
+#[tokio::test]
+async fn a_request_that_outlasts_the_timeout_gets_503_problem_json() {
+    // An upstream that accepts connections and never answers, slower than the request timeout.
+    let silent = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    let upstream = Url::parse(&format!(
+        "http://{}",
+        silent.local_addr().expect("an address")
+    ))
+    .expect("a valid URL");
+    let app = TestApp::spawn_with(|config| {
+        config.trivia = TriviaConfig {
+            api_url: Some(upstream),
+            timeout: Duration::from_secs(30),
+        };
+        config.http.request_timeout = Duration::from_millis(300);
+    })
+    .await;
+
+    let response = app.get("/api/trivia/7").await;
+
+    assert!(!header(&response, "x-request-id").is_empty());
+    assert_problem(response, StatusCode::SERVICE_UNAVAILABLE).await;
+    drop(silent);
+}
