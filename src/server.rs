@@ -5,7 +5,7 @@
 
 use std::{future::Future, io, net::SocketAddr, sync::OnceLock};
 
-use axum::{Router, extract::FromRef};
+use axum::{Router, extract::FromRef, routing::any};
 use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use sqlx::SqlitePool;
@@ -55,6 +55,8 @@ pub fn router(state: AppState) -> Router {
     };
     Router::new()
         .nest("/api", api::router())
+        // `nest` matches `/api` and `/api/…`, not `/api/` itself: an unknown API path all the same.
+        .route("/api/", any(api::no_such_route))
         .leptos_routes_with_context(&state, routes, page_context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

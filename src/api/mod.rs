@@ -49,7 +49,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Unknown `/api/...` paths get JSON, not the HTML 404 page a browser would get.
-async fn no_such_route(OriginalUri(uri): OriginalUri) -> Response {
+pub async fn no_such_route(OriginalUri(uri): OriginalUri) -> Response {
     error::problem(
         StatusCode::NOT_FOUND,
         format!("No API route matches {}.", uri.path()),

@@ -10,6 +10,7 @@ mod comments;
 mod durability;
 mod health;
 mod hello;
+mod openapi;
 mod pages;
 mod post;
 mod trivia;
