@@ -2,12 +2,13 @@
 # Installs what building, running and testing the app needs, and only what is missing: every step checks
 # first and is skipped when already satisfied, so running this again costs a few seconds.
 #
-# Needs: rustup + cargo, Node.js 20 + npm, and root (or sudo) for Debian's Chromium.
-# Nothing is downloaded from outside the package registries (crates.io, npm, Debian).
+# Needs: rustup + cargo, Node.js 20 + npm, Python 3.9+, and root (or sudo) for Debian's Chromium.
+# Nothing is downloaded from outside the package registries (crates.io, npm, PyPI, Debian).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CARGO_LEPTOS_VERSION=0.3.11
+SCHEMATHESIS_VERSION=4.32.5
 export PATH="$HOME/.cargo/bin:$PATH"
 
 have() { printf '  ok    %s\n' "$*"; }
@@ -65,5 +66,20 @@ for dir in . end2end; do
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 done
+
+# schemathesis (PyPI) fuzzes the running API against its own OpenAPI document in scripts/test.sh. In a
+# virtualenv in .venv/ (gitignored), so the system's Python stays as it was; Debian ships `venv`
+# separately.
+if [ "$(.venv/bin/schemathesis --version 2>/dev/null)" = "schemathesis, version $SCHEMATHESIS_VERSION" ]; then
+  have "schemathesis $SCHEMATHESIS_VERSION (.venv/)"
+else
+  install "schemathesis $SCHEMATHESIS_VERSION into .venv/ (about a minute)"
+  if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+  fi
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi
 
 echo "==> setup: done"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every check and test of the project, as CI runs it (`make test` calls this after setup):
 # formatting, clippy for both halves, the Rust integration tests, the debug and release builds, then
-# Playwright in Chromium against the freshly built (debug) site. Stops at the first failure; ends
-# with one "N passed, N failed" line.
+# schemathesis and Playwright in Chromium against the freshly built (debug) site. Stops at the first
+# failure; ends with one "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -13,9 +13,15 @@ export RUSTFLAGS="--cfg erase_components"
 export SQLX_OFFLINE=true
 
 log=$(mktemp -d)
-trap 'rm -rf "$log"' EXIT
+server_pid=
+cleanup() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$log"
+}
+trap cleanup EXIT
 
 step() { printf '\n==> %s\n' "$*"; }
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -40,8 +46,41 @@ env -u RUSTFLAGS cargo leptos build --release
 step "build the site (cargo leptos build)"
 cargo leptos build
 
+step "schemathesis: the running API against its own OpenAPI document"
+# The debug server just built, on a free port with a fresh database. Rate limiting off: the fuzzer
+# sends hundreds of POSTs in seconds, and 429s would hide the answers it is checking. Preview mode and
+# the webhook on, so their checks (secret, signature) are what answers, not "not enabled".
+port=$(free_port)
+DATABASE_URL="sqlite://$log/schemathesis/app.db" LEPTOS_SITE_ADDR="127.0.0.1:$port" \
+  LEPTOS_SITE_ROOT=target/site RATE_LIMIT_PER_MINUTE=0 RUST_LOG=warn \
+  PREVIEW_SECRET=schemathesis-preview WEBHOOK_SECRET=schemathesis-webhook \
+  target/debug/leptos-api-routes >"$log/schemathesis-server.txt" 2>&1 &
+server_pid=$!
+for attempt in $(seq 100); do
+  curl -fsS -o /dev/null "http://127.0.0.1:$port/api/health" 2>/dev/null && break
+  if [ "$attempt" = 100 ] || ! kill -0 "$server_pid" 2>/dev/null; then
+    echo "the server did not become healthy:" && cat "$log/schemathesis-server.txt" && exit 1
+  fi
+  sleep 0.1
+done
+# Every operation, with examples from the schemas and mutations of them (invalid types, missing
+# fields, odd content types), then chains of calls. The checks: no 5xx; status codes, content types,
+# headers and bodies as documented; data the schema allows is accepted; a method a path does not
+# document gets 405 with a truthful `Allow`. Not `negative_data_rejection` (data the schema refuses
+# must be refused): by design a form post with invalid values is answered 303 back to the form, not
+# 4xx, and text is trimmed before its length is counted, so the schema's `maxLength` is stricter than
+# the server. Redirects are not followed, so the 303s themselves are checked. Run from $log, where
+# schemathesis leaves its own files.
+schemathesis="$PWD/.venv/bin/schemathesis"
+(cd "$log" && timeout 300 "$schemathesis" run "http://127.0.0.1:$port/api/openapi.json" \
+  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,positive_data_acceptance,unsupported_method,allow_header_conformance \
+  --max-examples 30 --max-redirects 0 --request-timeout 10 --generation-database none --no-color)
+kill "$server_pid"
+wait "$server_pid" 2>/dev/null || true
+server_pid=
+
 step "Playwright end-to-end tests in Chromium"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 (cd end2end && E2E_PORT="$port" npx playwright test) 2>&1 | tee "$log/playwright.txt"
 
 rust_passed=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i + 1) ~ /^passed/) sum += $i } END { print sum + 0 }' "$log/cargo.txt")

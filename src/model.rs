@@ -24,10 +24,36 @@ pub type FieldErrors = BTreeMap<String, Vec<String>>;
 
 /// Body of `POST /api/post`. Missing fields read as empty, so they fail validation with a message on
 /// the field rather than a parse error.
+///
+/// The OpenAPI schema states the text rule as closely as JSON Schema can: required, at least one
+/// character that is not whitespace (the `pattern`: Rust's `char::is_whitespace` set, which `trim`
+/// removes), at most `max` characters before trimming — every value it allows, the server accepts.
+/// A unit test keeps it in step with the rule.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct NewPost {
+    /// 1–200 characters after trimming.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            required = true,
+            min_length = 1,
+            max_length = 200,
+            pattern = r"[^\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+        )
+    )]
     pub title: String,
+    /// 1–10 000 characters after trimming.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            required = true,
+            min_length = 1,
+            max_length = 10000,
+            pattern = r"[^\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+        )
+    )]
     pub post: String,
     /// Save as a draft: hidden everywhere except in preview mode, until the publishing webhook
     /// publishes it. Left out when false, so an invalid no-JavaScript submission sent back to the
@@ -66,8 +92,19 @@ impl NewPost {
 
 /// Body of `POST /api/comments/{id}`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct NewComment {
+    /// 1–2 000 characters after trimming.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            required = true,
+            min_length = 1,
+            max_length = 2000,
+            pattern = r"[^\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+        )
+    )]
     pub comment: String,
 }
 
@@ -109,6 +146,26 @@ fn check_text(errors: &mut FieldErrors, field: &str, text: &str, max: usize) -> 
 #[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(transparent))]
 #[serde(transparent)]
 pub struct PostId(pub i64);
+
+/// Written by hand: the derive cannot put `minimum` on a newtype, and the schema should say what
+/// the parser enforces.
+#[cfg(feature = "ssr")]
+impl utoipa::PartialSchema for PostId {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+            .minimum(Some(1))
+            .description(Some(
+                "A post's id: a positive integer that fits in 64 bits.",
+            ))
+            .into()
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl utoipa::ToSchema for PostId {}
 
 impl<'de> Deserialize<'de> for PostId {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -158,6 +215,7 @@ impl std::error::Error for InvalidPostId {}
 
 /// Answer to `POST /api/post`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PostCreated {
     pub id: PostId,
     pub message: String,
@@ -167,11 +225,13 @@ pub struct PostCreated {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 // The GraphQL `Post` type (fields in camelCase); `comments` is resolved in `api/graphql/schema.rs`.
 #[cfg_attr(feature = "ssr", derive(async_graphql::SimpleObject), graphql(complex))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Post {
     pub id: PostId,
     pub title: String,
     pub body: String,
     /// UTC, RFC 3339 with milliseconds (`2026-11-21T09:30:00.123Z`).
+    #[cfg_attr(feature = "ssr", schema(format = DateTime))]
     pub created_at: String,
     /// Not published yet: only requests in preview mode see it.
     pub draft: bool,
@@ -180,10 +240,12 @@ pub struct Post {
 /// One post in a list, with how many comments it has.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(async_graphql::SimpleObject))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PostSummary {
     pub id: PostId,
     pub title: String,
     pub body: String,
+    #[cfg_attr(feature = "ssr", schema(format = DateTime))]
     pub created_at: String,
     pub draft: bool,
     pub comment_count: i64,
@@ -192,6 +254,7 @@ pub struct PostSummary {
 /// Answer to `GET /api/post`: one page of posts, newest first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(async_graphql::SimpleObject))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PostPage {
     pub posts: Vec<PostSummary>,
     /// Pass as `?cursor=` to get the next (older) page; absent on the last page.
@@ -202,14 +265,17 @@ pub struct PostPage {
 /// One comment.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(async_graphql::SimpleObject))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Comment {
     pub id: i64,
     pub comment: String,
+    #[cfg_attr(feature = "ssr", schema(format = DateTime))]
     pub created_at: String,
 }
 
 /// Answer to `GET /api/comments/{id}`: a post's comments, oldest first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CommentsForPost {
     pub post: PostId,
     pub comments: Vec<Comment>,
@@ -217,6 +283,7 @@ pub struct CommentsForPost {
 
 /// Answer to `GET /api/trivia/{number}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Trivia {
     pub number: i64,
     pub text: String,
@@ -225,6 +292,7 @@ pub struct Trivia {
 
 /// Where a trivia answer came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum TriviaSource {
     /// Fetched just now from `TRIVIA_API_URL`.
@@ -233,6 +301,60 @@ pub enum TriviaSource {
     Cache,
     /// Computed by the server itself (no upstream configured, or it failed and nothing was cached).
     Builtin,
+}
+
+/// The schemas must describe the rules above exactly, or OpenAPI clients (and schemathesis) would
+/// send values the server refuses.
+#[cfg(all(test, feature = "ssr"))]
+mod schema_tests {
+    use serde_json::Value;
+    use utoipa::PartialSchema;
+
+    use super::*;
+
+    /// `[^…]` listing every whitespace character Rust trims, as ranges of `\uXXXX`.
+    fn not_whitespace_pattern() -> String {
+        let mut ranges: Vec<(char, char)> = Vec::new();
+        for c in (char::MIN..=char::MAX).filter(|c| c.is_whitespace()) {
+            match ranges.last_mut() {
+                Some((_, end)) if *end as u32 + 1 == c as u32 => *end = c,
+                _ => ranges.push((c, c)),
+            }
+        }
+        let class: String = ranges
+            .iter()
+            .map(|&(start, end)| match end as u32 - start as u32 {
+                0 => format!("\\u{:04X}", start as u32),
+                1 => format!("\\u{:04X}\\u{:04X}", start as u32, end as u32),
+                _ => format!("\\u{:04X}-\\u{:04X}", start as u32, end as u32),
+            })
+            .collect();
+        format!("[^{class}]")
+    }
+
+    /// A field's schema, after checking the schema lists it as required.
+    fn property(
+        schema: utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        name: &str,
+    ) -> Value {
+        let schema = serde_json::to_value(schema).expect("a schema serializes");
+        let required = schema["required"].as_array().cloned().unwrap_or_default();
+        assert!(required.contains(&Value::from(name)), "{name} is required");
+        schema["properties"][name].clone()
+    }
+
+    #[test]
+    fn the_text_schemas_state_the_validation_rules() {
+        for (field, max) in [
+            (property(NewPost::schema(), "title"), TITLE_MAX),
+            (property(NewPost::schema(), "post"), POST_MAX),
+            (property(NewComment::schema(), "comment"), COMMENT_MAX),
+        ] {
+            assert_eq!(field["minLength"], 1, "{field}");
+            assert_eq!(field["maxLength"], max, "{field}");
+            assert_eq!(field["pattern"], not_whitespace_pattern(), "{field}");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 
 use std::{future::Future, io, net::SocketAddr, sync::OnceLock};
 
-use axum::{Router, extract::FromRef};
+use axum::{Router, extract::FromRef, routing::any};
 use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use sqlx::SqlitePool;
@@ -69,6 +69,8 @@ pub fn router(state: AppState) -> Router {
     let (http, leptos_options) = (state.http.clone(), state.leptos_options.clone());
     let app = Router::new()
         .nest("/api", middleware::around_api(api::router(), &http))
+        // `nest` matches `/api` and `/api/…`, not `/api/` itself: an unknown API path all the same.
+        .route("/api/", any(api::no_such_route))
         .leptos_routes_with_context(&state, routes, page_context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

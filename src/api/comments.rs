@@ -7,32 +7,48 @@
 //!      -H 'Content-Type: application/json' -d '{"comment":"Nice post"}'
 //! ```
 
-use axum::{
-    Json, Router, extract::DefaultBodyLimit, extract::State, response::Response, routing::get,
-};
+use axum::{Json, extract::DefaultBodyLimit, extract::State, response::Response};
 use sqlx::SqlitePool;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     DEFAULT_BODY_LIMIT,
-    error::{ApiError, ApiResult},
+    error::{
+        ApiError, ApiResult,
+        responses::{
+            BadRequest, Forbidden, Internal, NotFound, PayloadTooLarge, TooManyRequests,
+            Unprocessable, UnsupportedMediaType,
+        },
+    },
     extract::{Segment, Submitted},
 };
 use crate::{
     db::{self, Visibility},
-    model::{CommentsForPost, NewComment, PostId},
+    model::{Comment, CommentsForPost, NewComment, PostId},
     server::AppState,
 };
 
 /// The largest body this route reads (see `post.rs`).
 const BODY_LIMIT: usize = DEFAULT_BODY_LIMIT;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/comments/{id}", get(list_comments).post(add_comment))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_comments, add_comment))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
 }
 
 /// `GET /api/comments/{id}`: oldest first; a draft's only in preview mode.
+#[utoipa::path(
+    get,
+    path = "/comments/{id}",
+    params(("id" = PostId, Path, description = "The post's id")),
+    responses(
+        (status = 200, description = "The post's comments, oldest first.", body = CommentsForPost),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 500, response = Internal),
+    )
+)]
 #[tracing::instrument(skip(pool))]
 async fn list_comments(
     State(pool): State<SqlitePool>,
@@ -46,6 +62,30 @@ async fn list_comments(
 }
 
 /// `POST /api/comments/{id}` with `{"comment"}` (JSON or form-encoded).
+#[utoipa::path(
+    post,
+    path = "/comments/{id}",
+    params(("id" = PostId, Path, description = "The post's id")),
+    request_body(content(
+        (NewComment = "application/json"),
+        (NewComment = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 201, description = "Added (JSON request).", body = Comment,
+            headers(("location" = String, description = "`/posts/{id}`, the post's page"))),
+        (status = 303, description = "Form request: to `/posts/{id}`, with the typed value in the \
+            query when invalid.",
+            headers(("location" = String, description = "Where the browser goes next"))),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 403, response = Forbidden),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyRequests),
+        (status = 500, response = Internal),
+    )
+)]
 #[tracing::instrument(skip(pool, submitted))]
 async fn add_comment(
     State(pool): State<SqlitePool>,

@@ -12,6 +12,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::model::{FieldErrors, PostId};
 
@@ -114,14 +115,21 @@ fn validation_detail(errors: &FieldErrors) -> String {
 }
 
 /// The problem+json body, field for field as RFC 9457 names them.
-#[derive(Serialize)]
-struct Problem {
+#[derive(Serialize, ToSchema)]
+pub struct Problem {
+    /// Always `about:blank`: the status says what kind of problem it is.
     #[serde(rename = "type")]
     kind: &'static str,
+    /// The status's standard reason phrase (`Unprocessable Entity`).
     title: &'static str,
+    /// The HTTP status, repeated.
+    #[schema(minimum = 400, maximum = 599)]
     status: u16,
+    /// What went wrong with this request, in a sentence.
     detail: String,
+    /// Validation failures only (422): messages per field name.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(inline)]
     errors: Option<FieldErrors>,
 }
 
@@ -145,4 +153,46 @@ pub fn problem(
         HeaderValue::from_static("application/problem+json"),
     );
     response
+}
+
+/// The error answers of the OpenAPI document, one per status, each a [`Problem`]. A route lists the
+/// ones it can give in its `#[utoipa::path(responses(...))]`, e.g. `(status = 404, response = NotFound)`;
+/// `api/openapi.rs` registers them all as components. The doc comment is the response's description.
+pub mod responses {
+    use utoipa::ToResponse;
+
+    use super::Problem;
+
+    macro_rules! problem_responses {
+        ($($(#[doc = $doc:literal])+ $name:ident;)+) => {$(
+            $(#[doc = $doc])+
+            #[derive(ToResponse)]
+            #[response(content_type = "application/problem+json")]
+            pub struct $name(pub Problem);
+        )+};
+    }
+
+    problem_responses! {
+        /// Malformed JSON, or a path segment or query parameter that does not parse.
+        BadRequest;
+        /// Missing or wrong credentials: the preview secret, the webhook's signature.
+        Unauthorized;
+        /// A write from another site (`Sec-Fetch-Site: cross-site`, or an `Origin` that is not this
+        /// host), refused by the cross-site request protection.
+        Forbidden;
+        /// No such post.
+        NotFound;
+        /// The body is larger than the route's limit.
+        PayloadTooLarge;
+        /// The body is neither `application/json` nor `application/x-www-form-urlencoded`.
+        UnsupportedMediaType;
+        /// JSON of the wrong shape, or values that break the rules (`errors` says which, per field).
+        Unprocessable;
+        /// Too many writes from this address: wait the `Retry-After` seconds (`RATE_LIMIT_PER_MINUTE`).
+        TooManyRequests;
+        /// A bug or an unexpected failure, answered with a generic detail that leaks nothing.
+        Internal;
+        /// A dependency (the database) is not answering; try again later.
+        Unavailable;
+    }
 }

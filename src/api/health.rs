@@ -3,22 +3,34 @@
 //!
 //! `curl http://127.0.0.1:3000/api/health` → `{"status":"ok"}`
 
-use axum::{Json, Router, extract::State, routing::get};
+use axum::{Json, extract::State};
 use serde::Serialize;
 use sqlx::SqlitePool;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::error::{ApiError, ApiResult};
+use super::error::{ApiError, ApiResult, responses::Unavailable};
 use crate::{db, server::AppState};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/health", get(health))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(health))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Health {
+    /// Always `ok`: any other state is a 503.
+    #[schema(example = "ok")]
     pub status: &'static str,
 }
 
+#[utoipa::path(
+    get,
+    path = "/health",
+    responses(
+        (status = 200, description = "The database answers.", body = Health),
+        (status = 503, response = Unavailable),
+    )
+)]
 async fn health(State(pool): State<SqlitePool>) -> ApiResult<Json<Health>> {
     db::ping(&pool).await.map_err(|error| {
         tracing::warn!(%error, "health check: the database did not answer");

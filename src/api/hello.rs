@@ -2,20 +2,27 @@
 //!
 //! `curl http://127.0.0.1:3000/api/hello` → `{"name":"John Doe"}`
 
-use axum::{Json, Router, routing::get};
+use axum::Json;
 use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::server::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/hello", get(hello))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(hello))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Hello {
     pub name: &'static str,
 }
 
+#[utoipa::path(
+    get,
+    path = "/hello",
+    responses((status = 200, description = "A greeting.", body = Hello)),
+)]
 async fn hello() -> Json<Hello> {
     Json(Hello { name: "John Doe" })
 }

@@ -1,17 +1,22 @@
 //! The API routes, mounted under `/api`: one file per route, named after its URL the way Next.js lays
 //! out `pages/api/*`. To add a route, create its file with a `router()` and merge it below.
 //!
+//! Mounting a route and documenting it are one act: each file's `router()` is a utoipa-axum
+//! `OpenApiRouter` whose `routes!(handler)` reads the handler's `#[utoipa::path]`, so the OpenAPI
+//! document at `/api/openapi.json` ([`openapi`]) lists exactly what is mounted here.
+//!
 //! Rules every route follows (see the README's API contract): errors are problem+json
 //! ([`error::ApiError`]), other methods get 405 with `Allow`, bodies are limited to
 //! [`DEFAULT_BODY_LIMIT`] unless the route's file sets its own.
 
 use axum::{
-    Router,
+    Extension, Router,
     extract::{OriginalUri, Request},
     http::{Method, StatusCode, header},
     middleware::{self, Next},
     response::Response,
 };
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::server::AppState;
 
@@ -21,6 +26,7 @@ pub mod extract;
 pub mod graphql;
 pub mod health;
 pub mod hello;
+pub mod openapi;
 pub mod post;
 pub mod preview;
 pub mod trivia;
@@ -31,7 +37,7 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 
 /// Every API route, plus a problem+json 404 for any other path under `/api`.
 pub fn router() -> Router<AppState> {
-    Router::new()
+    let (router, paths) = OpenApiRouter::new()
         .merge(hello::router())
         .merge(health::router())
         .merge(post::router())
@@ -40,12 +46,16 @@ pub fn router() -> Router<AppState> {
         .merge(preview::router())
         .merge(webhook::router())
         .merge(graphql::router())
+        .merge(openapi::router())
+        .split_for_parts();
+    router
         .fallback(no_such_route)
         .layer(middleware::from_fn(problem_for_wrong_method))
+        .layer(Extension(openapi::Document::new(paths)))
 }
 
 /// Unknown `/api/...` paths get JSON, not the HTML 404 page a browser would get.
-async fn no_such_route(OriginalUri(uri): OriginalUri) -> Response {
+pub async fn no_such_route(OriginalUri(uri): OriginalUri) -> Response {
     error::problem(
         StatusCode::NOT_FOUND,
         format!("No API route matches {}.", uri.path()),

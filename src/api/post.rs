@@ -8,15 +8,21 @@
 //! curl http://127.0.0.1:3000/api/post/1
 //! ```
 
-use axum::{
-    Json, Router, extract::DefaultBodyLimit, extract::State, response::Response, routing::get,
-};
+use axum::{Json, extract::DefaultBodyLimit, extract::State, response::Response};
 use serde::Deserialize;
 use sqlx::SqlitePool;
+use utoipa::IntoParams;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     DEFAULT_BODY_LIMIT,
-    error::{ApiError, ApiResult},
+    error::{
+        ApiError, ApiResult,
+        responses::{
+            BadRequest, Forbidden, Internal, NotFound, PayloadTooLarge, TooManyRequests,
+            Unprocessable, UnsupportedMediaType,
+        },
+    },
     extract::{QueryParams, Segment, Submitted},
 };
 use crate::{
@@ -29,14 +35,36 @@ use crate::{
 /// { sizeLimit } } }`, set here in the route's own file.
 const BODY_LIMIT: usize = DEFAULT_BODY_LIMIT;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/post", get(list_posts).post(create_post))
-        .route("/post/{id}", get(get_post))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_posts, create_post))
+        .routes(routes!(get_post))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
 }
 
 /// `POST /api/post` with `{"title", "post"}` (JSON or form-encoded).
+#[utoipa::path(
+    post,
+    path = "/post",
+    request_body(content(
+        (NewPost = "application/json"),
+        (NewPost = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 201, description = "Created (JSON request).", body = PostCreated,
+            headers(("location" = String, description = "`/posts/{id}`, the new post's page"))),
+        (status = 303, description = "Form request: to `/posts/{id}` when created; back to `/` with \
+            the typed values in the query when invalid.",
+            headers(("location" = String, description = "Where the browser goes next"))),
+        (status = 400, response = BadRequest),
+        (status = 413, response = PayloadTooLarge),
+        (status = 403, response = Forbidden),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyRequests),
+        (status = 500, response = Internal),
+    )
+)]
 #[tracing::instrument(skip_all)]
 async fn create_post(
     State(pool): State<SqlitePool>,
@@ -62,14 +90,28 @@ async fn create_post(
 }
 
 /// `?limit=` (1–100, default 20) and `?cursor=` (the `next_cursor` of the previous page).
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ListPosts {
+    /// How many posts: 1–100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<PostId>,
 }
 
 /// `GET /api/post`: newest first, with comment counts; drafts too in preview mode.
+#[utoipa::path(
+    get,
+    path = "/post",
+    params(ListPosts),
+    responses(
+        (status = 200, description = "One page of posts, newest first.", body = PostPage),
+        (status = 400, response = BadRequest),
+        (status = 500, response = Internal),
+    )
+)]
 #[tracing::instrument(skip_all)]
 async fn list_posts(
     State(pool): State<SqlitePool>,
@@ -88,6 +130,17 @@ async fn list_posts(
 }
 
 /// `GET /api/post/{id}`: a draft only in preview mode.
+#[utoipa::path(
+    get,
+    path = "/post/{id}",
+    params(("id" = PostId, Path, description = "The post's id")),
+    responses(
+        (status = 200, description = "The post.", body = Post),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 500, response = Internal),
+    )
+)]
 #[tracing::instrument(skip(pool))]
 async fn get_post(
     State(pool): State<SqlitePool>,

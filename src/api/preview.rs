@@ -8,17 +8,20 @@
 //! ```
 
 use axum::{
-    Router,
     extract::State,
     http::{HeaderMap, header},
     response::{IntoResponse, Redirect, Response},
-    routing::get,
 };
 use serde::Deserialize;
 use sqlx::SqlitePool;
+use utoipa::IntoParams;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    error::{ApiError, ApiResult},
+    error::{
+        ApiError, ApiResult,
+        responses::{BadRequest, Internal, Unauthorized},
+    },
     extract::QueryParams,
 };
 use crate::{
@@ -28,16 +31,18 @@ use crate::{
     server::AppState,
 };
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/preview", get(enter_preview))
-        .route("/preview/exit", get(exit_preview))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(enter_preview))
+        .routes(routes!(exit_preview))
 }
 
-/// `?secret=` (must equal `PREVIEW_SECRET`) and `?slug=` (the page to preview: `/posts/{id}`).
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct PreviewRequest {
+    /// Must equal `PREVIEW_SECRET`.
     secret: Option<String>,
+    /// The page to preview: `/posts/{id}`.
     slug: Option<String>,
 }
 
@@ -45,6 +50,21 @@ struct PreviewRequest {
 ///
 /// The redirect goes to the path built from the post's id, never to `slug` itself: a link with
 /// `slug=https://evil.example` cannot use this site to send people elsewhere.
+#[utoipa::path(
+    get,
+    path = "/preview",
+    params(PreviewRequest),
+    responses(
+        (status = 307, description = "Preview mode is on: to the post's page.",
+            headers(
+                ("set-cookie" = String, description = "The signed `preview` cookie (HttpOnly, SameSite=Lax, one hour)"),
+                ("location" = String, description = "`/posts/{id}`"),
+            )),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 500, response = Internal),
+    )
+)]
 #[tracing::instrument(skip_all)]
 async fn enter_preview(
     State(pool): State<SqlitePool>,
@@ -78,6 +98,17 @@ async fn enter_preview(
 }
 
 /// `GET /api/preview/exit`: clears the preview cookie and redirects to `/`.
+#[utoipa::path(
+    get,
+    path = "/preview/exit",
+    responses(
+        (status = 307, description = "Preview mode is off: to `/`.",
+            headers(
+                ("set-cookie" = String, description = "The `preview` cookie, cleared"),
+                ("location" = String, description = "`/`"),
+            )),
+    )
+)]
 #[tracing::instrument(skip_all)]
 async fn exit_preview(headers: HeaderMap) -> Response {
     let cookie = PreviewMode::clear_cookie(preview::is_https(&headers));

@@ -8,17 +8,34 @@
 
 use std::{fmt, str::FromStr};
 
-use axum::{Json, Router, extract::State, routing::get};
+use axum::{Json, extract::State};
 use sqlx::SqlitePool;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{error::ApiResult, extract::Segment};
+use super::{
+    error::{
+        ApiResult,
+        responses::{BadRequest, Internal},
+    },
+    extract::Segment,
+};
 use crate::{model::Trivia, server::AppState, trivia::TriviaService};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/trivia/{number}", get(trivia))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(trivia))
 }
 
 /// `GET /api/trivia/{number}`.
+#[utoipa::path(
+    get,
+    path = "/trivia/{number}",
+    params(("number" = i64, Path, description = "Any integer that fits in 64 bits")),
+    responses(
+        (status = 200, description = "A fact about the number, and where it came from.", body = Trivia),
+        (status = 400, response = BadRequest),
+        (status = 500, response = Internal),
+    )
+)]
 #[tracing::instrument(skip(pool, service))]
 async fn trivia(
     State(pool): State<SqlitePool>,

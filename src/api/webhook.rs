@@ -16,19 +16,26 @@
 use std::sync::Arc;
 
 use axum::{
-    Json, Router,
+    Json,
     body::Bytes,
     extract::{DefaultBodyLimit, State, rejection::BytesRejection},
     http::HeaderMap,
-    routing::post,
 };
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use sqlx::SqlitePool;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
-    error::{ApiError, ApiResult},
+    error::{
+        ApiError, ApiResult,
+        responses::{
+            BadRequest, Internal, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized,
+            Unprocessable,
+        },
+    },
     extract::parse_json_object,
 };
 use crate::{
@@ -43,9 +50,9 @@ const BODY_LIMIT: usize = 64 * 1024;
 /// The longest `X-Delivery-Id` kept (a UUID has 36 characters).
 const DELIVERY_ID_MAX: usize = 128;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/webhook", post(receive_delivery))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(receive_delivery))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
 }
 
@@ -60,23 +67,54 @@ impl WebhookKey {
 }
 
 /// What a delivery asks for.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(tag = "type")]
 enum Delivery {
+    /// Publish a draft.
     #[serde(rename = "post.published")]
     Published { id: PostId },
+    /// Delete a post and its comments.
     #[serde(rename = "post.deleted")]
     Deleted { id: PostId },
 }
 
-/// The answer to a delivery: `applied`, or `replayed` when this delivery id was applied before.
-#[derive(Serialize)]
+/// The answer to a delivery.
+#[derive(Serialize, ToSchema)]
 struct Receipt {
+    /// The `X-Delivery-Id` it answers.
     delivery: String,
-    status: &'static str,
+    status: DeliveryStatus,
+}
+
+/// `applied`, or `replayed` when this delivery id was applied before (and nothing changed).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum DeliveryStatus {
+    Applied,
+    Replayed,
 }
 
 /// `POST /api/webhook`.
+#[utoipa::path(
+    post,
+    path = "/webhook",
+    request_body(content = Delivery, content_type = "application/json",
+        description = "Signed: the HMAC covers these exact bytes."),
+    params(
+        ("x-signature-256" = String, Header, description = "`sha256=<hex HMAC-SHA256 of the body, keyed by WEBHOOK_SECRET>`"),
+        ("x-delivery-id" = String, Header, description = "The delivery's id (1–128 characters); a replayed id changes nothing"),
+    ),
+    responses(
+        (status = 200, description = "Applied, or replayed (nothing changed).", body = Receipt),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyRequests),
+        (status = 500, response = Internal),
+    )
+)]
 #[tracing::instrument(skip_all, fields(delivery))]
 async fn receive_delivery(
     State(pool): State<SqlitePool>,
@@ -88,7 +126,7 @@ async fn receive_delivery(
     let body = body?;
     let Some(key) = key else {
         return Err(ApiError::NotFound(
-            "No API route matches /api/webhook.".to_owned(),
+            "The publishing webhook is not enabled on this server.".to_owned(),
         ));
     };
     verify_signature(&key, &headers, &body)?;
@@ -99,8 +137,8 @@ async fn receive_delivery(
         Delivery::Deleted { id } => (id, PostChange::Delete),
     };
     let status = match db::apply_delivery(&pool, delivery_id, id, change).await? {
-        DeliveryOutcome::Applied => "applied",
-        DeliveryOutcome::Replayed => "replayed",
+        DeliveryOutcome::Applied => DeliveryStatus::Applied,
+        DeliveryOutcome::Replayed => DeliveryStatus::Replayed,
         DeliveryOutcome::NoSuchPost => return Err(ApiError::no_such_post(id)),
     };
     Ok(Json(Receipt {

@@ -14,6 +14,7 @@ mod graphql;
 mod health;
 mod hello;
 mod middleware;
+mod openapi;
 mod pages;
 mod post;
 mod preview;

@@ -25,3 +25,19 @@ async fn an_unknown_nested_api_path_answers_json_not_the_html_page() {
     assert_eq!(response.status(), 404);
     assert_eq!(content_type(&response), "application/problem+json");
 }
+
+#[tokio::test]
+async fn the_api_folder_itself_answers_a_problem_json_404() {
+    let app = TestApp::spawn().await;
+
+    for path in ["/api", "/api/"] {
+        let response = app.get(path).await;
+
+        assert_eq!(response.status(), 404, "{path}");
+        assert_eq!(
+            content_type(&response),
+            "application/problem+json",
+            "{path}"
+        );
+    }
+}

@@ -18,18 +18,24 @@
 use async_graphql::parser::types::OperationType;
 use async_graphql_axum::GraphQLResponse;
 use axum::{
-    Extension, Router,
+    Extension,
     body::Bytes,
     extract::{DefaultBodyLimit, FromRequest, Request, State},
     http::{HeaderValue, Method, StatusCode, header},
     response::{IntoResponse, Response},
-    routing::get,
 };
 use sqlx::SqlitePool;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     DEFAULT_BODY_LIMIT,
-    error::{self, ApiError},
+    error::{
+        self, ApiError, Problem,
+        responses::{
+            BadRequest, Forbidden, PayloadTooLarge, TooManyRequests, Unprocessable,
+            UnsupportedMediaType,
+        },
+    },
     extract::{json_error, media_type},
 };
 use crate::{db::Visibility, server::AppState};
@@ -42,21 +48,69 @@ use schema::GraphQLSchema;
 /// 10 000-character limit, however it is escaped.
 const BODY_LIMIT: usize = DEFAULT_BODY_LIMIT;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/graphql", get(execute).post(execute))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(query_over_get, query_or_mutation_over_post))
         .layer(Extension(schema::build()))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
 }
 
-/// `GET` or `POST /api/graphql`: runs one GraphQL request with the state's pool and the request's
-/// visibility (drafts in preview mode only) in its data.
-#[tracing::instrument(skip_all)]
-async fn execute(
+/// `GET /api/graphql?query=…`: a query (not a mutation) from the query string. `operationName` and
+/// `variables` (a JSON object) may be given too, as in a POST body.
+#[utoipa::path(
+    get,
+    path = "/graphql",
+    params(("query" = String, Query, description = "The GraphQL query (queries only; a mutation is 405)")),
+    responses(
+        (status = 200, description = "`{\"data\", \"errors\"}`, whatever the GraphQL errors.",
+            content_type = "application/graphql-response+json", body = Object),
+        (status = 400, response = BadRequest),
+        (status = 405, description = "A mutation sent with GET.", content_type = "application/problem+json", body = Problem),
+    )
+)]
+async fn query_over_get(
     State(pool): State<SqlitePool>,
     visibility: Visibility,
     Extension(schema): Extension<GraphQLSchema>,
     GraphQLRequest(request): GraphQLRequest,
+) -> GraphQLResponse {
+    execute(&schema, request, pool, visibility).await
+}
+
+/// `POST /api/graphql` with `{"query", "operationName", "variables"}`: queries and mutations.
+#[utoipa::path(
+    post,
+    path = "/graphql",
+    request_body(content = Object, content_type = "application/json",
+        description = "`{\"query\", \"operationName\", \"variables\"}`"),
+    responses(
+        (status = 200, description = "`{\"data\", \"errors\"}`, whatever the GraphQL errors.",
+            content_type = "application/graphql-response+json", body = Object),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyRequests),
+    )
+)]
+async fn query_or_mutation_over_post(
+    State(pool): State<SqlitePool>,
+    visibility: Visibility,
+    Extension(schema): Extension<GraphQLSchema>,
+    GraphQLRequest(request): GraphQLRequest,
+) -> GraphQLResponse {
+    execute(&schema, request, pool, visibility).await
+}
+
+/// Runs one GraphQL request with the state's pool and the request's visibility (drafts in preview
+/// mode only) in its data.
+#[tracing::instrument(skip_all)]
+async fn execute(
+    schema: &GraphQLSchema,
+    request: async_graphql::Request,
+    pool: SqlitePool,
+    visibility: Visibility,
 ) -> GraphQLResponse {
     schema
         .execute(request.data(pool).data(visibility))
