@@ -3,7 +3,13 @@
 //! `main` uses [`Server::bind`] then [`Server::run`]; the integration tests do the same on port 0,
 //! so they exercise exactly what production runs.
 
-use std::{future::Future, io, net::SocketAddr, sync::OnceLock};
+use std::{
+    future::Future,
+    io,
+    net::SocketAddr,
+    ops::Deref,
+    sync::{Arc, OnceLock},
+};
 
 use axum::{Router, extract::FromRef, routing::any};
 use leptos::{config::LeptosOptions, prelude::provide_context};
@@ -23,14 +29,52 @@ use crate::{
 
 /// What every handler can reach: one pool, Leptos's options, the trivia client, the middleware
 /// settings, the keys of preview mode and of the webhook. Nothing is global.
-#[derive(Clone, FromRef)]
-pub struct AppState {
+///
+/// Behind one `Arc`: axum hands every request its own clone of the state, and this makes that clone
+/// one reference count instead of a copy of every field. Handlers take the part they need with
+/// `State<SqlitePool>`, `State<TriviaService>`… (the `FromRef` impls below).
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
     pub pool: SqlitePool,
     pub leptos_options: LeptosOptions,
     pub trivia: TriviaService,
     pub preview: PreviewMode,
     pub webhook: WebhookKey,
     pub http: HttpConfig,
+}
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// `State<T>` for each part a handler (or Leptos) may ask for.
+macro_rules! state_parts {
+    ($($field:ident: $part:ty),+ $(,)?) => {$(
+        impl FromRef<AppState> for $part {
+            fn from_ref(state: &AppState) -> Self {
+                state.$field.clone()
+            }
+        }
+    )+};
+}
+state_parts! {
+    pool: SqlitePool,
+    leptos_options: LeptosOptions,
+    trivia: TriviaService,
+    preview: PreviewMode,
+    webhook: WebhookKey,
 }
 
 /// Why the server could not start.
@@ -111,14 +155,14 @@ impl Server {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartError::Listen { addr, source })?;
-        let state = AppState {
+        let state = AppState::new(Shared {
             pool: pool.clone(),
             leptos_options: config.leptos,
             trivia,
             preview: PreviewMode::new(config.preview_secret),
             webhook: WebhookKey::new(config.webhook_secret),
             http: config.http,
-        };
+        });
         Ok(Self {
             listener,
             router: router(state),
