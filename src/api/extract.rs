@@ -120,7 +120,7 @@ pub(super) fn media_type(headers: &HeaderMap) -> Option<String> {
 }
 
 /// Broken JSON is a 400; JSON of the wrong shape (a number for a string, an array) is a 422.
-pub(super) fn json_error(error: serde_json::Error) -> ApiError {
+fn json_error(error: serde_json::Error) -> ApiError {
     use serde_json::error::Category;
     match error.classify() {
         Category::Data => ApiError::Unprocessable(format!("JSON of the wrong shape: {error}.")),

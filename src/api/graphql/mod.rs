@@ -36,7 +36,7 @@ use super::{
             UnsupportedMediaType,
         },
     },
-    extract::{json_error, media_type},
+    extract::{media_type, parse_json_object},
 };
 use crate::{db::Visibility, server::AppState};
 
@@ -152,9 +152,9 @@ impl<S: Send + Sync> FromRequest<S> for GraphQLRequest {
         let body = Bytes::from_request(request, state)
             .await
             .map_err(|rejection| ApiError::from(rejection).into_response())?;
-        serde_json::from_slice(&body)
+        parse_json_object(&body)
             .map(Self)
-            .map_err(|error| json_error(error).into_response())
+            .map_err(IntoResponse::into_response)
     }
 }
 
