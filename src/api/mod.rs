@@ -11,9 +11,8 @@
 
 use axum::{
     Extension, Router,
-    extract::{OriginalUri, Request},
-    http::{Method, StatusCode, header},
-    middleware::{self, Next},
+    extract::OriginalUri,
+    http::{Method, StatusCode},
     response::Response,
 };
 use utoipa_axum::router::OpenApiRouter;
@@ -50,7 +49,7 @@ pub fn router() -> Router<AppState> {
         .split_for_parts();
     router
         .fallback(no_such_route)
-        .layer(middleware::from_fn(problem_for_wrong_method))
+        .method_not_allowed_fallback(wrong_method)
         .layer(Extension(openapi::Document::new(paths)))
 }
 
@@ -63,16 +62,9 @@ pub async fn no_such_route(OriginalUri(uri): OriginalUri) -> Response {
     )
 }
 
-/// axum answers a method a route does not have with a bare 405; give it the API's problem+json body.
-/// axum sets the `Allow` header itself, outside this layer, so the detail points to it.
-async fn problem_for_wrong_method(request: Request, next: Next) -> Response {
-    let method: Method = request.method().clone();
-    let response = next.run(request).await;
-    if response.status() != StatusCode::METHOD_NOT_ALLOWED
-        || response.headers().contains_key(header::CONTENT_TYPE)
-    {
-        return response;
-    }
+/// A route asked with a method it does not have: 405 with the API's problem+json body. axum still
+/// adds the `Allow` header (it lists the route's methods), so the detail points to it.
+async fn wrong_method(method: Method) -> Response {
     error::problem(
         StatusCode::METHOD_NOT_ALLOWED,
         format!("This route does not answer {method}; the Allow header lists the methods it does."),

@@ -14,9 +14,8 @@
 //! `/api/webhook` is exempt: its senders are servers, and it authenticates each body by signature.
 
 use axum::{
-    extract::{OriginalUri, Request},
+    extract::Request,
     http::{HeaderMap, StatusCode, header},
-    middleware::Next,
     response::Response,
 };
 use reqwest::Url;
@@ -26,30 +25,25 @@ use crate::api::error::problem;
 /// Paths under `/api` that authenticate their callers themselves and take writes from other servers.
 const EXEMPT: &[&str] = &["/api/webhook"];
 
-pub async fn protect(request: Request, next: Next) -> Response {
-    let path = match request.extensions().get::<OriginalUri>() {
-        Some(OriginalUri(uri)) => uri.path(),
-        None => request.uri().path(),
-    };
-    if request.method().is_safe() || EXEMPT.contains(&path) {
-        return next.run(request).await;
+/// The 403 for a write to `/api` from another site's page; `None` lets the request go on.
+pub fn check(request: &Request) -> Option<Response> {
+    let path = request.uri().path();
+    let under_api = path.starts_with("/api/") || path == "/api";
+    if !under_api || request.method().is_safe() || EXEMPT.contains(&path) {
+        return None;
     }
     let host = request
         .uri()
         .authority()
-        .map(|authority| authority.as_str().to_owned())
-        .or_else(|| header_text(request.headers(), header::HOST).map(str::to_owned));
-    match refusal(request.headers(), host.as_deref()) {
-        None => next.run(request).await,
-        Some(reason) => {
-            tracing::warn!(reason, "cross-site write refused");
-            problem(
-                StatusCode::FORBIDDEN,
-                format!("Cross-site requests may not change data here: {reason}."),
-                None,
-            )
-        }
-    }
+        .map(|authority| authority.as_str())
+        .or_else(|| header_text(request.headers(), header::HOST));
+    let reason = refusal(request.headers(), host)?;
+    tracing::warn!(reason, "cross-site write refused");
+    Some(problem(
+        StatusCode::FORBIDDEN,
+        format!("Cross-site requests may not change data here: {reason}."),
+        None,
+    ))
 }
 
 /// Why the request must be refused, or `None` when it may go on.

@@ -7,14 +7,19 @@
 //! 2. `request_id::propagate`: …and on every response, including those the layers below make.
 //! 3. `trace`: the request's span (method, path, id) around everything that may log; logs the status
 //!    and latency of whatever answer leaves, 403, 429 and 503 included.
-//! 4. `security_headers`: on every response, whoever made it; makes the pages' CSP nonce.
-//! 5. `compression`: the bodies of everything below, error pages included.
-//! 6. `timeout`: bounds the work below; the rate limiter's answer is instant, so it sits under it.
-//! 7. `rate_limit`: refuses a flood of writes before any of them costs a body read or a database call.
+//! 4. `compression`: the bodies of everything below, error pages included.
+//! 5. [`guard`], one function for the steps that are plain checks and header edits, in this order:
+//!    `security_headers` (the page's CSP nonce on the way in, the headers on every response on the
+//!    way out), `rate_limit` (refuses a flood of writes before any of them costs a body read or a
+//!    database call), `cross_site` (refuses writes to `/api` from other sites' pages), `timeout`
+//!    (bounds the work below: the handler and the layers around `/api`).
 //!
 //! Around `/api` only (see [`around_api`]):
-//! 8. `cors`: answers preflights itself, so it comes before the checks for writes.
-//! 9. `cross_site`: refuses writes from other sites' pages.
+//! 6. `cors`: answers preflights itself (they are safe requests, so the cross-site check lets them by).
+//!
+//! Why one function for step 5 rather than a layer per concern: every `from_fn` layer costs each
+//! request a boxed future and a clone of the services beneath it, which showed in the profile of
+//! `/api/hello` (see bench/README.md); one function that calls the concerns in order costs that once.
 
 pub mod compression;
 pub mod cors;
@@ -25,46 +30,70 @@ pub mod security_headers;
 pub mod timeout;
 pub mod trace;
 
-use axum::{Router, middleware::from_fn, middleware::from_fn_with_state};
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    Router,
+    extract::{Request, State},
+    middleware::{Next, from_fn_with_state},
+    response::Response,
+};
 use leptos::config::LeptosOptions;
 use tower::ServiceBuilder;
-use tower::util::option_layer;
 
 use crate::config::HttpConfig;
 
 pub use security_headers::provide_page_nonce;
 
-/// Wraps the whole application (pages, API, static files) in layers 1–7.
+/// Wraps the whole application (pages, API, static files) in layers 1–5.
 pub fn around_app(app: Router, http: &HttpConfig, leptos: &LeptosOptions) -> Router {
-    let rate_limit = http.rate_limit_per_minute.map(|limit| {
-        from_fn_with_state(
-            rate_limit::RateLimiter::per_minute(limit),
-            rate_limit::limit,
-        )
-    });
+    let checks = Checks {
+        page_policy: security_headers::PagePolicy::new(leptos),
+        rate_limiter: http
+            .rate_limit_per_minute
+            .map(rate_limit::RateLimiter::per_minute),
+        timeout: http.request_timeout,
+    };
     app.layer(
         ServiceBuilder::new()
             .layer(request_id::set())
             .layer(request_id::propagate())
             .layer(trace::layer())
-            .layer(from_fn_with_state(
-                security_headers::PagePolicy::new(leptos),
-                security_headers::apply,
-            ))
             .layer(compression::layer())
-            .layer(from_fn_with_state(http.request_timeout, timeout::limit))
-            .layer(option_layer(rate_limit)),
+            .layer(from_fn_with_state(Arc::new(checks), guard)),
     )
 }
 
-/// Wraps the API routes in layers 8–9.
+/// Wraps the API routes in layer 6.
 pub fn around_api<S>(api: Router<S>, http: &HttpConfig) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
-    let api = api.layer(from_fn(cross_site::protect));
     match cors::layer(&http.cors_allowed_origins) {
         Some(cors) => api.layer(cors),
         None => api,
     }
+}
+
+/// The settings of [`guard`].
+struct Checks {
+    page_policy: security_headers::PagePolicy,
+    /// `None` when `RATE_LIMIT_PER_MINUTE` is 0.
+    rate_limiter: Option<rate_limit::RateLimiter>,
+    timeout: Duration,
+}
+
+/// Layer 5: security headers, rate limit, cross-site check and timeout, in that order.
+async fn guard(State(checks): State<Arc<Checks>>, mut request: Request, next: Next) -> Response {
+    let nonce = security_headers::page_nonce(&mut request);
+    let refusal = checks
+        .rate_limiter
+        .as_ref()
+        .and_then(|limiter| limiter.check(&request))
+        .or_else(|| cross_site::check(&request));
+    let response = match refusal {
+        Some(refusal) => refusal,
+        None => timeout::bound(checks.timeout, next.run(request)).await,
+    };
+    security_headers::add(response, &checks.page_policy, nonce.as_ref())
 }

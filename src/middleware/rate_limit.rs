@@ -21,9 +21,8 @@ use std::{
 };
 
 use axum::{
-    extract::{ConnectInfo, Request, State},
+    extract::{ConnectInfo, Request},
     http::{HeaderValue, StatusCode, header},
-    middleware::Next,
     response::Response,
 };
 
@@ -62,7 +61,7 @@ impl RateLimiter {
     }
 
     /// Counts a write from `address` at `now`: `Ok` when allowed, else how long until it would be.
-    fn check(&self, address: IpAddr, now: Instant) -> Result<(), Duration> {
+    fn count(&self, address: IpAddr, now: Instant) -> Result<(), Duration> {
         // A poisoned lock only means another request panicked mid-update; the table is still sound.
         let mut table = self
             .table
@@ -91,20 +90,17 @@ impl RateLimiter {
             .map(|table| table.next_allowed.len())
             .unwrap_or_default()
     }
-}
 
-pub async fn limit(State(limiter): State<RateLimiter>, request: Request, next: Next) -> Response {
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(peer)| peer.ip());
-    // Without a peer address (a router driven in-process) there is no client to count.
-    let (Some(address), false) = (peer, request.method().is_safe()) else {
-        return next.run(request).await;
-    };
-    match limiter.check(address, Instant::now()) {
-        Ok(()) => next.run(request).await,
-        Err(wait) => too_many_requests(wait),
+    /// Counts the request if it is a write: the 429 when its address is over the limit, else `None`.
+    pub fn check(&self, request: &Request) -> Option<Response> {
+        if request.method().is_safe() {
+            return None;
+        }
+        // Without a peer address (a router driven in-process) there is no client to count.
+        let ConnectInfo(peer) = request.extensions().get::<ConnectInfo<SocketAddr>>()?;
+        self.count(peer.ip(), Instant::now())
+            .err()
+            .map(too_many_requests)
     }
 }
 
@@ -137,14 +133,14 @@ mod tests {
         let start = Instant::now();
 
         for _ in 0..3 {
-            assert_eq!(limiter.check(address, start), Ok(()));
+            assert_eq!(limiter.count(address, start), Ok(()));
         }
-        assert_eq!(limiter.check(address, start), Err(Duration::from_secs(20)));
+        assert_eq!(limiter.count(address, start), Err(Duration::from_secs(20)));
         assert_eq!(
-            limiter.check(address, start + Duration::from_secs(20)),
+            limiter.count(address, start + Duration::from_secs(20)),
             Ok(())
         );
-        assert!(limiter.check(IpAddr::from([192, 0, 2, 2]), start).is_ok());
+        assert!(limiter.count(IpAddr::from([192, 0, 2, 2]), start).is_ok());
     }
 
     #[test]
@@ -152,11 +148,11 @@ mod tests {
         let limiter = limiter(60);
         let start = Instant::now();
         for host in 0..MIN_SWEEP_SIZE as u32 - 1 {
-            let _ = limiter.check(IpAddr::from(host.to_be_bytes()), start);
+            let _ = limiter.count(IpAddr::from(host.to_be_bytes()), start);
         }
         let later = start + Duration::from_secs(2);
 
-        let _ = limiter.check(IpAddr::from([198, 51, 100, 1]), later);
+        let _ = limiter.count(IpAddr::from([198, 51, 100, 1]), later);
 
         assert_eq!(limiter.addresses(), 1);
     }

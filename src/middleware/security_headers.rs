@@ -6,15 +6,14 @@
 //! Pages get a policy the hydrated app works under: scripts only from this origin or carrying the
 //! request's nonce (Leptos's inline hydration, resource and live-reload scripts), wasm compiled with
 //! `'wasm-unsafe-eval'` (nothing else may `eval`), styles only from this origin (no inline styles
-//! anywhere in the app), no plugins, no `<base>`, forms posting only here. The nonce is made here,
+//! anywhere in the app), no plugins, no `<base>`, forms posting only here. The nonce is made here ([`page_nonce`]),
 //! handed to the page renderer through the request's extensions ([`provide_page_nonce`]) and written
 //! into the same response's header. API responses are data, never a document, so they get the
 //! strictest policy there is.
 
 use axum::{
-    extract::{Request, State},
+    extract::Request,
     http::{HeaderValue, header, request::Parts},
-    middleware::Next,
     response::Response,
 };
 use leptos::{
@@ -58,16 +57,22 @@ impl PagePolicy {
     }
 }
 
-pub async fn apply(State(policy): State<PagePolicy>, mut request: Request, next: Next) -> Response {
-    let is_api = request.uri().path() == "/api" || request.uri().path().starts_with("/api/");
-    let nonce = (!is_api).then(Nonce::new);
-    if let Some(nonce) = &nonce {
-        request.extensions_mut().insert(nonce.clone());
+/// A new nonce for a page request, handed to the page renderer in the request's extensions; `None`
+/// for an API request.
+pub fn page_nonce(request: &mut Request) -> Option<Nonce> {
+    let path = request.uri().path();
+    if path == "/api" || path.starts_with("/api/") {
+        return None;
     }
+    let nonce = Nonce::new();
+    request.extensions_mut().insert(nonce.clone());
+    Some(nonce)
+}
 
-    let mut response = next.run(request).await;
-
-    let content_security_policy = match &nonce {
+/// Adds the security headers to `response`: the page policy with the nonce its page was rendered
+/// with ([`page_nonce`]), or the API's policy when there is none.
+pub fn add(mut response: Response, policy: &PagePolicy, nonce: Option<&Nonce>) -> Response {
+    let content_security_policy = match nonce {
         Some(nonce) => HeaderValue::from_str(&policy.header(nonce)),
         None => Ok(HeaderValue::from_static(API_POLICY)),
     };
@@ -88,7 +93,7 @@ pub async fn apply(State(policy): State<PagePolicy>, mut request: Request, next:
     response
 }
 
-/// Gives the page being rendered the nonce that [`apply`] puts in its CSP header. Called in the
+/// Gives the page being rendered the nonce that [`add`] puts in its CSP header. Called in the
 /// pages' context (`server.rs`), after leptos_axum has provided the request and its own random
 /// nonce, which this one replaces: Leptos adds the nonce in context to every inline script it writes.
 pub fn provide_page_nonce() {

@@ -5,19 +5,15 @@
 //! request, and clients treat it so (browsers resend, connections close). Here the server was too slow
 //! to answer, a temporary condition on its side, which is what 503 means.
 
-use std::time::Duration;
+use std::{future::Future, time::Duration};
 
-use axum::{
-    extract::{Request, State},
-    http::StatusCode,
-    middleware::Next,
-    response::Response,
-};
+use axum::{http::StatusCode, response::Response};
 
 use crate::api::error::problem;
 
-pub async fn limit(State(timeout): State<Duration>, request: Request, next: Next) -> Response {
-    match tokio::time::timeout(timeout, next.run(request)).await {
+/// `answer`'s response, or the 503 if it takes longer than `timeout` (`answer` is then dropped).
+pub async fn bound(timeout: Duration, answer: impl Future<Output = Response>) -> Response {
+    match tokio::time::timeout(timeout, answer).await {
         Ok(response) => response,
         Err(_elapsed) => {
             tracing::warn!(timeout_ms = timeout.as_millis(), "request timed out");
