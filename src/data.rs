@@ -21,9 +21,8 @@ pub struct PostWithComments {
 
 #[cfg(feature = "ssr")]
 mod reads {
-    //! Server half: straight to the data layer, with the pool the router put in the context.
+    //! Server half: straight to the data layer, with the database (`db::Db`) the router put in the context.
     use leptos::prelude::expect_context;
-    use sqlx::SqlitePool;
 
     use super::{LoadResult, PostWithComments};
     use crate::{
@@ -39,19 +38,19 @@ mod reads {
     }
 
     pub async fn list_posts(cursor: Option<PostId>) -> LoadResult<PostPage> {
-        let pool = expect_context::<SqlitePool>();
-        db::list_posts(&pool, visibility_in_page(), PAGE_SIZE_DEFAULT, cursor)
+        let db = expect_context::<db::Db>();
+        db::list_posts(&db, visibility_in_page(), PAGE_SIZE_DEFAULT, cursor)
             .await
             .map_err(failed)
     }
 
     pub async fn post_with_comments(id: PostId) -> LoadResult<Option<PostWithComments>> {
-        let pool = expect_context::<SqlitePool>();
+        let db = expect_context::<db::Db>();
         let visibility = visibility_in_page();
-        let Some(post) = db::get_post(&pool, visibility, id).await.map_err(failed)? else {
+        let Some(post) = db::get_post(&db, visibility, id).await.map_err(failed)? else {
             return Ok(None);
         };
-        let comments = db::list_comments(&pool, visibility, id)
+        let comments = db::list_comments(&db, visibility, id)
             .await
             .map_err(failed)?
             .unwrap_or_default();
@@ -59,9 +58,9 @@ mod reads {
     }
 
     pub async fn trivia(number: i64) -> LoadResult<Trivia> {
-        let pool = expect_context::<SqlitePool>();
+        let db = expect_context::<db::Db>();
         let service = expect_context::<TriviaService>();
-        service.lookup(&pool, number).await.map_err(failed)
+        service.lookup(&db, number).await.map_err(failed)
     }
 }
 

@@ -1,4 +1,4 @@
-//! The data layer: opening the SQLite pool, applying `migrations/`, and one function per query.
+//! The data layer: opening the SQLite database (read pool + one writer), applying `migrations/`, and one function per query.
 //!
 //! This is the only module that knows SQL. Pages and API routes call these functions; they never build
 //! queries of their own, so a move to another database touches this file and `migrations/` only.
@@ -34,11 +34,27 @@ pub enum OpenError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+/// The database: a pool of read-only connections for the reads, and one connection for every write.
+///
+/// SQLite runs one writer at a time. With writes spread over a pool, two connections that write at
+/// once meet in SQLite's busy handler, which sleeps (1, 2, 5… up to 100 ms) before it retries: under
+/// load that sleeping was most of `POST /api/post`'s latency (bench/README.md). With a single writer
+/// connection, writes wait in the pool's queue instead and go the moment the writer is free, while
+/// reads, in WAL mode, never wait for it. Read connections are opened read-only, so a write sent to
+/// them by mistake fails loudly instead of competing with the writer.
+///
+/// Cheap to clone (two pool handles). Each function below picks the connection it needs.
+#[derive(Clone, Debug)]
+pub struct Db {
+    readers: SqlitePool,
+    writer: SqlitePool,
+}
+
 /// Opens (creating if needed) the database at `database_url` and brings its schema up to date.
 ///
 /// WAL lets readers run while one connection writes; `synchronous=NORMAL` is durable across process
 /// crashes in WAL mode and much cheaper than `FULL`; foreign keys are off by default in SQLite.
-pub async fn open(database_url: &str) -> Result<SqlitePool, OpenError> {
+pub async fn open(database_url: &str) -> Result<Db, OpenError> {
     if !database_url.starts_with("sqlite:") {
         return Err(OpenError::NotSqlite(database_url.to_owned()));
     }
@@ -51,23 +67,38 @@ pub async fn open(database_url: &str) -> Result<SqlitePool, OpenError> {
         .busy_timeout(BUSY_TIMEOUT);
     create_parent_folder(options.get_filename())?;
 
-    let pool = SqlitePoolOptions::new()
-        .max_connections(pool_size())
+    // The writer first: it creates the file and applies the migrations the readers rely on.
+    let writer = pool_options(1)
+        .connect_with(options.clone())
+        .await
+        .map_err(OpenError::Connect)?;
+    sqlx::migrate!().run(&writer).await?;
+    let readers = pool_options(readers_size())
+        .connect_with(options.read_only(true))
+        .await
+        .map_err(OpenError::Connect)?;
+    Ok(Db { readers, writer })
+}
+
+impl Db {
+    /// Closes every connection, the writer last (closing the last connection checkpoints the WAL).
+    pub async fn close(&self) {
+        self.readers.close().await;
+        self.writer.close().await;
+    }
+}
+
+fn pool_options(max_connections: u32) -> SqlitePoolOptions {
+    SqlitePoolOptions::new()
+        .max_connections(max_connections)
         // A connection to a local file cannot drop the way a network connection can; sqlx's default
         // ping before every acquire is one more round trip to the connection's thread per query.
         .test_before_acquire(false)
-        .connect_with(options)
-        .await
-        .map_err(OpenError::Connect)?;
-    sqlx::migrate!().run(&pool).await?;
-    Ok(pool)
 }
 
-/// Two connections per core. Each connection is served by a thread of its own and SQLite runs one
-/// writer at a time: past a couple per core, more connections add no read throughput, only threads
-/// competing for the same cores, and writers waiting in SQLite's busy handler (which sleeps in steps
-/// of up to 100 ms) instead of in the pool's queue.
-fn pool_size() -> u32 {
+/// Two read connections per core. Each connection is served by a thread of its own: past a couple
+/// per core, more connections add no read throughput, only threads competing for the same cores.
+fn readers_size() -> u32 {
     let cores = std::thread::available_parallelism().map_or(1, NonZero::get);
     u32::try_from(2 * cores).unwrap_or(u32::MAX)
 }
@@ -85,8 +116,8 @@ fn create_parent_folder(database_file: &Path) -> Result<(), OpenError> {
 }
 
 /// Succeeds once the database answers a query: what `/api/health` reports.
-pub async fn ping(pool: &SqlitePool) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT 1").execute(pool).await.map(drop)
+pub async fn ping(db: &Db) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT 1").execute(&db.readers).await.map(drop)
 }
 
 /// Which posts a read may see: drafts only in preview mode.
@@ -103,21 +134,21 @@ impl Visibility {
 }
 
 /// Saves a validated post; returns its new id.
-pub async fn create_post(pool: &SqlitePool, post: &ValidPost) -> Result<PostId, sqlx::Error> {
+pub async fn create_post(db: &Db, post: &ValidPost) -> Result<PostId, sqlx::Error> {
     sqlx::query_scalar!(
         r#"INSERT INTO posts (title, body, draft) VALUES ($1, $2, $3) RETURNING id AS "id!: PostId""#,
         post.title,
         post.body,
         post.draft,
     )
-    .fetch_one(pool)
+    .fetch_one(&db.writer)
     .await
 }
 
 /// One page of posts, newest first, each with its comment count. `cursor` is the `next_cursor` of
 /// the page before (posts older than it); `None` starts from the newest.
 pub async fn list_posts(
-    pool: &SqlitePool,
+    db: &Db,
     visibility: Visibility,
     limit: u32,
     cursor: Option<PostId>,
@@ -138,7 +169,7 @@ pub async fn list_posts(
         drafts,
         fetch,
     )
-    .fetch_all(pool)
+    .fetch_all(&db.readers)
     .await?;
     let next_cursor = if posts.len() > limit as usize {
         posts.truncate(limit as usize);
@@ -151,7 +182,7 @@ pub async fn list_posts(
 
 /// The post with this id, if there is one that `visibility` lets the reader see.
 pub async fn get_post(
-    pool: &SqlitePool,
+    db: &Db,
     visibility: Visibility,
     id: PostId,
 ) -> Result<Option<Post>, sqlx::Error> {
@@ -163,7 +194,7 @@ pub async fn get_post(
         id,
         drafts,
     )
-    .fetch_optional(pool)
+    .fetch_optional(&db.readers)
     .await
 }
 
@@ -172,7 +203,7 @@ pub async fn get_post(
 /// One query: the post joined to its comments gives one row per comment, or a single row without a
 /// comment for a post that has none, or no row when there is no such (visible) post.
 pub async fn list_comments(
-    pool: &SqlitePool,
+    db: &Db,
     visibility: Visibility,
     post: PostId,
 ) -> Result<Option<Vec<Comment>>, sqlx::Error> {
@@ -185,7 +216,7 @@ pub async fn list_comments(
         post,
         drafts,
     )
-    .fetch_all(pool)
+    .fetch_all(&db.readers)
     .await?;
     if rows.is_empty() {
         return Ok(None);
@@ -205,7 +236,7 @@ pub async fn list_comments(
 
 /// Adds a validated comment to a post; `None` when the post does not exist (for this reader).
 pub async fn add_comment(
-    pool: &SqlitePool,
+    db: &Db,
     visibility: Visibility,
     post: PostId,
     comment: &ValidComment,
@@ -222,7 +253,7 @@ pub async fn add_comment(
         comment.body,
         drafts,
     )
-    .fetch_optional(pool)
+    .fetch_optional(&db.writer)
     .await
 }
 
@@ -246,12 +277,12 @@ pub enum DeliveryOutcome {
 /// Applies `change` to `post` once per `delivery`: recording the delivery id and changing the post
 /// happen in one transaction, so a replay (even a concurrent one) changes nothing.
 pub async fn apply_delivery(
-    pool: &SqlitePool,
+    db: &Db,
     delivery: &str,
     post: PostId,
     change: PostChange,
 ) -> Result<DeliveryOutcome, sqlx::Error> {
-    let mut transaction = pool.begin().await?;
+    let mut transaction = db.writer.begin().await?;
     let first_time = sqlx::query!(
         "INSERT INTO webhook_deliveries (id) VALUES ($1) ON CONFLICT (id) DO NOTHING",
         delivery,
@@ -290,29 +321,56 @@ pub struct CachedTrivia {
 }
 
 /// The cached upstream answer for `number`, fresh or not.
-pub async fn cached_trivia(
-    pool: &SqlitePool,
-    number: i64,
-) -> Result<Option<CachedTrivia>, sqlx::Error> {
+pub async fn cached_trivia(db: &Db, number: i64) -> Result<Option<CachedTrivia>, sqlx::Error> {
     sqlx::query_as!(
         CachedTrivia,
         r#"SELECT text, unixepoch() - fetched_at AS "age_seconds!: i64"
            FROM trivia_cache WHERE number = $1"#,
         number,
     )
-    .fetch_optional(pool)
+    .fetch_optional(&db.readers)
     .await
 }
 
 /// Keeps (or refreshes) an upstream answer for `number`.
-pub async fn cache_trivia(pool: &SqlitePool, number: i64, text: &str) -> Result<(), sqlx::Error> {
+pub async fn cache_trivia(db: &Db, number: i64, text: &str) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"INSERT INTO trivia_cache (number, text, fetched_at) VALUES ($1, $2, unixepoch())
            ON CONFLICT (number) DO UPDATE SET text = excluded.text, fetched_at = excluded.fetched_at"#,
         number,
         text,
     )
-    .execute(pool)
+    .execute(&db.writer)
     .await
     .map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn reads_go_to_read_only_connections_and_writes_to_the_writer() {
+        let folder = tempfile::tempdir().expect("a temporary folder");
+        let url = format!("sqlite://{}", folder.path().join("app.db").display());
+        let db = open(&url).await.expect("the database opens");
+
+        let write_on_a_reader = sqlx::query("INSERT INTO posts (title, body) VALUES ('t', 'b')")
+            .execute(&db.readers)
+            .await;
+        let post = crate::model::NewPost {
+            title: "Title".into(),
+            post: "Body".into(),
+            draft: false,
+        }
+        .validate();
+
+        assert!(write_on_a_reader.is_err_and(|error| error.to_string().contains("readonly")));
+        let id = create_post(&db, &post.expect("a valid post"))
+            .await
+            .expect("the writer saves it");
+        let read = get_post(&db, Visibility::Published, id).await;
+        assert!(read.is_ok_and(|post| post.is_some()));
+        db.close().await;
+    }
 }

@@ -14,7 +14,6 @@ use std::{
 use axum::{Router, extract::FromRef, routing::any};
 use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
-use sqlx::SqlitePool;
 use tokio::net::TcpListener;
 
 use crate::{
@@ -27,17 +26,17 @@ use crate::{
     trivia::TriviaService,
 };
 
-/// What every handler can reach: one pool, Leptos's options, the trivia client, the middleware
+/// What every handler can reach: the database, Leptos's options, the trivia client, the middleware
 /// settings, the keys of preview mode and of the webhook. Nothing is global.
 ///
 /// Behind one `Arc`: axum hands every request its own clone of the state, and this makes that clone
 /// one reference count instead of a copy of every field. Handlers take the part they need with
-/// `State<SqlitePool>`, `State<TriviaService>`… (the `FromRef` impls below).
+/// `State<db::Db>`, `State<TriviaService>`… (the `FromRef` impls below).
 #[derive(Clone)]
 pub struct AppState(Arc<Shared>);
 
 pub struct Shared {
-    pub pool: SqlitePool,
+    pub db: db::Db,
     pub leptos_options: LeptosOptions,
     pub trivia: TriviaService,
     pub preview: PreviewMode,
@@ -70,7 +69,7 @@ macro_rules! state_parts {
     )+};
 }
 state_parts! {
-    pool: SqlitePool,
+    db: db::Db,
     leptos_options: LeptosOptions,
     trivia: TriviaService,
     preview: PreviewMode,
@@ -96,15 +95,15 @@ pub enum StartError {
 /// inside the middleware stack of `src/middleware/`.
 pub fn router(state: AppState) -> Router {
     let routes = page_routes();
-    // Pages read the database directly (never through `/api` over HTTP), so they get the pool, the
+    // Pages read the database directly (never through `/api` over HTTP), so they get the database, the
     // trivia service, and preview mode (to know whether the request may see drafts) too.
-    let (pool, trivia, preview) = (
-        state.pool.clone(),
+    let (db, trivia, preview) = (
+        state.db.clone(),
         state.trivia.clone(),
         state.preview.clone(),
     );
     let page_context = move || {
-        provide_context(pool.clone());
+        provide_context(db.clone());
         provide_context(trivia.clone());
         provide_context(preview.clone());
         // The nonce of this response's Content-Security-Policy, for Leptos's inline scripts.
@@ -142,7 +141,7 @@ fn page_routes() -> Vec<AxumRouteListing> {
 pub struct Server {
     listener: TcpListener,
     router: Router,
-    pool: SqlitePool,
+    db: db::Db,
 }
 
 impl Server {
@@ -150,13 +149,13 @@ impl Server {
     /// Port 0 in `LEPTOS_SITE_ADDR` picks a free port; [`Server::local_addr`] tells which.
     pub async fn bind(config: Config) -> Result<Self, StartError> {
         let trivia = TriviaService::new(&config.trivia)?;
-        let pool = db::open(&config.database_url).await?;
+        let db = db::open(&config.database_url).await?;
         let addr = config.leptos.site_addr;
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartError::Listen { addr, source })?;
         let state = AppState::new(Shared {
-            pool: pool.clone(),
+            db: db.clone(),
             leptos_options: config.leptos,
             trivia,
             preview: PreviewMode::new(config.preview_secret),
@@ -166,7 +165,7 @@ impl Server {
         Ok(Self {
             listener,
             router: router(state),
-            pool,
+            db,
         })
     }
 
@@ -174,7 +173,7 @@ impl Server {
         self.listener.local_addr()
     }
 
-    /// Serves until `shutdown` completes, lets in-flight requests finish, then closes the pool
+    /// Serves until `shutdown` completes, lets in-flight requests finish, then closes the database
     /// (which checkpoints SQLite's write-ahead log). Each request learns its peer's address
     /// (`ConnectInfo`), which the rate limiter counts by.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
@@ -184,7 +183,7 @@ impl Server {
         axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await?;
-        self.pool.close().await;
+        self.db.close().await;
         Ok(())
     }
 }

@@ -8,7 +8,6 @@
 //! ```
 
 use axum::{Json, extract::DefaultBodyLimit, extract::State, response::Response};
-use sqlx::SqlitePool;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
@@ -49,13 +48,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 500, response = Internal),
     )
 )]
-#[tracing::instrument(skip(pool))]
+#[tracing::instrument(skip(db))]
 async fn list_comments(
-    State(pool): State<SqlitePool>,
+    State(db): State<db::Db>,
     visibility: Visibility,
     Segment(id): Segment<PostId>,
 ) -> ApiResult<Json<CommentsForPost>> {
-    let comments = db::list_comments(&pool, visibility, id)
+    let comments = db::list_comments(&db, visibility, id)
         .await?
         .ok_or_else(|| ApiError::no_such_post(id))?;
     Ok(Json(CommentsForPost { post: id, comments }))
@@ -86,9 +85,9 @@ async fn list_comments(
         (status = 500, response = Internal),
     )
 )]
-#[tracing::instrument(skip(pool, submitted))]
+#[tracing::instrument(skip(db, submitted))]
 async fn add_comment(
-    State(pool): State<SqlitePool>,
+    State(db): State<db::Db>,
     visibility: Visibility,
     Segment(id): Segment<PostId>,
     submitted: Submitted<NewComment>,
@@ -99,7 +98,7 @@ async fn add_comment(
             return Ok(submitted.invalid(errors, &format!("/posts/{id}"), "new-comment"));
         }
     };
-    let added = db::add_comment(&pool, visibility, id, &comment)
+    let added = db::add_comment(&db, visibility, id, &comment)
         .await?
         .ok_or_else(|| ApiError::no_such_post(id))?;
     Ok(submitted.created(&format!("/posts/{id}"), added))

@@ -5,7 +5,6 @@
 
 use axum::{Json, extract::State};
 use serde::Serialize;
-use sqlx::SqlitePool;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -31,8 +30,8 @@ pub struct Health {
         (status = 503, response = Unavailable),
     )
 )]
-async fn health(State(pool): State<SqlitePool>) -> ApiResult<Json<Health>> {
-    db::ping(&pool).await.map_err(|error| {
+async fn health(State(db): State<db::Db>) -> ApiResult<Json<Health>> {
+    db::ping(&db).await.map_err(|error| {
         tracing::warn!(%error, "health check: the database did not answer");
         ApiError::Unavailable("The database is not answering.".to_owned())
     })?;

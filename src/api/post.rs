@@ -10,7 +10,6 @@
 
 use axum::{Json, extract::DefaultBodyLimit, extract::State, response::Response};
 use serde::Deserialize;
-use sqlx::SqlitePool;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -67,14 +66,14 @@ pub fn router() -> OpenApiRouter<AppState> {
 )]
 #[tracing::instrument(skip_all)]
 async fn create_post(
-    State(pool): State<SqlitePool>,
+    State(db): State<db::Db>,
     submitted: Submitted<NewPost>,
 ) -> ApiResult<Response> {
     let post = match submitted.value().validate() {
         Ok(post) => post,
         Err(errors) => return Ok(submitted.invalid(errors, "/", "new-post")),
     };
-    let id = db::create_post(&pool, &post).await?;
+    let id = db::create_post(&db, &post).await?;
     let created = PostCreated {
         id,
         message: "Post created successfully".to_owned(),
@@ -114,7 +113,7 @@ struct ListPosts {
 )]
 #[tracing::instrument(skip_all)]
 async fn list_posts(
-    State(pool): State<SqlitePool>,
+    State(db): State<db::Db>,
     visibility: Visibility,
     QueryParams(query): QueryParams<ListPosts>,
 ) -> ApiResult<Json<PostPage>> {
@@ -125,7 +124,7 @@ async fn list_posts(
         )));
     }
     Ok(Json(
-        db::list_posts(&pool, visibility, limit, query.cursor).await?,
+        db::list_posts(&db, visibility, limit, query.cursor).await?,
     ))
 }
 
@@ -141,12 +140,12 @@ async fn list_posts(
         (status = 500, response = Internal),
     )
 )]
-#[tracing::instrument(skip(pool))]
+#[tracing::instrument(skip(db))]
 async fn get_post(
-    State(pool): State<SqlitePool>,
+    State(db): State<db::Db>,
     visibility: Visibility,
     Segment(id): Segment<PostId>,
 ) -> ApiResult<Json<Post>> {
-    let post = db::get_post(&pool, visibility, id).await?;
+    let post = db::get_post(&db, visibility, id).await?;
     post.map(Json).ok_or_else(|| ApiError::no_such_post(id))
 }

@@ -13,7 +13,6 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
-use sqlx::SqlitePool;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -67,7 +66,7 @@ struct PreviewRequest {
 )]
 #[tracing::instrument(skip_all)]
 async fn enter_preview(
-    State(pool): State<SqlitePool>,
+    State(db): State<db::Db>,
     State(preview): State<PreviewMode>,
     headers: HeaderMap,
     QueryParams(query): QueryParams<PreviewRequest>,
@@ -83,7 +82,7 @@ async fn enter_preview(
         .and_then(|slug| slug.strip_prefix("/posts/"))
         .and_then(|id| id.parse::<PostId>().ok())
         .ok_or_else(invalid_slug)?;
-    let post = db::get_post(&pool, Visibility::WithDrafts, id)
+    let post = db::get_post(&db, Visibility::WithDrafts, id)
         .await?
         .ok_or_else(invalid_slug)?;
     let cookie = preview

@@ -9,7 +9,6 @@
 use std::{fmt, str::FromStr};
 
 use axum::{Json, extract::State};
-use sqlx::SqlitePool;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
@@ -19,7 +18,7 @@ use super::{
     },
     extract::Segment,
 };
-use crate::{model::Trivia, server::AppState, trivia::TriviaService};
+use crate::{db::Db, model::Trivia, server::AppState, trivia::TriviaService};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(trivia))
@@ -36,13 +35,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 500, response = Internal),
     )
 )]
-#[tracing::instrument(skip(pool, service))]
+#[tracing::instrument(skip(db, service))]
 async fn trivia(
-    State(pool): State<SqlitePool>,
+    State(db): State<Db>,
     State(service): State<TriviaService>,
     Segment(TriviaNumber(number)): Segment<TriviaNumber>,
 ) -> ApiResult<Json<Trivia>> {
-    Ok(Json(service.lookup(&pool, number).await?))
+    Ok(Json(service.lookup(&db, number).await?))
 }
 
 /// The `{number}` segment: any integer that fits i64.

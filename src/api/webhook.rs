@@ -24,7 +24,6 @@ use axum::{
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
-use sqlx::SqlitePool;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -117,7 +116,7 @@ enum DeliveryStatus {
 )]
 #[tracing::instrument(skip_all, fields(delivery))]
 async fn receive_delivery(
-    State(pool): State<SqlitePool>,
+    State(db): State<db::Db>,
     State(WebhookKey(key)): State<WebhookKey>,
     headers: HeaderMap,
     // Taken as a `Result` so a body over the limit gets the API's 413 problem, not axum's text.
@@ -136,7 +135,7 @@ async fn receive_delivery(
         Delivery::Published { id } => (id, PostChange::Publish),
         Delivery::Deleted { id } => (id, PostChange::Delete),
     };
-    let status = match db::apply_delivery(&pool, delivery_id, id, change).await? {
+    let status = match db::apply_delivery(&db, delivery_id, id, change).await? {
         DeliveryOutcome::Applied => DeliveryStatus::Applied,
         DeliveryOutcome::Replayed => DeliveryStatus::Replayed,
         DeliveryOutcome::NoSuchPost => return Err(ApiError::no_such_post(id)),

@@ -7,7 +7,6 @@ pub mod facts;
 use std::time::Duration;
 
 use reqwest::{Client, Url};
-use sqlx::SqlitePool;
 
 use crate::{
     config::TriviaConfig,
@@ -56,8 +55,8 @@ impl TriviaService {
 
     /// A fact about `number`, with where it came from. Only a database failure is an error: an
     /// upstream that is down, slow or wrong falls back to the cache, then to the built-in facts.
-    pub async fn lookup(&self, pool: &SqlitePool, number: i64) -> Result<Trivia, sqlx::Error> {
-        let cached = db::cached_trivia(pool, number).await?;
+    pub async fn lookup(&self, db: &db::Db, number: i64) -> Result<Trivia, sqlx::Error> {
+        let cached = db::cached_trivia(db, number).await?;
         let answer = |text, source| Trivia {
             number,
             text,
@@ -72,7 +71,7 @@ impl TriviaService {
             match self.fetch(upstream, number).await {
                 Ok(text) => {
                     // Failing to cache loses nothing the client asked for: log it and answer.
-                    if let Err(error) = db::cache_trivia(pool, number, &text).await {
+                    if let Err(error) = db::cache_trivia(db, number, &text).await {
                         tracing::warn!(%error, "could not cache a trivia answer");
                     }
                     return Ok(answer(text, TriviaSource::Upstream));

@@ -24,7 +24,6 @@ use axum::{
     http::{HeaderValue, Method, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use sqlx::SqlitePool;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
@@ -38,7 +37,10 @@ use super::{
     },
     extract::{media_type, parse_json_object},
 };
-use crate::{db::Visibility, server::AppState};
+use crate::{
+    db::{Db, Visibility},
+    server::AppState,
+};
 
 pub mod schema;
 
@@ -69,12 +71,12 @@ pub fn router() -> OpenApiRouter<AppState> {
     )
 )]
 async fn query_over_get(
-    State(pool): State<SqlitePool>,
+    State(db): State<Db>,
     visibility: Visibility,
     Extension(schema): Extension<GraphQLSchema>,
     GraphQLRequest(request): GraphQLRequest,
 ) -> GraphQLResponse {
-    execute(&schema, request, pool, visibility).await
+    execute(&schema, request, db, visibility).await
 }
 
 /// `POST /api/graphql` with `{"query", "operationName", "variables"}`: queries and mutations.
@@ -95,25 +97,25 @@ async fn query_over_get(
     )
 )]
 async fn query_or_mutation_over_post(
-    State(pool): State<SqlitePool>,
+    State(db): State<Db>,
     visibility: Visibility,
     Extension(schema): Extension<GraphQLSchema>,
     GraphQLRequest(request): GraphQLRequest,
 ) -> GraphQLResponse {
-    execute(&schema, request, pool, visibility).await
+    execute(&schema, request, db, visibility).await
 }
 
-/// Runs one GraphQL request with the state's pool and the request's visibility (drafts in preview
+/// Runs one GraphQL request with the state's database and the request's visibility (drafts in preview
 /// mode only) in its data.
 #[tracing::instrument(skip_all)]
 async fn execute(
     schema: &GraphQLSchema,
     request: async_graphql::Request,
-    pool: SqlitePool,
+    db: Db,
     visibility: Visibility,
 ) -> GraphQLResponse {
     schema
-        .execute(request.data(pool).data(visibility))
+        .execute(request.data(db).data(visibility))
         .await
         .into()
 }

@@ -19,7 +19,7 @@
 //! as the REST routes' 422), `BAD_USER_INPUT`, `NOT_FOUND` or `INTERNAL_SERVER_ERROR` (logged,
 //! answered with a generic message).
 //!
-//! Resolvers stay thin — arguments in, one `db` call, the row out. The request's pool and its
+//! Resolvers stay thin — arguments in, one `db` call, the row out. The request's database and its
 //! visibility (drafts are seen in preview mode only, as everywhere) come from the request's data
 //! rather than from the schema.
 
@@ -27,7 +27,6 @@ use async_graphql::{
     ComplexObject, Context, EmptySubscription, ErrorExtensionValues, InputValueError,
     InputValueResult, Name, Object, Scalar, ScalarType, Schema, Value,
 };
-use sqlx::SqlitePool;
 
 use crate::{
     api::error::ApiError,
@@ -72,12 +71,12 @@ impl Query {
         cursor: Option<PostId>,
     ) -> GraphQLResult<PostPage> {
         let limit = page_size(limit)?;
-        Ok(db::list_posts(pool(context)?, visibility(context), limit, cursor).await?)
+        Ok(db::list_posts(database(context)?, visibility(context), limit, cursor).await?)
     }
 
     /// The post with this id, or null.
     async fn post(&self, context: &Context<'_>, id: PostId) -> GraphQLResult<Option<Post>> {
-        Ok(db::get_post(pool(context)?, visibility(context), id).await?)
+        Ok(db::get_post(database(context)?, visibility(context), id).await?)
     }
 
     /// A post's comments, oldest first, or null when there is no such post.
@@ -86,7 +85,7 @@ impl Query {
         context: &Context<'_>,
         post_id: PostId,
     ) -> GraphQLResult<Option<Vec<Comment>>> {
-        Ok(db::list_comments(pool(context)?, visibility(context), post_id).await?)
+        Ok(db::list_comments(database(context)?, visibility(context), post_id).await?)
     }
 }
 
@@ -94,7 +93,7 @@ impl Query {
 impl Post {
     /// Its comments, oldest first.
     async fn comments(&self, context: &Context<'_>) -> GraphQLResult<Vec<Comment>> {
-        let comments = db::list_comments(pool(context)?, visibility(context), self.id).await?;
+        let comments = db::list_comments(database(context)?, visibility(context), self.id).await?;
         // The post was read a moment ago; if it has been deleted since, it has no comments left.
         Ok(comments.unwrap_or_default())
     }
@@ -112,11 +111,11 @@ impl Mutation {
         post: String,
         #[graphql(default)] draft: bool,
     ) -> GraphQLResult<Post> {
-        let pool = pool(context)?;
+        let database = database(context)?;
         let post = NewPost { title, post, draft }.validate()?;
-        let id = db::create_post(pool, &post).await?;
+        let id = db::create_post(database, &post).await?;
         // Its author sees the new post, draft or not.
-        db::get_post(pool, Visibility::WithDrafts, id)
+        db::get_post(database, Visibility::WithDrafts, id)
             .await?
             .ok_or_else(|| {
                 ApiError::Internal(format!("post {id} vanished after its insert").into())
@@ -132,15 +131,15 @@ impl Mutation {
         comment: String,
     ) -> GraphQLResult<Comment> {
         let comment = NewComment { comment }.validate()?;
-        db::add_comment(pool(context)?, visibility(context), post_id, &comment)
+        db::add_comment(database(context)?, visibility(context), post_id, &comment)
             .await?
             .ok_or_else(|| ApiError::no_such_post(post_id).into())
     }
 }
 
-/// The route puts the pool into every request's data.
-fn pool<'a>(context: &Context<'a>) -> GraphQLResult<&'a SqlitePool> {
-    Ok(context.data::<SqlitePool>()?)
+/// The route puts the database into every request's data.
+fn database<'a>(context: &Context<'a>) -> GraphQLResult<&'a db::Db> {
+    Ok(context.data::<db::Db>()?)
 }
 
 /// Whether the request may see drafts (the route puts it into every request's data).
