@@ -12,6 +12,10 @@ use sqlx::{
 
 use crate::model::{Comment, Post, PostId, PostPage, PostSummary, ValidComment, ValidPost};
 
+mod post_batch;
+
+use post_batch::PostBatcher;
+
 /// How long a connection waits for another writer before giving up with "database is locked".
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -48,6 +52,8 @@ pub enum OpenError {
 pub struct Db {
     readers: SqlitePool,
     writer: SqlitePool,
+    /// New posts, saved in batches through `writer` (see `post_batch.rs`).
+    posts: PostBatcher,
 }
 
 /// Opens (creating if needed) the database at `database_url` and brings its schema up to date.
@@ -77,7 +83,11 @@ pub async fn open(database_url: &str) -> Result<Db, OpenError> {
         .connect_with(options.read_only(true))
         .await
         .map_err(OpenError::Connect)?;
-    Ok(Db { readers, writer })
+    Ok(Db {
+        posts: PostBatcher::start(writer.clone()),
+        readers,
+        writer,
+    })
 }
 
 impl Db {
@@ -133,16 +143,9 @@ impl Visibility {
     }
 }
 
-/// Saves a validated post; returns its new id.
+/// Saves a validated post; returns its new id. Posts that arrive together are saved together.
 pub async fn create_post(db: &Db, post: &ValidPost) -> Result<PostId, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"INSERT INTO posts (title, body, draft) VALUES ($1, $2, $3) RETURNING id AS "id!: PostId""#,
-        post.title,
-        post.body,
-        post.draft,
-    )
-    .fetch_one(&db.writer)
-    .await
+    db.posts.create(post.clone()).await
 }
 
 /// One page of posts, newest first, each with its comment count. `cursor` is the `next_cursor` of
@@ -371,6 +374,39 @@ mod tests {
             .expect("the writer saves it");
         let read = get_post(&db, Visibility::Published, id).await;
         assert!(read.is_ok_and(|post| post.is_some()));
+        db.close().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn posts_saved_together_each_get_the_id_of_their_own_post() {
+        let folder = tempfile::tempdir().expect("a temporary folder");
+        let url = format!("sqlite://{}", folder.path().join("app.db").display());
+        let db = open(&url).await.expect("the database opens");
+        let post = |n: usize| ValidPost {
+            title: format!("Post {n}"),
+            body: format!("Body {n}"),
+            draft: n.is_multiple_of(3),
+        };
+
+        // Submitted at once, so most of them queue behind the first and are saved in batches.
+        let mut saves = tokio::task::JoinSet::new();
+        for n in 0..300 {
+            let db = db.clone();
+            saves.spawn(async move { (n, create_post(&db, &post(n)).await) });
+        }
+
+        let mut ids = std::collections::HashSet::new();
+        while let Some(result) = saves.join_next().await {
+            let (n, id) = result.expect("the task finishes");
+            let id = id.expect("the post is saved");
+            assert!(ids.insert(id), "id {id:?} handed out twice");
+            let stored = get_post(&db, Visibility::WithDrafts, id)
+                .await
+                .expect("the post reads back")
+                .expect("the post exists");
+            assert_eq!((stored.title, stored.body), (post(n).title, post(n).body));
+            assert_eq!(stored.draft, post(n).draft);
+        }
         db.close().await;
     }
 }
