@@ -1,19 +1,22 @@
-//! The data layer: opening the SQLite database (read pool + one writer), applying `migrations/`, and one function per query.
+//! The data layer: opening the SQLite database (read connections + one writer), applying
+//! `migrations/`, and one function per query.
 //!
 //! This is the only module that knows SQL. Pages and API routes call these functions; they never build
 //! queries of their own, so a move to another database touches this file and `migrations/` only.
 
-use std::{num::NonZero, path::Path, str::FromStr, time::Duration};
+use std::{num::NonZero, path::Path, str::FromStr, sync::Arc, time::Duration};
 
 use sqlx::{
-    SqlitePool,
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    Connection,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous},
 };
 
 use crate::model::{Comment, Post, PostId, PostPage, PostSummary, ValidComment, ValidPost};
 
+mod connections;
 mod post_batch;
 
+use connections::{Connections, Lease};
 use post_batch::PostBatcher;
 
 /// How long a connection waits for another writer before giving up with "database is locked".
@@ -38,20 +41,20 @@ pub enum OpenError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
-/// The database: a pool of read-only connections for the reads, and one connection for every write.
+/// The database: read-only connections for the reads, and one connection for every write.
 ///
-/// SQLite runs one writer at a time. With writes spread over a pool, two connections that write at
+/// SQLite runs one writer at a time. With writes spread over several connections, two that write at
 /// once meet in SQLite's busy handler, which sleeps (1, 2, 5… up to 100 ms) before it retries: under
 /// load that sleeping was most of `POST /api/post`'s latency (bench/README.md). With a single writer
-/// connection, writes wait in the pool's queue instead and go the moment the writer is free, while
-/// reads, in WAL mode, never wait for it. Read connections are opened read-only, so a write sent to
-/// them by mistake fails loudly instead of competing with the writer.
+/// connection, writes queue for it instead and go the moment it is free, while reads, in WAL mode,
+/// never wait for it. Read connections are opened read-only, so a write sent to them by mistake
+/// fails loudly instead of competing with the writer.
 ///
-/// Cheap to clone (two pool handles). Each function below picks the connection it needs.
+/// Cheap to clone (shared handles). Each function below picks the connection it needs.
 #[derive(Clone, Debug)]
 pub struct Db {
-    readers: SqlitePool,
-    writer: SqlitePool,
+    readers: Arc<Connections>,
+    writer: Arc<Connections>,
     /// New posts, saved in batches through `writer` (see `post_batch.rs`).
     posts: PostBatcher,
 }
@@ -74,18 +77,20 @@ pub async fn open(database_url: &str) -> Result<Db, OpenError> {
     create_parent_folder(options.get_filename())?;
 
     // The writer first: it creates the file and applies the migrations the readers rely on.
-    let writer = pool_options(1)
-        .connect_with(options.clone())
-        .await
-        .map_err(OpenError::Connect)?;
-    sqlx::migrate!().run(&writer).await?;
-    let readers = pool_options(readers_size())
-        .connect_with(options.read_only(true))
+    let writer = Arc::new(
+        Connections::open(&options, 1)
+            .await
+            .map_err(OpenError::Connect)?,
+    );
+    sqlx::migrate!()
+        .run(&mut *writer.acquire().await.map_err(OpenError::Connect)?)
+        .await?;
+    let readers = Connections::open(&options.read_only(true), readers_count())
         .await
         .map_err(OpenError::Connect)?;
     Ok(Db {
-        posts: PostBatcher::start(writer.clone()),
-        readers,
+        posts: PostBatcher::start(Arc::clone(&writer)),
+        readers: Arc::new(readers),
         writer,
     })
 }
@@ -96,21 +101,20 @@ impl Db {
         self.readers.close().await;
         self.writer.close().await;
     }
-}
 
-fn pool_options(max_connections: u32) -> SqlitePoolOptions {
-    SqlitePoolOptions::new()
-        .max_connections(max_connections)
-        // A connection to a local file cannot drop the way a network connection can; sqlx's default
-        // ping before every acquire is one more round trip to the connection's thread per query.
-        .test_before_acquire(false)
+    async fn reader(&self) -> Result<Lease<'_>, sqlx::Error> {
+        self.readers.acquire().await
+    }
+
+    async fn writer(&self) -> Result<Lease<'_>, sqlx::Error> {
+        self.writer.acquire().await
+    }
 }
 
 /// Two read connections per core. Each connection is served by a thread of its own: past a couple
 /// per core, more connections add no read throughput, only threads competing for the same cores.
-fn readers_size() -> u32 {
-    let cores = std::thread::available_parallelism().map_or(1, NonZero::get);
-    u32::try_from(2 * cores).unwrap_or(u32::MAX)
+fn readers_count() -> usize {
+    2 * std::thread::available_parallelism().map_or(1, NonZero::get)
 }
 
 fn create_parent_folder(database_file: &Path) -> Result<(), OpenError> {
@@ -127,7 +131,10 @@ fn create_parent_folder(database_file: &Path) -> Result<(), OpenError> {
 
 /// Succeeds once the database answers a query: what `/api/health` reports.
 pub async fn ping(db: &Db) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT 1").execute(&db.readers).await.map(drop)
+    sqlx::query("SELECT 1")
+        .execute(&mut *db.reader().await?)
+        .await
+        .map(drop)
 }
 
 /// Which posts a read may see: drafts only in preview mode.
@@ -172,7 +179,7 @@ pub async fn list_posts(
         drafts,
         fetch,
     )
-    .fetch_all(&db.readers)
+    .fetch_all(&mut *db.reader().await?)
     .await?;
     let next_cursor = if posts.len() > limit as usize {
         posts.truncate(limit as usize);
@@ -197,7 +204,7 @@ pub async fn get_post(
         id,
         drafts,
     )
-    .fetch_optional(&db.readers)
+    .fetch_optional(&mut *db.reader().await?)
     .await
 }
 
@@ -219,7 +226,7 @@ pub async fn list_comments(
         post,
         drafts,
     )
-    .fetch_all(&db.readers)
+    .fetch_all(&mut *db.reader().await?)
     .await?;
     if rows.is_empty() {
         return Ok(None);
@@ -256,7 +263,7 @@ pub async fn add_comment(
         comment.body,
         drafts,
     )
-    .fetch_optional(&db.writer)
+    .fetch_optional(&mut *db.writer().await?)
     .await
 }
 
@@ -285,7 +292,8 @@ pub async fn apply_delivery(
     post: PostId,
     change: PostChange,
 ) -> Result<DeliveryOutcome, sqlx::Error> {
-    let mut transaction = db.writer.begin().await?;
+    let mut writer = db.writer().await?;
+    let mut transaction = writer.begin().await?;
     let first_time = sqlx::query!(
         "INSERT INTO webhook_deliveries (id) VALUES ($1) ON CONFLICT (id) DO NOTHING",
         delivery,
@@ -331,7 +339,7 @@ pub async fn cached_trivia(db: &Db, number: i64) -> Result<Option<CachedTrivia>,
            FROM trivia_cache WHERE number = $1"#,
         number,
     )
-    .fetch_optional(&db.readers)
+    .fetch_optional(&mut *db.reader().await?)
     .await
 }
 
@@ -343,7 +351,7 @@ pub async fn cache_trivia(db: &Db, number: i64, text: &str) -> Result<(), sqlx::
         number,
         text,
     )
-    .execute(&db.writer)
+    .execute(&mut *db.writer().await?)
     .await
     .map(drop)
 }
@@ -359,7 +367,7 @@ mod tests {
         let db = open(&url).await.expect("the database opens");
 
         let write_on_a_reader = sqlx::query("INSERT INTO posts (title, body) VALUES ('t', 'b')")
-            .execute(&db.readers)
+            .execute(&mut *db.reader().await.expect("a read connection"))
             .await;
         let post = crate::model::NewPost {
             title: "Title".into(),

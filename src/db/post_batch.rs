@@ -11,9 +11,12 @@
 //! so it is saved whole or not at all: if it fails, its posts are retried one by one, so that one
 //! bad post cannot fail the others and each error reaches the post it belongs to.
 
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use std::sync::Arc;
+
+use sqlx::{QueryBuilder, Sqlite};
 use tokio::sync::{mpsc, oneshot};
 
+use super::connections::Connections;
 use crate::model::{PostId, ValidPost};
 
 /// The most posts one statement saves (3 bound values each; SQLite allows 32 766 per statement).
@@ -33,7 +36,7 @@ struct Job {
 
 impl PostBatcher {
     /// Starts the task that saves posts through `writer`. It ends when the last handle is dropped.
-    pub fn start(writer: SqlitePool) -> Self {
+    pub fn start(writer: Arc<Connections>) -> Self {
         let (queue, jobs) = mpsc::channel(MAX_BATCH);
         tokio::spawn(save_batches(writer, jobs));
         Self { queue }
@@ -50,7 +53,7 @@ impl PostBatcher {
     }
 }
 
-async fn save_batches(writer: SqlitePool, mut jobs: mpsc::Receiver<Job>) {
+async fn save_batches(writer: Arc<Connections>, mut jobs: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     // Waits for one post, then takes every other one already queued (up to MAX_BATCH).
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
@@ -75,7 +78,7 @@ async fn save_batches(writer: SqlitePool, mut jobs: mpsc::Receiver<Job>) {
 }
 
 /// Inserts the batch's posts in one statement; their ids, in the batch's order.
-async fn insert(writer: &SqlitePool, batch: &[Job]) -> Result<Vec<PostId>, sqlx::Error> {
+async fn insert(writer: &Connections, batch: &[Job]) -> Result<Vec<PostId>, sqlx::Error> {
     let mut query = QueryBuilder::<Sqlite>::new("INSERT INTO posts (title, body, draft) ");
     query.push_values(batch, |mut row, Job { post, .. }| {
         row.push_bind(&post.title)
@@ -83,7 +86,10 @@ async fn insert(writer: &SqlitePool, batch: &[Job]) -> Result<Vec<PostId>, sqlx:
             .push_bind(post.draft);
     });
     query.push(" RETURNING id");
-    let mut ids: Vec<PostId> = query.build_query_scalar().fetch_all(writer).await?;
+    let mut ids: Vec<PostId> = query
+        .build_query_scalar()
+        .fetch_all(&mut *writer.acquire().await?)
+        .await?;
     if ids.len() != batch.len() {
         return Err(sqlx::Error::Protocol(format!(
             "inserted {} posts, got {} ids back",
