@@ -1,10 +1,13 @@
 //! `<App/>`: the HTML shell, the page router and the layout shared by every page.
+//!
+//! Server only: in islands mode every page is a full page load rendered here, and the browser gets
+//! plain HTML with the islands (`components/`) in it. `<a>` links are ordinary links.
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
     ParamSegment, SsrMode, StaticSegment,
-    components::{A, Route, Router, Routes},
+    components::{Route, Router, Routes},
 };
 
 use crate::{
@@ -12,7 +15,7 @@ use crate::{
     pages::{home::HomePage, not_found::NotFound, post::PostPage},
 };
 
-/// The document around the app, rendered on the server only.
+/// The document around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
@@ -21,7 +24,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                // `islands=true`: a script (carrying the CSP nonce) that loads the wasm when the
+                // browser is idle and hydrates each island on the page, nothing else.
+                <HydrationScripts options islands=true />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <MetaTags />
             </head>
@@ -32,30 +37,22 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The document title. leptos_meta (0.8.7) writes the title into the server's HTML as it is, so a
-/// post titled `</title><script>…` would escape the element: on the server it is HTML-escaped here
-/// (the browser decodes the entities back). In the browser it is set as text and must stay as is.
+/// The document title, HTML-escaped: leptos_meta (0.8.7) writes the title into the server's HTML as
+/// it is, so a post titled `</title><script>…` would escape the element. (The browser decodes the
+/// entities back; it never sets the title itself, pages being rendered on the server only.)
 fn title_text(title: &str) -> String {
-    if cfg!(feature = "ssr") {
-        title
-            .replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    } else {
-        title.to_owned()
-    }
+    title
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Flips to "true" once the browser has taken over the page; end-to-end tests wait on it, because
-    // a click before hydration has nothing to handle it but the browser's default.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move || hydrated.set(true));
-    // Known on the server (from the request's cookie, which scripts cannot read: it is HttpOnly) and
-    // sent along with the page, so the browser renders the same banner when it takes over.
-    let preview = SharedValue::new(data::in_preview_mode).into_inner();
+    // From the request's cookie, which scripts cannot read (it is HttpOnly); pages are rendered on
+    // the server only, so the banner is too.
+    let preview = data::in_preview_mode();
 
     // Pages wait for their data before the first byte (`SsrMode::Async`): the status (404 for an
     // unknown post) and the `<title>` must be known before the headers go out, and a browser without
@@ -65,16 +62,15 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| title_text(&format!("{page} · Leptos API Routes")) />
         <Router>
             <header class="site-header">
-                <A href="/">"Leptos API Routes"</A>
+                <a href="/">"Leptos API Routes"</a>
             </header>
             {preview.then_some(view! {
                 <p class="preview-banner">
                     "Preview mode — drafts are shown. "
-                    // `rel="external"`: a full request to the API route, not a client-side route.
-                    <a href="/api/preview/exit" rel="external">"Exit preview"</a>
+                    <a href="/api/preview/exit">"Exit preview"</a>
                 </p>
             })}
-            <main data-hydrated=move || hydrated.get().to_string()>
+            <main>
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
                     <Route

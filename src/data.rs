@@ -1,36 +1,48 @@
-//! Where pages get their data, and how forms send theirs.
+//! Where pages get their data, and how the islands talk to the server.
 //!
-//! Reads have two halves behind one signature: on the server they call the data layer (`db.rs`)
-//! directly — pages never call their own API over HTTP — and in the browser (client-side navigation)
-//! they `fetch` the API routes. Writes only ever happen in the browser, as JSON to the API routes.
+//! Pages are rendered on the server only (islands mode), so they read the data layer (`db.rs`)
+//! directly — pages never call their own API over HTTP. The islands run in the browser: the forms
+//! send JSON to the API routes with `fetch`, and a part of the page that changed (the post list after
+//! a new post, say) is rendered again by the server and put in place. (The islands are compiled into
+//! the server too, to render their first HTML, but the event handlers that make these requests never
+//! run there.)
+//!
+//! The browser reads JSON with its own `JSON.parse`, not serde_json: serde_json's parser and its
+//! error messages (which bring all of Rust's float formatting) would be a quarter of the wasm, for
+//! the two small answers read here.
 
-use gloo_net::http::{Request, Response};
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde::Serialize;
+use wasm_bindgen::{JsCast, JsValue};
 
-use crate::model::{Comment, FieldErrors, NewComment, NewPost, Post, PostCreated, PostId};
+use crate::model::{FieldErrors, NewComment, NewPost, PostCreated, PostId};
 
 /// What a page shows when its data could not be loaded.
 pub type LoadResult<T> = Result<T, String>;
 
-/// A post with its comments, oldest first: what `/posts/{id}` shows.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PostWithComments {
-    pub post: Post,
-    pub comments: Vec<Comment>,
-}
+#[cfg(feature = "ssr")]
+pub use reads::{PostWithComments, in_preview_mode, list_posts, post_with_comments, trivia};
 
 #[cfg(feature = "ssr")]
 mod reads {
-    //! Server half: straight to the data layer, with the database (`db::Db`) the router put in the context.
+    //! The server's reads: straight to the data layer, with the database (`db::Db`) the router put in
+    //! the context.
     use leptos::prelude::expect_context;
+    use serde::{Deserialize, Serialize};
 
-    use super::{LoadResult, PostWithComments};
+    use super::LoadResult;
     use crate::{
-        db,
-        model::{PAGE_SIZE_DEFAULT, PostId, PostPage, Trivia},
+        db::{self, Visibility},
+        model::{Comment, PAGE_SIZE_DEFAULT, Post, PostId, PostPage, Trivia},
         preview::visibility_in_page,
         trivia::TriviaService,
     };
+
+    /// A post with its comments, oldest first: what `/posts/{id}` shows.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct PostWithComments {
+        pub post: Post,
+        pub comments: Vec<Comment>,
+    }
 
     fn failed(error: sqlx::Error) -> String {
         tracing::error!(%error, "a page could not read the database");
@@ -62,101 +74,11 @@ mod reads {
         let service = expect_context::<TriviaService>();
         service.lookup(&db, number).await.map_err(failed)
     }
-}
 
-#[cfg(not(feature = "ssr"))]
-mod reads {
-    //! Browser half: the API routes, over `fetch`.
-    use gloo_net::http::Request;
-    use send_wrapper::SendWrapper;
-    use serde::de::DeserializeOwned;
-
-    use super::{LoadResult, PostWithComments, UNREACHABLE, failure_message};
-    use crate::model::{CommentsForPost, Post, PostId, PostPage, Trivia};
-
-    /// `GET` JSON from an API route; `Ok(None)` for a 404.
-    async fn get_json<T: DeserializeOwned>(url: &str) -> LoadResult<Option<T>> {
-        let response = Request::get(url)
-            .send()
-            .await
-            .map_err(|_| UNREACHABLE.to_owned())?;
-        match response.status() {
-            200 => response
-                .json()
-                .await
-                .map(Some)
-                .map_err(|error| error.to_string()),
-            404 => Ok(None),
-            _ => Err(failure_message(response).await),
-        }
+    /// Whether the page is rendered for a request in preview mode (a valid preview cookie).
+    pub fn in_preview_mode() -> bool {
+        visibility_in_page() == Visibility::WithDrafts
     }
-
-    /// `Resource` needs `Send` futures (the server runs them on many threads); the browser's fetch
-    /// futures are not, but the browser runs everything on one thread, so wrapping them is sound.
-    fn on_this_thread<F: Future>(future: F) -> impl Future<Output = F::Output> + Send {
-        SendWrapper::new(future)
-    }
-
-    pub fn list_posts(cursor: Option<PostId>) -> impl Future<Output = LoadResult<PostPage>> + Send {
-        let url = match cursor {
-            Some(cursor) => format!("/api/post?cursor={cursor}"),
-            None => "/api/post".to_owned(),
-        };
-        on_this_thread(async move {
-            let empty = || PostPage {
-                posts: vec![],
-                next_cursor: None,
-            };
-            get_json(&url).await.map(|page| page.unwrap_or_else(empty))
-        })
-    }
-
-    pub fn post_with_comments(
-        id: PostId,
-    ) -> impl Future<Output = LoadResult<Option<PostWithComments>>> + Send {
-        on_this_thread(async move {
-            let Some(post) = get_json::<Post>(&format!("/api/post/{id}")).await? else {
-                return Ok(None);
-            };
-            let comments = get_json::<CommentsForPost>(&format!("/api/comments/{id}"))
-                .await?
-                .map(|found| found.comments)
-                .unwrap_or_default();
-            Ok(Some(PostWithComments { post, comments }))
-        })
-    }
-
-    pub fn trivia(number: i64) -> impl Future<Output = LoadResult<Trivia>> + Send {
-        on_this_thread(async move {
-            get_json(&format!("/api/trivia/{number}"))
-                .await?
-                .ok_or_else(|| "No trivia for that number.".to_owned())
-        })
-    }
-}
-
-pub use reads::{list_posts, post_with_comments, trivia};
-
-/// Whether the page is rendered for a request in preview mode (a valid preview cookie). Read on the
-/// server only: the browser receives the answer with the page (see `App`).
-pub fn in_preview_mode() -> bool {
-    #[cfg(feature = "ssr")]
-    {
-        crate::preview::visibility_in_page() == crate::db::Visibility::WithDrafts
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        false
-    }
-}
-
-/// The parts of a problem+json answer a form shows.
-#[derive(Default, Deserialize)]
-struct Problem {
-    #[serde(default)]
-    detail: String,
-    #[serde(default)]
-    errors: FieldErrors,
 }
 
 /// Why a form submission did not go through, in words for the person who sent it.
@@ -169,55 +91,151 @@ pub enum SubmitError {
 }
 
 const UNREACHABLE: &str = "The server could not be reached. Check your connection and try again.";
+const UNREADABLE: &str = "The server's answer could not be read. Please try again.";
 
-/// `POST` JSON to an API route and read its 201 answer.
-async fn post_json<T: DeserializeOwned>(
-    url: &str,
-    body: &impl Serialize,
-) -> Result<T, SubmitError> {
-    let request = Request::post(url)
-        .json(body)
-        .map_err(|error| SubmitError::Failed(error.to_string()))?;
-    let response = request
-        .send()
-        .await
-        .map_err(|_| SubmitError::Failed(UNREACHABLE.to_owned()))?;
-    match response.status() {
-        201 => response
-            .json()
-            .await
-            .map_err(|error| SubmitError::Failed(error.to_string())),
-        422 => {
-            let problem: Problem = response.json().await.unwrap_or_default();
-            Err(SubmitError::Invalid {
-                detail: problem.detail,
-                errors: problem.errors,
-            })
+/// An answer from the server: its status and its whole body.
+struct Answer {
+    status: u16,
+    body: String,
+}
+
+impl Answer {
+    /// The body parsed as JSON, or `undefined`.
+    fn json(&self) -> JsValue {
+        js_sys::JSON::parse(&self.body).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    /// A sentence for a failed request: the server's own `detail` (problem+json) for a client error,
+    /// a generic one for a server error (whose detail says nothing useful to a reader).
+    fn failure_message(&self) -> String {
+        let detail = field(&self.json(), "detail")
+            .as_string()
+            .unwrap_or_default();
+        match self.status {
+            413 => "That is too large to send. Please shorten it.".to_owned(),
+            400..=499 if !detail.is_empty() => detail,
+            status => format!(
+                "The server could not complete the request (error {status}). Please try again."
+            ),
         }
-        _ => Err(SubmitError::Failed(failure_message(response).await)),
     }
 }
 
-/// A sentence for a failed request: the server's own `detail` for a client error, a generic one for
-/// a server error (whose detail says nothing useful to a reader).
-async fn failure_message(response: Response) -> String {
-    let status = response.status();
-    let problem: Problem = response.json().await.unwrap_or_default();
-    match status {
-        413 => "That is too large to send. Please shorten it.".to_owned(),
-        400..=499 if !problem.detail.is_empty() => problem.detail,
-        _ => {
-            format!("The server could not complete the request (error {status}). Please try again.")
+/// `json[name]`, `undefined` when absent.
+fn field(json: &JsValue, name: &str) -> JsValue {
+    js_sys::Reflect::get(json, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// The `errors` of a problem+json answer: messages per field.
+fn field_errors(problem: &JsValue) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    let given = field(problem, "errors");
+    if given.is_object() {
+        // Inserted one by one: collecting into the map would sort first, and bring a sort to the wasm.
+        for entry in js_sys::Object::entries(given.unchecked_ref()).iter() {
+            let entry = js_sys::Array::from(&entry);
+            if let Some(name) = entry.get(0).as_string() {
+                let messages = js_sys::Array::from(&entry.get(1));
+                let messages = messages.iter().filter_map(|message| message.as_string());
+                errors.insert(name, messages.collect());
+            }
         }
+    }
+    errors
+}
+
+/// Sends a request with the browser's `fetch` (with a JSON body if `json` is given) and reads the
+/// whole answer; `None` when no answer came (the network, or a server that is down).
+///
+/// Straight on `web_sys` rather than a wrapper crate such as gloo-net: this is all the app needs of
+/// `fetch`, and every byte of the wasm counts.
+async fn fetch(method: &str, url: &str, json: Option<String>) -> Option<Answer> {
+    use wasm_bindgen_futures::JsFuture;
+
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    if let Some(json) = json {
+        let headers = web_sys::Headers::new().ok()?;
+        headers.set("content-type", "application/json").ok()?;
+        init.set_headers(&headers);
+        init.set_body(&json.into());
+    }
+    let request = web_sys::Request::new_with_str_and_init(url, &init).ok()?;
+    let response = JsFuture::from(leptos::prelude::window().fetch_with_request(&request))
+        .await
+        .ok()?
+        .dyn_into::<web_sys::Response>()
+        .ok()?;
+    let body = JsFuture::from(response.text().ok()?).await.ok()?;
+    Some(Answer {
+        status: response.status(),
+        body: body.as_string().unwrap_or_default(),
+    })
+}
+
+/// `POST` JSON to an API route: its 201 answer, parsed.
+async fn post_json(url: &str, body: &impl Serialize) -> Result<JsValue, SubmitError> {
+    let json =
+        serde_json::to_string(body).map_err(|error| SubmitError::Failed(error.to_string()))?;
+    let answer = fetch("POST", url, Some(json))
+        .await
+        .ok_or_else(|| SubmitError::Failed(UNREACHABLE.to_owned()))?;
+    match answer.status {
+        201 => Ok(answer.json()),
+        422 => {
+            let problem = answer.json();
+            Err(SubmitError::Invalid {
+                detail: field(&problem, "detail").as_string().unwrap_or_default(),
+                errors: field_errors(&problem),
+            })
+        }
+        _ => Err(SubmitError::Failed(answer.failure_message())),
     }
 }
 
 /// `POST /api/post`.
 pub async fn create_post(post: &NewPost) -> Result<PostCreated, SubmitError> {
-    post_json("/api/post", post).await
+    let created = post_json("/api/post", post).await?;
+    // A JavaScript number holds every id below 2^53 exactly: far more posts than SQLite will see.
+    match (
+        field(&created, "id").as_f64(),
+        field(&created, "message").as_string(),
+    ) {
+        (Some(id), Some(message)) => Ok(PostCreated {
+            id: PostId(id as i64),
+            message,
+        }),
+        _ => Err(SubmitError::Failed(UNREADABLE.to_owned())),
+    }
 }
 
 /// `POST /api/comments/{id}`.
-pub async fn add_comment(id: PostId, comment: &NewComment) -> Result<Comment, SubmitError> {
-    post_json(&format!("/api/comments/{id}"), comment).await
+pub async fn add_comment(id: PostId, comment: &NewComment) -> Result<(), SubmitError> {
+    post_json(&format!("/api/comments/{id}"), comment)
+        .await
+        .map(|_| ())
+}
+
+/// The element with id `id` in the page at `url`, as the server renders that page now. Put it in
+/// place with [`put_in_place`].
+pub async fn render_on_server(url: &str, id: &str) -> Result<web_sys::Element, String> {
+    let answer = fetch("GET", url, None)
+        .await
+        .ok_or_else(|| UNREACHABLE.to_owned())?;
+    if answer.status != 200 {
+        return Err(answer.failure_message());
+    }
+    // A document parsed this way runs no scripts and loads nothing: it is only read.
+    let page = web_sys::DomParser::new()
+        .and_then(|parser| parser.parse_from_string(&answer.body, web_sys::SupportedType::TextHtml))
+        .map_err(|_| UNREADABLE.to_owned())?;
+    page.get_element_by_id(id)
+        .ok_or_else(|| UNREADABLE.to_owned())
+}
+
+/// Puts `element` in the place of the page's element with the same id.
+pub fn put_in_place(element: &web_sys::Element) {
+    if let Some(current) = leptos::prelude::document().get_element_by_id(&element.id()) {
+        _ = current.replace_with_with_node_1(element);
+    }
 }

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { openHydrated, unique } from './helpers';
+import { openHydrated, unique, waitForIslands } from './helpers';
 
 const secret = process.env.PREVIEW_SECRET ?? '';
 
@@ -20,10 +20,11 @@ test('a draft saved with the form is only seen in preview mode, which the banner
 
   await page.goto(`/api/preview?secret=${encodeURIComponent(secret)}&slug=/posts/${id}`);
   await expect(page).toHaveURL(`/posts/${id}`);
-  await expect(page.locator('main')).toHaveAttribute('data-hydrated', 'true');
+  await waitForIslands(page);
   await expect(page.getByRole('heading', { level: 1 })).toContainText(title);
   await expect(page.locator('.preview-banner')).toContainText('Preview mode');
-  // Client-side navigation keeps the banner and, through the API, sees the draft too.
+  // Following a link (a full page load: the pages are rendered on the server) keeps the banner and
+  // the draft: the preview cookie goes with every request.
   await page.getByRole('link', { name: 'Leptos API Routes' }).click();
   await expect(page.locator('.post-list').getByRole('link', { name: title })).toBeVisible();
   await expect(page.locator('.preview-banner')).toBeVisible();

@@ -1,5 +1,4 @@
-//! `/api/post`: create a post (POST) and list posts (GET); `/api/post/{id}`: read one post (GET),
-//! which the browser uses when it navigates to a post's page.
+//! `/api/post`: create a post (POST) and list posts (GET); `/api/post/{id}`: read one post (GET).
 //!
 //! ```sh
 //! curl -i -X POST http://127.0.0.1:3000/api/post \

@@ -1,12 +1,15 @@
 //! A post's comments, oldest first, and the form that adds one.
 //!
-//! Like the post form, the comment form posts to `/api/comments/{id}` without JavaScript (landing back
-//! on the post's page) and sends JSON with `fetch` once hydrated, appending the new comment in place.
+//! The list is rendered on the server only. The form is an island: without JavaScript (or before the
+//! wasm has loaded) it posts to `/api/comments/{id}` and lands back on the post's page; once hydrated
+//! it sends JSON with `fetch`, then has the server render the comments again and puts them in place.
 
 use leptos::{html, prelude::*};
 
 use super::{
-    form::{FieldErrorText, FormState, SubmitButton},
+    form::{FieldErrorText, FormState, SubmitButton, refresh_section},
+    hydrated::hydrated,
+    page_url,
     post_list::Timestamp,
 };
 use crate::{
@@ -14,37 +17,47 @@ use crate::{
     model::{Comment, NewComment, PostId},
 };
 
+/// The id of the section [`CommentForm`] has rendered again after adding a comment.
+pub const COMMENTS_SECTION: &str = "comments-section";
+
+/// The comments section: a heading with their number, then the comments.
 #[component]
-pub fn CommentList(comments: RwSignal<Vec<Comment>>) -> impl IntoView {
+pub fn CommentList(comments: Vec<Comment>) -> impl IntoView {
+    let count = comments.len();
     view! {
-        <Show
-            when=move || comments.with(|comments| !comments.is_empty())
-            fallback=|| view! { <p class="empty">"No comments yet."</p> }
-        >
-            <ol class="comment-list">
-                <For
-                    each=move || comments.get()
-                    key=|comment| comment.id
-                    children=|comment| view! {
-                        <li>
-                            <p class="comment-body">{comment.comment}</p>
-                            <Timestamp utc=comment.created_at />
-                        </li>
-                    }
-                />
-            </ol>
-        </Show>
+        <section aria-labelledby="comments" id=COMMENTS_SECTION>
+            <h2 id="comments">"Comments (" {count} ")"</h2>
+            {if comments.is_empty() {
+                view! { <p class="empty">"No comments yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ol class="comment-list">
+                        {comments
+                            .into_iter()
+                            .map(|comment| view! {
+                                <li>
+                                    <p class="comment-body">{comment.comment}</p>
+                                    <Timestamp utc=comment.created_at />
+                                </li>
+                            })
+                            .collect_view()}
+                    </ol>
+                }
+                    .into_any()
+            }}
+        </section>
     }
 }
 
-#[component]
-pub fn CommentForm(
-    post: PostId,
-    /// A submission the server sent back as invalid (JavaScript off), shown again with its errors.
-    returned: Option<NewComment>,
-    /// Called with the saved comment.
-    on_added: Callback<Comment>,
-) -> impl IntoView {
+/// The form under the post at `/posts/{id}`.
+#[island]
+pub fn CommentForm() -> impl IntoView {
+    // The island knows its post from the page's path, and a comment the server sent back as invalid
+    // (JavaScript off) from the query.
+    let post = page_url::path()
+        .strip_prefix("/posts/")
+        .and_then(|id| id.parse::<PostId>().ok());
+    let returned = page_url::query_param("comment").map(|comment| NewComment { comment });
     let form = FormState::new(
         returned
             .as_ref()
@@ -56,7 +69,7 @@ pub fn CommentForm(
 
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        let Some(input) = comment_input.get() else {
+        let (Some(post), Some(input)) = (post, comment_input.get()) else {
             return;
         };
         let new_comment = NewComment {
@@ -68,9 +81,9 @@ pub fn CommentForm(
         form.send(
             async move { data::add_comment(post, &new_comment).await },
             |_| "Comment added".to_owned(),
-            move |comment| {
+            move |_| {
                 input.set_value("");
-                on_added.run(comment);
+                refresh_section(COMMENTS_SECTION);
             },
         );
     };
@@ -79,9 +92,10 @@ pub fn CommentForm(
         <form
             class="stacked-form"
             method="post"
-            action=format!("/api/comments/{post}")
+            action=post.map(|post| format!("/api/comments/{post}"))
             novalidate
             on:submit=submit
+            data-hydrated=hydrated()
         >
             <label for="comment">"Your comment"</label>
             <textarea

@@ -1,9 +1,14 @@
 //! What every form shares: the state of a submission (field errors, sending, outcome), the messages
-//! beside a field, and the button with the line that reports how sending went.
+//! beside a field, the button with the line that reports how sending went, and bringing the part of
+//! the page a saved form changed up to date.
 
-use leptos::{prelude::*, task::spawn_local};
+use leptos::{either::EitherOf3, prelude::*, task::spawn_local};
 
-use crate::{data::SubmitError, model::FieldErrors};
+use super::page_url;
+use crate::{
+    data::{self, SubmitError},
+    model::FieldErrors,
+};
 
 /// How the last submission went.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,6 +92,17 @@ impl FormState {
     }
 }
 
+/// Has the server render the page again and puts its element `id` in place of the page's own: how a
+/// part of the page outside any island (the post list, the comments) comes to show what a form just
+/// saved. On failure the part stays as it was: the form has already said that the save went through.
+pub fn refresh_section(id: &'static str) {
+    spawn_local(async move {
+        if let Ok(section) = data::render_on_server(&page_url::in_address_bar(), id).await {
+            data::put_in_place(&section);
+        }
+    });
+}
+
 /// The messages for one field, linked to its input by `aria-describedby="{field}-error"`.
 #[component]
 pub fn FieldErrorText(field: &'static str, form: FormState) -> impl IntoView {
@@ -116,9 +132,9 @@ pub fn SubmitButton(
         </button>
         <p class="form-outcome" role="status" aria-live="polite">
             {move || match form.outcome.get() {
-                Some(Outcome::Saved(text)) => view! { <span class="saved">{text}</span> }.into_any(),
-                Some(Outcome::Failed(text)) => view! { <span class="failed">{text}</span> }.into_any(),
-                None => ().into_any(),
+                Some(Outcome::Saved(text)) => EitherOf3::A(view! { <span class="saved">{text}</span> }),
+                Some(Outcome::Failed(text)) => EitherOf3::B(view! { <span class="failed">{text}</span> }),
+                None => EitherOf3::C(()),
             }}
         </p>
     }

@@ -1,25 +1,35 @@
-//! The "new post" form.
+//! The "new post" form, an island.
 //!
-//! Without JavaScript it is a plain form that posts to `/api/post` and lands on the new post's page
-//! (or back here with the errors when the server refuses it). Once hydrated it checks the values with
-//! the rules of `model.rs`, sends JSON with `fetch`, and reports the outcome without leaving the page.
+//! Without JavaScript (or before the wasm has loaded) it is a plain form that posts to `/api/post` and
+//! lands on the new post's page (or back here with the errors when the server refuses it). Once
+//! hydrated it checks the values with the rules of `model.rs`, sends JSON with `fetch`, and reports
+//! the outcome without leaving the page; then it has the server render the post list again (the list
+//! is no island: its HTML only ever comes from the server) and puts it in place.
 
 use leptos::{html, prelude::*};
 
-use super::form::{FieldErrorText, FormState, SubmitButton};
+use super::{
+    form::{FieldErrorText, FormState, SubmitButton, refresh_section},
+    hydrated::hydrated,
+    page_url,
+    post_list::POSTS_SECTION,
+};
 use crate::{
     data,
     model::{NewPost, PostId},
 };
 
-#[component]
-pub fn PostForm(
-    /// The values of a submission the server sent back as invalid (JavaScript off), shown again with
-    /// their errors so nothing typed is lost.
-    returned: Option<NewPost>,
-    /// Called with the new post's id once the API has saved it.
-    on_created: Callback<PostId>,
-) -> impl IntoView {
+#[island]
+pub fn PostForm() -> impl IntoView {
+    // A submission the server sent back as invalid (JavaScript off) comes back in the URL: shown
+    // again with its errors, so nothing typed is lost.
+    let returned = (page_url::query_param("title").is_some()
+        || page_url::query_param("post").is_some())
+    .then(|| NewPost {
+        title: page_url::query_param("title").unwrap_or_default(),
+        post: page_url::query_param("post").unwrap_or_default(),
+        draft: page_url::query_param("draft").is_some_and(|draft| draft == "true"),
+    });
     let form = FormState::new(
         returned
             .as_ref()
@@ -56,17 +66,25 @@ pub fn PostForm(
                     created.message.clone()
                 }
             },
-            move |created| {
+            move |_| {
                 title.set_value("");
                 post.set_value("");
                 draft.set_checked(false);
-                on_created.run(created.id);
+                // Drafts too: preview mode lists them.
+                refresh_section(POSTS_SECTION);
             },
         );
     };
 
     view! {
-        <form class="stacked-form" method="post" action="/api/post" novalidate on:submit=submit>
+        <form
+            class="stacked-form"
+            method="post"
+            action="/api/post"
+            novalidate
+            on:submit=submit
+            data-hydrated=hydrated()
+        >
             <label for="title">"Title"</label>
             <input
                 id="title"

@@ -1,8 +1,14 @@
 //! The list of posts on `/`: newest first, each with its comment count and a link to its page.
+//! Rendered on the server only; after the form saves a post, the form asks the server to render it
+//! again (see `post_form.rs`).
 
 use leptos::prelude::*;
 
 use crate::model::{PostPage, PostSummary};
+
+/// The id of the section of `/` that holds the list, which the post form has rendered again after
+/// saving a post.
+pub const POSTS_SECTION: &str = "posts-section";
 
 #[component]
 pub fn PostList(page: PostPage) -> impl IntoView {

@@ -1,59 +1,80 @@
 //! The trivia box: a number in, a fact out, with where the fact came from.
 //!
-//! The number lives in the URL (`/?number=42`): without JavaScript the form is a plain GET and the
-//! server renders the answer; once hydrated, submitting navigates client-side and the answer is
-//! fetched from `/api/trivia/{number}`.
+//! The number lives in the URL (`/?number=42`) and the server renders the answer. Without JavaScript
+//! the form is a plain GET. The form is an island: once hydrated it refuses what is not a number on
+//! the spot; for a number it adds the new URL to the history, has the server render the answer for
+//! it and puts that in place, without reloading the page. The back and forward buttons do the same
+//! for the URL they go to.
 
-use leptos::{html, prelude::*};
-use leptos_router::{
-    NavigateOptions,
-    hooks::{use_navigate, use_query_map},
-};
+use leptos::{html, prelude::*, task::spawn_local};
 
+use super::{hydrated::hydrated, page_url};
 use crate::{
     data,
     model::{Trivia, TriviaSource},
 };
 
 /// The message for a number that is not a 64-bit integer.
-const NOT_A_NUMBER: &str = "Enter a whole number (up to 19 digits, may be negative).";
+pub const NOT_A_NUMBER: &str = "Enter a whole number (up to 19 digits, may be negative).";
 
-#[component]
+/// The id of the element holding the answer, which the server renders.
+pub const TRIVIA_ANSWER: &str = "trivia-answer";
+
+/// `asked`: the text of `?number=`, as a number.
+pub fn parse_number(asked: &str) -> Result<i64, &'static str> {
+    asked.trim().parse::<i64>().map_err(|_| NOT_A_NUMBER)
+}
+
+#[island]
 pub fn TriviaBox() -> impl IntoView {
-    let query = use_query_map();
-    let asked = Memo::new(move |_| query.with(|query| query.get("number")));
-    let answer = Resource::new(
-        move || asked.get(),
-        |asked| async move {
-            let asked = asked?;
-            Some(match asked.trim().parse::<i64>() {
-                Ok(number) => data::trivia(number).await,
-                Err(_) => Err(NOT_A_NUMBER.to_owned()),
-            })
-        },
-    );
+    let asked = page_url::query_param("number");
+    let error = RwSignal::new(None::<String>);
     let input = NodeRef::<html::Input>::new();
-    let navigate = use_navigate();
-    let error = RwSignal::new(None::<&'static str>);
+
+    // Shows the server's answer for the URL now in the address bar, unless the URL has changed again
+    // before it arrives.
+    let show_answer = move || {
+        let url = page_url::in_address_bar();
+        spawn_local(async move {
+            match data::render_on_server(&url, TRIVIA_ANSWER).await {
+                Ok(answer) if page_url::in_address_bar() == url => data::put_in_place(&answer),
+                Ok(_) => {}
+                Err(message) => error.set(Some(message)),
+            }
+        });
+    };
+
+    // Back and forward within the entries added below: the URL changed, the page did not.
+    window_event_listener(leptos::ev::popstate, move |_| {
+        error.set(None);
+        if let Some(input) = input.get_untracked() {
+            input.set_value(&page_url::query_param("number").unwrap_or_default());
+        }
+        show_answer();
+    });
 
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let Some(input) = input.get() else { return };
-        match input.value().trim().parse::<i64>() {
+        match parse_number(&input.value()) {
             Ok(number) => {
                 error.set(None);
-                let options = NavigateOptions {
-                    scroll: false,
-                    ..Default::default()
-                };
-                navigate(&format!("/?number={number}"), options);
+                page_url::push(&format!("/?number={number}"));
+                show_answer();
             }
-            Err(_) => error.set(Some(NOT_A_NUMBER)),
+            Err(message) => error.set(Some(message.to_owned())),
         }
     };
 
     view! {
-        <form class="trivia-form" method="get" action="/" novalidate on:submit=submit>
+        <form
+            class="trivia-form"
+            method="get"
+            action="/"
+            novalidate
+            on:submit=submit
+            data-hydrated=hydrated()
+        >
             <label for="number">"Number"</label>
             <div class="inline">
                 <input
@@ -62,7 +83,7 @@ pub fn TriviaBox() -> impl IntoView {
                     type="text"
                     inputmode="numeric"
                     autocomplete="off"
-                    value=move || asked.get().unwrap_or_default()
+                    value=asked
                     node_ref=input
                     aria-describedby="number-error"
                 />
@@ -72,29 +93,29 @@ pub fn TriviaBox() -> impl IntoView {
                 {move || error.get()}
             </p>
         </form>
-        <Transition fallback=|| view! { <p class="muted">"Looking it up…"</p> }>
-            {move || Suspend::new(async move {
-                match answer.await {
-                    None => ().into_any(),
-                    Some(Ok(trivia)) => view! { <TriviaAnswer trivia /> }.into_any(),
-                    Some(Err(message)) => view! { <p class="failed">{message}</p> }.into_any(),
-                }
-            })}
-        </Transition>
     }
 }
 
+/// Where the answer to `?number=` goes, rendered on the server: the fact, why there is none, or
+/// nothing when no number was asked. Always there, so that the trivia box has a place for the next.
 #[component]
-fn TriviaAnswer(trivia: Trivia) -> impl IntoView {
-    let source = match trivia.source {
-        TriviaSource::Upstream => "from the trivia service",
-        TriviaSource::Cache => "from the trivia service (cached)",
-        TriviaSource::Builtin => "worked out by this server",
-    };
-    view! {
-        <figure class="trivia-answer" data-source=format!("{:?}", trivia.source).to_lowercase()>
-            <blockquote>{trivia.text}</blockquote>
-            <figcaption>{trivia.number} " — " {source}</figcaption>
-        </figure>
-    }
+pub fn TriviaAnswer(answer: Option<Result<Trivia, String>>) -> impl IntoView {
+    let answer = answer.map(|answer| match answer {
+        Ok(trivia) => {
+            let (source, from) = match trivia.source {
+                TriviaSource::Upstream => ("upstream", "from the trivia service"),
+                TriviaSource::Cache => ("cache", "from the trivia service (cached)"),
+                TriviaSource::Builtin => ("builtin", "worked out by this server"),
+            };
+            view! {
+                <figure class="trivia-answer" data-source=source>
+                    <blockquote>{trivia.text}</blockquote>
+                    <figcaption>{trivia.number} " — " {from}</figcaption>
+                </figure>
+            }
+            .into_any()
+        }
+        Err(message) => view! { <p class="failed">{message}</p> }.into_any(),
+    });
+    view! { <div id=TRIVIA_ANSWER>{answer}</div> }
 }

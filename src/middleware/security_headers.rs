@@ -3,13 +3,13 @@
 //! where a visitor came from, never the full URL), `X-Frame-Options: DENY` and CSP `frame-ancestors
 //! 'none'` (no framing, so no clickjacking), and a Content-Security-Policy.
 //!
-//! Pages get a policy the hydrated app works under: scripts only from this origin or carrying the
-//! request's nonce (Leptos's inline hydration, resource and live-reload scripts), wasm compiled with
-//! `'wasm-unsafe-eval'` (nothing else may `eval`), styles only from this origin (no inline styles
-//! anywhere in the app), no plugins, no `<base>`, forms posting only here. The nonce is made here ([`page_nonce`]),
-//! handed to the page renderer through the request's extensions ([`provide_page_nonce`]) and written
-//! into the same response's header. API responses are data, never a document, so they get the
-//! strictest policy there is.
+//! Pages get a policy their islands work under: scripts only from this origin or carrying the
+//! request's nonce (Leptos's inline scripts: the one that hydrates the islands, resources, live
+//! reload), wasm compiled with `'wasm-unsafe-eval'` (nothing else may `eval`), styles only from this
+//! origin (no inline styles anywhere in the app), no plugins, no `<base>`, forms posting only here.
+//! The nonce is made here ([`page_nonce`]), handed to the page renderer through the request's
+//! extensions ([`provide_page_nonce`]) and written into the same response's header. API responses
+//! are data, never a document, so they get the strictest policy there is.
 
 use axum::{
     extract::Request,

@@ -2,11 +2,9 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 
 #[component]
 pub fn NotFound() -> impl IntoView {
-    #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(axum::http::StatusCode::NOT_FOUND);
     }
@@ -14,6 +12,6 @@ pub fn NotFound() -> impl IntoView {
     view! {
         <Title text="Page not found" />
         <h1>"Page not found"</h1>
-        <p>"There is nothing at this address. " <A href="/">"Back to the home page"</A></p>
+        <p>"There is nothing at this address. " <a href="/">"Back to the home page"</a></p>
     }
 }
