@@ -28,8 +28,7 @@ const EXEMPT: &[&str] = &["/api/webhook"];
 /// The 403 for a write to `/api` from another site's page; `None` lets the request go on.
 pub fn check(request: &Request) -> Option<Response> {
     let path = request.uri().path();
-    let under_api = path.starts_with("/api/") || path == "/api";
-    if !under_api || request.method().is_safe() || EXEMPT.contains(&path) {
+    if !super::is_api(path) || request.method().is_safe() || EXEMPT.contains(&path) {
         return None;
     }
     let host = request

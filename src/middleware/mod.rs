@@ -75,6 +75,11 @@ where
     }
 }
 
+/// Whether `path` is the API's (`/api` or under `/api/`), as opposed to a page or a static file.
+fn is_api(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
+}
+
 /// The settings of [`guard`].
 struct Checks {
     page_policy: security_headers::PagePolicy,

@@ -60,8 +60,7 @@ impl PagePolicy {
 /// A new nonce for a page request, handed to the page renderer in the request's extensions; `None`
 /// for an API request.
 pub fn page_nonce(request: &mut Request) -> Option<Nonce> {
-    let path = request.uri().path();
-    if path == "/api" || path.starts_with("/api/") {
+    if super::is_api(request.uri().path()) {
         return None;
     }
     let nonce = Nonce::new();
