@@ -5,8 +5,8 @@
 // and the settings the tests need — a preview secret (tests/preview.spec.ts enters preview mode) and
 // no write rate limit (every test posts from 127.0.0.1). So plain `cargo leptos end-to-end` and
 // `npx playwright test` need nothing set, the server cargo-leptos itself starts on :3000 (or your
-// `cargo leptos watch`) is left alone, and no test post lands in your development database; and the
-// development server needs no test secret, which a production server could pick up by mistake.
+// `cargo leptos watch`) is left alone, no test post lands in your development database, and no
+// server has a test secret as a default that a production server could pick up by mistake.
 //
 // E2E_PORT picks the port instead; when something already answers there, it is reused. That is how
 // to point the tests at a server of your own, which then needs the same settings:
