@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh — the app's benchmark: one command from the project root (also `make bench`).
 #
-# Installs what is missing (scripts/setup.sh, then wrk from Debian), builds the release app and the
+# Installs what is missing (`scripts/setup.sh build`, then wrk from Debian), builds the release app and the
 # bare axum baseline (examples/bench_baseline.rs), then, on 127.0.0.1 only, with a fresh database:
 # times starts to the first answer, seeds 1 post with 10 comments, weighs what a first visit to `/`
 # downloads, and runs wrk against each route while sampling the server's memory and the CPU time of
@@ -108,7 +108,7 @@ mib() { awk -v k="$1" 'BEGIN{printf "%.1f", k / 1024}'; }
 
 # ---- install and build -------------------------------------------------------------------------
 step "setup (scripts/setup.sh, wrk)"
-./scripts/setup.sh >&2
+./scripts/setup.sh build >&2
 if ! command -v wrk >/dev/null; then
   echo "  add   wrk from Debian" >&2
   as_root apt-get update -qq
