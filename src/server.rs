@@ -109,7 +109,11 @@ pub fn router(state: AppState) -> Router {
         // The nonce of this response's Content-Security-Policy, for Leptos's inline scripts.
         middleware::provide_page_nonce();
     };
-    let (http, leptos_options) = (state.http.clone(), state.leptos_options.clone());
+    let (http, leptos_options, preview) = (
+        state.http.clone(),
+        state.leptos_options.clone(),
+        state.preview.clone(),
+    );
     let app = Router::new()
         .nest("/api", middleware::around_api(api::router(), &http))
         // `nest` matches `/api` and `/api/…`, not `/api/` itself: an unknown API path all the same.
@@ -123,7 +127,7 @@ pub fn router(state: AppState) -> Router {
             _,
         >(page_context, shell))
         .with_state(state);
-    middleware::around_app(app, &http, &leptos_options)
+    middleware::around_app(app, &http, &leptos_options, preview)
 }
 
 /// The page routes, worked out once per process by rendering `<App/>` without data.

@@ -13,6 +13,7 @@ mod durability;
 mod graphql;
 mod health;
 mod hello;
+mod http_cache;
 mod middleware;
 mod openapi;
 mod pages;
