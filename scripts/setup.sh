@@ -56,6 +56,16 @@ else
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
+# systemd-socket-activate and systemd-analyze (Debian's systemd package) stand in for systemd in
+# tests/deploy, to test socket activation and check the units; systemd need not be running.
+if command -v systemd-socket-activate >/dev/null; then
+  have "systemd-socket-activate"
+else
+  install "systemd from Debian"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null
+fi
+
 # npm packages, exactly as the committed lockfiles say: wasm-opt (binaryen) at the root, where
 # cargo-leptos looks for it, and Playwright in end2end/.
 for dir in . end2end; do

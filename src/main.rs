@@ -1,11 +1,11 @@
 //! The server binary: `cargo leptos watch` in development, `cargo leptos build --release` for production.
 //!
-//! Reads its settings from the environment and `.env` (see `config.rs`), opens the database, and serves
-//! until SIGINT or SIGTERM.
+//! Reads its settings from the environment and `.env` (see `config.rs`), opens the database, listens
+//! (on `LEPTOS_SITE_ADDR`, or on the socket systemd passes), and serves until SIGINT or SIGTERM.
 
 use std::{io::IsTerminal, process::ExitCode};
 
-use leptos_api_routes::{config::Config, server::Server};
+use leptos_api_routes::{config::Config, listener, server::Server, systemd};
 use tokio::signal::unix::{SignalKind, signal};
 use tracing_subscriber::EnvFilter;
 
@@ -45,13 +45,19 @@ async fn start() -> Result<(), Box<dyn std::error::Error>> {
     let config = Config::from_env()?;
     let shutdown = shutdown_signal()?;
     let server = Server::bind(config).await?;
-    tracing::info!("listening on http://{}", server.local_addr()?);
+    let origin = match server.origin() {
+        listener::Origin::Bound => "",
+        listener::Origin::Systemd => " (socket from systemd)",
+    };
+    tracing::info!("listening on http://{}{origin}", server.local_addr()?);
+    systemd::ready();
     server.run(shutdown).await?;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Completes on the first SIGINT (Ctrl-C) or SIGTERM (what `kill` and orchestrators send).
+/// Completes on the first SIGINT (Ctrl-C) or SIGTERM (what `kill`, systemd and container
+/// runtimes send).
 ///
 /// The handlers are registered here, before the server starts, so a signal that arrives while it
 /// starts is not lost (or fatal: without a handler, SIGTERM ends the process on the spot).
@@ -64,5 +70,6 @@ fn shutdown_signal() -> std::io::Result<impl Future<Output = ()>> {
             _ = terminate.recv() => {},
         }
         tracing::info!("shutting down: finishing in-flight requests");
+        systemd::stopping();
     })
 }

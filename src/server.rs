@@ -1,7 +1,8 @@
 //! The server: shared state, the router (pages + `/api`), and a listener that shuts down gracefully.
 //!
 //! `main` uses [`Server::bind`] then [`Server::run`]; the integration tests do the same on port 0,
-//! so they exercise exactly what production runs.
+//! so they exercise exactly what production runs. Where the listening socket comes from (bound, or
+//! passed by systemd) is `listener.rs`'s business.
 
 use std::{
     future::Future,
@@ -21,7 +22,9 @@ use crate::{
     api::webhook::WebhookKey,
     app::{App, shell},
     config::{Config, HttpConfig},
-    db, middleware,
+    db,
+    listener::{self, ListenError, Origin},
+    middleware,
     preview::PreviewMode,
     trivia::TriviaService,
 };
@@ -83,12 +86,8 @@ pub enum StartError {
     Database(#[from] db::OpenError),
     #[error("cannot build the trivia HTTP client: {0}")]
     TriviaClient(#[from] reqwest::Error),
-    #[error("cannot listen on {addr}: {source}")]
-    Listen {
-        addr: SocketAddr,
-        #[source]
-        source: io::Error,
-    },
+    #[error(transparent)]
+    Listen(#[from] ListenError),
 }
 
 /// The whole application as one axum `Router`: the Leptos pages, the API under `/api`, static files,
@@ -141,23 +140,22 @@ fn page_routes() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-/// A bound, not yet serving, server.
+/// A listening, not yet serving, server.
 pub struct Server {
     listener: TcpListener,
+    origin: Origin,
     router: Router,
     db: db::Db,
 }
 
 impl Server {
-    /// Opens the database (applying migrations) and binds the listening socket.
-    /// Port 0 in `LEPTOS_SITE_ADDR` picks a free port; [`Server::local_addr`] tells which.
+    /// Opens the database (applying migrations) and gets the listening socket: the one systemd
+    /// passed, else a new one bound to `LEPTOS_SITE_ADDR` (see `listener.rs`). Port 0 picks a free
+    /// port; [`Server::local_addr`] tells which.
     pub async fn bind(config: Config) -> Result<Self, StartError> {
         let trivia = TriviaService::new(&config.trivia)?;
         let db = db::open(&config.database_url).await?;
-        let addr = config.leptos.site_addr;
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|source| StartError::Listen { addr, source })?;
+        let (listener, origin) = listener::obtain(config.leptos.site_addr).await?;
         let state = AppState::new(Shared {
             db: db.clone(),
             leptos_options: config.leptos,
@@ -168,6 +166,7 @@ impl Server {
         });
         Ok(Self {
             listener,
+            origin,
             router: router(state),
             db,
         })
@@ -175,6 +174,11 @@ impl Server {
 
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// Whether the socket was bound here or passed by systemd.
+    pub fn origin(&self) -> Origin {
+        self.origin
     }
 
     /// Serves until `shutdown` completes, lets in-flight requests finish, then closes the database
