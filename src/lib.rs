@@ -34,6 +34,8 @@ pub mod preview;
 #[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(feature = "ssr")]
+pub mod site;
+#[cfg(feature = "ssr")]
 pub mod systemd;
 #[cfg(feature = "ssr")]
 pub mod trivia;

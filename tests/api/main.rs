@@ -20,6 +20,7 @@ mod pages;
 mod post;
 mod preview;
 mod rate_limit;
+mod static_assets;
 mod trivia;
 mod unknown_routes;
 mod webhook;
