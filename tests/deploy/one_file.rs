@@ -52,15 +52,18 @@ async fn linked_assets(server: &ServerProcess) -> Vec<String> {
         .collect()
 }
 
-/// Where each file of the built site is served: its own path, or for the JS, wasm and CSS the
-/// content-hashed URL the page links.
+/// Where each file of the built site is served: its own path, or for the JS, wasm and CSS
+/// cargo-leptos made the content-hashed URL the page links.
 async fn served_paths(server: &ServerProcess, site_root: &Path) -> HashMap<PathBuf, String> {
     let links = linked_assets(server).await;
     files_under(site_root)
         .into_iter()
         .map(|file| {
             let name = file.to_string_lossy().into_owned();
-            let url = match name.strip_prefix("pkg/leptos-api-routes.") {
+            let hashed = ["js", "wasm", "css"]
+                .into_iter()
+                .find(|extension| name == format!("pkg/leptos-api-routes.{extension}"));
+            let url = match hashed {
                 Some(extension) => links
                     .iter()
                     .find(|link| link.ends_with(&format!(".{extension}")))
