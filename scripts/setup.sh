@@ -56,14 +56,19 @@ else
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
-# systemd-socket-activate and systemd-analyze (Debian's systemd package) stand in for systemd in
-# tests/deploy, to test socket activation and check the units; systemd need not be running.
-if command -v systemd-socket-activate >/dev/null; then
-  have "systemd-socket-activate"
+# Deployment targets (tests/deploy): buildah builds and starts the container image of
+# deploy/Containerfile without a daemon or a registry; systemd-socket-activate and systemd-analyze
+# (Debian's systemd package) stand in for systemd to test socket activation and check the units.
+# Neither needs systemd to be running.
+deploy_packages=()
+command -v buildah >/dev/null || deploy_packages+=(buildah)
+command -v systemd-socket-activate >/dev/null || deploy_packages+=(systemd)
+if [ "${#deploy_packages[@]}" -eq 0 ]; then
+  have "buildah $(buildah --version | awk '{ print $3 }'), systemd-socket-activate"
 else
-  install "systemd from Debian"
+  install "${deploy_packages[*]} from Debian"
   as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${deploy_packages[@]}" >/dev/null
 fi
 
 # npm packages, exactly as the committed lockfiles say: wasm-opt (binaryen) at the root, where

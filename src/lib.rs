@@ -24,6 +24,8 @@ pub mod config;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
+pub mod healthcheck;
+#[cfg(feature = "ssr")]
 pub mod listener;
 #[cfg(feature = "ssr")]
 pub mod middleware;

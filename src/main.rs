@@ -1,9 +1,11 @@
 //! The server binary: `cargo leptos watch` in development, `scripts/release.sh` for the one-file
-//! release. Two commands:
+//! release. Three commands:
 //!
 //! - `leptos-api-routes`: serves. Reads its settings from the environment and `.env` (see
 //!   `config.rs`), opens the database, listens (on `LEPTOS_SITE_ADDR`, or on the socket systemd
 //!   passes), and serves until SIGINT or SIGTERM.
+//! - `leptos-api-routes healthcheck`: exits 0 when the server at `LEPTOS_SITE_ADDR` answers
+//!   `/api/health` with 200 (container health checks: the image has no curl).
 //! - `leptos-api-routes pack <site folder> <output file>`: writes a copy of this binary with the
 //!   built site appended, the file a release deploys (see `site/pack.rs`).
 
@@ -11,7 +13,7 @@ use std::{ffi::OsString, io::IsTerminal, path::PathBuf, process::ExitCode};
 
 use leptos_api_routes::{
     config::{self, Config},
-    listener,
+    healthcheck, listener,
     server::Server,
     site::{self, Site},
     systemd,
@@ -25,10 +27,12 @@ use tracing_subscriber::EnvFilter;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const USAGE: &str = "usage: leptos-api-routes                  serve (settings from the environment and .env)
+       leptos-api-routes healthcheck      exit 0 when the server at LEPTOS_SITE_ADDR is healthy
        leptos-api-routes pack SITE OUT    write OUT: this binary with the built site folder SITE in it";
 
 enum Command {
     Serve,
+    Healthcheck,
     Pack { site: PathBuf, out: PathBuf },
 }
 
@@ -36,6 +40,7 @@ impl Command {
     fn from_args(args: &[OsString]) -> Option<Self> {
         match args {
             [] => Some(Command::Serve),
+            [command] if command == "healthcheck" => Some(Command::Healthcheck),
             [command, site, out] if command == "pack" => Some(Command::Pack {
                 site: site.into(),
                 out: out.into(),
@@ -70,6 +75,7 @@ async fn main() -> ExitCode {
 
     let outcome = match command {
         Command::Serve => serve().await,
+        Command::Healthcheck => healthcheck::check_from_env().await.map_err(Into::into),
         Command::Pack { site, out } => pack(site, out),
     };
     match outcome {

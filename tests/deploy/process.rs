@@ -132,11 +132,38 @@ pub fn send_signal(signal: &str, pid: u32) {
     assert!(status.success(), "kill -{signal} {pid}");
 }
 
-/// The children of process `pid` (Linux: `/proc/PID/task/PID/children`).
+/// The children of process `pid`: those of each of its threads (`/proc/PID/task/TID/children`),
+/// since a multi-threaded parent (buildah is written in Go) may start them from any thread.
 pub fn children(pid: u32) -> Vec<u32> {
-    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .unwrap_or_default()
-        .split_whitespace()
-        .filter_map(|child| child.parse().ok())
+    let threads = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten();
+    threads
+        .filter_map(Result::ok)
+        .filter_map(|thread| std::fs::read_to_string(thread.path().join("children")).ok())
+        .flat_map(|children| {
+            children
+                .split_whitespace()
+                .filter_map(|child| child.parse().ok())
+                .collect::<Vec<u32>>()
+        })
         .collect()
+}
+
+/// Polls `url` until it answers 200, and returns how long that took.
+pub async fn until_healthy(url: &str) -> Duration {
+    let started = Instant::now();
+    let client = reqwest::Client::new();
+    loop {
+        if let Ok(response) = client.get(url).send().await
+            && response.status() == reqwest::StatusCode::OK
+        {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < PATIENCE,
+            "{url} answers 200 within {PATIENCE:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
