@@ -1,16 +1,20 @@
 // Playwright drives Debian's Chromium (/usr/bin/chromium) against the real server.
 //
 // `webServer` starts the server cargo-leptos built (target/debug, or target/release with
-// E2E_PROFILE=release) on E2E_PORT with a fresh database, and waits for /api/health. When something
-// already answers there (`cargo leptos end-to-end` or `cargo leptos watch` on port 3000), it is reused.
+// E2E_PROFILE=release) serving target/site, on E2E_PORT with a fresh database, and waits for
+// /api/health. E2E_BINARY (an absolute path) runs that binary instead, from its own folder and with
+// no LEPTOS_SITE_ROOT: scripts/test.sh copies the one-file release alone into an empty folder and
+// names it here. When something already answers on the port (`cargo leptos end-to-end` or
+// `cargo leptos watch` on port 3000), it is reused.
 import { defineConfig, devices } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const port = Number(process.env.E2E_PORT ?? 3000);
 const baseURL = `http://127.0.0.1:${port}`;
 const profile = process.env.E2E_PROFILE ?? 'debug';
+const oneFile = process.env.E2E_BINARY;
 const dataDir = mkdtempSync(join(tmpdir(), 'leptos-api-routes-e2e-'));
 // The preview secret of the server under test (tests/preview.spec.ts enters preview mode with it). A
 // reused server (`cargo leptos watch`) must have been started with the same PREVIEW_SECRET.
@@ -54,7 +58,8 @@ export default defineConfig({
     },
   ],
   webServer: {
-    command: `../target/${profile}/leptos-api-routes`,
+    command: oneFile ?? `../target/${profile}/leptos-api-routes`,
+    cwd: oneFile ? dirname(oneFile) : undefined,
     url: `${baseURL}/api/health`,
     reuseExistingServer: true,
     timeout: 30_000,
@@ -63,7 +68,7 @@ export default defineConfig({
     env: {
       DATABASE_URL: `sqlite://${join(dataDir, 'e2e.db')}`,
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-      LEPTOS_SITE_ROOT: '../target/site',
+      ...(oneFile ? {} : { LEPTOS_SITE_ROOT: '../target/site' }),
       RUST_LOG: 'warn',
       PREVIEW_SECRET: process.env.PREVIEW_SECRET,
       // Every test posts from 127.0.0.1: the write rate limit would start refusing them.
