@@ -13,6 +13,9 @@
 //!   the bodies are equal, so a public copy is never confirmed to a preview request (nor the other
 //!   way round). Every tagged answer has `Vary: Cookie`: the preview cookie changes it.
 //!
+//! To hash a body this layer reads it whole; a response its handler marked `Cache-Control:
+//! no-store` has nothing to revalidate and goes through untouched (the way out for a stream).
+//!
 //! A page's body holds the CSP nonce of its response, new each time (`security_headers.rs`): it is
 //! left out of the hash, or a page would never match. The 304 carries only the headers that update
 //! a cached copy (RFC 9110 §15.4.5), not the new response's Content-Security-Policy: the copy the
@@ -59,15 +62,10 @@ pub async fn revalidate(
     if response.status() != StatusCode::OK {
         return response;
     }
-    let too_large = response
-        .body()
-        .size_hint()
-        .upper()
-        .is_some_and(|len| len > MAX_TAGGED_BODY as u64);
-    let response = if response.headers().contains_key(header::ETAG) || too_large {
-        response
-    } else {
+    let response = if needs_tag(&response) {
         tag(response, visibility).await
+    } else {
+        response
     };
     match if_none_match {
         Some(candidates) if matches(&candidates, response.headers().get(header::ETAG)) => {
@@ -75,6 +73,27 @@ pub async fn revalidate(
         }
         _ => response,
     }
+}
+
+/// Whether this layer should give `response` its ETag: not when its handler gave one (static files)
+/// or said `no-store`, nor when it is too large to read whole.
+fn needs_tag(response: &Response) -> bool {
+    let headers = response.headers();
+    let no_store = headers
+        .get_all(header::CACHE_CONTROL)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .any(|value| {
+            value
+                .split(',')
+                .any(|directive| directive.trim() == "no-store")
+        });
+    let too_large = response
+        .body()
+        .size_hint()
+        .upper()
+        .is_some_and(|len| len > MAX_TAGGED_BODY as u64);
+    !headers.contains_key(header::ETAG) && !no_store && !too_large
 }
 
 /// Adds the ETag, `Cache-Control` (unless the handler set its own) and `Vary: Cookie`.
@@ -172,6 +191,25 @@ mod tests {
         assert!(!matches(&value("\"ab\""), Some(&etag)));
         assert!(!matches(&value("abc"), Some(&etag)));
         assert!(!matches(&value("\"abc\""), None));
+    }
+
+    #[test]
+    fn a_response_marked_no_store_or_tagged_already_is_left_as_it_is() {
+        let with = |name, value| {
+            let mut response = Response::new(Body::from("{}"));
+            response
+                .headers_mut()
+                .insert(name, HeaderValue::from_static(value));
+            response
+        };
+
+        assert!(needs_tag(&Response::new(Body::from("{}"))));
+        assert!(needs_tag(&with(header::CACHE_CONTROL, "private")));
+        assert!(!needs_tag(&with(
+            header::CACHE_CONTROL,
+            "private, no-store"
+        )));
+        assert!(!needs_tag(&with(header::ETAG, "\"from-the-handler\"")));
     }
 
     #[test]

@@ -85,6 +85,16 @@ async fn get(server: &ServerProcess, path: &str, accept_encoding: &str) -> reqwe
         .unwrap()
 }
 
+/// `leptos-api-routes pack SITE OUT` with the debug binary.
+fn pack(site: &Path, out: &Path) -> std::process::Output {
+    Command::new(DEBUG_BINARY)
+        .arg("pack")
+        .args([site, out])
+        .env_clear()
+        .output()
+        .expect("pack runs")
+}
+
 /// A site as cargo-leptos lays it out, small.
 fn small_site() -> tempfile::TempDir {
     let root = tempfile::tempdir().unwrap();
@@ -112,13 +122,8 @@ async fn pack_writes_a_copy_of_the_binary_that_serves_the_site_from_an_empty_fol
     let out = tempfile::tempdir().unwrap();
     let packed = out.path().join("leptos-api-routes");
 
-    let pack = Command::new(DEBUG_BINARY)
-        .arg("pack")
-        .args([site.path(), &packed])
-        .env_clear()
-        .output()
-        .expect("pack runs");
-    assert!(pack.status.success(), "{pack:?}");
+    let packing = pack(site.path(), &packed);
+    assert!(packing.status.success(), "{packing:?}");
     let (mut server, _folder) = start_alone(&packed);
 
     server.wait_for_line("serving the site built into this binary (4 files)");
@@ -139,15 +144,10 @@ async fn pack_refuses_a_folder_that_holds_no_built_site() {
     let empty = tempfile::tempdir().unwrap();
     let out = empty.path().join("leptos-api-routes");
 
-    let pack = Command::new(DEBUG_BINARY)
-        .arg("pack")
-        .args([empty.path(), &out])
-        .env_clear()
-        .output()
-        .expect("pack runs");
+    let packing = pack(empty.path(), &out);
 
-    assert!(!pack.status.success());
-    let stderr = String::from_utf8_lossy(&pack.stderr);
+    assert!(!packing.status.success());
+    let stderr = String::from_utf8_lossy(&packing.stderr);
     assert!(
         stderr.contains("leptos-api-routes.js is missing"),
         "{stderr}"
