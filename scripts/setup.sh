@@ -56,19 +56,25 @@ else
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
-# Deployment targets (tests/deploy): buildah builds and starts the container image of
-# deploy/Containerfile without a daemon or a registry; systemd-socket-activate and systemd-analyze
-# (Debian's systemd package) stand in for systemd to test socket activation and check the units.
-# Neither needs systemd to be running.
-deploy_packages=()
-command -v buildah >/dev/null || deploy_packages+=(buildah)
-command -v systemd-socket-activate >/dev/null || deploy_packages+=(systemd)
-if [ "${#deploy_packages[@]}" -eq 0 ]; then
-  have "buildah $(buildah --version | awk '{ print $3 }'), systemd-socket-activate"
+# Containers (tests/deploy/container.rs, deploy/build-image.sh): buildah builds and starts the image
+# of deploy/Containerfile with no daemon and no registry (the image is FROM scratch).
+if command -v buildah >/dev/null; then
+  have "buildah $(buildah --version | awk '{ print $3 }')"
 else
-  install "${deploy_packages[*]} from Debian"
+  install "buildah from Debian"
   as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${deploy_packages[@]}" >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq buildah >/dev/null
+fi
+
+# systemd (tests/deploy/systemd.rs): systemd-socket-activate and systemd-analyze, from Debian's
+# systemd package, stand in for systemd to test socket activation and check the units; systemd
+# itself need not be running.
+if command -v systemd-socket-activate >/dev/null; then
+  have "systemd-socket-activate"
+else
+  install "systemd from Debian (systemd-socket-activate, systemd-analyze)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null
 fi
 
 # npm packages, exactly as the committed lockfiles say: wasm-opt (binaryen) at the root, where
