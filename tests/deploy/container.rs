@@ -17,7 +17,7 @@ use std::{
 
 use serde_json::{Value, json};
 
-use crate::process::{PATIENCE, free_port, release_binary, send_signal, until_healthy};
+use crate::process::{PATIENCE, finished, free_port, release_binary, send_signal, until_healthy};
 
 const TAG: &str = "localhost/leptos-api-routes-test:latest";
 /// The unprivileged user the image runs as.
@@ -155,26 +155,6 @@ fn uid_of(pid: u32) -> String {
     let uid_line = status.lines().find(|line| line.starts_with("Uid:"));
     let uid = uid_line.and_then(|line| line.split_whitespace().nth(1));
     uid.unwrap_or_default().to_owned()
-}
-
-/// Waits for `child` to end and returns what it wrote.
-fn finished(child: Child) -> Output {
-    let started = Instant::now();
-    let id = child.id();
-    let output = std::thread::spawn(move || child.wait_with_output());
-    while !output.is_finished() {
-        if started.elapsed() > PATIENCE {
-            let _ = Command::new("kill")
-                .args(["-KILL", &id.to_string()])
-                .status();
-            panic!("the container stops within {PATIENCE:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    output
-        .join()
-        .expect("the waiting thread")
-        .expect("the container's output")
 }
 
 #[tokio::test]

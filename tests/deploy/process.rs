@@ -167,3 +167,24 @@ pub async fn until_healthy(url: &str) -> Duration {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
+
+/// Waits (at most [`PATIENCE`]) for `child` to end and returns what it wrote; kills it if it does
+/// not.
+pub fn finished(child: Child) -> std::process::Output {
+    let started = Instant::now();
+    let id = child.id();
+    let output = std::thread::spawn(move || child.wait_with_output());
+    while !output.is_finished() {
+        if started.elapsed() > PATIENCE {
+            let _ = Command::new("kill")
+                .args(["-KILL", &id.to_string()])
+                .status();
+            panic!("process {id} ends within {PATIENCE:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    output
+        .join()
+        .expect("the waiting thread")
+        .expect("the process's output")
+}

@@ -6,13 +6,13 @@ use std::{
     fs,
     io::{Read, Write},
     net::TcpStream,
-    os::unix::net::UnixDatagram,
+    os::unix::net::{UnixDatagram, UnixStream},
     path::Path,
     process::{Child, ChildStdin, Command, Stdio},
     time::{Duration, Instant},
 };
 
-use crate::process::{DEBUG_BINARY, PATIENCE, children, free_port, send_signal};
+use crate::process::{DEBUG_BINARY, PATIENCE, children, finished, free_port, send_signal};
 
 /// An address the server cannot bind (TEST-NET-1 is on no interface here): a server that started
 /// at all was given its socket.
@@ -52,9 +52,17 @@ impl NotifySocket {
 
 /// `systemd-socket-activate` listening on `port`, with the variables systemd would give the service.
 fn socket_activate(port: u16, folder: &Path, notify: &NotifySocket) -> Command {
+    socket_activate_on(&[format!("127.0.0.1:{port}")], folder, notify)
+}
+
+/// `systemd-socket-activate` listening on each of `sockets` (`127.0.0.1:PORT`, or a path for a
+/// Unix socket), with the variables systemd would give the service.
+fn socket_activate_on(sockets: &[String], folder: &Path, notify: &NotifySocket) -> Command {
     let mut command = Command::new("systemd-socket-activate");
+    for socket in sockets {
+        command.args(["--listen", socket]);
+    }
     command
-        .args(["--listen", &format!("127.0.0.1:{port}")])
         .args([
             "-E",
             "NOTIFY_SOCKET",
@@ -243,4 +251,65 @@ fn the_service_unit_is_hardened_and_socket_activated() {
     ] {
         assert!(lines.contains(&setting), "{setting} in the service unit");
     }
+}
+
+/// Starts the debug binary under systemd-socket-activate on `sockets`, makes the first connection
+/// (to a socket at a path, or on a loopback port), and returns what the server wrote once it ended.
+fn refused_start(sockets: &[String], folder: &Path) -> std::process::Output {
+    let notify = NotifySocket::bind(folder);
+    let activator = socket_activate_on(sockets, folder, &notify)
+        .arg(DEBUG_BINARY)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("systemd-socket-activate runs");
+    let first = &sockets[0];
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let connected = match first.parse::<std::net::SocketAddr>() {
+            Ok(addr) => TcpStream::connect(addr).is_ok(),
+            Err(_) => UnixStream::connect(first).is_ok(),
+        };
+        if connected {
+            break;
+        }
+        assert!(Instant::now() < deadline, "systemd-socket-activate listens");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    finished(activator)
+}
+
+#[test]
+fn a_unix_socket_from_systemd_stops_the_start_with_one_line_saying_so() {
+    let folder = tempfile::tempdir().unwrap();
+    let socket = folder
+        .path()
+        .join("app.sock")
+        .to_string_lossy()
+        .into_owned();
+
+    let output = refused_start(&[socket], folder.path());
+
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.starts_with("error:"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(errors[0].contains("not a TCP socket"), "{stderr}");
+}
+
+#[test]
+fn two_sockets_from_systemd_stop_the_start_with_one_line_saying_so() {
+    let folder = tempfile::tempdir().unwrap();
+    let sockets = [free_port(), free_port()].map(|port| format!("127.0.0.1:{port}"));
+
+    let output = refused_start(&sockets, folder.path());
+
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("error: systemd passed 2 sockets"),
+        "{stderr}"
+    );
 }
