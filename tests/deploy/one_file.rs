@@ -85,6 +85,16 @@ async fn get(server: &ServerProcess, path: &str, accept_encoding: &str) -> reqwe
         .unwrap()
 }
 
+/// Fails unless `served` is `built`, byte for byte, naming `what` and the sizes (not the bytes).
+fn assert_same_bytes(served: &[u8], built: &[u8], what: &str) {
+    assert!(
+        served == built,
+        "{what} differs from the file as built: {} bytes served, {} built",
+        served.len(),
+        built.len()
+    );
+}
+
 /// `leptos-api-routes pack SITE OUT` with the debug binary.
 fn pack(site: &Path, out: &Path) -> std::process::Output {
     Command::new(DEBUG_BINARY)
@@ -131,11 +141,7 @@ async fn pack_writes_a_copy_of_the_binary_that_serves_the_site_from_an_empty_fol
         let response = get(&server, &url, "identity").await;
         assert_eq!(response.status(), 200, "{url}");
         let served = response.bytes().await.unwrap();
-        assert_eq!(
-            &served[..],
-            fs::read(site.path().join(&file)).unwrap(),
-            "{url}"
-        );
+        assert_same_bytes(&served, &fs::read(site.path().join(&file)).unwrap(), &url);
     }
 }
 
@@ -172,11 +178,7 @@ async fn the_release_alone_in_an_empty_folder_serves_every_built_file_byte_for_b
         let built = fs::read(site_root.join(&file)).unwrap();
         let plain = get(&server, &url, "identity").await;
         assert_eq!(plain.status(), 200, "{url}");
-        assert_eq!(
-            plain.bytes().await.unwrap(),
-            built,
-            "{url} is {file:?} as built"
-        );
+        assert_same_bytes(&plain.bytes().await.unwrap(), &built, &url);
 
         let brotli = get(&server, &url, "br").await;
         if brotli.headers().get("content-encoding").is_some() {
@@ -184,7 +186,7 @@ async fn the_release_alone_in_an_empty_folder_serves_every_built_file_byte_for_b
             brotli::Decompressor::new(&brotli.bytes().await.unwrap()[..], 4096)
                 .read_to_end(&mut decompressed)
                 .unwrap();
-            assert_eq!(decompressed, built, "{url} in brotli is {file:?} as built");
+            assert_same_bytes(&decompressed, &built, &format!("{url} in brotli"));
         }
     }
 }
