@@ -172,6 +172,24 @@ async fn a_client_that_accepts_no_compression_gets_the_file_as_built() {
 }
 
 #[tokio::test]
+async fn a_file_that_does_not_compress_is_never_compressed_on_the_fly_either() {
+    let site = built_site();
+    // A font is compressed already: packing stores it as it is, and so it must go out.
+    let font: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    fs::write(site.path().join("font.woff2"), &font).unwrap();
+    let app = spawn_release(&site).await;
+
+    let response = app
+        .get_with("/font.woff2", &[("accept-encoding", "gzip, br")])
+        .await;
+
+    assert_eq!(header(&response, header::CONTENT_ENCODING), "");
+    assert_eq!(body(response).await, font);
+}
+
+#[tokio::test]
 async fn a_matching_if_none_match_gets_304_without_a_body_for_every_static_file() {
     let site = built_site();
     let app = spawn_release(&site).await;
