@@ -12,11 +12,15 @@
 // to point the tests at a server of your own, which then needs the same settings:
 //   PREVIEW_SECRET=e2e-preview-secret RATE_LIMIT_PER_MINUTE=0 cargo leptos watch
 //   cd end2end && E2E_PORT=3000 npx playwright test
+//
+// E2E_BINARY (an absolute path) runs that binary instead, from its own folder and with no
+// LEPTOS_SITE_ROOT: scripts/test.sh copies the one-file release alone into an empty folder and names
+// it here, so the suite proves that one file is all a deployment needs.
 import { defineConfig, devices } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** A port nothing listens on now, from the system (port 0), asked in a child: the config is synchronous. */
 function freePort(): string {
@@ -33,6 +37,7 @@ const dataDir = (process.env.E2E_DATA_DIR ??= mkdtempSync(join(tmpdir(), 'leptos
 const previewSecret = (process.env.PREVIEW_SECRET ??= 'e2e-preview-secret');
 const baseURL = `http://127.0.0.1:${port}`;
 const profile = process.env.E2E_PROFILE ?? 'debug';
+const oneFile = process.env.E2E_BINARY;
 
 export default defineConfig({
   testDir: './tests',
@@ -72,7 +77,8 @@ export default defineConfig({
     },
   ],
   webServer: {
-    command: `../target/${profile}/leptos-api-routes`,
+    command: oneFile ?? `../target/${profile}/leptos-api-routes`,
+    cwd: oneFile ? dirname(oneFile) : undefined,
     url: `${baseURL}/api/health`,
     reuseExistingServer,
     timeout: 30_000,
@@ -81,7 +87,7 @@ export default defineConfig({
     env: {
       DATABASE_URL: `sqlite://${join(dataDir, 'e2e.db')}`,
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-      LEPTOS_SITE_ROOT: '../target/site',
+      ...(oneFile ? {} : { LEPTOS_SITE_ROOT: '../target/site' }),
       RUST_LOG: 'warn',
       PREVIEW_SECRET: previewSecret,
       // Every test posts from 127.0.0.1: the write rate limit would start refusing them.

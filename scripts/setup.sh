@@ -84,6 +84,27 @@ test_tools() {
 
   npm_packages end2end "Playwright"
 
+  # Containers (tests/deploy/container.rs, deploy/build-image.sh): buildah builds and starts the image
+  # of deploy/Containerfile with no daemon and no registry (the image is FROM scratch).
+  if command -v buildah >/dev/null; then
+    have "buildah $(buildah --version | awk '{ print $3 }')"
+  else
+    install "buildah from Debian"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq buildah >/dev/null
+  fi
+
+  # systemd (tests/deploy/systemd.rs): systemd-socket-activate and systemd-analyze, from Debian's
+  # systemd package, stand in for systemd to test socket activation and check the units; systemd
+  # itself need not be running.
+  if command -v systemd-socket-activate >/dev/null; then
+    have "systemd-socket-activate"
+  else
+    install "systemd from Debian (systemd-socket-activate, systemd-analyze)"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null
+  fi
+
   # schemathesis (PyPI) fuzzes the running API against its own OpenAPI document in scripts/test.sh.
   # In a virtualenv in .venv/ (gitignored), so the system's Python stays as it was; Debian ships
   # `venv` separately.

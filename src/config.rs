@@ -9,6 +9,8 @@ use axum::http::HeaderValue;
 use leptos::config::LeptosOptions;
 use reqwest::Url;
 
+use crate::site::Site;
+
 /// Where the database lives when `DATABASE_URL` is not set: a file under `data/`, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/leptos-api-routes.db";
 
@@ -29,6 +31,10 @@ pub struct Config {
     pub webhook_secret: Option<Secret>,
     /// The HTTP middleware: timeout, CORS, rate limit (see `src/middleware/`).
     pub http: HttpConfig,
+    /// Where the JS, wasm, CSS and `public/` files are served from: [`Site::Folder`]
+    /// (`LEPTOS_SITE_ROOT`) as read from the environment; `main` puts the site built into the
+    /// binary here when it carries one ([`Site::of_running_binary`]).
+    pub site: Site,
 }
 
 /// A secret setting: never printed (its `Debug` shows `Secret(..)`), never empty.
@@ -162,6 +168,7 @@ impl Config {
             preview_secret: parse_var("PREVIEW_SECRET")?,
             webhook_secret: parse_var("WEBHOOK_SECRET")?,
             http: http_from_env()?,
+            site: Site::Folder,
         })
         .and_then(Config::check_timeouts)
     }
@@ -224,7 +231,7 @@ fn trivia_from_env() -> Result<TriviaConfig, ConfigError> {
 }
 
 /// Leptos reads its own `LEPTOS_*` variables; this names the culprit when one of them is wrong.
-fn leptos_options_from_env() -> Result<LeptosOptions, ConfigError> {
+pub fn leptos_options_from_env() -> Result<LeptosOptions, ConfigError> {
     // Leptos parses LEPTOS_SITE_ADDR itself but its error does not say which variable failed.
     parse_var::<SocketAddr>("LEPTOS_SITE_ADDR")?;
     let mut options = leptos::config::get_configuration(None)

@@ -8,22 +8,26 @@
 //! 3. `trace`: the request's span (method, path, id) around everything that may log; logs the status
 //!    and latency of whatever answer leaves, 403, 429 and 503 included.
 //! 4. `compression`: the bodies of everything below, error pages included.
-//! 5. [`guard`], one function for the steps that are plain checks and header edits, in this order:
+//! 5. `http_cache`: the ETag of pages and API answers, and 304 when the client has that version
+//!    already; inside compression, so it hashes what the handler wrote, and outside the guard, so
+//!    its 304 carries none of the headers that describe the full answer.
+//! 6. [`guard`], one function for the steps that are plain checks and header edits, in this order:
 //!    `security_headers` (the page's CSP nonce on the way in, the headers on every response on the
 //!    way out), `rate_limit` (refuses a flood of writes before any of them costs a body read or a
 //!    database call), `cross_site` (refuses writes to `/api` from other sites' pages), `timeout`
 //!    (bounds the work below: the handler and the layers around `/api`).
 //!
 //! Around `/api` only (see [`around_api`]):
-//! 6. `cors`: answers preflights itself (they are safe requests, so the cross-site check lets them by).
+//! 7. `cors`: answers preflights itself (they are safe requests, so the cross-site check lets them by).
 //!
-//! Why one function for step 5 rather than a layer per concern: every `from_fn` layer costs each
+//! Why one function for step 6 rather than a layer per concern: every `from_fn` layer costs each
 //! request a boxed future and a clone of the services beneath it, which showed in the profile of
 //! `/api/hello` (see bench/README.md); one function that calls the concerns in order costs that once.
 
 pub mod compression;
 pub mod cors;
 pub mod cross_site;
+pub mod http_cache;
 pub mod rate_limit;
 pub mod request_id;
 pub mod security_headers;
@@ -41,12 +45,18 @@ use axum::{
 use leptos::config::LeptosOptions;
 use tower::ServiceBuilder;
 
-use crate::config::HttpConfig;
+use crate::{config::HttpConfig, preview::PreviewMode};
 
 pub use security_headers::provide_page_nonce;
 
-/// Wraps the whole application (pages, API, static files) in layers 1–5.
-pub fn around_app(app: Router, http: &HttpConfig, leptos: &LeptosOptions) -> Router {
+/// Wraps the whole application (pages, API, static files) in layers 1–6. `preview` tells
+/// `http_cache` which answers are personal.
+pub fn around_app(
+    app: Router,
+    http: &HttpConfig,
+    leptos: &LeptosOptions,
+    preview: PreviewMode,
+) -> Router {
     let checks = Checks {
         page_policy: security_headers::PagePolicy::new(leptos),
         rate_limiter: http
@@ -60,11 +70,12 @@ pub fn around_app(app: Router, http: &HttpConfig, leptos: &LeptosOptions) -> Rou
             .layer(request_id::propagate())
             .layer(trace::layer())
             .layer(compression::layer())
+            .layer(from_fn_with_state(preview, http_cache::revalidate))
             .layer(from_fn_with_state(Arc::new(checks), guard)),
     )
 }
 
-/// Wraps the API routes in layer 6.
+/// Wraps the API routes in layer 7.
 pub fn around_api<S>(api: Router<S>, http: &HttpConfig) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
@@ -88,7 +99,7 @@ struct Checks {
     timeout: Duration,
 }
 
-/// Layer 5: security headers, rate limit, cross-site check and timeout, in that order.
+/// Layer 6: security headers, rate limit, cross-site check and timeout, in that order.
 async fn guard(State(checks): State<Arc<Checks>>, mut request: Request, next: Next) -> Response {
     let nonce = security_headers::page_nonce(&mut request);
     let refusal = checks

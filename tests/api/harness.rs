@@ -7,6 +7,7 @@ use leptos::config::LeptosOptions;
 use leptos_api_routes::{
     config::{Config, HttpConfig, TriviaConfig},
     server::Server,
+    site::Site,
 };
 use reqwest::{Client, Method, RequestBuilder, Response, StatusCode, redirect::Policy};
 use serde_json::{Value, json};
@@ -60,6 +61,7 @@ impl TestApp {
             preview_secret: None,
             webhook_secret: None,
             http: test_http_config(),
+            site: Site::Folder,
         };
         configure(&mut config);
         let server = Server::bind(config).await.expect("the server starts");
