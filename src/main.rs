@@ -1,7 +1,8 @@
 //! The server binary: `cargo leptos watch` in development, `cargo leptos build --release` for production.
 //!
 //! Reads its settings from the environment and `.env` (see `config.rs`), opens the database, and serves
-//! until SIGINT or SIGTERM.
+//! until SIGINT or SIGTERM. `leptos-api-routes copy-db --from sqlite://… --to postgres://…` copies a
+//! SQLite database into an empty PostgreSQL one instead (see `db/copy.rs`).
 
 use std::{io::IsTerminal, process::ExitCode};
 
@@ -32,7 +33,13 @@ async fn main() -> ExitCode {
         )
         .init();
 
-    match start().await {
+    let mut arguments = std::env::args().skip(1);
+    let outcome = match arguments.next() {
+        None => start().await,
+        Some(command) if command == "copy-db" => copy_db(arguments).await,
+        Some(other) => Err(format!("unknown command {other:?} (commands: copy-db)").into()),
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
@@ -48,6 +55,29 @@ async fn start() -> Result<(), Box<dyn std::error::Error>> {
     tracing::info!("listening on http://{}", server.local_addr()?);
     server.run(shutdown).await?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// `copy-db --from sqlite://… --to postgres://…`, with a line of progress per chunk of rows.
+async fn copy_db(
+    arguments: impl Iterator<Item = String>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use leptos_api_routes::{config::DatabaseConfig, db::copy};
+
+    let (from, to) = copy::parse_arguments(arguments)?;
+    let mut progress = |table: &str, copied: u64, total: u64| {
+        println!("copy-db: {table}: {copied} of {total}");
+    };
+    let copied = copy::copy_database(
+        &DatabaseConfig::new(from),
+        &DatabaseConfig::new(to),
+        &mut progress,
+    )
+    .await?;
+    println!(
+        "copy-db: done: {} posts, {} comments, {} webhook deliveries, {} cached trivia answers",
+        copied.posts, copied.comments, copied.deliveries, copied.trivia
+    );
     Ok(())
 }
 

@@ -109,7 +109,11 @@ pub fn router(state: AppState) -> Router {
         // The nonce of this response's Content-Security-Policy, for Leptos's inline scripts.
         middleware::provide_page_nonce();
     };
-    let (http, leptos_options) = (state.http.clone(), state.leptos_options.clone());
+    let (http, leptos_options, db) = (
+        state.http.clone(),
+        state.leptos_options.clone(),
+        state.db.clone(),
+    );
     let app = Router::new()
         .nest("/api", middleware::around_api(api::router(), &http))
         // `nest` matches `/api` and `/api/…`, not `/api/` itself: an unknown API path all the same.
@@ -123,7 +127,7 @@ pub fn router(state: AppState) -> Router {
             _,
         >(page_context, shell))
         .with_state(state);
-    middleware::around_app(app, &http, &leptos_options)
+    middleware::around_app(app, &http, &leptos_options, db)
 }
 
 /// The page routes, worked out once per process by rendering `<App/>` without data.
@@ -149,7 +153,7 @@ impl Server {
     /// Port 0 in `LEPTOS_SITE_ADDR` picks a free port; [`Server::local_addr`] tells which.
     pub async fn bind(config: Config) -> Result<Self, StartError> {
         let trivia = TriviaService::new(&config.trivia)?;
-        let db = db::open(&config.database_url).await?;
+        let db = db::open(&config.database).await?;
         let addr = config.leptos.site_addr;
         let listener = TcpListener::bind(addr)
             .await
@@ -174,7 +178,7 @@ impl Server {
     }
 
     /// Serves until `shutdown` completes, lets in-flight requests finish, then closes the database
-    /// (which checkpoints SQLite's write-ahead log). Each request learns its peer's address
+    /// (which checkpoints SQLite's write-ahead log, or gives PostgreSQL its connections back). Each request learns its peer's address
     /// (`ConnectInfo`), which the rate limiter counts by.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
         let service = self

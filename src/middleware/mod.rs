@@ -41,17 +41,18 @@ use axum::{
 use leptos::config::LeptosOptions;
 use tower::ServiceBuilder;
 
-use crate::config::HttpConfig;
+use crate::{config::HttpConfig, db::Db};
 
 pub use security_headers::provide_page_nonce;
 
-/// Wraps the whole application (pages, API, static files) in layers 1–5.
-pub fn around_app(app: Router, http: &HttpConfig, leptos: &LeptosOptions) -> Router {
+/// Wraps the whole application (pages, API, static files) in layers 1–5. The rate limit counts
+/// writes in `db` (shared by every instance when it is PostgreSQL).
+pub fn around_app(app: Router, http: &HttpConfig, leptos: &LeptosOptions, db: Db) -> Router {
     let checks = Checks {
         page_policy: security_headers::PagePolicy::new(leptos),
         rate_limiter: http
             .rate_limit_per_minute
-            .map(rate_limit::RateLimiter::per_minute),
+            .map(|limit| rate_limit::RateLimiter::per_minute(limit, db)),
         timeout: http.request_timeout,
     };
     app.layer(
@@ -91,11 +92,15 @@ struct Checks {
 /// Layer 5: security headers, rate limit, cross-site check and timeout, in that order.
 async fn guard(State(checks): State<Arc<Checks>>, mut request: Request, next: Next) -> Response {
     let nonce = security_headers::page_nonce(&mut request);
-    let refusal = checks
+    let writer = checks
         .rate_limiter
         .as_ref()
-        .and_then(|limiter| limiter.check(&request))
-        .or_else(|| cross_site::check(&request));
+        .zip(rate_limit::writer_address(&request));
+    let refusal = match writer {
+        Some((limiter, address)) => limiter.check(address).await,
+        None => None,
+    }
+    .or_else(|| cross_site::check(&request));
     let response = match refusal {
         Some(refusal) => refusal,
         None => timeout::bound(checks.timeout, next.run(request)).await,
