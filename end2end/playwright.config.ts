@@ -1,7 +1,8 @@
 // Playwright drives Debian's Chromium (/usr/bin/chromium) against the real server.
 //
 // `webServer` starts the server cargo-leptos built (target/debug, or target/release with
-// E2E_PROFILE=release) on E2E_PORT with a fresh database, and waits for /api/health. When something
+// E2E_PROFILE=release) on E2E_PORT with a fresh database (or E2E_DATABASE_URL's), and waits for
+// /api/health. When something
 // already answers there (`cargo leptos end-to-end` or `cargo leptos watch` on port 3000), it is reused.
 import { defineConfig, devices } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
@@ -61,7 +62,9 @@ export default defineConfig({
     stdout: 'pipe',
     stderr: 'pipe',
     env: {
-      DATABASE_URL: `sqlite://${join(dataDir, 'e2e.db')}`,
+      // A fresh SQLite file, or the (empty) database E2E_DATABASE_URL names: scripts/test.sh runs the
+      // suite once more on PostgreSQL that way.
+      DATABASE_URL: process.env.E2E_DATABASE_URL ?? `sqlite://${join(dataDir, 'e2e.db')}`,
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: '../target/site',
       RUST_LOG: 'warn',

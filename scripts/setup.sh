@@ -82,4 +82,20 @@ else
   .venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
+# PostgreSQL, for the tests and the benchmark on the second backend (scripts/test.sh and bench/run.sh
+# start a throwaway cluster of their own; scripts/sqlx-prepare.sh checks the PostgreSQL queries
+# against one), and `sqlite3`, which scripts/sqlx-prepare.sh builds its scratch SQLite file with.
+# Debian's server binaries land in /usr/lib/postgresql/N/bin, off PATH: the scripts look there. The
+# package also sets up and starts a cluster of its own on port 5432, which nothing here uses.
+postgres_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+# openssl makes the certificate of the TLS tests (tests/api/postgres/tls.rs).
+if [ -n "$postgres_bin" ] && [ -x "$postgres_bin/initdb" ] && command -v psql >/dev/null \
+  && command -v sqlite3 >/dev/null && command -v openssl >/dev/null; then
+  have "postgresql ($("$postgres_bin/postgres" --version 2>/dev/null | awk '{print $NF}')), sqlite3, openssl"
+else
+  install "postgresql, sqlite3 and openssl from Debian"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql sqlite3 openssl >/dev/null
+fi
+
 echo "==> setup: done"
