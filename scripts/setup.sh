@@ -91,7 +91,7 @@ postgres_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
 # openssl makes the certificate of the TLS tests (tests/api/postgres/tls.rs).
 if [ -n "$postgres_bin" ] && [ -x "$postgres_bin/initdb" ] && command -v psql >/dev/null \
   && command -v sqlite3 >/dev/null && command -v openssl >/dev/null; then
-  have "postgresql ($("$postgres_bin/postgres" --version 2>/dev/null | awk '{print $NF}')), sqlite3, openssl"
+  have "postgresql ($("$postgres_bin/postgres" --version 2>/dev/null | awk '{print $3}')), sqlite3, openssl"
 else
   install "postgresql, sqlite3 and openssl from Debian"
   as_root apt-get update -qq
