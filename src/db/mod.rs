@@ -177,7 +177,30 @@ pub async fn list_comments(
     visibility: Visibility,
     post: PostId,
 ) -> Result<Option<Vec<Comment>>, sqlx::Error> {
-    in_room!(db, room => room.list_comments(visibility.drafts(), post).await)
+    let rows = in_room!(db, room => room.list_comments(visibility.drafts(), post).await)?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let comments = rows
+        .into_iter()
+        .filter_map(|row| {
+            Some(Comment {
+                id: row.id?,
+                comment: row.comment?,
+                created_at: row.created_at?,
+            })
+        })
+        .collect();
+    Ok(Some(comments))
+}
+
+/// A row of a post joined to its comments (a `LEFT JOIN`): one per comment, or a single row of
+/// `None`s for a post that has none; no row at all when there is no such (visible) post. One query
+/// tells both whether the post exists and what its comments are.
+struct PostComment {
+    id: Option<i64>,
+    comment: Option<String>,
+    created_at: Option<String>,
 }
 
 /// Adds a validated comment to a post; `None` when the post does not exist (for this reader).

@@ -11,8 +11,9 @@
 //! 5. [`guard`], one function for the steps that are plain checks and header edits, in this order:
 //!    `security_headers` (the page's CSP nonce on the way in, the headers on every response on the
 //!    way out), `rate_limit` (refuses a flood of writes before any of them costs a body read or a
-//!    database call), `cross_site` (refuses writes to `/api` from other sites' pages), `timeout`
-//!    (bounds the work below: the handler and the layers around `/api`).
+//!    handler), `cross_site` (refuses writes to `/api` from other sites' pages), `timeout` (bounds
+//!    the work below — the handler and the layers around `/api` — and the rate limit's count, a
+//!    query on PostgreSQL).
 //!
 //! Around `/api` only (see [`around_api`]):
 //! 6. `cors`: answers preflights itself (they are safe requests, so the cross-site check lets them by).
@@ -96,14 +97,17 @@ async fn guard(State(checks): State<Arc<Checks>>, mut request: Request, next: Ne
         .rate_limiter
         .as_ref()
         .zip(rate_limit::writer_address(&request));
-    let refusal = match writer {
-        Some((limiter, address)) => limiter.check(address).await,
-        None => None,
-    }
-    .or_else(|| cross_site::check(&request));
-    let response = match refusal {
-        Some(refusal) => refusal,
-        None => timeout::bound(checks.timeout, next.run(request)).await,
-    };
+    // The timeout bounds the rate limit's count too: on PostgreSQL it is a query.
+    let response = timeout::bound(checks.timeout, async move {
+        let counted = match writer {
+            Some((limiter, address)) => limiter.check(address).await,
+            None => None,
+        };
+        match counted.or_else(|| cross_site::check(&request)) {
+            Some(refusal) => refusal,
+            None => next.run(request).await,
+        }
+    })
+    .await;
     security_headers::add(response, &checks.page_policy, nonce.as_ref())
 }

@@ -33,7 +33,7 @@ use sqlx::{
 };
 
 use super::{
-    CachedTrivia, DeliveryOutcome, OpenError, PostChange, WriteAllowance, WriteLimit,
+    CachedTrivia, DeliveryOutcome, OpenError, PostChange, PostComment, WriteAllowance, WriteLimit,
     copy::{CommentRow, DeliveryRow, PostRow, TriviaRow},
 };
 use crate::{
@@ -139,14 +139,13 @@ impl Db {
         .await
     }
 
-    /// One query, as in the SQLite room: one row per comment, one row without a comment for a post
-    /// that has none, no row when there is no such (visible) post.
     pub async fn list_comments(
         &self,
         drafts: bool,
         post: PostId,
-    ) -> Result<Option<Vec<Comment>>, sqlx::Error> {
-        let rows = sqlx::query!(
+    ) -> Result<Vec<PostComment>, sqlx::Error> {
+        sqlx::query_as!(
+            PostComment,
             r#"SELECT c.id AS "id?", c.body AS "comment?", api_timestamp(c.created_at) AS "created_at?"
                FROM posts p LEFT JOIN comments c ON c.post_id = p.id
                WHERE p.id = $1 AND (NOT p.draft OR $2)
@@ -155,21 +154,7 @@ impl Db {
             drafts,
         )
         .fetch_all(&self.pool)
-        .await?;
-        if rows.is_empty() {
-            return Ok(None);
-        }
-        let comments = rows
-            .into_iter()
-            .filter_map(|row| {
-                Some(Comment {
-                    id: row.id?,
-                    comment: row.comment?,
-                    created_at: row.created_at?,
-                })
-            })
-            .collect();
-        Ok(Some(comments))
+        .await
     }
 
     pub async fn add_comment(

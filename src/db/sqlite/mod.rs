@@ -17,7 +17,7 @@ use sqlx::{
 };
 
 use super::{
-    CachedTrivia, DeliveryOutcome, OpenError, PostChange, WriteAllowance, WriteLimit,
+    CachedTrivia, DeliveryOutcome, OpenError, PostChange, PostComment, WriteAllowance, WriteLimit,
     copy::{CommentRow, DeliveryRow, PostRow, TriviaRow},
 };
 use crate::{
@@ -148,14 +148,13 @@ impl Db {
         .await
     }
 
-    /// One query: the post joined to its comments gives one row per comment, or a single row without
-    /// a comment for a post that has none, or no row when there is no such (visible) post.
     pub async fn list_comments(
         &self,
         drafts: bool,
         post: PostId,
-    ) -> Result<Option<Vec<Comment>>, sqlx::Error> {
-        let rows = sqlx::query!(
+    ) -> Result<Vec<PostComment>, sqlx::Error> {
+        sqlx::query_as!(
+            PostComment,
             r#"SELECT c.id AS "id?: i64", c.body AS "comment?: String", c.created_at AS "created_at?: String"
                FROM posts p LEFT JOIN comments c ON c.post_id = p.id
                WHERE p.id = $1 AND (p.draft = 0 OR $2)
@@ -164,21 +163,7 @@ impl Db {
             drafts,
         )
         .fetch_all(&mut *self.reader().await?)
-        .await?;
-        if rows.is_empty() {
-            return Ok(None);
-        }
-        let comments = rows
-            .into_iter()
-            .filter_map(|row| {
-                Some(Comment {
-                    id: row.id?,
-                    comment: row.comment?,
-                    created_at: row.created_at?,
-                })
-            })
-            .collect();
-        Ok(Some(comments))
+        .await
     }
 
     pub async fn add_comment(

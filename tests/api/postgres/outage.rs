@@ -104,3 +104,27 @@ async fn once_the_database_is_back_the_same_process_serves_again() {
         StatusCode::OK
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graphql_query_while_the_database_is_down_fails_with_the_code_unavailable() {
+    let app = app_on_its_own_cluster().await;
+    stop_the_database(&app).await;
+
+    let response = app
+        .post_json(
+            "/api/graphql",
+            &json!({ "query": "{ posts { posts { id } } }" }),
+        )
+        .await;
+
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "GraphQL answers errors in its body"
+    );
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "UNAVAILABLE",
+        "{body}"
+    );
+}
