@@ -87,6 +87,28 @@ fn a_bad_setting_stops_the_start_with_one_line_naming_the_variable() {
 }
 
 #[test]
+fn an_unknown_database_scheme_stops_the_start_naming_the_schemes_it_takes() {
+    let data_dir = tempfile::tempdir().unwrap();
+
+    let output = server(&data_dir)
+        .env("DATABASE_URL", "mysql://localhost/app")
+        .output()
+        .unwrap();
+
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for scheme in [
+        "DATABASE_URL",
+        "\"mysql\"",
+        "sqlite://",
+        "postgres://",
+        "postgresql://",
+    ] {
+        assert!(stderr.contains(scheme), "{scheme} in {stderr}");
+    }
+}
+
+#[test]
 fn the_default_database_is_created_under_data_and_sigterm_stops_the_server_cleanly() {
     let data_dir = tempfile::tempdir().unwrap();
     let mut child = server(&data_dir).spawn().unwrap();
