@@ -2,6 +2,7 @@
 # scripts/sqlx-prepare.sh. Source it, then:
 #
 #   throwaway_postgres_start [SETTING=VALUE…]   # initdb + start; sets THROWAWAY_POSTGRES_URL
+#   throwaway_postgres_database NAME            # a new empty database on it; prints its URL
 #   throwaway_postgres_stop                     # stops the server and removes its folder
 #
 # The cluster lives in a temporary folder (data, socket, log), listens on 127.0.0.1 only, trusts
@@ -64,4 +65,14 @@ throwaway_postgres_stop() {
   fi
   rm -rf "$THROWAWAY_POSTGRES_DIR"
   THROWAWAY_POSTGRES_DIR="" THROWAWAY_POSTGRES_URL=""
+}
+
+# throwaway_postgres_database NAME [SERVER_URL]: a new, empty database NAME (dropped first if it was
+# there) on the throwaway cluster, or on SERVER_URL; prints its URL.
+throwaway_postgres_database() {
+  local server=${2:-$THROWAWAY_POSTGRES_URL}
+  PGOPTIONS="--client-min-messages=warning" psql -q -v ON_ERROR_STOP=1 "$server" \
+    -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null
+  python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' \
+    "$server" "$1"
 }
