@@ -23,7 +23,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step says when it starts, in seconds since the script did.
+step() { printf '\n==> %s (at %d s)\n' "$*" "$SECONDS"; }
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 step "cargo fmt --check"
@@ -53,12 +54,6 @@ postgres_server() {
     throwaway_postgres_start fsync=off max_connections=300
     postgres_url=$THROWAWAY_POSTGRES_URL
   fi
-}
-# postgres_database NAME: a new, empty database NAME on that server; prints its URL.
-postgres_database() {
-  psql -q -v ON_ERROR_STOP=1 "$postgres_url" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null
-  python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' \
-    "$postgres_url" "$1"
 }
 
 step "Rust integration tests on PostgreSQL (every test again, a fresh database per test)"
@@ -116,9 +111,12 @@ port=$(free_port)
 step "Playwright end-to-end tests in Chromium, on PostgreSQL"
 postgres_server
 port=$(free_port)
-e2e_database=$(postgres_database leptos_api_routes_e2e)
+e2e_database=$(throwaway_postgres_database leptos_api_routes_e2e "$postgres_url")
 (cd end2end && E2E_PORT="$port" E2E_DATABASE_URL="$e2e_database" npx playwright test) 2>&1 |
   tee "$log/playwright-postgres.txt"
+# The suite wrote its posts to PostgreSQL, not to a SQLite file by mistake.
+e2e_posts=$(psql -Atc 'SELECT COUNT(*) FROM posts' "$e2e_database")
+[ "$e2e_posts" -gt 0 ] || { echo "Playwright on PostgreSQL wrote no post to $e2e_database" >&2; exit 1; }
 
 rust_passed=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i + 1) ~ /^passed/) sum += $i } END { print sum + 0 }' \
   "$log/cargo.txt" "$log/cargo-postgres.txt")
