@@ -37,7 +37,7 @@ pub struct DatabaseConfig {
     /// `DATABASE_URL`: `sqlite://path` (the file and its folder are created when missing) or
     /// `postgres://user:password@host:port/database` (also `postgresql://`).
     pub url: DatabaseUrl,
-    /// `DATABASE_MAX_CONNECTIONS` (default 8): the most connections one instance opens to PostgreSQL.
+    /// `DATABASE_MAX_CONNECTIONS` (default 16): the most connections one instance opens to PostgreSQL.
     /// SQLite ignores it: it opens one writer and a couple of readers per core.
     pub max_connections: NonZeroU32,
     /// `DATABASE_TIMEOUT_MS` (default 5000): how long a query waits for a connection (PostgreSQL:
@@ -57,9 +57,11 @@ impl DatabaseConfig {
     }
 }
 
-/// Measured on 2 cores (bench/README.md): past a few connections per core PostgreSQL only switches
-/// between them. N instances open N times this, well under PostgreSQL's default limit of 100.
-const DEFAULT_MAX_CONNECTIONS: NonZeroU32 = NonZeroU32::new(8).unwrap();
+/// Measured on 2 cores (bench/README.md): reads gain nothing past 8, but writes do up to 16, since
+/// PostgreSQL flushes the commits that wait together in one go (more connections, more commits per
+/// flush); 32 gained nothing more. N instances open up to N times this: mind PostgreSQL's limit
+/// (100 by default).
+const DEFAULT_MAX_CONNECTIONS: NonZeroU32 = NonZeroU32::new(16).unwrap();
 
 /// Which database backend a URL names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
