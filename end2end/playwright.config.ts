@@ -16,6 +16,9 @@
 // E2E_BINARY (an absolute path) runs that binary instead, from its own folder and with no
 // LEPTOS_SITE_ROOT: scripts/test.sh copies the one-file release alone into an empty folder and names
 // it here, so the suite proves that one file is all a deployment needs.
+//
+// E2E_DATABASE_URL runs the suite on that (empty) database instead of a fresh SQLite file:
+// scripts/test.sh runs it once more on PostgreSQL that way.
 import { defineConfig, devices } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -85,7 +88,9 @@ export default defineConfig({
     stdout: 'pipe',
     stderr: 'pipe',
     env: {
-      DATABASE_URL: `sqlite://${join(dataDir, 'e2e.db')}`,
+      // A fresh SQLite file, or the (empty) database E2E_DATABASE_URL names: scripts/test.sh runs the
+      // suite once more on PostgreSQL that way.
+      DATABASE_URL: process.env.E2E_DATABASE_URL ?? `sqlite://${join(dataDir, 'e2e.db')}`,
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       ...(oneFile ? {} : { LEPTOS_SITE_ROOT: '../target/site' }),
       RUST_LOG: 'warn',

@@ -105,6 +105,23 @@ test_tools() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null
   fi
 
+  # PostgreSQL, for the tests and the benchmark on the second backend (scripts/test.sh and bench/run.sh
+  # start a throwaway cluster of their own; scripts/sqlx-prepare.sh checks the PostgreSQL queries
+  # against one), and `sqlite3`, which scripts/sqlx-prepare.sh builds its scratch SQLite file with.
+  # Debian's server binaries land in /usr/lib/postgresql/N/bin, off PATH: the scripts look there. The
+  # package also sets up and starts a cluster of its own on port 5432, which nothing here uses.
+  local postgres_bin
+  postgres_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  # openssl makes the certificate of the TLS tests (tests/api/postgres/tls.rs).
+  if [ -n "$postgres_bin" ] && [ -x "$postgres_bin/initdb" ] && command -v psql >/dev/null \
+    && command -v sqlite3 >/dev/null && command -v openssl >/dev/null; then
+    have "postgresql ($("$postgres_bin/postgres" --version 2>/dev/null | awk '{print $3}')), sqlite3, openssl"
+  else
+    install "postgresql, sqlite3 and openssl from Debian"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql sqlite3 openssl >/dev/null
+  fi
+
   # schemathesis (PyPI) fuzzes the running API against its own OpenAPI document in scripts/test.sh.
   # In a virtualenv in .venv/ (gitignored), so the system's Python stays as it was; Debian ships
   # `venv` separately.

@@ -8,6 +8,8 @@
 //!   `/api/health` with 200 (container health checks: the image has no curl).
 //! - `leptos-api-routes pack <site folder> <output file>`: writes a copy of this binary with the
 //!   built site appended, the file a release deploys (see `site/pack.rs`).
+//! - `leptos-api-routes copy-db --from sqlite://… --to postgres://…`: copies a SQLite database into
+//!   an empty PostgreSQL one (see `db/copy.rs`).
 
 use std::{ffi::OsString, io::IsTerminal, path::PathBuf, process::ExitCode};
 
@@ -28,12 +30,21 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const USAGE: &str = "usage: leptos-api-routes                  serve (settings from the environment and .env)
        leptos-api-routes healthcheck      exit 0 when the server at LEPTOS_SITE_ADDR is healthy
-       leptos-api-routes pack SITE OUT    write OUT: this binary with the built site folder SITE in it";
+       leptos-api-routes pack SITE OUT    write OUT: this binary with the built site folder SITE in it
+       leptos-api-routes copy-db --from sqlite://… --to postgres://…
+                                          copy a SQLite database into an empty PostgreSQL one";
 
 enum Command {
     Serve,
     Healthcheck,
-    Pack { site: PathBuf, out: PathBuf },
+    Pack {
+        site: PathBuf,
+        out: PathBuf,
+    },
+    /// `copy-db` checks its own arguments, to name what is wrong with them.
+    CopyDb {
+        arguments: Vec<String>,
+    },
 }
 
 impl Command {
@@ -44,6 +55,12 @@ impl Command {
             [command, site, out] if command == "pack" => Some(Command::Pack {
                 site: site.into(),
                 out: out.into(),
+            }),
+            [command, arguments @ ..] if command == "copy-db" => Some(Command::CopyDb {
+                arguments: arguments
+                    .iter()
+                    .map(|argument| argument.to_string_lossy().into_owned())
+                    .collect(),
             }),
             _ => None,
         }
@@ -77,6 +94,7 @@ async fn main() -> ExitCode {
         Command::Serve => serve().await,
         Command::Healthcheck => healthcheck::check_from_env().await.map_err(Into::into),
         Command::Pack { site, out } => pack(site, out),
+        Command::CopyDb { arguments } => copy_db(arguments).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -122,6 +140,27 @@ fn pack(site_root: PathBuf, out: PathBuf) -> Result<(), Box<dyn std::error::Erro
         packed.program_bytes,
         packed.files,
         site_root.display(),
+    );
+    Ok(())
+}
+
+/// `copy-db --from sqlite://… --to postgres://…`, with a line of progress per chunk of rows.
+async fn copy_db(arguments: Vec<String>) -> Result<(), Box<dyn std::error::Error>> {
+    use leptos_api_routes::{config::DatabaseConfig, db::copy};
+
+    let (from, to) = copy::parse_arguments(arguments)?;
+    let mut progress = |table: &str, copied: u64, total: u64| {
+        println!("copy-db: {table}: {copied} of {total}");
+    };
+    let copied = copy::copy_database(
+        &DatabaseConfig::new(from),
+        &DatabaseConfig::new(to),
+        &mut progress,
+    )
+    .await?;
+    println!(
+        "copy-db: done: {} posts, {} comments, {} webhook deliveries, {} cached trivia answers",
+        copied.posts, copied.comments, copied.deliveries, copied.trivia
     );
     Ok(())
 }

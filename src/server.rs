@@ -139,12 +139,13 @@ pub fn router(state: AppState) -> Router {
             _,
         >(page_context, page_shell)),
     };
-    let (http, leptos_options, preview) = (
+    let (http, leptos_options, preview, db) = (
         state.http.clone(),
         state.leptos_options.clone(),
         state.preview.clone(),
+        state.db.clone(),
     );
-    middleware::around_app(app.with_state(state), &http, &leptos_options, preview)
+    middleware::around_app(app.with_state(state), &http, &leptos_options, preview, db)
 }
 
 /// The page routes, worked out once per process by rendering `<App/>` without data.
@@ -172,7 +173,7 @@ impl Server {
     /// port; [`Server::local_addr`] tells which.
     pub async fn bind(config: Config) -> Result<Self, StartError> {
         let trivia = TriviaService::new(&config.trivia)?;
-        let db = db::open(&config.database_url).await?;
+        let db = db::open(&config.database).await?;
         let (listener, origin) = listener::obtain(config.leptos.site_addr).await?;
         let state = AppState::new(Shared {
             db: db.clone(),
@@ -201,8 +202,8 @@ impl Server {
     }
 
     /// Serves until `shutdown` completes, lets in-flight requests finish, then closes the database
-    /// (which checkpoints SQLite's write-ahead log). Each request learns its peer's address
-    /// (`ConnectInfo`), which the rate limiter counts by.
+    /// (which checkpoints SQLite's write-ahead log, or gives PostgreSQL its connections back). Each
+    /// request learns its peer's address (`ConnectInfo`), which the rate limiter counts by.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
         let service = self
             .router

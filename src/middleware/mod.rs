@@ -14,8 +14,9 @@
 //! 6. [`guard`], one function for the steps that are plain checks and header edits, in this order:
 //!    `security_headers` (the page's CSP nonce on the way in, the headers on every response on the
 //!    way out), `rate_limit` (refuses a flood of writes before any of them costs a body read or a
-//!    database call), `cross_site` (refuses writes to `/api` from other sites' pages), `timeout`
-//!    (bounds the work below: the handler and the layers around `/api`).
+//!    handler), `cross_site` (refuses writes to `/api` from other sites' pages), `timeout` (bounds
+//!    the work below — the handler and the layers around `/api` — and the rate limit's count, a
+//!    query on PostgreSQL).
 //!
 //! Around `/api` only (see [`around_api`]):
 //! 7. `cors`: answers preflights itself (they are safe requests, so the cross-site check lets them by).
@@ -45,23 +46,25 @@ use axum::{
 use leptos::config::LeptosOptions;
 use tower::ServiceBuilder;
 
-use crate::{config::HttpConfig, preview::PreviewMode};
+use crate::{config::HttpConfig, db::Db, preview::PreviewMode};
 
 pub use security_headers::provide_page_nonce;
 
 /// Wraps the whole application (pages, API, static files) in layers 1–6. `preview` tells
-/// `http_cache` which answers are personal.
+/// `http_cache` which answers are personal; the rate limit counts writes in `db` (shared by every
+/// instance when it is PostgreSQL).
 pub fn around_app(
     app: Router,
     http: &HttpConfig,
     leptos: &LeptosOptions,
     preview: PreviewMode,
+    db: Db,
 ) -> Router {
     let checks = Checks {
         page_policy: security_headers::PagePolicy::new(leptos),
         rate_limiter: http
             .rate_limit_per_minute
-            .map(rate_limit::RateLimiter::per_minute),
+            .map(|limit| rate_limit::RateLimiter::per_minute(limit, db)),
         timeout: http.request_timeout,
     };
     app.layer(
@@ -102,14 +105,21 @@ struct Checks {
 /// Layer 6: security headers, rate limit, cross-site check and timeout, in that order.
 async fn guard(State(checks): State<Arc<Checks>>, mut request: Request, next: Next) -> Response {
     let nonce = security_headers::page_nonce(&mut request);
-    let refusal = checks
+    let writer = checks
         .rate_limiter
         .as_ref()
-        .and_then(|limiter| limiter.check(&request))
-        .or_else(|| cross_site::check(&request));
-    let response = match refusal {
-        Some(refusal) => refusal,
-        None => timeout::bound(checks.timeout, next.run(request)).await,
-    };
+        .zip(rate_limit::writer_address(&request));
+    // The timeout bounds the rate limit's count too: on PostgreSQL it is a query.
+    let response = timeout::bound(checks.timeout, async move {
+        let counted = match writer {
+            Some((limiter, address)) => limiter.check(address).await,
+            None => None,
+        };
+        match counted.or_else(|| cross_site::check(&request)) {
+            Some(refusal) => refusal,
+            None => next.run(request).await,
+        }
+    })
+    .await;
     security_headers::add(response, &checks.page_policy, nonce.as_ref())
 }
