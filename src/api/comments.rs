@@ -15,8 +15,8 @@ use super::{
     error::{
         ApiError, ApiResult,
         responses::{
-            BadRequest, Forbidden, Internal, NotFound, PayloadTooLarge, TooManyRequests,
-            Unprocessable, UnsupportedMediaType,
+            BadRequest, Forbidden, InsufficientStorage, Internal, NotFound, PayloadTooLarge,
+            TooManyRequests, Unavailable, Unprocessable, UnsupportedMediaType,
         },
     },
     extract::{Segment, Submitted},
@@ -46,6 +46,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 500, response = Internal),
+        (status = 503, response = Unavailable),
     )
 )]
 #[tracing::instrument(skip(db))]
@@ -83,6 +84,8 @@ async fn list_comments(
         (status = 422, response = Unprocessable),
         (status = 429, response = TooManyRequests),
         (status = 500, response = Internal),
+        (status = 503, response = Unavailable),
+        (status = 507, response = InsufficientStorage),
     )
 )]
 #[tracing::instrument(skip(db, submitted))]

@@ -14,7 +14,10 @@ use axum::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::model::{FieldErrors, PostId};
+use crate::{
+    db::failure::{self, Failure},
+    model::{FieldErrors, PostId},
+};
 
 /// `Result` for API handlers, so they can use `?` on anything that converts into [`ApiError`].
 pub type ApiResult<T, E = ApiError> = Result<T, E>;
@@ -46,6 +49,9 @@ pub enum ApiError {
     /// A dependency (the database) is not answering; the client may retry.
     #[error("{0}")]
     Unavailable(String),
+    /// A write failed because the server's storage is full; nothing was written.
+    #[error("{0}")]
+    StorageFull(String),
     /// A bug or an unexpected failure: logged in full, answered with a generic 500.
     #[error(transparent)]
     Internal(Box<dyn std::error::Error + Send + Sync>),
@@ -66,14 +72,33 @@ impl ApiError {
             Self::Unprocessable(_) | Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Rejected { status, .. } => *status,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::StorageFull(_) => StatusCode::INSUFFICIENT_STORAGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
 
+/// A database error, by what the data layer says it is: a full disk (507) and a database that does
+/// not answer (503) are logged and named to the client, since neither is a bug and the client can
+/// try again later; anything else is an internal error (500). The detail never holds the database's
+/// own message, which may name files.
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
-        Self::Internal(error.into())
+        match failure::classify(&error) {
+            Failure::StorageFull => {
+                tracing::error!(%error, "a write failed: the database's storage is full");
+                Self::StorageFull(
+                    "The server is out of storage space, so nothing was saved. Reading still \
+                     works; try the write again later."
+                        .to_owned(),
+                )
+            }
+            Failure::Unavailable => {
+                tracing::warn!(%error, "the database is not available");
+                Self::Unavailable("The database is not answering; try again later.".to_owned())
+            }
+            Failure::Other => Self::Internal(error.into()),
+        }
     }
 }
 
@@ -194,5 +219,7 @@ pub mod responses {
         Internal;
         /// A dependency (the database) is not answering; try again later.
         Unavailable;
+        /// The server's storage is full: the write was not saved (reads still work); try again later.
+        InsufficientStorage;
     }
 }

@@ -16,8 +16,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::error::{
     Problem,
     responses::{
-        BadRequest, Forbidden, Internal, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized,
-        Unavailable, Unprocessable, UnsupportedMediaType,
+        BadRequest, Forbidden, InsufficientStorage, Internal, NotFound, PayloadTooLarge,
+        TooManyRequests, Unauthorized, Unavailable, Unprocessable, UnsupportedMediaType,
     },
 };
 use crate::server::AppState;
@@ -46,7 +46,8 @@ pub fn router() -> OpenApiRouter<AppState> {
             Unprocessable,
             TooManyRequests,
             Internal,
-            Unavailable
+            Unavailable,
+            InsufficientStorage
         )
     )
 )]

@@ -17,8 +17,8 @@ use super::{
     error::{
         ApiError, ApiResult,
         responses::{
-            BadRequest, Forbidden, Internal, NotFound, PayloadTooLarge, TooManyRequests,
-            Unprocessable, UnsupportedMediaType,
+            BadRequest, Forbidden, InsufficientStorage, Internal, NotFound, PayloadTooLarge,
+            TooManyRequests, Unavailable, Unprocessable, UnsupportedMediaType,
         },
     },
     extract::{QueryParams, Segment, Submitted},
@@ -61,6 +61,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 422, response = Unprocessable),
         (status = 429, response = TooManyRequests),
         (status = 500, response = Internal),
+        (status = 503, response = Unavailable),
+        (status = 507, response = InsufficientStorage),
     )
 )]
 #[tracing::instrument(skip_all)]
@@ -108,6 +110,7 @@ struct ListPosts {
         (status = 200, description = "One page of posts, newest first.", body = PostPage),
         (status = 400, response = BadRequest),
         (status = 500, response = Internal),
+        (status = 503, response = Unavailable),
     )
 )]
 #[tracing::instrument(skip_all)]
@@ -137,6 +140,7 @@ async fn list_posts(
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 500, response = Internal),
+        (status = 503, response = Unavailable),
     )
 )]
 #[tracing::instrument(skip(db))]

@@ -19,7 +19,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::{
     error::{
         ApiError, ApiResult,
-        responses::{BadRequest, Internal, Unauthorized},
+        responses::{BadRequest, Internal, Unauthorized, Unavailable},
     },
     extract::QueryParams,
 };
@@ -62,6 +62,7 @@ struct PreviewRequest {
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 500, response = Internal),
+        (status = 503, response = Unavailable),
     )
 )]
 #[tracing::instrument(skip_all)]

@@ -14,7 +14,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::{
     error::{
         ApiResult,
-        responses::{BadRequest, Internal},
+        responses::{BadRequest, Internal, Unavailable},
     },
     extract::Segment,
 };
@@ -33,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 200, description = "A fact about the number, and where it came from.", body = Trivia),
         (status = 400, response = BadRequest),
         (status = 500, response = Internal),
+        (status = 503, response = Unavailable),
     )
 )]
 #[tracing::instrument(skip(db, service))]

@@ -31,8 +31,8 @@ use super::{
     error::{
         ApiError, ApiResult,
         responses::{
-            BadRequest, Internal, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized,
-            Unprocessable,
+            BadRequest, InsufficientStorage, Internal, NotFound, PayloadTooLarge, TooManyRequests,
+            Unauthorized, Unavailable, Unprocessable,
         },
     },
     extract::parse_json_object,
@@ -112,6 +112,8 @@ enum DeliveryStatus {
         (status = 422, response = Unprocessable),
         (status = 429, response = TooManyRequests),
         (status = 500, response = Internal),
+        (status = 503, response = Unavailable),
+        (status = 507, response = InsufficientStorage),
     )
 )]
 #[tracing::instrument(skip_all, fields(delivery))]

@@ -1,7 +1,8 @@
 //! The data layer: opening the SQLite database (read connections + one writer), applying
 //! `migrations/`, and one function per query.
 //!
-//! This is the only module that knows SQL. Pages and API routes call these functions; they never build
+//! This is the only module that knows SQL (and the only one that reads database error codes:
+//! [`failure::classify`]). Pages and API routes call these functions; they never build
 //! queries of their own, so a move to another database touches this file and `migrations/` only.
 
 use std::{num::NonZero, path::Path, str::FromStr, sync::Arc, time::Duration};
@@ -14,6 +15,7 @@ use sqlx::{
 use crate::model::{Comment, Post, PostId, PostPage, PostSummary, ValidComment, ValidPost};
 
 mod connections;
+pub mod failure;
 mod post_batch;
 
 use connections::{Connections, Lease};
