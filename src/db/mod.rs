@@ -256,7 +256,12 @@ pub async fn add_comment(
     let drafts = visibility.drafts();
     // The existence check is part of the insert: one statement, so the post cannot vanish between
     // "is it there" and the write.
-    sqlx::query_as!(
+    //
+    // `fetch_all`, not `fetch_optional`: SQLite hands out a RETURNING row before the statement has
+    // finished, and the statement commits only when it finishes. `fetch_optional` stops at the row,
+    // so a commit that then fails (a full disk) went unnoticed: the comment was answered 201 with
+    // an id, and rolled back. `fetch_all` runs the statement to its end and returns that error.
+    let inserted = sqlx::query_as!(
         Comment,
         r#"INSERT INTO comments (post_id, body)
            SELECT id, $2 FROM posts WHERE id = $1 AND (draft = 0 OR $3)
@@ -265,8 +270,9 @@ pub async fn add_comment(
         comment.body,
         drafts,
     )
-    .fetch_optional(&mut *db.writer().await?)
-    .await
+    .fetch_all(&mut *db.writer().await?)
+    .await?;
+    Ok(inserted.into_iter().next())
 }
 
 /// What a publishing webhook delivery asks for.
