@@ -50,7 +50,7 @@ impl TestApp {
             data_dir.path().join("nested/app.db").display()
         );
         let mut config = Config {
-            database_url: database_url.clone(),
+            database_url,
             leptos: LeptosOptions::builder()
                 .output_name("leptos-api-routes")
                 .site_root("target/site")
@@ -62,6 +62,8 @@ impl TestApp {
             http: test_http_config(),
         };
         configure(&mut config);
+        // `configure` may have put the database elsewhere (a small file system, in the full-disk test).
+        let database_url = config.database_url.clone();
         let server = Server::bind(config).await.expect("the server starts");
         let addr = server.local_addr().expect("a bound address");
         let (stop, stopped) = oneshot::channel();

@@ -10,6 +10,7 @@ mod comments;
 mod cors;
 mod cross_site;
 mod durability;
+mod full_disk;
 mod graphql;
 mod health;
 mod hello;
