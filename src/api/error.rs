@@ -37,6 +37,9 @@ pub enum ApiError {
     /// The body is neither of the content types the route accepts.
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// The client's `Accept` allows none of the types the route answers in.
+    #[error("{0}")]
+    NotAcceptable(String),
     /// Well-formed, but not the shape the route expects (a number where text belongs, not an object).
     #[error("{0}")]
     Unprocessable(String),
@@ -69,6 +72,7 @@ impl ApiError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             Self::Unprocessable(_) | Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Rejected { status, .. } => *status,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -207,6 +211,8 @@ pub mod responses {
         Forbidden;
         /// No such post.
         NotFound;
+        /// The `Accept` header allows none of the media types the route answers in.
+        NotAcceptable;
         /// The body is larger than the route's limit.
         PayloadTooLarge;
         /// The body is neither `application/json` nor `application/x-www-form-urlencoded`.

@@ -16,8 +16,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::error::{
     Problem,
     responses::{
-        BadRequest, Forbidden, InsufficientStorage, Internal, NotFound, PayloadTooLarge,
-        TooManyRequests, Unauthorized, Unavailable, Unprocessable, UnsupportedMediaType,
+        BadRequest, Forbidden, InsufficientStorage, Internal, NotAcceptable, NotFound,
+        PayloadTooLarge, TooManyRequests, Unauthorized, Unavailable, Unprocessable,
+        UnsupportedMediaType,
     },
 };
 use crate::server::AppState;
@@ -41,6 +42,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             Unauthorized,
             Forbidden,
             NotFound,
+            NotAcceptable,
             PayloadTooLarge,
             UnsupportedMediaType,
             Unprocessable,
