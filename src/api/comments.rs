@@ -8,6 +8,8 @@
 //! ```
 
 use axum::{Json, extract::DefaultBodyLimit, extract::State, response::Response};
+use serde::Deserialize;
+use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
@@ -19,7 +21,7 @@ use super::{
             TooManyRequests, Unavailable, Unprocessable, UnsupportedMediaType,
         },
     },
-    extract::{Segment, Submitted},
+    extract::{FormFields, Segment, Submitted},
 };
 use crate::{
     db::{self, Visibility},
@@ -40,6 +42,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(
     get,
     path = "/comments/{id}",
+    summary = "List a post's comments",
+    security((), ("preview_cookie" = [])),
     params(("id" = PostId, Path, description = "The post's id")),
     responses(
         (status = 200, description = "The post's comments, oldest first.", body = CommentsForPost),
@@ -61,14 +65,35 @@ async fn list_comments(
     Ok(Json(CommentsForPost { post: id, comments }))
 }
 
+/// What the no-JavaScript comment form posts: any text, sent back to the form when invalid (see
+/// `PostForm` in `post.rs`).
+#[derive(Deserialize, ToSchema)]
+pub struct CommentForm {
+    /// The comment as typed.
+    #[serde(default)]
+    comment: String,
+}
+
+impl FormFields for NewComment {
+    type Form = CommentForm;
+}
+
+impl From<CommentForm> for NewComment {
+    fn from(CommentForm { comment }: CommentForm) -> Self {
+        Self { comment }
+    }
+}
+
 /// `POST /api/comments/{id}` with `{"comment"}` (JSON or form-encoded).
 #[utoipa::path(
     post,
     path = "/comments/{id}",
+    summary = "Add a comment to a post",
+    security((), ("preview_cookie" = [])),
     params(("id" = PostId, Path, description = "The post's id")),
     request_body(content(
         (NewComment = "application/json"),
-        (NewComment = "application/x-www-form-urlencoded"),
+        (CommentForm = "application/x-www-form-urlencoded"),
     )),
     responses(
         (status = 201, description = "Added (JSON request).", body = Comment,

@@ -28,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(
     get,
     path = "/trivia/{number}",
+    summary = "Get a fact about a number",
     params(("number" = i64, Path, description = "Any integer that fits in 64 bits")),
     responses(
         (status = 200, description = "A fact about the number, and where it came from.", body = Trivia),

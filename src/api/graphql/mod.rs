@@ -39,7 +39,9 @@ pub mod schema;
 pub mod transport;
 
 use schema::GraphQLSchema;
-use transport::{GraphQLAnswer, GraphQLParameters, GraphQLRequest, MediaType, Negotiated};
+use transport::{
+    GraphQLAnswer, GraphQLParameters, GraphQLRequest, MediaType, Negotiated, QueryString,
+};
 
 /// The largest body this route reads (see `post.rs`): enough for a `createPost` with a post at its
 /// 10 000-character limit, however it is escaped.
@@ -58,12 +60,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     get,
     path = "/graphql",
     summary = "Run a GraphQL query from the query string",
-    params(
-        ("query" = String, Query, description = "The GraphQL document (queries only; a mutation is 405)"),
-        ("operationName" = Option<String>, Query, description = "Which operation of the document to run"),
-        ("variables" = Option<String>, Query, description = "The operation's variables, as a JSON object"),
-        ("extensions" = Option<String>, Query, description = "Reserved (a JSON object); this server defines none"),
-    ),
+    security((), ("preview_cookie" = [])),
+    params(QueryString),
     responses(
         (status = 200, description = "The GraphQL answer. With `application/json`, every answer, \
             errors included; with `application/graphql-response+json`, an operation that ran.",
@@ -99,6 +97,7 @@ async fn query_over_get(
     post,
     path = "/graphql",
     summary = "Run a GraphQL query or mutation",
+    security((), ("preview_cookie" = [])),
     request_body(content = GraphQLParameters, content_type = "application/json"),
     responses(
         (status = 200, description = "The GraphQL answer. With `application/json`, every answer, \

@@ -24,7 +24,10 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{
+    IntoParams, ToSchema,
+    openapi::{Object, ObjectBuilder, Type},
+};
 
 use crate::api::{
     error::{self, ApiError},
@@ -186,16 +189,32 @@ pub struct GraphQLParameters {
 }
 
 /// A GET query string: the same parameters, `variables` and `extensions` as JSON text.
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
-struct QueryString {
+#[into_params(parameter_in = Query)]
+pub struct QueryString {
+    /// The GraphQL document (queries only: a mutation is 405).
     query: String,
+    /// Which operation of the document to run, when it has several (empty: none given).
     #[serde(default)]
     operation_name: Option<String>,
+    /// The operation's variables, as a JSON object (empty: none given).
     #[serde(default)]
+    #[param(schema_with = json_object_text)]
     variables: Option<String>,
+    /// Reserved by the specification, a JSON object; this server defines none.
     #[serde(default)]
+    #[param(schema_with = json_object_text)]
     extensions: Option<String>,
+}
+
+/// The schema of a query-string parameter that holds a JSON object: the object, marked as carried
+/// in JSON text (`api/openapi.rs` writes such a parameter with `content`, as OpenAPI has it).
+fn json_object_text() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .content_media_type("application/json")
+        .build()
 }
 
 impl QueryString {
@@ -212,12 +231,13 @@ impl QueryString {
     }
 }
 
-/// A query-string parameter that holds a JSON object (or `null`).
+/// A query-string parameter that holds a JSON object (or `null`; empty is the same as absent).
 fn json_map<T: serde::de::DeserializeOwned>(
     text: Option<&str>,
     name: &str,
 ) -> Result<Option<T>, ApiError> {
-    text.map(serde_json::from_str::<Option<T>>)
+    text.filter(|text| !text.is_empty())
+        .map(serde_json::from_str::<Option<T>>)
         .transpose()
         .map(Option::flatten)
         .map_err(|error| not_graphql(format!("{name} must be a JSON object: {error}")))
