@@ -82,4 +82,25 @@ else
   .venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
+# --- Test tools: the standards' own suites (conformance/run.sh, which scripts/test.sh runs) ---------
+# graphql-http (the GraphQL over HTTP audit) and @redocly/cli (OpenAPI lint) from npm, exactly as
+# conformance/package-lock.json says; openapi-spec-validator from PyPI into .venv/ (made above).
+OPENAPI_SPEC_VALIDATOR_VERSION=0.9.0
+if [ -d conformance/node_modules ] \
+  && [ ! conformance/package-lock.json -nt conformance/node_modules/.package-lock.json ]; then
+  have "npm packages in conformance"
+else
+  install "npm packages in conformance (graphql-http, @redocly/cli)"
+  (cd conformance && npm ci --no-audit --no-fund --loglevel=error)
+fi
+if [ "$(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("openapi-spec-validator"))' 2>/dev/null)" \
+  = "$OPENAPI_SPEC_VALIDATOR_VERSION" ]; then
+  have "openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION (.venv/)"
+else
+  install "openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION into .venv/"
+  .venv/bin/pip install --quiet --disable-pip-version-check \
+    "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION"
+fi
+# --- end of the standards' suites ------------------------------------------------------------------
+
 echo "==> setup: done"
