@@ -1,4 +1,5 @@
-//! The server: shared state, the router (pages + `/api`), and a listener that shuts down gracefully.
+//! The server: shared state, the router (pages + `/api`), and a listener that shuts down gracefully;
+//! the connection loop, with its limits on slow and idle clients, is in `server/serve.rs`.
 //!
 //! `main` uses [`Server::bind`] then [`Server::run`]; the integration tests do the same on port 0,
 //! so they exercise exactly what production runs.
@@ -16,11 +17,13 @@ use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
 
+mod serve;
+
 use crate::{
     api,
     api::webhook::WebhookKey,
     app::{App, shell},
-    config::{Config, HttpConfig},
+    config::{Config, ConfigError, HttpConfig},
     db, middleware,
     preview::PreviewMode,
     trivia::TriviaService,
@@ -83,6 +86,8 @@ pub enum StartError {
     Database(#[from] db::OpenError),
     #[error("cannot build the trivia HTTP client: {0}")]
     TriviaClient(#[from] reqwest::Error),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -142,12 +147,16 @@ pub struct Server {
     listener: TcpListener,
     router: Router,
     db: db::Db,
+    limits: serve::ConnectionLimits,
 }
 
 impl Server {
     /// Opens the database (applying migrations) and binds the listening socket.
     /// Port 0 in `LEPTOS_SITE_ADDR` picks a free port; [`Server::local_addr`] tells which.
     pub async fn bind(config: Config) -> Result<Self, StartError> {
+        // First: every connection and database file counts against the open-file limit.
+        let open_files = serve::raise_open_file_limit();
+        let limits = serve::ConnectionLimits::new(&config.http, open_files)?;
         let trivia = TriviaService::new(&config.trivia)?;
         let db = db::open(&config.database_url).await?;
         let addr = config.leptos.site_addr;
@@ -162,10 +171,18 @@ impl Server {
             webhook: WebhookKey::new(config.webhook_secret),
             http: config.http,
         });
+        tracing::info!(
+            open_files,
+            max_connections = limits.max_connections,
+            header_timeout = ?limits.header_timeout,
+            idle_timeout = ?limits.idle_timeout,
+            "connection limits"
+        );
         Ok(Self {
             listener,
             router: router(state),
             db,
+            limits,
         })
     }
 
@@ -174,15 +191,11 @@ impl Server {
     }
 
     /// Serves until `shutdown` completes, lets in-flight requests finish, then closes the database
-    /// (which checkpoints SQLite's write-ahead log). Each request learns its peer's address
-    /// (`ConnectInfo`), which the rate limiter counts by.
+    /// (which checkpoints SQLite's write-ahead log). Connections are held to the header and idle
+    /// timeouts and the connection cap of `HttpConfig` (see `server/serve.rs`); each request learns
+    /// its peer's address (`ConnectInfo`), which the rate limiter counts by.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        serve::serve(self.listener, self.router, self.limits, shutdown).await;
         self.db.close().await;
         Ok(())
     }
