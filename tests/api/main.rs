@@ -7,6 +7,7 @@ mod harness;
 
 mod binary;
 mod comments;
+mod connections;
 mod cors;
 mod cross_site;
 mod durability;
@@ -15,6 +16,7 @@ mod graphql;
 mod health;
 mod hello;
 mod middleware;
+mod open_files;
 mod openapi;
 mod pages;
 mod post;
