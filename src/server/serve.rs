@@ -59,6 +59,9 @@ const FILES_KEPT: u64 = 256;
 const ACCEPT_BACKOFF_FIRST: Duration = Duration::from_millis(10);
 const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
 
+/// How often, at most, the log says that every connection is in use.
+const FULL_WARNING_INTERVAL: Duration = Duration::from_secs(60);
+
 /// The limits one server's connections are held to.
 #[derive(Clone, Copy, Debug)]
 pub struct ConnectionLimits {
@@ -143,14 +146,20 @@ pub async fn serve(
     let connections = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
+    let mut said_full_at: Option<Instant> = None;
     loop {
         let permit = match Arc::clone(&connections).try_acquire_owned() {
             Ok(permit) => permit,
             Err(_) => {
-                tracing::warn!(
-                    max = limits.max_connections,
-                    "every connection is in use (HTTP_MAX_CONNECTIONS): new ones wait"
-                );
+                // Under a flood the cap is reached again each time a place frees: say it once a
+                // minute, not once a connection.
+                if said_full_at.is_none_or(|said| said.elapsed() >= FULL_WARNING_INTERVAL) {
+                    tracing::warn!(
+                        max = limits.max_connections,
+                        "every connection is in use (HTTP_MAX_CONNECTIONS): new ones wait"
+                    );
+                    said_full_at = Some(Instant::now());
+                }
                 tokio::select! {
                     biased;
                     () = &mut shutdown => break,
