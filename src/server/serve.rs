@@ -44,7 +44,7 @@ use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
 use tokio::{
     io::{AsyncRead, AsyncWrite, ReadBuf},
     net::{TcpListener, TcpStream},
-    sync::{Notify, Semaphore},
+    sync::{Notify, OwnedSemaphorePermit, Semaphore},
     time::{Instant, sleep, sleep_until},
 };
 use tower::Service;
@@ -143,32 +143,17 @@ pub async fn serve(
     // The header timeout is enforced below, together with the idle timeout: hyper's own counts the
     // wait for the next request as header time, which would make them one.
     http.header_read_timeout(None);
-    let connections = Arc::new(Semaphore::new(limits.max_connections));
+    let mut places = Places::new(limits.max_connections);
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
-    let mut said_full_at: Option<Instant> = None;
     loop {
-        let permit = match Arc::clone(&connections).try_acquire_owned() {
-            Ok(permit) => permit,
-            Err(_) => {
-                // Under a flood the cap is reached again each time a place frees: say it once a
-                // minute, not once a connection.
-                if said_full_at.is_none_or(|said| said.elapsed() >= FULL_WARNING_INTERVAL) {
-                    tracing::warn!(
-                        max = limits.max_connections,
-                        "every connection is in use (HTTP_MAX_CONNECTIONS): new ones wait"
-                    );
-                    said_full_at = Some(Instant::now());
-                }
-                tokio::select! {
-                    biased;
-                    () = &mut shutdown => break,
-                    permit = Arc::clone(&connections).acquire_owned() => match permit {
-                        Ok(permit) => permit,
-                        Err(_closed) => break,
-                    },
-                }
-            }
+        let place = tokio::select! {
+            biased;
+            () = &mut shutdown => break,
+            place = places.take() => match place {
+                Some(place) => place,
+                None => break,
+            },
         };
         let (stream, peer) = tokio::select! {
             biased;
@@ -185,11 +170,51 @@ pub async fn serve(
         let connection = graceful.watcher().watch(connection);
         tokio::spawn(async move {
             activity.serve(connection, limits, peer).await;
-            drop(permit);
+            drop(place);
         });
     }
     drop(listener);
     graceful.shutdown().await;
+}
+
+/// The places for connections, one per connection up to the cap; a connection gives its place
+/// back when it ends.
+struct Places {
+    free: Arc<Semaphore>,
+    max: usize,
+    /// When the log last said that every place is taken.
+    said_full_at: Option<Instant>,
+}
+
+impl Places {
+    fn new(max: usize) -> Self {
+        Self {
+            free: Arc::new(Semaphore::new(max)),
+            max,
+            said_full_at: None,
+        }
+    }
+
+    /// A place for one more connection: at once while there is one, else once a connection ends.
+    /// `None` only if the places were closed, which nothing does.
+    async fn take(&mut self) -> Option<OwnedSemaphorePermit> {
+        if let Ok(place) = Arc::clone(&self.free).try_acquire_owned() {
+            return Some(place);
+        }
+        // Under a flood the cap is reached again each time a place frees: say it once a minute,
+        // not once a connection.
+        if self
+            .said_full_at
+            .is_none_or(|said| said.elapsed() >= FULL_WARNING_INTERVAL)
+        {
+            tracing::warn!(
+                max = self.max,
+                "every connection is in use (HTTP_MAX_CONNECTIONS): new ones wait"
+            );
+            self.said_full_at = Some(Instant::now());
+        }
+        Arc::clone(&self.free).acquire_owned().await.ok()
+    }
 }
 
 /// The next connection. Errors of one connection (reset before it was accepted) are skipped;
