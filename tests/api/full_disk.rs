@@ -122,39 +122,39 @@ impl FullDisk {
     /// Sends long posts until one is refused: returns the refusal. Every post in between must be
     /// saved (201); they are remembered as acknowledged.
     async fn post_until_refused(&mut self) -> reqwest::Response {
-        let mut saved = Vec::new();
-        let refusal = until_refused(StatusCode::CREATED, async |attempt| {
-            let response = self.app.post_json("/api/post", &long_post(attempt)).await;
-            if response.status() != StatusCode::CREATED {
-                return ControlFlow::Break(response);
-            }
-            let body: Value = response.json().await.expect("a JSON body");
-            saved.push(body["id"].as_i64().expect("a numeric id"));
-            ControlFlow::Continue(())
-        })
-        .await;
+        let (refusal, saved) = self.create_until_refused("/api/post", long_post).await;
         self.acknowledged.extend(saved);
         refusal
     }
 
-    /// Sends long comments on the first post until one is refused: returns the refusal. Every
-    /// comment in between must be saved (201); they are remembered as acknowledged.
+    /// Sends long comments on the first post until one is refused, as [`Self::post_until_refused`].
     async fn comment_until_refused(&mut self) -> reqwest::Response {
         let path = format!("/api/comments/{}", self.acknowledged[0]);
-        let comment = json!({ "comment": "y".repeat(2_000) });
+        let comment = |_| json!({ "comment": "y".repeat(2_000) });
+        let (refusal, saved) = self.create_until_refused(&path, comment).await;
+        self.acknowledged_comments.extend(saved);
+        refusal
+    }
+
+    /// POSTs `body(attempt)` to `path` until an answer is not 201; returns that answer and the ids
+    /// of the rows created before it.
+    async fn create_until_refused(
+        &self,
+        path: &str,
+        body: impl Fn(usize) -> Value,
+    ) -> (reqwest::Response, Vec<i64>) {
         let mut saved = Vec::new();
-        let refusal = until_refused(StatusCode::CREATED, async |_| {
-            let response = self.app.post_json(&path, &comment).await;
+        let refusal = until_refused(StatusCode::CREATED, async |attempt| {
+            let response = self.app.post_json(path, &body(attempt)).await;
             if response.status() != StatusCode::CREATED {
                 return ControlFlow::Break(response);
             }
-            let body: Value = response.json().await.expect("a JSON body");
-            saved.push(body["id"].as_i64().expect("a numeric id"));
+            let created: Value = response.json().await.expect("a JSON body");
+            saved.push(created["id"].as_i64().expect("a numeric id"));
             ControlFlow::Continue(())
         })
         .await;
-        self.acknowledged_comments.extend(saved);
-        refusal
+        (refusal, saved)
     }
 
     /// Deletes the filler: the file system has room again.
