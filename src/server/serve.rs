@@ -44,8 +44,8 @@ use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
 use tokio::{
     io::{AsyncRead, AsyncWrite, ReadBuf},
     net::{TcpListener, TcpStream},
-    sync::{Notify, OwnedSemaphorePermit, Semaphore},
-    time::{Instant, sleep, sleep_until},
+    sync::{OwnedSemaphorePermit, Semaphore},
+    time::{Instant, MissedTickBehavior, interval, sleep},
 };
 use tower::Service;
 
@@ -71,6 +71,12 @@ pub struct ConnectionLimits {
 }
 
 impl ConnectionLimits {
+    /// How often a connection's deadline is checked: a quarter of the shorter timeout (10 ms at
+    /// least).
+    fn check_every(&self) -> Duration {
+        (self.header_timeout.min(self.idle_timeout) / 4).max(Duration::from_millis(10))
+    }
+
     /// The limits of `http`, with the connection cap checked against (or, unset, taken from) the
     /// open-file limit.
     pub fn new(http: &HttpConfig, open_files: u64) -> Result<Self, ConfigError> {
@@ -300,8 +306,6 @@ struct Activity {
     ready_at: AtomicU64,
     /// When the first byte of the next request's head arrived; [`NOT_STARTED`] until it does.
     head_started_at: AtomicU64,
-    /// Woken on every change above, so the watch re-reads its deadline.
-    changed: Notify,
 }
 
 const NOT_STARTED: u64 = u64::MAX;
@@ -314,7 +318,6 @@ impl Activity {
             answered_one: AtomicBool::new(false),
             ready_at: AtomicU64::new(0),
             head_started_at: AtomicU64::new(NOT_STARTED),
-            changed: Notify::new(),
         }
     }
 
@@ -328,7 +331,6 @@ impl Activity {
             && self.head_started_at.load(Ordering::Acquire) == NOT_STARTED
         {
             self.head_started_at.store(self.now(), Ordering::Release);
-            self.changed.notify_one();
         }
     }
 
@@ -350,6 +352,12 @@ impl Activity {
     }
 
     /// Drives `connection` until it ends, or closes it (by dropping it) once its deadline passes.
+    ///
+    /// The deadline is checked four times per timeout rather than kept as a timer of its own: a
+    /// timer moved at every request (when its head starts, when its response ends) cost about a
+    /// third of `/api/hello`'s throughput (26 000 instead of 40 000 requests/s, release build,
+    /// interleaved runs); a check every quarter of a timeout costs nothing per request, and closes
+    /// a connection at most a quarter of a timeout late.
     async fn serve(
         &self,
         connection: impl Future<Output = Result<(), hyper::Error>>,
@@ -357,10 +365,9 @@ impl Activity {
         peer: SocketAddr,
     ) {
         let mut connection = std::pin::pin!(connection);
+        let mut checks = interval(limits.check_every());
+        checks.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
-            // Asked for before the deadline is read, so a change in between is not missed.
-            let changed = self.changed.notified();
-            let deadline = self.deadline(limits);
             tokio::select! {
                 result = &mut connection => {
                     if let Err(error) = result {
@@ -368,8 +375,7 @@ impl Activity {
                     }
                     return;
                 }
-                () = changed => {}
-                () = sleep_until_some(deadline) => {
+                _ = checks.tick() => {
                     if self.deadline(limits).is_some_and(|deadline| deadline <= Instant::now()) {
                         tracing::debug!(%peer, "closed a connection that sent no complete request in time");
                         return;
@@ -377,13 +383,6 @@ impl Activity {
                 }
             }
         }
-    }
-}
-
-async fn sleep_until_some(deadline: Option<Instant>) {
-    match deadline {
-        Some(deadline) => sleep_until(deadline).await,
-        None => std::future::pending().await,
     }
 }
 
@@ -396,7 +395,6 @@ impl RequestInFlight {
         activity
             .head_started_at
             .store(NOT_STARTED, Ordering::Release);
-        activity.changed.notify_one();
         Self(Arc::clone(activity))
     }
 }
@@ -407,7 +405,6 @@ impl Drop for RequestInFlight {
         activity.ready_at.store(activity.now(), Ordering::Release);
         activity.answered_one.store(true, Ordering::Release);
         activity.requests_in_flight.fetch_sub(1, Ordering::AcqRel);
-        activity.changed.notify_one();
     }
 }
 
