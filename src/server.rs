@@ -11,14 +11,14 @@ use std::{
     sync::{Arc, OnceLock},
 };
 
-use axum::{Router, extract::FromRef, routing::any};
+use axum::{Router, extract::FromRef};
 use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
 
 use crate::{
     api,
-    api::webhook::WebhookKey,
+    api::{openapi, webhook::WebhookKey},
     app::{App, shell},
     config::{Config, HttpConfig},
     db, middleware,
@@ -42,6 +42,8 @@ pub struct Shared {
     pub preview: PreviewMode,
     pub webhook: WebhookKey,
     pub http: HttpConfig,
+    /// What `GET /api/openapi.json` serves, built at start from the routes `api::router()` mounts.
+    pub openapi: openapi::Document,
 }
 
 impl AppState {
@@ -74,6 +76,7 @@ state_parts! {
     trivia: TriviaService,
     preview: PreviewMode,
     webhook: WebhookKey,
+    openapi: openapi::Document,
 }
 
 /// Why the server could not start.
@@ -111,9 +114,7 @@ pub fn router(state: AppState) -> Router {
     };
     let (http, leptos_options) = (state.http.clone(), state.leptos_options.clone());
     let app = Router::new()
-        .nest("/api", middleware::around_api(api::router(), &http))
-        // `nest` matches `/api` and `/api/…`, not `/api/` itself: an unknown API path all the same.
-        .route("/api/", any(api::no_such_route))
+        .merge(middleware::around_api(api::router(), &http))
         .leptos_routes_with_context(&state, routes, page_context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -161,6 +162,7 @@ impl Server {
             preview: PreviewMode::new(config.preview_secret),
             webhook: WebhookKey::new(config.webhook_secret),
             http: config.http,
+            openapi: api::document(),
         });
         Ok(Self {
             listener,

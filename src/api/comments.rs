@@ -39,7 +39,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// `GET /api/comments/{id}`: oldest first; a draft's only in preview mode.
 #[utoipa::path(
     get,
-    path = "/comments/{id}",
+    path = "/api/comments/{id}",
     params(("id" = PostId, Path, description = "The post's id")),
     responses(
         (status = 200, description = "The post's comments, oldest first.", body = CommentsForPost),
@@ -63,7 +63,7 @@ async fn list_comments(
 /// `POST /api/comments/{id}` with `{"comment"}` (JSON or form-encoded).
 #[utoipa::path(
     post,
-    path = "/comments/{id}",
+    path = "/api/comments/{id}",
     params(("id" = PostId, Path, description = "The post's id")),
     request_body(content(
         (NewComment = "application/json"),

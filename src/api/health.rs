@@ -24,7 +24,7 @@ pub struct Health {
 
 #[utoipa::path(
     get,
-    path = "/health",
+    path = "/api/health",
     responses(
         (status = 200, description = "The database answers.", body = Health),
         (status = 503, response = Unavailable),

@@ -2,14 +2,14 @@
 //! hand next to `NextApiRequest`/`NextApiResponse<Data>`, generated here from the code itself.
 //!
 //! Each handler's `#[utoipa::path]` names its method, path, parameters, bodies and every status it
-//! can answer; the types in `model.rs` give the schemas. `api::router()` collects the paths as it
-//! mounts the routes, and [`Document::new`] adds what is common to all of them.
+//! can answer; the types in `model.rs` give the schemas. `api::document()` collects the paths of the
+//! routes `api::router()` mounts, and [`Document::new`] adds what is common to all of them.
 //!
 //! `curl http://127.0.0.1:3000/api/openapi.json`
 
 use std::sync::Arc;
 
-use axum::{Extension, Json};
+use axum::{Json, extract::State};
 use utoipa::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -52,25 +52,25 @@ pub fn router() -> OpenApiRouter<AppState> {
 )]
 struct ApiDoc;
 
-/// The document `GET /api/openapi.json` serves, built once when the router is.
+/// The document `GET /api/openapi.json` serves, built once at start and kept in the app's state.
 #[derive(Clone)]
 pub struct Document(Arc<utoipa::openapi::OpenApi>);
 
 impl Document {
-    /// `paths`: what the API router mounted, relative to `/api`.
+    /// `paths`: what the API router mounts.
     pub fn new(paths: utoipa::openapi::OpenApi) -> Self {
-        Self(Arc::new(ApiDoc::openapi().nest("/api", paths)))
+        Self(Arc::new(ApiDoc::openapi().merge_from(paths)))
     }
 }
 
 /// `GET /api/openapi.json`.
 #[utoipa::path(
     get,
-    path = "/openapi.json",
+    path = "/api/openapi.json",
     responses((status = 200, description = "This document (OpenAPI 3.1).", body = Object)),
 )]
 async fn openapi_json(
-    Extension(Document(document)): Extension<Document>,
+    State(Document(document)): State<Document>,
 ) -> Json<utoipa::openapi::OpenApi> {
     Json(document.as_ref().clone())
 }

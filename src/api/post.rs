@@ -43,7 +43,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// `POST /api/post` with `{"title", "post"}` (JSON or form-encoded).
 #[utoipa::path(
     post,
-    path = "/post",
+    path = "/api/post",
     request_body(content(
         (NewPost = "application/json"),
         (NewPost = "application/x-www-form-urlencoded"),
@@ -102,7 +102,7 @@ struct ListPosts {
 /// `GET /api/post`: newest first, with comment counts; drafts too in preview mode.
 #[utoipa::path(
     get,
-    path = "/post",
+    path = "/api/post",
     params(ListPosts),
     responses(
         (status = 200, description = "One page of posts, newest first.", body = PostPage),
@@ -130,7 +130,7 @@ async fn list_posts(
 /// `GET /api/post/{id}`: a draft only in preview mode.
 #[utoipa::path(
     get,
-    path = "/post/{id}",
+    path = "/api/post/{id}",
     params(("id" = PostId, Path, description = "The post's id")),
     responses(
         (status = 200, description = "The post.", body = Post),

@@ -51,7 +51,7 @@ struct PreviewRequest {
 /// `slug=https://evil.example` cannot use this site to send people elsewhere.
 #[utoipa::path(
     get,
-    path = "/preview",
+    path = "/api/preview",
     params(PreviewRequest),
     responses(
         (status = 307, description = "Preview mode is on: to the post's page.",
@@ -99,7 +99,7 @@ async fn enter_preview(
 /// `GET /api/preview/exit`: clears the preview cookie and redirects to `/`.
 #[utoipa::path(
     get,
-    path = "/preview/exit",
+    path = "/api/preview/exit",
     responses(
         (status = 307, description = "Preview mode is off: to `/`.",
             headers(

@@ -96,7 +96,7 @@ enum DeliveryStatus {
 /// `POST /api/webhook`.
 #[utoipa::path(
     post,
-    path = "/webhook",
+    path = "/api/webhook",
     request_body(content = Delivery, content_type = "application/json",
         description = "Signed: the HMAC covers these exact bytes."),
     params(

@@ -61,7 +61,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// `variables` (a JSON object) may be given too, as in a POST body.
 #[utoipa::path(
     get,
-    path = "/graphql",
+    path = "/api/graphql",
     params(("query" = String, Query, description = "The GraphQL query (queries only; a mutation is 405)")),
     responses(
         (status = 200, description = "`{\"data\", \"errors\"}`, whatever the GraphQL errors.",
@@ -82,7 +82,7 @@ async fn query_over_get(
 /// `POST /api/graphql` with `{"query", "operationName", "variables"}`: queries and mutations.
 #[utoipa::path(
     post,
-    path = "/graphql",
+    path = "/api/graphql",
     request_body(content = Object, content_type = "application/json",
         description = "`{\"query\", \"operationName\", \"variables\"}`"),
     responses(
