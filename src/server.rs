@@ -11,7 +11,7 @@ use std::{
     sync::{Arc, OnceLock},
 };
 
-use axum::{Router, extract::FromRef};
+use axum::{Router, ServiceExt, extract::FromRef};
 use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
@@ -94,9 +94,9 @@ pub enum StartError {
     },
 }
 
-/// The whole application as one axum `Router`: the Leptos pages, the API under `/api`, static files,
-/// inside the middleware stack of `src/middleware/`.
-pub fn router(state: AppState) -> Router {
+/// The whole application: the Leptos pages, the API under `/api`, static files, inside the
+/// middleware stack of `src/middleware/`.
+pub fn app(state: AppState) -> middleware::App {
     let routes = page_routes();
     // Pages read the database directly (never through `/api` over HTTP), so they get the database, the
     // trivia service, and preview mode (to know whether the request may see drafts) too.
@@ -141,7 +141,7 @@ fn page_routes() -> Vec<AxumRouteListing> {
 /// A bound, not yet serving, server.
 pub struct Server {
     listener: TcpListener,
-    router: Router,
+    app: middleware::App,
     db: db::Db,
 }
 
@@ -166,7 +166,7 @@ impl Server {
         });
         Ok(Self {
             listener,
-            router: router(state),
+            app: app(state),
             db,
         })
     }
@@ -179,9 +179,7 @@ impl Server {
     /// (which checkpoints SQLite's write-ahead log). Each request learns its peer's address
     /// (`ConnectInfo`), which the rate limiter counts by.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
+        let service = self.app.into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await?;

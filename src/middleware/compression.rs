@@ -4,14 +4,20 @@
 //! that must flow unbuffered (server-sent events).
 
 use tower_http::compression::{
-    CompressionLayer,
-    predicate::{NotForContentType, Predicate, SizeAbove},
+    Compression, CompressionLayer,
+    predicate::{And, NotForContentType, Predicate, SizeAbove},
 };
 
 /// Bodies smaller than this go out as they are.
 const MIN_SIZE: u16 = 1024;
 
-pub fn layer() -> CompressionLayer<impl Predicate + Send + Sync + 'static> {
+/// Which responses are compressed.
+pub type Policy = And<And<And<SizeAbove, NotForContentType>, NotForContentType>, NotForContentType>;
+
+/// The service `S` with its responses compressed.
+pub type Compressed<S> = Compression<S, Policy>;
+
+pub fn layer() -> CompressionLayer<Policy> {
     CompressionLayer::new().gzip(true).br(true).compress_when(
         SizeAbove::new(MIN_SIZE)
             .and(NotForContentType::IMAGES)
