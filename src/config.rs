@@ -3,7 +3,13 @@
 //! Every setting has a working default, so a fresh clone runs with nothing configured. A value that is
 //! set but unusable stops the start with one line naming the variable, instead of a surprise later.
 
-use std::{env, net::SocketAddr, num::NonZeroU32, str::FromStr, time::Duration};
+use std::{
+    env,
+    net::SocketAddr,
+    num::{NonZeroU32, NonZeroUsize},
+    str::FromStr,
+    time::Duration,
+};
 
 use axum::http::HeaderValue;
 use leptos::config::LeptosOptions;
@@ -89,6 +95,15 @@ pub struct HttpConfig {
     pub cors_allowed_origins: AllowedOrigins,
     /// `RATE_LIMIT_PER_MINUTE` (default 60, `0` turns it off): writes per client address per minute.
     pub rate_limit_per_minute: Option<NonZeroU32>,
+    /// `RENDER_LIMIT` (default [`default_render_limit`]): pages rendered at once; more wait their turn.
+    pub render_limit: NonZeroUsize,
+}
+
+/// Four pages per core: enough to keep every core rendering while some pages wait for the database,
+/// few enough that the renders in progress hold well under a megabyte (bench/README.md).
+pub fn default_render_limit() -> NonZeroUsize {
+    let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    NonZeroUsize::new(4 * cores).unwrap_or(NonZeroUsize::MIN)
 }
 
 impl Default for HttpConfig {
@@ -99,6 +114,7 @@ impl Default for HttpConfig {
             // A person writing posts and comments makes a few a minute; 60 (a burst of 60, then one
             // a second) never gets in their way, and still stops one address from flooding the site.
             rate_limit_per_minute: NonZeroU32::new(60),
+            render_limit: default_render_limit(),
         }
     }
 }
@@ -194,6 +210,7 @@ fn http_from_env() -> Result<HttpConfig, ConfigError> {
             None => defaults.rate_limit_per_minute,
             Some(limit) => NonZeroU32::new(limit),
         },
+        render_limit: parse_var("RENDER_LIMIT")?.unwrap_or(defaults.render_limit),
     })
 }
 

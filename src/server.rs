@@ -97,7 +97,17 @@ pub enum StartError {
 /// The whole application: the Leptos pages, the API under `/api`, static files, inside the
 /// middleware stack of `src/middleware/`.
 pub fn app(state: AppState) -> middleware::App {
-    let routes = page_routes();
+    let http = state.http.clone();
+    let leptos_options = state.leptos_options.clone();
+    let router = Router::new()
+        .merge(middleware::around_api(api::router(), &http))
+        .merge(middleware::around_pages(pages(&state), &http))
+        .with_state(state);
+    middleware::around_app(router, &http, &leptos_options)
+}
+
+/// The page routes, and the fallback that serves static files and the 404 page.
+fn pages(state: &AppState) -> Router<AppState> {
     // Pages read the database directly (never through `/api` over HTTP), so they get the database, the
     // trivia service, and preview mode (to know whether the request may see drafts) too.
     let (db, trivia, preview) = (
@@ -112,10 +122,8 @@ pub fn app(state: AppState) -> middleware::App {
         // The nonce of this response's Content-Security-Policy, for Leptos's inline scripts.
         middleware::provide_page_nonce();
     };
-    let (http, leptos_options) = (state.http.clone(), state.leptos_options.clone());
-    let app = Router::new()
-        .merge(middleware::around_api(api::router(), &http))
-        .leptos_routes_with_context(&state, routes, page_context.clone(), {
+    Router::new()
+        .leptos_routes_with_context(state, page_routes(), page_context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
@@ -123,8 +131,6 @@ pub fn app(state: AppState) -> middleware::App {
             AppState,
             _,
         >(page_context, shell))
-        .with_state(state);
-    middleware::around_app(app, &http, &leptos_options)
 }
 
 /// The page routes, worked out once per process by rendering `<App/>` without data.

@@ -15,7 +15,8 @@
 //! 7. `compression`: the bodies of everything below, error pages included.
 //!
 //! Around `/api` only (see [`around_api`]): `cors`, which answers preflights itself (they are safe
-//! requests, so the cross-site check lets them by).
+//! requests, so the cross-site check lets them by). Around the pages only (see [`around_pages`]):
+//! `render_limit`, which bounds how many pages render at once.
 //!
 //! Steps 1 to 6 are one tower service, [`Middleware`], wrapped around the router from the outside:
 //! its `call` does their part on the way in, its future ([`Answer`]) their part on the way out. Why
@@ -28,6 +29,7 @@ pub mod compression;
 pub mod cors;
 pub mod cross_site;
 pub mod rate_limit;
+pub mod render_limit;
 pub mod request_id;
 pub mod security_headers;
 pub mod timeout;
@@ -84,6 +86,14 @@ where
         Some(cors) => api.layer(cors),
         None => api,
     }
+}
+
+/// Wraps the pages (and the static files and 404 page of the fallback) in the render limit.
+pub fn around_pages<S>(pages: Router<S>, http: &HttpConfig) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    pages.layer(render_limit::layer(http.render_limit))
 }
 
 /// Whether `path` is the API's (`/api` or under `/api/`), as opposed to a page or a static file.

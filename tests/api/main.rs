@@ -19,6 +19,7 @@ mod pages;
 mod post;
 mod preview;
 mod rate_limit;
+mod render_limit;
 mod trivia;
 mod unknown_routes;
 mod webhook;
