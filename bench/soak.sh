@@ -106,6 +106,7 @@ first_rps=${PHASE_FIRST[$first_phase]} last_rps=${PHASE_LAST[$first_phase]}
 read -r _ _ hwm <<<"$(status_fields "$PID")"
 read -r rss anon _ <<<"$(status_fields "$PID")"
 echo
+echo "RSS (MiB) every 5 s: $(awk '$1 >= next_at { printf "%s%.1f", sep, $2 / 1024; sep = " "; next_at += 5000 }' "$OUT/rss.txt")."
 echo "After: VmRSS $(mib "$rss") MiB (anonymous $(mib "$anon") MiB), VmHWM $(mib "$hwm") MiB; last window of the first phase" \
   "at $(awk -v a="$last_rps" -v b="$first_rps" 'BEGIN{printf "%+.0f%%", 100 * (a - b) / b}') of its first."
 echo "SOAK hwm_kb=$hwm rss_kb=$rss anon_kb=$anon first_rps=$first_rps last_rps=$last_rps errors=$errors_total"
