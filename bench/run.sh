@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # bench/run.sh — the app's benchmark: one command from the project root (also `make bench`).
 #
-# Installs what is missing (scripts/setup.sh, then wrk from Debian), builds the release app and the
+# Installs what is missing (`scripts/setup.sh build`, then wrk from Debian), builds the release app and the
 # bare axum baseline (examples/bench_baseline.rs), then, on 127.0.0.1 only, with a fresh database:
 # times starts to the first answer, seeds 1 post with 10 comments, weighs what a first visit to `/`
 # downloads, runs wrk against each route while sampling the server's memory and the CPU time of
-# everything involved, then soaks a fresh server with SSR load (bench/soak.sh). Prints one markdown table (also written to bench/results.md, raw output in
-# bench/out/) and stops everything it started. It mirrors the Next.js anchor's bench.sh
-# (../shared/anchors/nextjs) so the two tables compare; see bench/README.md.
+# everything involved. Then the same rows again with the app on PostgreSQL (a throwaway cluster it
+# starts), the CPU time of PostgreSQL's processes measured too, and last a soak: a fresh server under
+# SSR load for a minute and more (bench/soak.sh). Prints markdown tables (also written to
+# bench/results.md, raw output in bench/out/) and stops everything it started. It mirrors the
+# Next.js anchor's bench.sh (../shared/anchors/nextjs) so the two tables compare; see bench/README.md.
 #
 # Knobs (environment):
 #   PORT=3300 BASELINE_PORT=3301 UP_PORT=4301  ports on 127.0.0.1 (must be free)
@@ -18,6 +20,8 @@
 #   SOAK_PLAN="60:32 20:256"                   connections, then 20 s at 256, on a server of its own)
 #   OUT=bench/out                              raw wrk output, logs, the files a first visit loads
 #   WITH_NEXTJS=0                              1: also set up and run the anchor's bench.sh first
+#                                              (on SQLite, and on PostgreSQL too with WITH_POSTGRES=1)
+#   WITH_POSTGRES=1                            0: SQLite only
 #   NEXTJS_DIR=../shared/anchors/nextjs        the anchor (read only; built in a copy, see below)
 #   NEXTJS_WORK=~/.cache/leptos-api-routes-bench/nextjs   where that copy is installed and built
 set -euo pipefail
@@ -38,6 +42,7 @@ SOAK=${SOAK:-1}
 export SOAK_PLAN=${SOAK_PLAN:-60:32 20:256}
 OUT=${OUT:-bench/out}
 WITH_NEXTJS=${WITH_NEXTJS:-0}
+WITH_POSTGRES=${WITH_POSTGRES:-1}
 NEXTJS_DIR=${NEXTJS_DIR:-../shared/anchors/nextjs}
 NEXTJS_WORK=${NEXTJS_WORK:-$HOME/.cache/leptos-api-routes-bench/nextjs}
 BASE="http://$HOST:$PORT"
@@ -50,6 +55,9 @@ RESULTS=$ROOT/bench/results.md
 declare -A NEXT_RPS=([hello]=3333 [comments]=2227 [post]=2131 [trivia]=1455 [ssr]=804)
 declare -A NEXT_P99=([hello]=20.7 [comments]=27.8 [post]=28.6 [trivia]=42.5 [ssr]=218)
 NEXT_SOURCE="the anchor's README (reference machine, median of 3 runs)"
+# The anchor on PostgreSQL: its README has no figures, so only a run in this session gives them.
+declare -A NEXT_PG_RPS=() NEXT_PG_P99=()
+NEXT_PG_SOURCE="not measured (WITH_NEXTJS=1 measures it)"
 
 die() { echo "bench/run.sh: $*" >&2; exit 1; }
 step() { printf '\n==> %s\n' "$*" >&2; }
@@ -66,11 +74,13 @@ stop_pid() { # TERM, up to 5 s to finish, then KILL
   kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 }
+source scripts/throwaway-postgres.sh
 cleanup() {
   stop_pid "$SAMPLER_PID"; SAMPLER_PID=""
   stop_pid "$SERVER_PID"; SERVER_PID=""
   stop_pid "$BASELINE_PID"; BASELINE_PID=""
   stop_pid "$UP_PID"; UP_PID=""
+  throwaway_postgres_stop
   [ -z "$TMP" ] || rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -105,6 +115,14 @@ cpu_ticks() { # utime + stime of a process, in clock ticks
   { read -r s <"/proc/$1/stat"; } 2>/dev/null || { echo 0; return; }
   awk '{print $12 + $13}' <<<"${s##*) }"
 }
+tree_ticks() { # cpu_ticks of a process plus its direct children (PostgreSQL: the postmaster and its backends)
+  local pid=$1 total child kids=""
+  [ "$pid" != 0 ] || { echo 0; return; }
+  total=$(cpu_ticks "$pid")
+  { read -r kids <"/proc/$pid/task/$pid/children"; } 2>/dev/null || true
+  for child in $kids; do total=$((total + $(cpu_ticks "$child"))); done
+  echo "$total"
+}
 CLK_TCK=$(getconf CLK_TCK)
 sys_busy() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
 pct() { awk -v c="$1" -v hz="$CLK_TCK" -v ms="$2" 'BEGIN{printf "%.0f", 100 * c / hz / (ms / 1000)}'; }
@@ -112,7 +130,7 @@ mib() { awk -v k="$1" 'BEGIN{printf "%.1f", k / 1024}'; }
 
 # ---- install and build -------------------------------------------------------------------------
 step "setup (scripts/setup.sh, wrk)"
-./scripts/setup.sh >&2
+./scripts/setup.sh build >&2
 if ! command -v wrk >/dev/null; then
   echo "  add   wrk from Debian" >&2
   as_root apt-get update -qq
@@ -131,7 +149,7 @@ cargo build --release --locked --example bench_baseline --features ssr >&2
 
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-rm -rf "$OUT"/*.txt "$OUT"/*.log "$OUT"/*.rsspeak "$OUT"/*.wrkcpu "$OUT"/first-visit "$OUT"/nextjs "$OUT"/soak
+rm -rf "$OUT"/*.txt "$OUT"/*.log "$OUT"/*.rsspeak "$OUT"/*.wrkcpu "$OUT"/first-visit "$OUT"/nextjs "$OUT"/nextjs-postgres "$OUT"/soak
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/leptos-api-routes-bench.XXXXXX")
 
 # ---- the Next.js anchor, measured first in the same session (optional) -------------------------
@@ -164,6 +182,29 @@ if [ "$WITH_NEXTJS" = 1 ]; then
     NEXT_RPS[$key]=$(next_row "$label" 3)
     NEXT_P99[$key]=$(next_row "$label" 6)
   done
+fi
+
+# ---- PostgreSQL: a throwaway cluster for the second half, and the anchor on it ---------------------
+# Default server settings (fsync and synchronous_commit on, as a production server has them), on a
+# free loopback port; removed on exit. Its CPU time is read from the postmaster and its children.
+DB_PID=0
+if [ "$WITH_POSTGRES" = 1 ]; then
+  step "PostgreSQL: a throwaway cluster"
+  throwaway_postgres_start max_connections=200 >&2
+  POSTGRES_PID=$(head -n 1 "$THROWAWAY_POSTGRES_DIR/data/postmaster.pid")
+  if [ "$WITH_NEXTJS" = 1 ]; then
+    step "Next.js anchor on PostgreSQL (its bench.sh with DATABASE_URL)"
+    NEXTJS_DATABASE_URL=$(throwaway_postgres_database nextjs)
+    DATABASE_URL=$NEXTJS_DATABASE_URL OUT="$OUT/nextjs-postgres" "$NEXTJS_WORK/bench.sh" >&2 ||
+      die "the Next.js bench on PostgreSQL failed (see $OUT/nextjs-postgres)"
+    NEXT_PG_SOURCE="the Next.js anchor on the same PostgreSQL cluster, this session (bench/out/nextjs-postgres/results.md)"
+    for pair in "hello|GET /api/hello" "comments|GET /api/comments/1" "post|POST /api/post" \
+                "trivia|GET /api/trivia/42" "ssr|GET / (SSR)"; do
+      key=${pair%%|*} label=${pair#*|}
+      NEXT_PG_RPS[$key]=$(awk -F'|' -v l="$label" -v c=3 '{g=$2; gsub(/^ +| +$/, "", g)} g == l {v=$c; gsub(/ /, "", v); print v}' "$OUT/nextjs-postgres/results.md")
+      NEXT_PG_P99[$key]=$(awk -F'|' -v l="$label" -v c=6 '{g=$2; gsub(/^ +| +$/, "", g)} g == l {v=$c; gsub(/ /, "", v); print v}' "$OUT/nextjs-postgres/results.md")
+    done
+  fi
 fi
 
 # ---- starting our servers ----------------------------------------------------------------------
@@ -203,7 +244,7 @@ start_server() { # start_server DATABASE_URL [TRIVIA_API_URL]
 }
 
 # ---- one wrk row ---------------------------------------------------------------------------------
-declare -A RPS P50 P90 P99 ERRS SRV WRKC UPC OTHER RSSMAX LABEL
+declare -A RPS P50 P90 P99 ERRS SRV WRKC UPC DBC OTHER RSSMAX LABEL
 ROWS=()
 measure() { # measure KEY LABEL PID METHOD URL BODY EXPECTED_STATUS [SEQ_FROM]
   local key=$1 label=$2 pid=$3 method=$4 url=$5 body=$6 expect=$7 seq=${8:-}
@@ -224,14 +265,14 @@ measure() { # measure KEY LABEL PID METHOD URL BODY EXPECTED_STATUS [SEQ_FROM]
       sleep 0.1
     done ) &
   SAMPLER_PID=$!
-  local c0 u0 s0 t0 c1 u1 s1 t1 wt ms line
-  c0=$(cpu_ticks "$pid"); u0=$(cpu_ticks "${UP_PID:-0}"); s0=$(sys_busy); t0=$(now_ms)
+  local c0 u0 d0 s0 t0 c1 u1 d1 s1 t1 wt ms line
+  c0=$(cpu_ticks "$pid"); u0=$(cpu_ticks "${UP_PID:-0}"); d0=$(tree_ticks "$DB_PID"); s0=$(sys_busy); t0=$(now_ms)
   # wrk runs in a subshell; once it is reaped, the subshell's cutime+cstime is wrk's CPU time.
   ( WRK_METHOD=$method WRK_BODY=$body WRK_SEQ_FROM=$seq \
       timeout 300 wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --timeout 5s --latency -s bench/wrk.lua "$url" \
       >"$OUT/$key.txt" 2>&1 || true
     read -r s <"/proc/$BASHPID/stat"; awk '{print $14 + $15}' <<<"${s##*) }" >"$OUT/$key.wrkcpu" )
-  c1=$(cpu_ticks "$pid"); u1=$(cpu_ticks "${UP_PID:-0}"); s1=$(sys_busy); t1=$(now_ms)
+  c1=$(cpu_ticks "$pid"); u1=$(cpu_ticks "${UP_PID:-0}"); d1=$(tree_ticks "$DB_PID"); s1=$(sys_busy); t1=$(now_ms)
   stop_pid "$SAMPLER_PID"; SAMPLER_PID=""
   ms=$((t1 - t0)); wt=$(cat "$OUT/$key.wrkcpu")
   line=$(grep '^RESULT ' "$OUT/$key.txt") || die "$label: no RESULT line (see $OUT/$key.txt)"
@@ -245,7 +286,8 @@ measure() { # measure KEY LABEL PID METHOD URL BODY EXPECTED_STATUS [SEQ_FROM]
   SRV[$key]=$(pct $((c1 - c0)) "$ms")
   WRKC[$key]=$(pct "$wt" "$ms")
   UPC[$key]=$(pct $((u1 - u0)) "$ms")
-  OTHER[$key]=$(pct $(( (s1 - s0) - (c1 - c0) - wt - (u1 - u0) )) "$ms")
+  DBC[$key]=$(pct $((d1 - d0)) "$ms")
+  OTHER[$key]=$(pct $(( (s1 - s0) - (c1 - c0) - wt - (u1 - u0) - (d1 - d0) )) "$ms")
   RSSMAX[$key]=$(cat "$OUT/$key.rsspeak" 2>/dev/null || echo 0)
   ROWS+=("$key")
 }
@@ -285,6 +327,7 @@ RSS_START=$(rss_kb "$SERVER_PID")
 FIRST_SSR_MS=$(curl -s -o /dev/null -w '%{time_total}' "$BASE/" | awk '{printf "%.1f", $1 * 1000}')
 
 seed
+
 # What a first visit to / downloads: the HTML, then every /pkg/ file it links (JS, wasm, CSS).
 FV=$OUT/first-visit
 mkdir -p "$FV"
@@ -307,12 +350,16 @@ RSS_IDLE=$(rss_kb "$SERVER_PID")
 # The anchor's body, byte for byte.
 POST_BODY='{"title":"Benchmark post","post":"Posted by wrk from bench.sh; a short body of about one hundred bytes in total."}'
 step "load, wrk -t$THREADS -c$CONNS -d$DURATION after a $WARMUP warm-up"
-measure hello "GET /api/hello" "$SERVER_PID" GET "$BASE/api/hello" "" 200
-measure comments "GET /api/comments/1 (10 comments)" "$SERVER_PID" GET "$BASE/api/comments/1" "" 200
-measure trivia_builtin "GET /api/trivia/42 (built-in facts)" "$SERVER_PID" GET "$BASE/api/trivia/42" "" 200
-measure ssr_home "GET / (SSR)" "$SERVER_PID" GET "$BASE/" "" 200
-measure ssr_post "GET /posts/1 (SSR, 10 comments)" "$SERVER_PID" GET "$BASE/posts/1" "" 200
-measure post "POST /api/post (JSON, ${#POST_BODY} B)" "$SERVER_PID" POST "$BASE/api/post" "$POST_BODY" 201
+route_rows() { # route_rows KEY_PREFIX: the rows without an upstream, against the running server
+  local k=$1
+  measure "${k}hello" "GET /api/hello" "$SERVER_PID" GET "$BASE/api/hello" "" 200
+  measure "${k}comments" "GET /api/comments/1 (10 comments)" "$SERVER_PID" GET "$BASE/api/comments/1" "" 200
+  measure "${k}trivia_builtin" "GET /api/trivia/42 (built-in facts)" "$SERVER_PID" GET "$BASE/api/trivia/42" "" 200
+  measure "${k}ssr_home" "GET / (SSR)" "$SERVER_PID" GET "$BASE/" "" 200
+  measure "${k}ssr_post" "GET /posts/1 (SSR, 10 comments)" "$SERVER_PID" GET "$BASE/posts/1" "" 200
+  measure "${k}post" "POST /api/post (JSON, ${#POST_BODY} B)" "$SERVER_PID" POST "$BASE/api/post" "$POST_BODY" 201
+}
+route_rows ""
 RSS_AFTER=$(rss_kb "$SERVER_PID")
 HWM_A=$(hwm_kb "$SERVER_PID")
 POSTS_AFTER=$(curl -s "$BASE/api/post?limit=1" | grep -o '"id":[0-9]*' | head -1 | cut -d: -f2)
@@ -320,19 +367,39 @@ stop_pid "$SERVER_PID"; SERVER_PID=""
 
 # ---- the app again on the same database, trivia through a stub upstream -----------------------------
 step "the app again, trivia through the anchor's upstream stub on :$UP_PORT"
-UPSTREAM_PORT=$UP_PORT UPSTREAM_HOST=$HOST node "$NEXTJS_DIR/upstream.js" >"$OUT/upstream.log" 2>&1 &
-UP_PID=$!
-wait_ok "http://$HOST:$UP_PORT/1" 10 || die "the upstream stub did not start (see $OUT/upstream.log)"
-start_server "$DATABASE_URL" "http://$HOST:$UP_PORT"
 source_of() { curl -s "$1" | grep -o '"source":"[a-z]*"' | cut -d'"' -f4; }
-[ "$(source_of "$BASE/api/trivia/42")" = upstream ] || die "trivia/42 did not come from the stub"
-measure trivia_cached "GET /api/trivia/42 (stub; cached after the 1st)" "$SERVER_PID" GET "$BASE/api/trivia/42" "" 200
-[ "$(source_of "$BASE/api/trivia/42")" = cache ] || die "trivia/42 was not served from the cache"
-measure trivia_upstream "GET /api/trivia/{new n} (stub, every time)" "$SERVER_PID" GET "$BASE/api/trivia/" "" 200 1000000000000
-[ "$(source_of "$BASE/api/trivia/7000000000000")" = upstream ] || die "a new number did not reach the stub"
-HWM_B=$(hwm_kb "$SERVER_PID")
-stop_pid "$SERVER_PID"; SERVER_PID=""
-stop_pid "$UP_PID"; UP_PID=""
+stub_rows() { # stub_rows KEY_PREFIX DATABASE_URL: the trivia rows through the stub; sets HWM_STUB
+  local k=$1
+  UPSTREAM_PORT=$UP_PORT UPSTREAM_HOST=$HOST node "$NEXTJS_DIR/upstream.js" >>"$OUT/upstream.log" 2>&1 &
+  UP_PID=$!
+  wait_ok "http://$HOST:$UP_PORT/1" 10 || die "the upstream stub did not start (see $OUT/upstream.log)"
+  start_server "$2" "http://$HOST:$UP_PORT"
+  [ "$(source_of "$BASE/api/trivia/42")" = upstream ] || die "trivia/42 did not come from the stub"
+  measure "${k}trivia_cached" "GET /api/trivia/42 (stub; cached after the 1st)" "$SERVER_PID" GET "$BASE/api/trivia/42" "" 200
+  [ "$(source_of "$BASE/api/trivia/42")" = cache ] || die "trivia/42 was not served from the cache"
+  measure "${k}trivia_upstream" "GET /api/trivia/{new n} (stub, every time)" "$SERVER_PID" GET "$BASE/api/trivia/" "" 200 1000000000000
+  [ "$(source_of "$BASE/api/trivia/7000000000000")" = upstream ] || die "a new number did not reach the stub"
+  HWM_STUB=$(hwm_kb "$SERVER_PID")
+  stop_pid "$SERVER_PID"; SERVER_PID=""
+  stop_pid "$UP_PID"; UP_PID=""
+}
+stub_rows "" "$DATABASE_URL"
+HWM_B=$HWM_STUB
+
+# ---- the same rows, the app on PostgreSQL ------------------------------------------------------------
+# Same method, same order, a fresh database seeded the same way; `db%` is PostgreSQL's CPU time.
+if [ "$WITH_POSTGRES" = 1 ]; then
+  step "the app on PostgreSQL (fresh database on the throwaway cluster), the same rows"
+  DB_PID=$POSTGRES_PID
+  PG_DATABASE_URL=$(throwaway_postgres_database app)
+  start_server "$PG_DATABASE_URL"
+  seed
+  route_rows pg_
+  stop_pid "$SERVER_PID"; SERVER_PID=""
+  stub_rows pg_ "$PG_DATABASE_URL"
+  HWM_PG=$HWM_STUB
+  DB_PID=0
+fi
 
 # ---- the soak: a fresh server, a minute of SSR at 32 connections, then 256 ------------------------
 SOAK_LINE=""
@@ -354,6 +421,7 @@ declare -A NEXT_OF=([hello]=hello [comments]=comments [post]=post [trivia_builti
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.1f", a / b; else print "–" }'; }
 MB30_KIB=$(( 30 * 1000 * 1000 / 1024 ))
 HWM=$(( HWM_A > HWM_B ? HWM_A : HWM_B ))
+HWM=$(( HWM > ${HWM_PG:-0} ? HWM : ${HWM_PG:-0} ))
 PEAK_RUN=0
 for key in "${ROWS[@]}"; do
   [ "$key" = baseline ] || [ "${RSSMAX[$key]}" -le "$PEAK_RUN" ] || PEAK_RUN=${RSSMAX[$key]}
@@ -368,9 +436,10 @@ ge() { awk -v a="$1" -v b="$2" 'BEGIN{ exit !(a >= b) }' && echo 1 || echo 0; }
   echo "wrk -t$THREADS -c$CONNS -d$DURATION after a discarded $WARMUP warm-up, on 127.0.0.1; server, wrk and stub share the cores."
   echo "Next.js figures: $NEXT_SOURCE."
   echo
-  echo "| route | req/s | of axum | × Next.js | p50 ms | p90 ms | p99 ms | p99 ÷ Next.js | errors | srv% | wrk% | stub% | other% | RSS max MiB |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| route | req/s | of axum | × Next.js | p50 ms | p90 ms | p99 ms | p99 ÷ Next.js | errors | srv% | wrk% | stub% | db% | other% | RSS max MiB |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for key in "${ROWS[@]}"; do
+    [[ $key != pg_* ]] || continue
     n=${NEXT_OF[$key]:-}
     if [ -n "$n" ]; then
       vs_rps="$(ratio "${RPS[$key]}" "${NEXT_RPS[$n]}")× (${NEXT_RPS[$n]})"
@@ -378,14 +447,14 @@ ge() { awk -v a="$1" -v b="$2" 'BEGIN{ exit !(a >= b) }' && echo 1 || echo 0; }
     else
       vs_rps="–" vs_p99="–"
     fi
-    printf '| %s | %.0f | %s%% | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+    printf '| %s | %.0f | %s%% | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
       "${LABEL[$key]}" "${RPS[$key]}" "$(awk -v a="${RPS[$key]}" -v b="${RPS[baseline]}" 'BEGIN{printf "%.0f", 100 * a / b}')" \
       "$vs_rps" "${P50[$key]}" "${P90[$key]}" "${P99[$key]}" "$vs_p99" "${ERRS[$key]}" \
-      "${SRV[$key]}" "${WRKC[$key]}" "${UPC[$key]}" "${OTHER[$key]}" "$(mib "${RSSMAX[$key]}")"
+      "${SRV[$key]}" "${WRKC[$key]}" "${UPC[$key]}" "${DBC[$key]}" "${OTHER[$key]}" "$(mib "${RSSMAX[$key]}")"
   done
   echo
   echo "- **cores**: $(nproc). **errors**: wrk's connect/read/write/timeout errors plus answers ≥ 400; each row's status was checked with curl first."
-  echo "- **srv% / wrk% / stub%**: CPU time (user+sys) of the server / wrk / the trivia stub over the run (100% = one core); **other%**: the rest of the machine (should be near 0; if not, measure that row again)."
+  echo "- **srv% / wrk% / stub% / db%**: CPU time (user+sys) of the server / wrk / the trivia stub / PostgreSQL's processes (PostgreSQL rows only) over the run (100% = one core); **other%**: the rest of the machine (should be near 0; if not, measure that row again)."
   echo "- **start to first answer** (launch → first 200 on /api/hello, polled every 5 ms): fresh database (file created, migrations applied) median $(median "${COLD_FRESH[@]}") ms [$(range "${COLD_FRESH[@]}")], existing database median $(median "${COLD_EXISTING[@]}") ms [$(range "${COLD_EXISTING[@]}")], $COLD_RUNS starts each. First SSR of / on a fresh process: $FIRST_SSR_MS ms."
   echo "- **server RSS**: $(mib "$RSS_START") MiB just after start, $(mib "$RSS_IDLE") MiB idle after seeding, $(mib "$RSS_AFTER") MiB idle after the load; peak under load $(mib "$PEAK_RUN") MiB (sampled every 0.1 s), VmHWM $(mib "$HWM") MiB."
   echo "- **first visit to /**: HTML $HTML_RAW B ($HTML_GZ B gzip -9) + $ASSETS_N files from /pkg/: $ASSETS_RAW B raw, **$ASSETS_GZ B gzip -9** (each file alone: $ASSET_LIST). The server sends them uncompressed."
@@ -401,6 +470,37 @@ ge() { awk -v a="$1" -v b="$2" 'BEGIN{ exit !(a >= b) }' && echo 1 || echo 0; }
   echo "- peak RSS under load ≤ 30 MB ($(mib $MB30_KIB) MiB): VmHWM $(mib "$HWM") MiB — $(mark "$(ge $MB30_KIB "$HWM")")"
   echo "- start to first answer ≤ 50 ms: $(median "${COLD_FRESH[@]}") ms (fresh database) — $(mark "$(ge 50 "$(median "${COLD_FRESH[@]}")")")"
   echo "- first visit ≤ 100 kB gzip of JS+wasm+CSS: $ASSETS_GZ B — $(mark "$(ge 100000 "$ASSETS_GZ")")"
+  if [ "$WITH_POSTGRES" = 1 ]; then
+    echo
+    echo "## SQLite and PostgreSQL side by side"
+    echo
+    echo "The same rows, the same method; PostgreSQL $(psql -Atc 'SHOW server_version' "$PG_DATABASE_URL" 2>/dev/null || echo '?') with its default settings (a throwaway cluster, fsync on), on the same cores. Next.js on PostgreSQL: $NEXT_PG_SOURCE."
+    echo
+    echo "| route | SQLite req/s | PostgreSQL req/s | SQLite p99 ms | PostgreSQL p99 ms | PostgreSQL × Next.js on PostgreSQL | p99 ÷ Next.js on PostgreSQL | srv% | db% | wrk% | other% |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    for key in hello comments trivia_builtin ssr_home ssr_post post trivia_cached trivia_upstream; do
+      pg=pg_$key n=${NEXT_OF[$key]:-hello}
+      if [ -n "${NEXT_PG_RPS[$n]:-}" ]; then
+        vs_rps="$(ratio "${RPS[$pg]}" "${NEXT_PG_RPS[$n]}")× (${NEXT_PG_RPS[$n]})"
+        vs_p99="1/$(ratio "${NEXT_PG_P99[$n]}" "${P99[$pg]}") (${NEXT_PG_P99[$n]})"
+      else
+        vs_rps="–" vs_p99="–"
+      fi
+      printf '| %s | %.0f | %.0f | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${LABEL[$key]}" \
+        "${RPS[$key]}" "${RPS[$pg]}" "${P99[$key]}" "${P99[$pg]}" "$vs_rps" "$vs_p99" \
+        "${SRV[$pg]}" "${DBC[$pg]}" "${WRKC[$pg]}" "${OTHER[$pg]}"
+    done
+    echo
+    echo "srv%, db%, wrk%, other%: of the PostgreSQL run. Errors in the PostgreSQL rows: $(for key in "${ROWS[@]}"; do [[ $key == pg_* ]] && echo "${ERRS[$key]}"; done | awk '{s += $1} END {print s + 0}'). Server VmHWM on PostgreSQL: $(mib "${HWM_PG:-0}") MiB."
+    if [ -n "${NEXT_PG_RPS[comments]:-}" ]; then
+      echo
+      echo "Targets (issue 11, against the anchor on PostgreSQL):"
+      for key in comments post trivia_upstream trivia_cached ssr_home ssr_post; do
+        pg=pg_$key n=${NEXT_OF[$key]}
+        echo "- ${LABEL[$key]} ≥ 5× req/s: $(ratio "${RPS[$pg]}" "${NEXT_PG_RPS[$n]}")× — $(mark "$(ge "${RPS[$pg]}" "$(awk -v b="${NEXT_PG_RPS[$n]}" 'BEGIN{print 5 * b}')")"); p99 ≤ 1/5: ${P99[$pg]} ms vs ${NEXT_PG_P99[$n]} ms — $(mark "$(ge "$(awk -v b="${NEXT_PG_P99[$n]}" 'BEGIN{print b / 5}')" "${P99[$pg]}")")"
+      done
+    fi
+  fi
   if [ -n "$SOAK_LINE" ]; then
     soak_kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$SOAK_LINE"; }
     echo
@@ -417,5 +517,11 @@ ge() { awk -v a="$1" -v b="$2" 'BEGIN{ exit !(a >= b) }' && echo 1 || echo 0; }
     echo "## The Next.js anchor, same session"
     echo
     cat "$OUT/nextjs/results.md"
+    if [ "$WITH_POSTGRES" = 1 ]; then
+      echo
+      echo "## The Next.js anchor on PostgreSQL, same session (its other% includes PostgreSQL's CPU)"
+      echo
+      cat "$OUT/nextjs-postgres/results.md"
+    fi
   fi
 } | tee "$RESULTS"

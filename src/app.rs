@@ -4,7 +4,7 @@
 //! plain HTML with the islands (`components/`) in it. `<a>` links are ordinary links.
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
     ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
@@ -13,10 +13,14 @@ use leptos_router::{
 use crate::{
     data,
     pages::{home::HomePage, not_found::NotFound, post::PostPage},
+    site::AssetUrls,
 };
 
-/// The document around the app.
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+/// The document around the app. `assets` names the JS, wasm and stylesheet: content-hashed in a
+/// release, whose site is built into the binary (`site/`).
+pub fn shell(options: LeptosOptions, assets: AssetUrls) -> impl IntoView {
+    let hydration_options = assets.hydration_options(&options);
+    let stylesheet = assets.stylesheet().to_owned();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -26,7 +30,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone() />
                 // `islands=true`: a script (carrying the CSP nonce) that loads the wasm when the
                 // browser is idle and hydrates each island on the page, nothing else.
-                <HydrationScripts options islands=true />
+                <HydrationScripts options=hydration_options islands=true />
+                // `id="leptos"`: the stylesheet `cargo leptos watch` swaps when the CSS changes.
+                <link rel="stylesheet" id="leptos" href=stylesheet />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <MetaTags />
             </head>
@@ -58,7 +64,6 @@ pub fn App() -> impl IntoView {
     // unknown post) and the `<title>` must be known before the headers go out, and a browser without
     // JavaScript gets the complete page.
     view! {
-        <Stylesheet id="leptos" href="/pkg/leptos-api-routes.css" />
         <Title formatter=|page: String| title_text(&format!("{page} · Leptos API Routes")) />
         <Router>
             <header class="site-header">

@@ -4,7 +4,7 @@
 //! set but unusable stops the start with one line naming the variable, instead of a surprise later.
 
 use std::{
-    env,
+    env, fmt,
     net::SocketAddr,
     num::{NonZeroU32, NonZeroUsize},
     str::FromStr,
@@ -15,14 +15,16 @@ use axum::http::HeaderValue;
 use leptos::config::LeptosOptions;
 use reqwest::Url;
 
+use crate::site::Site;
+
 /// Where the database lives when `DATABASE_URL` is not set: a file under `data/`, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/leptos-api-routes.db";
 
 /// Everything the server needs to start.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// `DATABASE_URL`: a `sqlite://` URL; the file and its folder are created when missing.
-    pub database_url: String,
+    /// `DATABASE_URL` and the other `DATABASE_*` settings: which database, and how to reach it.
+    pub database: DatabaseConfig,
     /// Leptos's own settings (`LEPTOS_SITE_ADDR`, `LEPTOS_SITE_ROOT`, … as set by cargo-leptos).
     pub leptos: LeptosOptions,
     /// Where `/api/trivia/{number}` gets its facts.
@@ -35,6 +37,105 @@ pub struct Config {
     pub webhook_secret: Option<Secret>,
     /// The HTTP middleware: timeout, CORS, rate limit (see `src/middleware/`).
     pub http: HttpConfig,
+    /// Where the JS, wasm, CSS and `public/` files are served from: [`Site::Folder`]
+    /// (`LEPTOS_SITE_ROOT`) as read from the environment; `main` puts the site built into the
+    /// binary here when it carries one ([`Site::of_running_binary`]).
+    pub site: Site,
+}
+
+/// The database the server runs on. `DATABASE_URL`'s scheme picks the backend (see `src/db/`).
+#[derive(Clone, Debug)]
+pub struct DatabaseConfig {
+    /// `DATABASE_URL`: `sqlite://path` (the file and its folder are created when missing) or
+    /// `postgres://user:password@host:port/database` (also `postgresql://`).
+    pub url: DatabaseUrl,
+    /// `DATABASE_MAX_CONNECTIONS` (default 16): the most connections one instance opens to PostgreSQL.
+    /// SQLite ignores it: it opens one writer and a couple of readers per core.
+    pub max_connections: NonZeroU32,
+    /// `DATABASE_TIMEOUT_MS` (default 5000): how long a query waits for a connection (PostgreSQL:
+    /// connecting or a free pooled connection; SQLite: another writer) before it gives up, and the
+    /// request is answered 503.
+    pub timeout: Duration,
+}
+
+impl DatabaseConfig {
+    /// The settings for `url`, every other one at its default.
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self {
+            url,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            timeout: Duration::from_millis(5000),
+        }
+    }
+}
+
+/// Measured on 2 cores (bench/README.md): reads gain nothing past 8, but writes do up to 16, since
+/// PostgreSQL flushes the commits that wait together in one go (more connections, more commits per
+/// flush); 32 gained nothing more. N instances open up to N times this: mind PostgreSQL's limit
+/// (100 by default).
+const DEFAULT_MAX_CONNECTIONS: NonZeroU32 = NonZeroU32::new(16).unwrap();
+
+/// Which database backend a URL names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The name `/api/health` reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+/// A `DATABASE_URL` whose scheme is one the server runs on. Never printed whole (its `Debug` shows
+/// the backend only): a PostgreSQL URL may hold a password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    url: String,
+    backend: Backend,
+}
+
+impl DatabaseUrl {
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.url
+    }
+}
+
+impl FromStr for DatabaseUrl {
+    type Err = String;
+
+    fn from_str(url: &str) -> Result<Self, Self::Err> {
+        let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
+        let backend = match scheme.to_ascii_lowercase().as_str() {
+            "sqlite" => Backend::Sqlite,
+            "postgres" | "postgresql" => Backend::Postgres,
+            _ => {
+                return Err(format!(
+                    "the scheme {scheme:?} is not one this server runs on: use sqlite://path, \
+                     postgres://user:password@host:port/database or postgresql://…"
+                ));
+            }
+        };
+        Ok(Self {
+            url: url.to_owned(),
+            backend,
+        })
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({}://..)", self.backend.name())
+    }
 }
 
 /// A secret setting: never printed (its `Debug` shows `Secret(..)`), never empty.
@@ -171,13 +272,13 @@ impl Config {
     /// Reads the settings from the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
-            database_url: env::var("DATABASE_URL")
-                .unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned()),
+            database: database_from_env()?,
             leptos: leptos_options_from_env()?,
             trivia: trivia_from_env()?,
             preview_secret: parse_var("PREVIEW_SECRET")?,
             webhook_secret: parse_var("WEBHOOK_SECRET")?,
             http: http_from_env()?,
+            site: Site::Folder,
         })
         .and_then(Config::check_timeouts)
     }
@@ -197,6 +298,22 @@ impl Config {
         }
         Ok(self)
     }
+}
+
+fn database_from_env() -> Result<DatabaseConfig, ConfigError> {
+    let url = match parse_secret_var::<DatabaseUrl>("DATABASE_URL")? {
+        Some(url) => url,
+        None => DEFAULT_DATABASE_URL.parse().map_err(|reason| ConfigError {
+            variable: "DATABASE_URL",
+            reason,
+        })?,
+    };
+    let defaults = DatabaseConfig::new(url);
+    Ok(DatabaseConfig {
+        max_connections: parse_var("DATABASE_MAX_CONNECTIONS")?.unwrap_or(defaults.max_connections),
+        timeout: milliseconds_var("DATABASE_TIMEOUT_MS")?.unwrap_or(defaults.timeout),
+        ..defaults
+    })
 }
 
 fn http_from_env() -> Result<HttpConfig, ConfigError> {
@@ -241,7 +358,7 @@ fn trivia_from_env() -> Result<TriviaConfig, ConfigError> {
 }
 
 /// Leptos reads its own `LEPTOS_*` variables; this names the culprit when one of them is wrong.
-fn leptos_options_from_env() -> Result<LeptosOptions, ConfigError> {
+pub fn leptos_options_from_env() -> Result<LeptosOptions, ConfigError> {
     // Leptos parses LEPTOS_SITE_ADDR itself but its error does not say which variable failed.
     parse_var::<SocketAddr>("LEPTOS_SITE_ADDR")?;
     let mut options = leptos::config::get_configuration(None)
@@ -263,6 +380,27 @@ where
     T: FromStr,
     T::Err: std::fmt::Display,
 {
+    parse_var_quoting(variable, |value, error| format!("{value:?}: {error}"))
+}
+
+/// [`parse_var`] for a value that may hold a secret (a password in a URL): an error says why the
+/// value is refused without repeating it.
+fn parse_secret_var<T>(variable: &'static str) -> Result<Option<T>, ConfigError>
+where
+    T: FromStr,
+    T::Err: std::fmt::Display,
+{
+    parse_var_quoting(variable, |_, error: T::Err| error.to_string())
+}
+
+fn parse_var_quoting<T>(
+    variable: &'static str,
+    reason: impl FnOnce(&str, T::Err) -> String,
+) -> Result<Option<T>, ConfigError>
+where
+    T: FromStr,
+    T::Err: std::fmt::Display,
+{
     match env::var(variable) {
         Ok(value) => value
             .trim()
@@ -270,7 +408,7 @@ where
             .map(Some)
             .map_err(|error: T::Err| ConfigError {
                 variable,
-                reason: format!("{value:?}: {error}"),
+                reason: reason(&value, error),
             }),
         Err(env::VarError::NotPresent) => Ok(None),
         Err(env::VarError::NotUnicode(_)) => Err(ConfigError {

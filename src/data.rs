@@ -110,7 +110,10 @@ mod reads {
         async fn a_read_still_answers_when_it_first_runs_after_its_page_is_gone() {
             let folder = tempfile::tempdir().expect("a temporary folder");
             let url = format!("sqlite://{}", folder.path().join("app.db").display());
-            let db = db::open(&url).await.expect("a fresh database");
+            let url = url.parse().expect("a SQLite URL");
+            let db = db::open(&crate::config::DatabaseConfig::new(url))
+                .await
+                .expect("a fresh database");
             let page = Owner::new();
             let read = page.with(|| {
                 provide_context(db.clone());

@@ -24,6 +24,10 @@ pub mod config;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
+pub mod healthcheck;
+#[cfg(feature = "ssr")]
+pub mod listener;
+#[cfg(feature = "ssr")]
 pub mod middleware;
 #[cfg(feature = "ssr")]
 pub mod pages;
@@ -31,6 +35,10 @@ pub mod pages;
 pub mod preview;
 #[cfg(feature = "ssr")]
 pub mod server;
+#[cfg(feature = "ssr")]
+pub mod site;
+#[cfg(feature = "ssr")]
+pub mod systemd;
 #[cfg(feature = "ssr")]
 pub mod trivia;
 

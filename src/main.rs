@@ -1,11 +1,25 @@
-//! The server binary: `cargo leptos watch` in development, `cargo leptos build --release` for production.
+//! The server binary: `cargo leptos watch` in development, `scripts/release.sh` for the one-file
+//! release. Three commands:
 //!
-//! Reads its settings from the environment and `.env` (see `config.rs`), opens the database, and serves
-//! until SIGINT or SIGTERM.
+//! - `leptos-api-routes`: serves. Reads its settings from the environment and `.env` (see
+//!   `config.rs`), opens the database, listens (on `LEPTOS_SITE_ADDR`, or on the socket systemd
+//!   passes), and serves until SIGINT or SIGTERM.
+//! - `leptos-api-routes healthcheck`: exits 0 when the server at `LEPTOS_SITE_ADDR` answers
+//!   `/api/health` with 200 (container health checks: the image has no curl).
+//! - `leptos-api-routes pack <site folder> <output file>`: writes a copy of this binary with the
+//!   built site appended, the file a release deploys (see `site/pack.rs`).
+//! - `leptos-api-routes copy-db --from sqlite://… --to postgres://…`: copies a SQLite database into
+//!   an empty PostgreSQL one (see `db/copy.rs`).
 
-use std::{io::IsTerminal, process::ExitCode};
+use std::{ffi::OsString, io::IsTerminal, path::PathBuf, process::ExitCode};
 
-use leptos_api_routes::{config::Config, server::Server};
+use leptos_api_routes::{
+    config::{self, Config},
+    healthcheck, listener,
+    server::Server,
+    site::{self, Site},
+    systemd,
+};
 use tokio::signal::unix::{SignalKind, signal};
 use tracing_subscriber::EnvFilter;
 
@@ -14,8 +28,52 @@ use tracing_subscriber::EnvFilter;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+const USAGE: &str = "usage: leptos-api-routes                  serve (settings from the environment and .env)
+       leptos-api-routes healthcheck      exit 0 when the server at LEPTOS_SITE_ADDR is healthy
+       leptos-api-routes pack SITE OUT    write OUT: this binary with the built site folder SITE in it
+       leptos-api-routes copy-db --from sqlite://… --to postgres://…
+                                          copy a SQLite database into an empty PostgreSQL one";
+
+enum Command {
+    Serve,
+    Healthcheck,
+    Pack {
+        site: PathBuf,
+        out: PathBuf,
+    },
+    /// `copy-db` checks its own arguments, to name what is wrong with them.
+    CopyDb {
+        arguments: Vec<String>,
+    },
+}
+
+impl Command {
+    fn from_args(args: &[OsString]) -> Option<Self> {
+        match args {
+            [] => Some(Command::Serve),
+            [command] if command == "healthcheck" => Some(Command::Healthcheck),
+            [command, site, out] if command == "pack" => Some(Command::Pack {
+                site: site.into(),
+                out: out.into(),
+            }),
+            [command, arguments @ ..] if command == "copy-db" => Some(Command::CopyDb {
+                arguments: arguments
+                    .iter()
+                    .map(|argument| argument.to_string_lossy().into_owned())
+                    .collect(),
+            }),
+            _ => None,
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let Some(command) = Command::from_args(&args) else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
     // A missing .env is normal; a malformed one is a configuration error like any other.
     if let Err(error) = dotenvy::dotenv()
         && !error.not_found()
@@ -32,7 +90,13 @@ async fn main() -> ExitCode {
         )
         .init();
 
-    match start().await {
+    let outcome = match command {
+        Command::Serve => serve().await,
+        Command::Healthcheck => healthcheck::check_from_env().await.map_err(Into::into),
+        Command::Pack { site, out } => pack(site, out),
+        Command::CopyDb { arguments } => copy_db(arguments).await,
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
@@ -41,17 +105,68 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn start() -> Result<(), Box<dyn std::error::Error>> {
-    let config = Config::from_env()?;
+async fn serve() -> Result<(), Box<dyn std::error::Error>> {
+    let mut config = Config::from_env()?;
+    config.site = Site::of_running_binary()?;
+    match config.site.embedded_files() {
+        0 => tracing::info!("serving the site from {}", config.leptos.site_root),
+        files => tracing::info!("serving the site built into this binary ({files} files)"),
+    }
     let shutdown = shutdown_signal()?;
     let server = Server::bind(config).await?;
-    tracing::info!("listening on http://{}", server.local_addr()?);
+    let origin = match server.origin() {
+        listener::Origin::Bound => "",
+        listener::Origin::Systemd => " (socket from systemd)",
+    };
+    tracing::info!("listening on http://{}{origin}", server.local_addr()?);
+    systemd::ready();
     server.run(shutdown).await?;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Completes on the first SIGINT (Ctrl-C) or SIGTERM (what `kill` and orchestrators send).
+fn pack(site_root: PathBuf, out: PathBuf) -> Result<(), Box<dyn std::error::Error>> {
+    let options = config::leptos_options_from_env()?;
+    let packed = site::pack::pack_binary(
+        &std::env::current_exe()?,
+        &site_root,
+        &options.output_name,
+        &out,
+    )?;
+    println!(
+        "{}: {} bytes ({} of program, {} files of site from {})",
+        out.display(),
+        packed.total_bytes,
+        packed.program_bytes,
+        packed.files,
+        site_root.display(),
+    );
+    Ok(())
+}
+
+/// `copy-db --from sqlite://… --to postgres://…`, with a line of progress per chunk of rows.
+async fn copy_db(arguments: Vec<String>) -> Result<(), Box<dyn std::error::Error>> {
+    use leptos_api_routes::{config::DatabaseConfig, db::copy};
+
+    let (from, to) = copy::parse_arguments(arguments)?;
+    let mut progress = |table: &str, copied: u64, total: u64| {
+        println!("copy-db: {table}: {copied} of {total}");
+    };
+    let copied = copy::copy_database(
+        &DatabaseConfig::new(from),
+        &DatabaseConfig::new(to),
+        &mut progress,
+    )
+    .await?;
+    println!(
+        "copy-db: done: {} posts, {} comments, {} webhook deliveries, {} cached trivia answers",
+        copied.posts, copied.comments, copied.deliveries, copied.trivia
+    );
+    Ok(())
+}
+
+/// Completes on the first SIGINT (Ctrl-C) or SIGTERM (what `kill`, systemd and container
+/// runtimes send).
 ///
 /// The handlers are registered here, before the server starts, so a signal that arrives while it
 /// starts is not lost (or fatal: without a handler, SIGTERM ends the process on the spot).
@@ -64,5 +179,6 @@ fn shutdown_signal() -> std::io::Result<impl Future<Output = ()>> {
             _ = terminate.recv() => {},
         }
         tracing::info!("shutting down: finishing in-flight requests");
+        systemd::stopping();
     })
 }

@@ -1,7 +1,10 @@
-//! The server: shared state, the router (pages + `/api`), and a listener that shuts down gracefully.
+//! The server: shared state, the router (pages + `/api` + the site's static files), and a listener
+//! that shuts down gracefully.
 //!
 //! `main` uses [`Server::bind`] then [`Server::run`]; the integration tests do the same on port 0,
-//! so they exercise exactly what production runs.
+//! so they exercise exactly what production runs. Where the listening socket comes from (bound, or
+//! passed by systemd) is `listener.rs`'s business; where the static files come from (the binary
+//! itself, or a folder) is `site/`'s.
 
 use std::{
     future::Future,
@@ -21,13 +24,17 @@ use crate::{
     api::{openapi, webhook::WebhookKey},
     app::{App, shell},
     config::{Config, HttpConfig},
-    db, middleware,
+    db,
+    listener::{self, ListenError, Origin},
+    middleware,
     preview::PreviewMode,
+    site::Site,
     trivia::TriviaService,
 };
 
 /// What every handler can reach: the database, Leptos's options, the trivia client, the middleware
-/// settings, the keys of preview mode and of the webhook. Nothing is global.
+/// settings, the keys of preview mode and of the webhook, the site's static files. Nothing is
+/// global.
 ///
 /// Behind one `Arc`: axum hands every request its own clone of the state, and this makes that clone
 /// one reference count instead of a copy of every field. Handlers take the part they need with
@@ -42,6 +49,7 @@ pub struct Shared {
     pub preview: PreviewMode,
     pub webhook: WebhookKey,
     pub http: HttpConfig,
+    pub site: Site,
     /// What `GET /api/openapi.json` serves, built at start from the routes `api::router()` mounts.
     pub openapi: openapi::Document,
 }
@@ -86,27 +94,37 @@ pub enum StartError {
     Database(#[from] db::OpenError),
     #[error("cannot build the trivia HTTP client: {0}")]
     TriviaClient(#[from] reqwest::Error),
-    #[error("cannot listen on {addr}: {source}")]
-    Listen {
-        addr: SocketAddr,
-        #[source]
-        source: io::Error,
-    },
+    #[error(transparent)]
+    Listen(#[from] ListenError),
 }
 
-/// The whole application: the Leptos pages, the API under `/api`, static files, inside the
-/// middleware stack of `src/middleware/`.
+/// The whole application: the Leptos pages, the API under `/api`, the site's static files, inside
+/// the middleware stack of `src/middleware/`.
+///
+/// Any other path is a page that does not exist (404), or, when the site is served from a folder, a
+/// file in it (leptos_axum's file handler); an embedded site has a route per file instead.
 pub fn app(state: AppState) -> middleware::App {
-    let http = state.http.clone();
-    let leptos_options = state.leptos_options.clone();
     let router = Router::new()
-        .merge(middleware::around_api(api::router(), &http))
-        .merge(middleware::around_pages(pages(&state), &http))
-        .with_state(state);
-    middleware::around_app(router, &http, &leptos_options)
+        .merge(middleware::around_api(api::router(), &state.http))
+        .merge(state.site.routes())
+        .merge(middleware::around_pages(pages(&state), &state.http));
+    let (http, leptos_options, preview, db) = (
+        state.http.clone(),
+        state.leptos_options.clone(),
+        state.preview.clone(),
+        state.db.clone(),
+    );
+    middleware::around_app(
+        router.with_state(state),
+        &http,
+        &leptos_options,
+        preview,
+        db,
+    )
 }
 
-/// The page routes, and the fallback that serves static files and the 404 page.
+/// The page routes, and the fallback: the 404 page, and when the site is served from a folder, its
+/// files.
 fn pages(state: &AppState) -> Router<AppState> {
     // Pages read the database directly (never through `/api` over HTTP), so they get the database, the
     // trivia service, and preview mode (to know whether the request may see drafts) too.
@@ -122,15 +140,25 @@ fn pages(state: &AppState) -> Router<AppState> {
         // The nonce of this response's Content-Security-Policy, for Leptos's inline scripts.
         middleware::provide_page_nonce();
     };
-    Router::new()
-        .leptos_routes_with_context(state, page_routes(), page_context.clone(), {
-            let options = state.leptos_options.clone();
-            move || shell(options.clone())
-        })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
+    let assets = state.site.asset_urls(&state.leptos_options);
+    let page_shell = move |options: LeptosOptions| shell(options, assets.clone());
+    let pages =
+        Router::new().leptos_routes_with_context(state, page_routes(), page_context.clone(), {
+            let (options, page_shell) = (state.leptos_options.clone(), page_shell.clone());
+            move || page_shell(options.clone())
+        });
+    match state.site {
+        Site::Embedded(_) => {
+            pages.fallback(leptos_axum::render_app_async_with_context(page_context, {
+                let options = state.leptos_options.clone();
+                move || page_shell(options.clone())
+            }))
+        }
+        Site::Folder => pages.fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
-        >(page_context, shell))
+        >(page_context, page_shell)),
+    }
 }
 
 /// The page routes, worked out once per process by rendering `<App/>` without data.
@@ -144,23 +172,22 @@ fn page_routes() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-/// A bound, not yet serving, server.
+/// A listening, not yet serving, server.
 pub struct Server {
     listener: TcpListener,
+    origin: Origin,
     app: middleware::App,
     db: db::Db,
 }
 
 impl Server {
-    /// Opens the database (applying migrations) and binds the listening socket.
-    /// Port 0 in `LEPTOS_SITE_ADDR` picks a free port; [`Server::local_addr`] tells which.
+    /// Opens the database (applying migrations) and gets the listening socket: the one systemd
+    /// passed, else a new one bound to `LEPTOS_SITE_ADDR` (see `listener.rs`). Port 0 picks a free
+    /// port; [`Server::local_addr`] tells which.
     pub async fn bind(config: Config) -> Result<Self, StartError> {
         let trivia = TriviaService::new(&config.trivia)?;
-        let db = db::open(&config.database_url).await?;
-        let addr = config.leptos.site_addr;
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|source| StartError::Listen { addr, source })?;
+        let db = db::open(&config.database).await?;
+        let (listener, origin) = listener::obtain(config.leptos.site_addr).await?;
         let state = AppState::new(Shared {
             db: db.clone(),
             leptos_options: config.leptos,
@@ -168,10 +195,12 @@ impl Server {
             preview: PreviewMode::new(config.preview_secret),
             webhook: WebhookKey::new(config.webhook_secret),
             http: config.http,
+            site: config.site,
             openapi: api::document(),
         });
         Ok(Self {
             listener,
+            origin,
             app: app(state),
             db,
         })
@@ -181,9 +210,14 @@ impl Server {
         self.listener.local_addr()
     }
 
+    /// Whether the socket was bound here or passed by systemd.
+    pub fn origin(&self) -> Origin {
+        self.origin
+    }
+
     /// Serves until `shutdown` completes, lets in-flight requests finish, then closes the database
-    /// (which checkpoints SQLite's write-ahead log). Each request learns its peer's address
-    /// (`ConnectInfo`), which the rate limiter counts by.
+    /// (which checkpoints SQLite's write-ahead log, or gives PostgreSQL its connections back). Each
+    /// request learns its peer's address (`ConnectInfo`), which the rate limiter counts by.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
         let service = self.app.into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, service)

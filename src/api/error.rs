@@ -14,7 +14,10 @@ use axum::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::model::{FieldErrors, PostId};
+use crate::{
+    db::failure::{self, Failure},
+    model::{FieldErrors, PostId},
+};
 
 /// `Result` for API handlers, so they can use `?` on anything that converts into [`ApiError`].
 pub type ApiResult<T, E = ApiError> = Result<T, E>;
@@ -46,6 +49,9 @@ pub enum ApiError {
     /// A dependency (the database) is not answering; the client may retry.
     #[error("{0}")]
     Unavailable(String),
+    /// The database has no room left to write.
+    #[error("{0}")]
+    InsufficientStorage(String),
     /// A bug or an unexpected failure: logged in full, answered with a generic 500.
     #[error(transparent)]
     Internal(Box<dyn std::error::Error + Send + Sync>),
@@ -66,14 +72,29 @@ impl ApiError {
             Self::Unprocessable(_) | Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Rejected { status, .. } => *status,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::InsufficientStorage(_) => StatusCode::INSUFFICIENT_STORAGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
 
+/// A database that is away or full is not a bug: the client is told so (503, 507), and the log says
+/// why without an error-level alarm for every request while it lasts.
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
-        Self::Internal(error.into())
+        match failure::classify(&error) {
+            Failure::Unavailable => {
+                tracing::warn!(%error, "the database is not answering");
+                Self::Unavailable("The database is not answering; try again shortly.".to_owned())
+            }
+            Failure::StorageFull => {
+                tracing::warn!(%error, "the database is full");
+                Self::InsufficientStorage(
+                    "The server has no room left to save this; try again later.".to_owned(),
+                )
+            }
+            Failure::Other => Self::Internal(error.into()),
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! `/api/health`: 200 once the database answers a query, 503 otherwise — for load balancers and
-//! orchestrators deciding whether to send traffic here.
+//! orchestrators deciding whether to send traffic here. It also says which backend runs.
 //!
-//! `curl http://127.0.0.1:3000/api/health` → `{"status":"ok"}`
+//! `curl http://127.0.0.1:3000/api/health` → `{"status":"ok","database":"sqlite"}`
 
 use axum::{Json, extract::State};
 use serde::Serialize;
@@ -20,6 +20,9 @@ pub struct Health {
     /// Always `ok`: any other state is a 503.
     #[schema(example = "ok")]
     pub status: &'static str,
+    /// The backend `DATABASE_URL` chose: `sqlite` or `postgres`.
+    #[schema(example = "sqlite")]
+    pub database: &'static str,
 }
 
 #[utoipa::path(
@@ -35,5 +38,8 @@ async fn health(State(db): State<db::Db>) -> ApiResult<Json<Health>> {
         tracing::warn!(%error, "health check: the database did not answer");
         ApiError::Unavailable("The database is not answering.".to_owned())
     })?;
-    Ok(Json(Health { status: "ok" }))
+    Ok(Json(Health {
+        status: "ok",
+        database: db.backend().name(),
+    }))
 }

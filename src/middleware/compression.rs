@@ -1,8 +1,10 @@
 //! Response compression, gzip or brotli as the client's `Accept-Encoding` prefers, where it pays:
-//! the HTML pages, the JavaScript and wasm bundles, long JSON lists. Not below 1 KiB (one packet
-//! either way; the CPU time buys nothing), and not formats that are compressed already (images) or
-//! that must flow unbuffered (server-sent events).
+//! the HTML pages and long JSON lists. Not below 1 KiB (one packet either way; the CPU time buys
+//! nothing), not formats that are compressed already (images), not what must flow unbuffered
+//! (server-sent events), and not the embedded site's files, which were compressed once at their
+//! best level when the release was packed (`site/pack.rs`) and are sent as they were stored.
 
+use axum::http::{Extensions, HeaderMap, StatusCode, Version};
 use tower_http::compression::{
     Compression, CompressionLayer,
     predicate::{And, NotForContentType, Predicate, SizeAbove},
@@ -11,8 +13,19 @@ use tower_http::compression::{
 /// Bodies smaller than this go out as they are.
 const MIN_SIZE: u16 = 1024;
 
+/// Marks a response whose handler chose its encoding itself: this layer leaves it as it is, even
+/// when it chose to send it uncompressed.
+#[derive(Clone, Copy, Debug)]
+pub struct PreEncoded;
+
+/// The test of [`not_pre_encoded`], as a type the [`Policy`] can name.
+type NotPreEncoded = fn(StatusCode, Version, &HeaderMap, &Extensions) -> bool;
+
 /// Which responses are compressed.
-pub type Policy = And<And<And<SizeAbove, NotForContentType>, NotForContentType>, NotForContentType>;
+pub type Policy = And<
+    And<And<And<SizeAbove, NotForContentType>, NotForContentType>, NotForContentType>,
+    NotPreEncoded,
+>;
 
 /// The service `S` with its responses compressed.
 pub type Compressed<S> = Compression<S, Policy>;
@@ -22,6 +35,11 @@ pub fn layer() -> CompressionLayer<Policy> {
         SizeAbove::new(MIN_SIZE)
             .and(NotForContentType::IMAGES)
             .and(NotForContentType::SSE)
-            .and(NotForContentType::GRPC),
+            .and(NotForContentType::GRPC)
+            .and(not_pre_encoded as NotPreEncoded),
     )
+}
+
+fn not_pre_encoded(_: StatusCode, _: Version, _: &HeaderMap, extensions: &Extensions) -> bool {
+    extensions.get::<PreEncoded>().is_none()
 }

@@ -7,27 +7,34 @@
 //!    every response, including the answers the steps below make themselves;
 //! 2. `trace`: the request's span (method, path, id) around everything that may log, and one line
 //!    with the status and latency of whatever answer leaves, 403, 429 and 503 included;
-//! 3. `security_headers`: the page's CSP nonce on the way in, the headers on every response on the
-//!    way out;
-//! 4. `rate_limit`: refuses a flood of writes before any of them costs a body read or a database call;
-//! 5. `cross_site`: refuses writes to `/api` from other sites' pages;
-//! 6. `timeout`: bounds the work below;
-//! 7. `compression`: the bodies of everything below, error pages included.
+//! 3. `compression`: the bodies of everything below, error pages included;
+//! 4. `http_cache`: the ETag of pages and API answers, and 304 when the client has that version
+//!    already; inside compression, so it hashes what the handler wrote, and outside the guard, so
+//!    its 304 carries none of the headers that describe the full answer;
+//! 5. [`guard`], one function for the steps that are plain checks and header edits, in this order:
+//!    `security_headers` (the page's CSP nonce on the way in, the headers on every response on the
+//!    way out), `rate_limit` (refuses a flood of writes before any of them costs a body read or a
+//!    handler), `cross_site` (refuses writes to `/api` from other sites' pages), `timeout` (bounds
+//!    the work below — the handler and the layers around `/api` — and the rate limit's count, a
+//!    query on PostgreSQL).
 //!
 //! Around `/api` only (see [`around_api`]): `cors`, which answers preflights itself (they are safe
 //! requests, so the cross-site check lets them by). Around the pages only (see [`around_pages`]):
 //! `render_limit`, which bounds how many pages render at once.
 //!
-//! Steps 1 to 6 are one tower service, [`Middleware`], wrapped around the router from the outside:
+//! Steps 1 and 2 are one tower service, [`Middleware`], wrapped around the router from the outside:
 //! its `call` does their part on the way in, its future ([`Answer`]) their part on the way out. Why
-//! not a layer per concern, or axum's `from_fn`: `Router::layer` wraps every route in a boxed
-//! service of its own, and each layer or `from_fn` adds a boxed future, a clone of the services
-//! beneath it and a move of the request and of the response, on every request. On `/api/hello`,
-//! that was over a third of the server's own instructions (bench/README.md).
+//! not a layer each, or axum's `from_fn`: `Router::layer` wraps every route in a boxed service of
+//! its own, and each layer or `from_fn` adds a boxed future, a clone of the services beneath it and
+//! a move of the request and of the response, on every request; on `/api/hello` that was over a
+//! third of the server's own instructions (bench/README.md). Steps 4 and 5 stay `from_fn` layers on
+//! the router: step 4 reads whole bodies and step 5 may wait for the database (the rate limit's
+//! count), and they must sit inside compression.
 
 pub mod compression;
 pub mod cors;
 pub mod cross_site;
+pub mod http_cache;
 pub mod rate_limit;
 pub mod render_limit;
 pub mod request_id;
@@ -47,33 +54,46 @@ use std::{
 use axum::{
     BoxError, Router,
     body::{Body, Bytes, HttpBody},
-    extract::Request,
+    extract::{Request, State},
     http::HeaderValue,
+    middleware::{Next, from_fn_with_state},
     response::Response,
 };
-use leptos::{config::LeptosOptions, nonce::Nonce};
+use leptos::config::LeptosOptions;
 use pin_project_lite::pin_project;
 use tower::{Layer, Service};
 use tracing::Span;
 
-use crate::config::HttpConfig;
+use crate::{config::HttpConfig, db::Db, preview::PreviewMode};
 
 pub use security_headers::provide_page_nonce;
 
 /// The application as the server runs it: the router inside the whole middleware stack.
 pub type App = Middleware<compression::Compressed<Router>>;
 
-/// Wraps the whole application (pages, API, static files) in steps 1–7.
-pub fn around_app(app: Router, http: &HttpConfig, leptos: &LeptosOptions) -> App {
+/// Wraps the whole application (pages, API, static files) in steps 1–5. `preview` tells
+/// `http_cache` which answers are personal; the rate limit counts writes in `db` (shared by every
+/// instance when it is PostgreSQL).
+pub fn around_app(
+    app: Router,
+    http: &HttpConfig,
+    leptos: &LeptosOptions,
+    preview: PreviewMode,
+    db: Db,
+) -> App {
+    let checks = Checks {
+        page_policy: security_headers::PagePolicy::new(leptos),
+        rate_limiter: http
+            .rate_limit_per_minute
+            .map(|limit| rate_limit::RateLimiter::per_minute(limit, db)),
+        timeout: http.request_timeout,
+    };
+    // The last layer added is the outer one: the guard runs inside the HTTP cache.
+    let app = app
+        .layer(from_fn_with_state(Arc::new(checks), guard))
+        .layer(from_fn_with_state(preview, http_cache::revalidate));
     Middleware {
         inner: compression::layer().layer(app),
-        checks: Arc::new(Checks {
-            page_policy: security_headers::PagePolicy::new(leptos),
-            rate_limiter: http
-                .rate_limit_per_minute
-                .map(rate_limit::RateLimiter::per_minute),
-            timeout: http.request_timeout,
-        }),
     }
 }
 
@@ -88,7 +108,7 @@ where
     }
 }
 
-/// Wraps the pages (and the static files and 404 page of the fallback) in the render limit.
+/// Wraps the pages (and the 404 page and folder files of the fallback) in the render limit.
 pub fn around_pages<S>(pages: Router<S>, http: &HttpConfig) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
@@ -101,19 +121,44 @@ fn is_api(path: &str) -> bool {
     path == "/api" || path.starts_with("/api/")
 }
 
-/// Steps 1–6 around the service `S`; see the module's header.
-#[derive(Clone)]
-pub struct Middleware<S> {
-    inner: S,
-    checks: Arc<Checks>,
-}
-
-/// The settings of steps 3–6.
+/// The settings of [`guard`].
 struct Checks {
     page_policy: security_headers::PagePolicy,
     /// `None` when `RATE_LIMIT_PER_MINUTE` is 0.
     rate_limiter: Option<rate_limit::RateLimiter>,
     timeout: Duration,
+}
+
+/// Step 5: security headers, rate limit, cross-site check and timeout, in that order.
+async fn guard(State(checks): State<Arc<Checks>>, mut request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let nonce = security_headers::page_nonce(&mut request);
+    let writer = checks
+        .rate_limiter
+        .as_ref()
+        .zip(rate_limit::writer_address(&request));
+    // The timeout bounds the rate limit's count too: on PostgreSQL it is a query.
+    let answer = async move {
+        let counted = match writer {
+            Some((limiter, address)) => limiter.check(address).await,
+            None => None,
+        };
+        match counted.or_else(|| cross_site::check(&request)) {
+            Some(refusal) => refusal,
+            None => next.run(request).await,
+        }
+    };
+    let response = match timeout::bound(started, checks.timeout, answer).await {
+        Ok(response) => response,
+        Err(_elapsed) => timeout::expired(checks.timeout),
+    };
+    security_headers::add(response, &checks.page_policy, nonce.as_ref())
+}
+
+/// Steps 1 and 2 around the service `S`; see the module's header.
+#[derive(Clone)]
+pub struct Middleware<S> {
+    inner: S,
 }
 
 impl<S, B> Service<Request> for Middleware<S>
@@ -130,64 +175,34 @@ where
         self.inner.poll_ready(cx)
     }
 
-    /// Steps 1–6 on the way in; [`Answer`] does their part on the way out.
-    fn call(&mut self, mut request: Request) -> Self::Future {
+    /// Steps 1 and 2 on the way in; [`Answer`] does their part on the way out.
+    fn call(&mut self, request: Request) -> Self::Future {
         let started = Instant::now();
         let request_id = request_id::of(&request);
         let span = trace::span(&request, &request_id);
-        let nonce = security_headers::page_nonce(&mut request);
-        let checks = &self.checks;
-        // Inside the span: a refusal is logged, and the log line must name the request.
-        let refusal = span.in_scope(|| {
-            checks
-                .rate_limiter
-                .as_ref()
-                .and_then(|limiter| limiter.check(&request))
-                .or_else(|| cross_site::check(&request))
-        });
-        let state = match refusal {
-            Some(refusal) => State::Refused {
-                refusal: Some(refusal),
-            },
-            None => State::Routed {
-                answer: timeout::bound(started, checks.timeout, self.inner.call(request)),
-            },
-        };
+        // Inside the span: whatever the steps below log must name the request.
+        let answer = span.in_scope(|| self.inner.call(request));
         Answer {
-            state,
+            answer,
             span,
             started,
             request_id: Some(request_id),
-            nonce,
-            checks: Arc::clone(checks),
         }
     }
 }
 
 pin_project! {
-    /// The response to one request, and steps 1–6 on its way out.
+    /// The response to one request, and steps 1 and 2 on its way out.
     ///
     /// Written out as a future rather than an `async` block: a block would keep every variable it
-    /// ever holds, the request among them, side by side with the router's future (1.6 KiB in all),
-    /// to be boxed and copied on every request. This one is the router's future and a few fields.
+    /// ever holds, the request among them, side by side with the inner future, to be boxed and
+    /// copied on every request. This one is the inner future and a few fields.
     pub struct Answer<F> {
         #[pin]
-        state: State<F>,
+        answer: F,
         span: Span,
         started: Instant,
         request_id: Option<HeaderValue>,
-        nonce: Option<Nonce>,
-        checks: Arc<Checks>,
-    }
-}
-
-pin_project! {
-    #[project = StateProjection]
-    enum State<F> {
-        /// Steps 4 or 5 refused the request: this is the answer.
-        Refused { refusal: Option<Response> },
-        /// The router is answering, within the timeout.
-        Routed { #[pin] answer: tokio::time::Timeout<F> },
     }
 }
 
@@ -202,17 +217,8 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let _in_span = this.span.enter();
-        let response = match this.state.project() {
-            StateProjection::Refused { refusal } => refusal
-                .take()
-                .expect("an answer is not polled again once it is ready"),
-            StateProjection::Routed { answer } => match ready!(answer.poll(cx)) {
-                Ok(Ok(response)) => response.map(Body::new),
-                Err(_elapsed) => timeout::expired(this.checks.timeout),
-            },
-        };
-        let mut response =
-            security_headers::add(response, &this.checks.page_policy, this.nonce.as_ref());
+        let Ok(response) = ready!(this.answer.poll(cx));
+        let mut response = response.map(Body::new);
         if let Some(request_id) = this.request_id.take() {
             request_id::echo(&mut response, request_id);
         }

@@ -45,7 +45,17 @@ fn a_bad_setting_stops_the_start_with_one_line_naming_the_variable() {
         ("TRIVIA_TIMEOUT_MS", "0"),
         ("TRIVIA_API_URL", "ftp://example.test"),
         ("LEPTOS_SITE_ADDR", "localhost"),
-        ("DATABASE_URL", "postgres://nope"),
+        ("DATABASE_URL", "mysql://user:secret@localhost/app"),
+        ("DATABASE_URL", "data/app.db"),
+        // Nothing listens on port 1: the start fails on connecting, and says so in one line.
+        ("DATABASE_URL", "postgres://user:secret@127.0.0.1:1/app"),
+        (
+            "DATABASE_URL",
+            "postgres://user@127.0.0.1:1/app?sslmode=sometimes",
+        ),
+        ("DATABASE_MAX_CONNECTIONS", "0"),
+        ("DATABASE_MAX_CONNECTIONS", "many"),
+        ("DATABASE_TIMEOUT_MS", "0"),
         ("PREVIEW_SECRET", ""),
         ("WEBHOOK_SECRET", "   "),
         ("REQUEST_TIMEOUT_MS", "soon"),
@@ -71,6 +81,32 @@ fn a_bad_setting_stops_the_start_with_one_line_naming_the_variable() {
             error_lines[0].contains(variable),
             "{variable}={value}: {stderr}"
         );
+        assert!(
+            !stderr.contains("secret"),
+            "{variable}={value}: a password in the URL is not printed: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn an_unknown_database_scheme_stops_the_start_naming_the_schemes_it_takes() {
+    let data_dir = tempfile::tempdir().unwrap();
+
+    let output = server(&data_dir)
+        .env("DATABASE_URL", "mysql://localhost/app")
+        .output()
+        .unwrap();
+
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for scheme in [
+        "DATABASE_URL",
+        "\"mysql\"",
+        "sqlite://",
+        "postgres://",
+        "postgresql://",
+    ] {
+        assert!(stderr.contains(scheme), "{scheme} in {stderr}");
     }
 }
 

@@ -1,25 +1,28 @@
 use serde_json::{Value, json};
 
-use crate::harness::TestApp;
+use crate::harness::{TestApp, TestDatabase};
 
 #[tokio::test]
-async fn health_answers_200_when_the_database_answers() {
+async fn health_answers_200_and_names_the_backend_when_the_database_answers() {
     let app = TestApp::spawn().await;
 
     let response = app.get("/api/health").await;
 
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
-    assert_eq!(body, json!({ "status": "ok" }));
+    assert_eq!(
+        body,
+        json!({ "status": "ok", "database": app.backend().name() })
+    );
 }
 
 #[tokio::test]
-async fn the_database_file_and_its_folder_are_created_on_first_start() {
-    let app = TestApp::spawn().await;
+async fn the_sqlite_database_file_and_its_folder_are_created_on_first_start() {
+    let app = TestApp::spawn_on(TestDatabase::sqlite(), |_| {}).await;
 
-    let path = app.database_url.trim_start_matches("sqlite://").to_owned();
+    let file = app.database().sqlite_file().expect("a SQLite file");
 
-    assert!(std::path::Path::new(&path).is_file(), "{path} exists");
+    assert!(file.is_file(), "{} exists", file.display());
 }
 
 #[tokio::test]

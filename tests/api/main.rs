@@ -1,7 +1,10 @@
-//! Integration tests: each test starts the real server on a free port with a fresh SQLite file, then
+//! Integration tests: each test starts the real server on a free port with a fresh database, then
 //! talks to it over HTTP like any client would.
 //!
-//! Run with `cargo test --features ssr` (the README's test command runs them for you).
+//! Run with `cargo test --features ssr` (the README's test command runs them for you): on SQLite, or
+//! on PostgreSQL with `TEST_DATABASE_URL=postgres://user@host:port/db` (each test then creates a
+//! database of its own on that server and drops it afterwards). `postgres::` holds what only
+//! PostgreSQL does; those tests start a cluster of their own when `TEST_DATABASE_URL` names none.
 
 mod harness;
 
@@ -13,13 +16,16 @@ mod durability;
 mod graphql;
 mod health;
 mod hello;
+mod http_cache;
 mod middleware;
 mod openapi;
 mod pages;
 mod post;
+mod postgres;
 mod preview;
 mod rate_limit;
 mod render_limit;
+mod static_assets;
 mod trivia;
 mod unknown_routes;
 mod webhook;

@@ -488,6 +488,54 @@ async fn get_post_answers_200_with_the_post() {
 }
 
 #[tokio::test]
+async fn created_at_is_utc_to_the_millisecond_in_one_format_on_every_route_and_backend() {
+    let app = TestApp::spawn().await;
+    let id = app.create_post("Dated", "Body").await;
+    app.add_comment(id, "Dated too").await;
+    let post: Value = app
+        .get(&format!("/api/post/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let list: Value = app.get("/api/post").await.json().await.unwrap();
+    let comments: Value = app
+        .get(&format!("/api/comments/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+
+    let stamps = [
+        &post["created_at"],
+        &list["posts"][0]["created_at"],
+        &comments["comments"][0]["created_at"],
+    ];
+
+    for stamp in stamps {
+        let stamp = stamp.as_str().expect("a text timestamp");
+        assert!(is_api_timestamp(stamp), "YYYY-MM-DDTHH:MM:SS.mmmZ: {stamp}");
+    }
+    assert_eq!(
+        stamps[0], stamps[1],
+        "the same instant, written the same way"
+    );
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ`, exactly.
+fn is_api_timestamp(stamp: &str) -> bool {
+    const SHAPE: &str = "dddd-dd-ddTdd:dd:dd.dddZ";
+    stamp.len() == SHAPE.len()
+        && stamp
+            .chars()
+            .zip(SHAPE.chars())
+            .all(|(c, shape)| match shape {
+                'd' => c.is_ascii_digit(),
+                other => c == other,
+            })
+}
+
+#[tokio::test]
 async fn get_post_answers_404_for_a_missing_post_and_400_for_a_bad_id() {
     let app = TestApp::spawn().await;
 

@@ -16,7 +16,10 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use leptos_api_routes::{config::TriviaConfig, trivia::facts};
+use leptos_api_routes::{
+    config::{Backend, TriviaConfig},
+    trivia::facts,
+};
 use reqwest::{Method, StatusCode, Url};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
@@ -255,11 +258,11 @@ async fn trivia_serves_a_stale_cached_answer_when_the_upstream_fails() {
     let upstream = StubUpstream::start(Behaviour::Answer).await;
     let app = TestApp::spawn_with_trivia(upstream.config(PATIENT)).await;
     ask(&app, "42").await;
-    let database = app.database().await;
-    sqlx::query("UPDATE trivia_cache SET fetched_at = fetched_at - 2 * 24 * 60 * 60")
-        .execute(&database)
-        .await
-        .expect("the cached answer is aged by two days");
+    let two_days_earlier = match app.backend() {
+        Backend::Sqlite => "UPDATE trivia_cache SET fetched_at = fetched_at - 2 * 24 * 60 * 60",
+        Backend::Postgres => "UPDATE trivia_cache SET fetched_at = fetched_at - interval '2 days'",
+    };
+    assert_eq!(app.database().execute(two_days_earlier).await, 1);
     upstream.behave(Behaviour::Fail);
 
     let trivia = ask(&app, "42").await;

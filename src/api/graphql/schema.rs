@@ -16,7 +16,8 @@
 //! Reads answer a missing post with `null`, the GraphQL way of saying "nothing there"; writes cannot
 //! be carried out on a missing post, so they fail with an error whose `extensions.code` is
 //! `NOT_FOUND`. Every error carries a `code`: `VALIDATION` (with `errors`, field → messages, exactly
-//! as the REST routes' 422), `BAD_USER_INPUT`, `NOT_FOUND` or `INTERNAL_SERVER_ERROR` (logged,
+//! as the REST routes' 422), `BAD_USER_INPUT`, `NOT_FOUND`, `UNAVAILABLE` (the database is away),
+//! `INSUFFICIENT_STORAGE` (it is full) or `INTERNAL_SERVER_ERROR` (logged,
 //! answered with a generic message).
 //!
 //! Resolvers stay thin — arguments in, one `db` call, the row out. The request's database and its
@@ -240,6 +241,9 @@ impl From<ApiError> for GraphQLError {
                 Some(errors),
             ),
             ApiError::NotFound(message) => (message, "NOT_FOUND", None),
+            // The database away or full: the REST routes' 503 and 507, for a client to retry later.
+            ApiError::Unavailable(message) => (message, "UNAVAILABLE", None),
+            ApiError::InsufficientStorage(message) => (message, "INSUFFICIENT_STORAGE", None),
             other => (other.to_string(), "BAD_USER_INPUT", None),
         };
         let mut extensions = ErrorExtensionValues::default();

@@ -1,18 +1,25 @@
-//! `TestApp::spawn()`: the real server on 127.0.0.1:0 over a fresh database in a temporary folder,
-//! plus the requests and checks the route tests share.
+//! `TestApp::spawn()`: the real server on 127.0.0.1:0 over a fresh database (SQLite, or PostgreSQL
+//! with `TEST_DATABASE_URL`: see `database.rs`), plus the requests and checks the route tests share.
+
+mod database;
+mod postgres_cluster;
+mod server_process;
 
 use std::net::SocketAddr;
 
 use leptos::config::LeptosOptions;
 use leptos_api_routes::{
-    config::{Config, HttpConfig, TriviaConfig},
+    config::{Backend, Config, DatabaseConfig, HttpConfig, TriviaConfig},
     server::Server,
+    site::Site,
 };
 use reqwest::{Client, Method, RequestBuilder, Response, StatusCode, redirect::Policy};
 use serde_json::{Value, json};
-use sqlx::SqlitePool;
-use tempfile::TempDir;
 use tokio::sync::oneshot;
+
+pub use database::TestDatabase;
+pub use postgres_cluster::{PgCluster, hand_to_server};
+pub use server_process::{BINARY, PREVIEW_SECRET, ServerProcess, WEBHOOK_SECRET};
 
 /// The media type of JSON bodies.
 pub const JSON: &str = "application/json";
@@ -20,11 +27,10 @@ pub const JSON: &str = "application/json";
 pub struct TestApp {
     pub addr: SocketAddr,
     pub client: Client,
-    pub database_url: String,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-    // Dropped last: the database file lives in here.
-    _data_dir: TempDir,
+    // Dropped last: the server's database goes with it.
+    database: TestDatabase,
 }
 
 impl TestApp {
@@ -42,15 +48,16 @@ impl TestApp {
         Self::spawn_with(|config| config.http = http).await
     }
 
-    /// The server with the settings `configure` changes; the database is always a fresh file.
+    /// The server with the settings `configure` changes, on a fresh database of the suite's backend.
     pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> Self {
-        let data_dir = tempfile::tempdir().expect("a temporary folder");
-        let database_url = format!(
-            "sqlite://{}",
-            data_dir.path().join("nested/app.db").display()
-        );
+        Self::spawn_on(TestDatabase::fresh().await, configure).await
+    }
+
+    /// The server on `database` (which it then owns), with the settings `configure` changes.
+    pub async fn spawn_on(database: TestDatabase, configure: impl FnOnce(&mut Config)) -> Self {
+        let url = database.url().parse().expect("a database URL");
         let mut config = Config {
-            database_url: database_url.clone(),
+            database: DatabaseConfig::new(url),
             leptos: LeptosOptions::builder()
                 .output_name("leptos-api-routes")
                 .site_root("target/site")
@@ -60,6 +67,7 @@ impl TestApp {
             preview_secret: None,
             webhook_secret: None,
             http: test_http_config(),
+            site: Site::Folder,
         };
         configure(&mut config);
         let server = Server::bind(config).await.expect("the server starts");
@@ -75,11 +83,19 @@ impl TestApp {
         Self {
             addr,
             client,
-            database_url,
             stop: Some(stop),
             server: Some(server),
-            _data_dir: data_dir,
+            database,
         }
+    }
+
+    /// The server's database, to check what a request wrote.
+    pub fn database(&self) -> &TestDatabase {
+        &self.database
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.database.backend()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -174,22 +190,9 @@ impl TestApp {
         created_id(response).await
     }
 
-    /// A second connection to the server's database, to check what a request wrote.
-    pub async fn database(&self) -> SqlitePool {
-        SqlitePool::connect(&self.database_url)
-            .await
-            .expect("the test database opens")
-    }
-
     /// How many rows `table` holds, read straight from the database.
     pub async fn count(&self, table: &str) -> i64 {
-        let pool = self.database().await;
-        let count = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-            .fetch_one(&pool)
-            .await
-            .expect("the table can be counted");
-        pool.close().await;
-        count
+        self.database.count(table).await
     }
 
     /// The row counts of every table a request can write to: posts, comments, cached trivia.
@@ -199,6 +202,20 @@ impl TestApp {
             self.count("comments").await,
             self.count("trivia_cache").await,
         ]
+    }
+
+    /// Stops the server the way SIGTERM does, and hands its database over, kept.
+    pub async fn stop_keeping_database(mut self) -> TestDatabase {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server
+                .await
+                .expect("the server task does not panic")
+                .expect("a clean shutdown");
+        }
+        self.database
     }
 
     /// Stops the server the way SIGTERM does and waits until it has finished.

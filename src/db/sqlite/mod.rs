@@ -1,0 +1,424 @@
+//! The SQLite room: the embedded default, a file that one server process owns.
+//!
+//! Read-only connections serve the reads and one connection every write (see [`Db`]); new posts are
+//! saved in batches ([`post_batch`]); the write rate limit is counted in this process's memory
+//! ([`write_limit`]), since one process is all a SQLite database has. Schema: `migrations/sqlite/`.
+//! Timestamps are stored as the API's text (`strftime('%Y-%m-%dT%H:%M:%fZ')`), so they are read as is.
+
+mod connections;
+mod post_batch;
+mod write_limit;
+
+use std::{net::IpAddr, num::NonZero, path::Path, str::FromStr, sync::Arc};
+
+use sqlx::{
+    Connection,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous},
+};
+
+use super::{
+    CachedTrivia, DeliveryOutcome, OpenError, PostChange, PostComment, WriteAllowance, WriteLimit,
+    copy::{CommentRow, DeliveryRow, PostRow, TriviaRow},
+};
+use crate::{
+    config::DatabaseConfig,
+    model::{Comment, Post, PostId, PostSummary, ValidComment, ValidPost},
+};
+use connections::{Connections, Lease};
+use post_batch::PostBatcher;
+use write_limit::WriteTimes;
+
+/// The database: read-only connections for the reads, and one connection for every write.
+///
+/// SQLite runs one writer at a time. With writes spread over several connections, two that write at
+/// once meet in SQLite's busy handler, which sleeps (1, 2, 5… up to 100 ms) before it retries: under
+/// load that sleeping was most of `POST /api/post`'s latency (bench/README.md). With a single writer
+/// connection, writes queue for it instead and go the moment it is free, while reads, in WAL mode,
+/// never wait for it. Read connections are opened read-only, so a write sent to them by mistake
+/// fails loudly instead of competing with the writer.
+///
+/// Cheap to clone (shared handles). Each method below picks the connection it needs.
+#[derive(Clone, Debug)]
+pub struct Db {
+    readers: Arc<Connections>,
+    writer: Arc<Connections>,
+    /// New posts, saved in batches through `writer` (see `post_batch.rs`).
+    posts: PostBatcher,
+    /// The write rate limit's count per client address.
+    write_times: Arc<WriteTimes>,
+}
+
+impl Db {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    ///
+    /// WAL lets readers run while one connection writes; `synchronous=NORMAL` is durable across
+    /// process crashes in WAL mode and much cheaper than `FULL`; foreign keys are off by default in
+    /// SQLite. The busy timeout (`DATABASE_TIMEOUT_MS`) bounds the wait for another process's write.
+    pub async fn open(config: &DatabaseConfig) -> Result<Self, OpenError> {
+        let options = SqliteConnectOptions::from_str(config.url.as_str())
+            .map_err(|source| OpenError::Url {
+                backend: "SQLite",
+                source,
+            })?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(config.timeout);
+        create_parent_folder(options.get_filename())?;
+
+        // The writer first: it creates the file and applies the migrations the readers rely on.
+        let writer = Arc::new(
+            Connections::open(&options, 1)
+                .await
+                .map_err(OpenError::Connect)?,
+        );
+        sqlx::migrate!("migrations/sqlite")
+            .run(&mut *writer.acquire().await.map_err(OpenError::Connect)?)
+            .await?;
+        let readers = Connections::open(&options.read_only(true), readers_count())
+            .await
+            .map_err(OpenError::Connect)?;
+        Ok(Self {
+            posts: PostBatcher::start(Arc::clone(&writer)),
+            readers: Arc::new(readers),
+            writer,
+            write_times: Arc::default(),
+        })
+    }
+
+    /// Closes every connection, the writer last (closing the last connection checkpoints the WAL).
+    pub async fn close(&self) {
+        self.readers.close().await;
+        self.writer.close().await;
+    }
+
+    async fn reader(&self) -> Result<Lease<'_>, sqlx::Error> {
+        self.readers.acquire().await
+    }
+
+    async fn writer(&self) -> Result<Lease<'_>, sqlx::Error> {
+        self.writer.acquire().await
+    }
+
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1")
+            .execute(&mut *self.reader().await?)
+            .await
+            .map(drop)
+    }
+
+    /// Posts that arrive together are saved together (see `post_batch.rs`).
+    pub async fn create_post(&self, post: &ValidPost) -> Result<PostId, sqlx::Error> {
+        self.posts.create(post.clone()).await
+    }
+
+    /// Up to `fetch` posts with an id below `before`, newest first.
+    pub async fn list_posts(
+        &self,
+        drafts: bool,
+        before: i64,
+        fetch: i64,
+    ) -> Result<Vec<PostSummary>, sqlx::Error> {
+        sqlx::query_as!(
+            PostSummary,
+            r#"SELECT p.id AS "id!: PostId", p.title, p.body, p.created_at, p.draft AS "draft: bool",
+                      (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id) AS "comment_count!: i64"
+               FROM posts p
+               WHERE p.id < $1 AND (p.draft = 0 OR $2)
+               ORDER BY p.id DESC
+               LIMIT $3"#,
+            before,
+            drafts,
+            fetch,
+        )
+        .fetch_all(&mut *self.reader().await?)
+        .await
+    }
+
+    pub async fn get_post(&self, drafts: bool, id: PostId) -> Result<Option<Post>, sqlx::Error> {
+        sqlx::query_as!(
+            Post,
+            r#"SELECT id AS "id!: PostId", title, body, created_at, draft AS "draft: bool"
+               FROM posts WHERE id = $1 AND (draft = 0 OR $2)"#,
+            id,
+            drafts,
+        )
+        .fetch_optional(&mut *self.reader().await?)
+        .await
+    }
+
+    pub async fn list_comments(
+        &self,
+        drafts: bool,
+        post: PostId,
+    ) -> Result<Vec<PostComment>, sqlx::Error> {
+        sqlx::query_as!(
+            PostComment,
+            r#"SELECT c.id AS "id?: i64", c.body AS "comment?: String", c.created_at AS "created_at?: String"
+               FROM posts p LEFT JOIN comments c ON c.post_id = p.id
+               WHERE p.id = $1 AND (p.draft = 0 OR $2)
+               ORDER BY c.id"#,
+            post,
+            drafts,
+        )
+        .fetch_all(&mut *self.reader().await?)
+        .await
+    }
+
+    pub async fn add_comment(
+        &self,
+        drafts: bool,
+        post: PostId,
+        comment: &ValidComment,
+    ) -> Result<Option<Comment>, sqlx::Error> {
+        // The existence check is part of the insert: one statement, so the post cannot vanish between
+        // "is it there" and the write.
+        sqlx::query_as!(
+            Comment,
+            r#"INSERT INTO comments (post_id, body)
+               SELECT id, $2 FROM posts WHERE id = $1 AND (draft = 0 OR $3)
+               RETURNING id AS "id!: i64", body AS comment, created_at"#,
+            post,
+            comment.body,
+            drafts,
+        )
+        .fetch_optional(&mut *self.writer().await?)
+        .await
+    }
+
+    pub async fn apply_delivery(
+        &self,
+        delivery: &str,
+        post: PostId,
+        change: PostChange,
+    ) -> Result<DeliveryOutcome, sqlx::Error> {
+        let mut writer = self.writer().await?;
+        let mut transaction = writer.begin().await?;
+        let first_time = sqlx::query!(
+            "INSERT INTO webhook_deliveries (id) VALUES ($1) ON CONFLICT (id) DO NOTHING",
+            delivery,
+        )
+        .execute(&mut *transaction)
+        .await?
+        .rows_affected()
+            == 1;
+        if !first_time {
+            return Ok(DeliveryOutcome::Replayed);
+        }
+        let changed = match change {
+            PostChange::Publish => {
+                sqlx::query!("UPDATE posts SET draft = 0 WHERE id = $1", post)
+                    .execute(&mut *transaction)
+                    .await?
+            }
+            PostChange::Delete => {
+                sqlx::query!("DELETE FROM posts WHERE id = $1", post)
+                    .execute(&mut *transaction)
+                    .await?
+            }
+        };
+        if changed.rows_affected() == 0 {
+            // Dropping the transaction rolls back the recorded delivery.
+            return Ok(DeliveryOutcome::NoSuchPost);
+        }
+        transaction.commit().await?;
+        Ok(DeliveryOutcome::Applied)
+    }
+
+    pub async fn cached_trivia(&self, number: i64) -> Result<Option<CachedTrivia>, sqlx::Error> {
+        sqlx::query_as!(
+            CachedTrivia,
+            r#"SELECT text, unixepoch() - fetched_at AS "age_seconds!: i64"
+               FROM trivia_cache WHERE number = $1"#,
+            number,
+        )
+        .fetch_optional(&mut *self.reader().await?)
+        .await
+    }
+
+    pub async fn cache_trivia(&self, number: i64, text: &str) -> Result<(), sqlx::Error> {
+        sqlx::query!(
+            r#"INSERT INTO trivia_cache (number, text, fetched_at) VALUES ($1, $2, unixepoch())
+               ON CONFLICT (number) DO UPDATE SET text = excluded.text, fetched_at = excluded.fetched_at"#,
+            number,
+            text,
+        )
+        .execute(&mut *self.writer().await?)
+        .await
+        .map(drop)
+    }
+
+    /// In memory: a SQLite database is served by one process, so this process sees every write.
+    pub async fn count_write(
+        &self,
+        address: IpAddr,
+        limit: WriteLimit,
+    ) -> Result<WriteAllowance, sqlx::Error> {
+        Ok(self
+            .write_times
+            .count(address, limit, std::time::Instant::now()))
+    }
+
+    /// The next `limit` posts after id `after`, oldest first, for `copy-db`.
+    pub async fn export_posts(&self, after: i64, limit: i64) -> Result<Vec<PostRow>, sqlx::Error> {
+        sqlx::query_as!(
+            PostRow,
+            r#"SELECT id AS "id!: i64", title, body, created_at, draft AS "draft: bool"
+               FROM posts WHERE id > $1 ORDER BY id LIMIT $2"#,
+            after,
+            limit,
+        )
+        .fetch_all(&mut *self.reader().await?)
+        .await
+    }
+
+    pub async fn export_comments(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<CommentRow>, sqlx::Error> {
+        sqlx::query_as!(
+            CommentRow,
+            r#"SELECT id AS "id!: i64", post_id, body, created_at
+               FROM comments WHERE id > $1 ORDER BY id LIMIT $2"#,
+            after,
+            limit,
+        )
+        .fetch_all(&mut *self.reader().await?)
+        .await
+    }
+
+    pub async fn export_deliveries(
+        &self,
+        after: &str,
+        limit: i64,
+    ) -> Result<Vec<DeliveryRow>, sqlx::Error> {
+        sqlx::query_as!(
+            DeliveryRow,
+            r#"SELECT id AS "id!: String", received_at
+               FROM webhook_deliveries WHERE id > $1 ORDER BY id LIMIT $2"#,
+            after,
+            limit,
+        )
+        .fetch_all(&mut *self.reader().await?)
+        .await
+    }
+
+    pub async fn export_trivia(
+        &self,
+        after: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<TriviaRow>, sqlx::Error> {
+        sqlx::query_as!(
+            TriviaRow,
+            r#"SELECT number AS "number!: i64", text, fetched_at
+               FROM trivia_cache WHERE $1 IS NULL OR number > $1 ORDER BY number LIMIT $2"#,
+            after,
+            limit,
+        )
+        .fetch_all(&mut *self.reader().await?)
+        .await
+    }
+
+    /// How many rows each table `copy-db` copies holds: posts, comments, deliveries, trivia.
+    pub async fn table_sizes(&self) -> Result<[i64; 4], sqlx::Error> {
+        let sizes = sqlx::query!(
+            r#"SELECT (SELECT COUNT(*) FROM posts) AS "posts!: i64",
+                      (SELECT COUNT(*) FROM comments) AS "comments!: i64",
+                      (SELECT COUNT(*) FROM webhook_deliveries) AS "deliveries!: i64",
+                      (SELECT COUNT(*) FROM trivia_cache) AS "trivia!: i64""#
+        )
+        .fetch_one(&mut *self.reader().await?)
+        .await?;
+        Ok([sizes.posts, sizes.comments, sizes.deliveries, sizes.trivia])
+    }
+}
+
+/// Two read connections per core. Each connection is served by a thread of its own: past a couple
+/// per core, more connections add no read throughput, only threads competing for the same cores.
+fn readers_count() -> usize {
+    2 * std::thread::available_parallelism().map_or(1, NonZero::get)
+}
+
+fn create_parent_folder(database_file: &Path) -> Result<(), OpenError> {
+    match database_file.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => {
+            std::fs::create_dir_all(folder).map_err(|source| OpenError::Folder {
+                folder: folder.display().to_string(),
+                source,
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::DatabaseConfig;
+
+    async fn open_in(folder: &tempfile::TempDir) -> Db {
+        let url = format!("sqlite://{}", folder.path().join("app.db").display());
+        let config = DatabaseConfig::new(url.parse().expect("a SQLite URL"));
+        Db::open(&config).await.expect("the database opens")
+    }
+
+    #[tokio::test]
+    async fn reads_go_to_read_only_connections_and_writes_to_the_writer() {
+        let folder = tempfile::tempdir().expect("a temporary folder");
+        let db = open_in(&folder).await;
+
+        let write_on_a_reader = sqlx::query("INSERT INTO posts (title, body) VALUES ('t', 'b')")
+            .execute(&mut *db.reader().await.expect("a read connection"))
+            .await;
+        let post = crate::model::NewPost {
+            title: "Title".into(),
+            post: "Body".into(),
+            draft: false,
+        }
+        .validate();
+
+        assert!(write_on_a_reader.is_err_and(|error| error.to_string().contains("readonly")));
+        let id = db
+            .create_post(&post.expect("a valid post"))
+            .await
+            .expect("the writer saves it");
+        let read = db.get_post(false, id).await;
+        assert!(read.is_ok_and(|post| post.is_some()));
+        db.close().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn posts_saved_together_each_get_the_id_of_their_own_post() {
+        let folder = tempfile::tempdir().expect("a temporary folder");
+        let db = open_in(&folder).await;
+        let post = |n: usize| ValidPost {
+            title: format!("Post {n}"),
+            body: format!("Body {n}"),
+            draft: n.is_multiple_of(3),
+        };
+
+        // Submitted at once, so most of them queue behind the first and are saved in batches.
+        let mut saves = tokio::task::JoinSet::new();
+        for n in 0..300 {
+            let db = db.clone();
+            saves.spawn(async move { (n, db.create_post(&post(n)).await) });
+        }
+
+        let mut ids = std::collections::HashSet::new();
+        while let Some(result) = saves.join_next().await {
+            let (n, id) = result.expect("the task finishes");
+            let id = id.expect("the post is saved");
+            assert!(ids.insert(id), "id {id:?} handed out twice");
+            let stored = db
+                .get_post(true, id)
+                .await
+                .expect("the post reads back")
+                .expect("the post exists");
+            assert_eq!((stored.title, stored.body), (post(n).title, post(n).body));
+            assert_eq!(stored.draft, post(n).draft);
+        }
+        db.close().await;
+    }
+}

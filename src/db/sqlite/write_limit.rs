@@ -1,0 +1,114 @@
+//! The write rate limit of a SQLite-backed server, counted in its memory: one process serves a
+//! SQLite database, so it sees every write, and nothing needs to be written to count one.
+//!
+//! One instant per address (GCRA, see `db/write_limit.rs`). Memory is bounded: addresses whose time
+//! has passed are swept out whenever the table has doubled since the last sweep.
+
+use std::{collections::HashMap, net::IpAddr, sync::Mutex, time::Instant};
+
+use crate::db::{WriteAllowance, WriteLimit};
+
+/// The table is swept when it holds this many addresses at least (and twice as many as last time).
+const MIN_SWEEP_SIZE: usize = 1024;
+
+#[derive(Debug)]
+pub struct WriteTimes(Mutex<Table>);
+
+#[derive(Debug)]
+struct Table {
+    next_allowed: HashMap<IpAddr, Instant>,
+    sweep_at: usize,
+}
+
+impl Default for WriteTimes {
+    fn default() -> Self {
+        Self(Mutex::new(Table {
+            next_allowed: HashMap::new(),
+            sweep_at: MIN_SWEEP_SIZE,
+        }))
+    }
+}
+
+impl WriteTimes {
+    /// Counts a write from `address` at `now`.
+    pub fn count(&self, address: IpAddr, limit: WriteLimit, now: Instant) -> WriteAllowance {
+        // A poisoned lock only means another request panicked mid-update; the table is still sound.
+        let mut table = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let arrival = table
+            .next_allowed
+            .get(&address)
+            .map_or(now, |&time| time.max(now));
+        let ahead = arrival - now;
+        if ahead > limit.tolerance {
+            return WriteAllowance::RetryAfter(ahead - limit.tolerance);
+        }
+        table.next_allowed.insert(address, arrival + limit.interval);
+        if table.next_allowed.len() >= table.sweep_at {
+            table.next_allowed.retain(|_, time| *time > now);
+            table.sweep_at = (2 * table.next_allowed.len()).max(MIN_SWEEP_SIZE);
+        }
+        WriteAllowance::Allowed
+    }
+
+    #[cfg(test)]
+    fn addresses(&self) -> usize {
+        self.0
+            .lock()
+            .map(|table| table.next_allowed.len())
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{num::NonZeroU32, time::Duration};
+
+    use super::*;
+
+    fn limit(per_minute: u32) -> WriteLimit {
+        WriteLimit::per_minute(NonZeroU32::new(per_minute).expect("a positive limit"))
+    }
+
+    #[test]
+    fn an_address_may_write_the_limit_at_once_then_once_per_interval() {
+        let times = WriteTimes::default();
+        let address = IpAddr::from([192, 0, 2, 1]);
+        let start = Instant::now();
+
+        for _ in 0..3 {
+            assert_eq!(
+                times.count(address, limit(3), start),
+                WriteAllowance::Allowed
+            );
+        }
+        assert_eq!(
+            times.count(address, limit(3), start),
+            WriteAllowance::RetryAfter(Duration::from_secs(20))
+        );
+        assert_eq!(
+            times.count(address, limit(3), start + Duration::from_secs(20)),
+            WriteAllowance::Allowed
+        );
+        assert_eq!(
+            times.count(IpAddr::from([192, 0, 2, 2]), limit(3), start),
+            WriteAllowance::Allowed
+        );
+    }
+
+    #[test]
+    fn addresses_that_are_back_to_a_full_allowance_are_forgotten() {
+        let times = WriteTimes::default();
+        let start = Instant::now();
+        for host in 0..MIN_SWEEP_SIZE as u32 - 1 {
+            let _ = times.count(IpAddr::from(host.to_be_bytes()), limit(60), start);
+        }
+        let later = start + Duration::from_secs(2);
+
+        let _ = times.count(IpAddr::from([198, 51, 100, 1]), limit(60), later);
+
+        assert_eq!(times.addresses(), 1);
+    }
+}

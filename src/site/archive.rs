@@ -1,0 +1,308 @@
+//! The site archive: the built site (wasm, JS, CSS, `public/`) appended to the end of the server
+//! binary, so that a release is one file.
+//!
+//! Why appended rather than compiled in (`include_bytes!`, rust-embed): cargo-leptos builds the
+//! server and the front end at the same time and empties `target/site` when a build starts, so a
+//! server compiled with the site inside could hold a half-built one. Appending happens after the
+//! build has finished (`leptos-api-routes pack`, in `pack.rs`), and costs no second compilation.
+//! The operating system's loader ignores bytes after the program; the server reads them at start.
+//!
+//! Layout, from the end of the file backwards:
+//! ```text
+//! [the program] [blobs] [manifest: JSON] [manifest length: u64 LE] [blobs length: u64 LE] [MAGIC]
+//! ```
+//! The manifest lists every file with its URL path, headers and where its bytes are in the blobs:
+//! as they are, and compressed with brotli and gzip when that made them smaller.
+
+use std::{
+    fs::File,
+    io::{self, Read, Seek, SeekFrom},
+    ops::Range,
+    path::Path,
+};
+
+use axum::body::Bytes;
+use serde::{Deserialize, Serialize};
+
+/// The last bytes of a binary that carries a site.
+const MAGIC: &[u8; 16] = b"leptos-site:v1\r\n";
+/// The two lengths and the magic.
+const TRAILER_LEN: usize = 8 + 8 + MAGIC.len();
+
+/// What the manifest says about the site as a whole and about each file.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Manifest {
+    /// The file name, without extension, of the JS and the wasm (`leptos-api-routes.3f9c…`): the
+    /// name Leptos's `<HydrationScripts>` is given.
+    pub script_stem: String,
+    /// The URL path of the stylesheet (`/pkg/leptos-api-routes.0b1e….css`).
+    pub stylesheet: String,
+    pub files: Vec<FileEntry>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct FileEntry {
+    /// The URL path it is served at (`/favicon.svg`, `/pkg/leptos-api-routes.3f9c….wasm`).
+    pub path: String,
+    pub content_type: String,
+    /// Whether the name carries a hash of the content, so the file at this path never changes.
+    pub immutable: bool,
+    /// A hash of the content as it is, the base of each representation's ETag.
+    pub hash: String,
+    pub identity: Span,
+    pub brotli: Option<Span>,
+    pub gzip: Option<Span>,
+}
+
+/// Where a run of bytes is in the blobs.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct Span {
+    pub offset: u64,
+    pub len: u64,
+}
+
+/// A file as the server holds it: slices of the one buffer the archive was read into.
+pub struct StoredFile {
+    pub path: String,
+    pub content_type: String,
+    pub immutable: bool,
+    pub hash: String,
+    pub identity: Bytes,
+    pub brotli: Option<Bytes>,
+    pub gzip: Option<Bytes>,
+}
+
+/// A site read from an archive.
+pub struct Archive {
+    pub script_stem: String,
+    pub stylesheet: String,
+    pub files: Vec<StoredFile>,
+}
+
+/// The names, not the bytes: a configuration printed with `{:?}` stays readable.
+impl std::fmt::Debug for Archive {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let paths: Vec<&str> = self.files.iter().map(|file| file.path.as_str()).collect();
+        f.debug_struct("Archive").field("files", &paths).finish()
+    }
+}
+
+/// Why an archive could not be read. Any of these means a damaged binary: the server refuses to
+/// start rather than serve a site with pieces missing.
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    #[error("cannot read it: {0}")]
+    Io(#[from] io::Error),
+    #[error("its lengths do not fit in the file")]
+    Truncated,
+    #[error("its manifest is not valid: {0}")]
+    Manifest(#[from] serde_json::Error),
+    #[error("{path}: its bytes lie outside the archive")]
+    OutOfBounds { path: String },
+}
+
+/// Appends `blobs` and `manifest` to `out` in the archive layout; `out` holds the program already.
+pub fn append(out: &mut Vec<u8>, blobs: &[u8], manifest: &Manifest) -> serde_json::Result<()> {
+    let manifest = serde_json::to_vec(manifest)?;
+    out.extend_from_slice(blobs);
+    out.extend_from_slice(&manifest);
+    out.extend_from_slice(&(manifest.len() as u64).to_le_bytes());
+    out.extend_from_slice(&(blobs.len() as u64).to_le_bytes());
+    out.extend_from_slice(MAGIC);
+    Ok(())
+}
+
+/// How many bytes at the start of `binary` are the program, without any archive appended to it.
+pub fn program_len(binary: &[u8]) -> usize {
+    match locate(binary.len() as u64, trailer_of(binary)) {
+        Ok(Some(layout)) => layout.archive.start as usize,
+        _ => binary.len(),
+    }
+}
+
+/// The archive appended to the binary at `path`, or `None` when it carries none.
+pub fn read_from(path: &Path) -> Result<Option<Archive>, ArchiveError> {
+    let mut file = File::open(path)?;
+    let file_len = file.metadata()?.len();
+    let mut trailer = [0; TRAILER_LEN];
+    if file_len < TRAILER_LEN as u64 {
+        return Ok(None);
+    }
+    file.seek(SeekFrom::End(-(TRAILER_LEN as i64)))?;
+    file.read_exact(&mut trailer)?;
+    let Some(layout) = locate(file_len, Some(&trailer))? else {
+        return Ok(None);
+    };
+    file.seek(SeekFrom::Start(layout.archive.start))?;
+    let mut archive = vec![0; (layout.archive.end - layout.archive.start) as usize];
+    file.read_exact(&mut archive)?;
+    parse(Bytes::from(archive), layout.blobs_len).map(Some)
+}
+
+/// The archive at the end of `binary`, already in memory, or `None` when it carries none.
+pub fn read_from_bytes(binary: &[u8]) -> Result<Option<Archive>, ArchiveError> {
+    let Some(layout) = locate(binary.len() as u64, trailer_of(binary))? else {
+        return Ok(None);
+    };
+    let archive = &binary[layout.archive.start as usize..layout.archive.end as usize];
+    parse(Bytes::copy_from_slice(archive), layout.blobs_len).map(Some)
+}
+
+/// Where the archive is in a file of `file_len` bytes ending with `trailer`.
+struct Layout {
+    archive: Range<u64>,
+    blobs_len: u64,
+}
+
+fn trailer_of(binary: &[u8]) -> Option<&[u8; TRAILER_LEN]> {
+    let start = binary.len().checked_sub(TRAILER_LEN)?;
+    binary[start..].try_into().ok()
+}
+
+fn locate(
+    file_len: u64,
+    trailer: Option<&[u8; TRAILER_LEN]>,
+) -> Result<Option<Layout>, ArchiveError> {
+    let Some(trailer) = trailer.filter(|trailer| trailer.ends_with(MAGIC)) else {
+        return Ok(None);
+    };
+    let manifest_len = u64::from_le_bytes(trailer[0..8].try_into().unwrap_or_default());
+    let blobs_len = u64::from_le_bytes(trailer[8..16].try_into().unwrap_or_default());
+    let start = manifest_len
+        .checked_add(blobs_len)
+        .and_then(|archive_len| archive_len.checked_add(TRAILER_LEN as u64))
+        .and_then(|with_trailer| file_len.checked_sub(with_trailer))
+        .ok_or(ArchiveError::Truncated)?;
+    Ok(Some(Layout {
+        archive: start..file_len - TRAILER_LEN as u64,
+        blobs_len,
+    }))
+}
+
+/// `archive` is the blobs followed by the manifest.
+fn parse(archive: Bytes, blobs_len: u64) -> Result<Archive, ArchiveError> {
+    let blobs = archive.slice(..blobs_len as usize);
+    let manifest: Manifest = serde_json::from_slice(&archive[blobs_len as usize..])?;
+    let slice = |path: &str, span: Span| {
+        let end = span
+            .offset
+            .checked_add(span.len)
+            .filter(|end| *end <= blobs_len);
+        end.map(|end| blobs.slice(span.offset as usize..end as usize))
+            .ok_or_else(|| ArchiveError::OutOfBounds {
+                path: path.to_owned(),
+            })
+    };
+    let files = manifest
+        .files
+        .into_iter()
+        .map(|entry| {
+            Ok(StoredFile {
+                identity: slice(&entry.path, entry.identity)?,
+                brotli: entry
+                    .brotli
+                    .map(|span| slice(&entry.path, span))
+                    .transpose()?,
+                gzip: entry
+                    .gzip
+                    .map(|span| slice(&entry.path, span))
+                    .transpose()?,
+                path: entry.path,
+                content_type: entry.content_type,
+                immutable: entry.immutable,
+                hash: entry.hash,
+            })
+        })
+        .collect::<Result<_, ArchiveError>>()?;
+    Ok(Archive {
+        script_stem: manifest.script_stem,
+        stylesheet: manifest.stylesheet,
+        files,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest_with(file: FileEntry) -> Manifest {
+        Manifest {
+            script_stem: "app.0123".to_owned(),
+            stylesheet: "/pkg/app.4567.css".to_owned(),
+            files: vec![file],
+        }
+    }
+
+    fn entry(identity: Span, brotli: Option<Span>) -> FileEntry {
+        FileEntry {
+            path: "/favicon.svg".to_owned(),
+            content_type: "image/svg+xml".to_owned(),
+            immutable: false,
+            hash: "abc".to_owned(),
+            identity,
+            brotli,
+            gzip: None,
+        }
+    }
+
+    fn write_binary(bytes: &[u8]) -> tempfile::NamedTempFile {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        io::Write::write_all(&mut file, bytes).unwrap();
+        file
+    }
+
+    #[test]
+    fn an_appended_archive_is_read_back_with_each_file_and_its_variants() {
+        let mut binary = b"\x7fELF the program".to_vec();
+        let blobs = b"<svg/>BR";
+        let manifest = manifest_with(entry(
+            Span { offset: 0, len: 6 },
+            Some(Span { offset: 6, len: 2 }),
+        ));
+        append(&mut binary, blobs, &manifest).unwrap();
+        let file = write_binary(&binary);
+
+        let archive = read_from(file.path()).unwrap().expect("an archive");
+
+        assert_eq!(archive.script_stem, "app.0123");
+        assert_eq!(archive.stylesheet, "/pkg/app.4567.css");
+        assert_eq!(archive.files[0].path, "/favicon.svg");
+        assert_eq!(&archive.files[0].identity[..], b"<svg/>");
+        assert_eq!(archive.files[0].brotli.as_deref(), Some(&b"BR"[..]));
+        assert_eq!(program_len(&binary), b"\x7fELF the program".len());
+    }
+
+    #[test]
+    fn a_binary_without_an_archive_has_none_and_is_all_program() {
+        let binary = b"\x7fELF just the program, long enough to hold a trailer".to_vec();
+        let file = write_binary(&binary);
+
+        assert!(read_from(file.path()).unwrap().is_none());
+        assert_eq!(program_len(&binary), binary.len());
+    }
+
+    #[test]
+    fn a_file_whose_span_leaves_the_blobs_is_refused() {
+        let mut binary = b"program".to_vec();
+        let manifest = manifest_with(entry(Span { offset: 4, len: 10 }, None));
+        append(&mut binary, b"tiny", &manifest).unwrap();
+        let file = write_binary(&binary);
+
+        let error = read_from(file.path()).unwrap_err();
+
+        assert!(matches!(error, ArchiveError::OutOfBounds { .. }), "{error}");
+    }
+
+    #[test]
+    fn lengths_longer_than_the_file_are_refused() {
+        let mut binary = b"program".to_vec();
+        binary.extend_from_slice(&u64::MAX.to_le_bytes());
+        binary.extend_from_slice(&1u64.to_le_bytes());
+        binary.extend_from_slice(MAGIC);
+        let file = write_binary(&binary);
+
+        let error = read_from(file.path()).unwrap_err();
+
+        assert!(matches!(error, ArchiveError::Truncated), "{error}");
+    }
+}

@@ -1,0 +1,39 @@
+//! Migrations when several instances start at once on an empty database: each is applied exactly
+//! once (sqlx runs them under a PostgreSQL advisory lock), and every instance starts.
+
+use std::thread;
+
+use reqwest::StatusCode;
+
+use crate::harness::{ServerProcess, TestDatabase};
+
+const INSTANCES: usize = 4;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_starting_together_apply_each_migration_exactly_once() {
+    let database = TestDatabase::postgres().await;
+    let folder = tempfile::tempdir().unwrap();
+    let migrations = std::fs::read_dir("migrations/postgres").unwrap().count() as i64;
+
+    let instances: Vec<ServerProcess> = thread::scope(|scope| {
+        let starting: Vec<_> = (0..INSTANCES)
+            .map(|_| scope.spawn(|| ServerProcess::start(folder.path(), database.url(), &[])))
+            .collect();
+        starting
+            .into_iter()
+            .map(|instance| instance.join().unwrap())
+            .collect()
+    });
+
+    for instance in &instances {
+        let health = reqwest::get(instance.url("/api/health")).await.unwrap();
+        assert_eq!(health.status(), StatusCode::OK);
+    }
+    let applied = database
+        .column::<i64>("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+        .await;
+    assert_eq!(applied.len() as i64, migrations, "{applied:?}");
+    let mut distinct = applied.clone();
+    distinct.dedup();
+    assert_eq!(distinct, applied);
+}
