@@ -208,6 +208,15 @@ pub struct HttpConfig {
     /// `HTTP_MAX_CONNECTIONS` (default: what the open-file limit leaves room for): the most
     /// connections open at once; more wait to be accepted. `None`: the default.
     pub max_connections: Option<NonZeroUsize>,
+    /// `RENDER_LIMIT` (default [`default_render_limit`]): pages rendered at once; more wait their turn.
+    pub render_limit: NonZeroUsize,
+}
+
+/// Four pages per core: enough to keep every core rendering while some pages wait for the database,
+/// few enough that the renders in progress hold well under a megabyte (bench/README.md).
+pub fn default_render_limit() -> NonZeroUsize {
+    let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    NonZeroUsize::new(4 * cores).unwrap_or(NonZeroUsize::MIN)
 }
 
 impl Default for HttpConfig {
@@ -226,6 +235,7 @@ impl Default for HttpConfig {
             // (nginx: 75 s) without holding connections for clients long gone.
             idle_timeout: Duration::from_millis(60_000),
             max_connections: None,
+            render_limit: default_render_limit(),
         }
     }
 }
@@ -342,6 +352,7 @@ fn http_from_env() -> Result<HttpConfig, ConfigError> {
         idle_timeout: milliseconds_var("HTTP_IDLE_TIMEOUT_MS")?.unwrap_or(defaults.idle_timeout),
         // Checked against the open-file limit when the server starts (`server::serve`).
         max_connections: parse_var("HTTP_MAX_CONNECTIONS")?,
+        render_limit: parse_var("RENDER_LIMIT")?.unwrap_or(defaults.render_limit),
     })
 }
 

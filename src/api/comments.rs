@@ -41,7 +41,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// `GET /api/comments/{id}`: oldest first; a draft's only in preview mode.
 #[utoipa::path(
     get,
-    path = "/comments/{id}",
+    path = "/api/comments/{id}",
     summary = "List a post's comments",
     security((), ("preview_cookie" = [])),
     params(("id" = PostId, Path, description = "The post's id")),
@@ -87,7 +87,7 @@ impl From<CommentForm> for NewComment {
 /// `POST /api/comments/{id}` with `{"comment"}` (JSON or form-encoded).
 #[utoipa::path(
     post,
-    path = "/comments/{id}",
+    path = "/api/comments/{id}",
     summary = "Add a comment to a post",
     security((), ("preview_cookie" = [])),
     params(("id" = PostId, Path, description = "The post's id")),

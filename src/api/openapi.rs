@@ -8,8 +8,8 @@
 //! `curl http://127.0.0.1:3000/api/openapi.json`
 
 use axum::{
-    Extension,
     body::Bytes,
+    extract::State,
     http::header,
     response::{IntoResponse, Response},
 };
@@ -113,15 +113,15 @@ const PREVIEW_SECRET: &str = "preview_secret";
 const PREVIEW_COOKIE: &str = "preview_cookie";
 const WEBHOOK_SIGNATURE: &str = "webhook_signature";
 
-/// The document `GET /api/openapi.json` serves, built once when the router is, and kept as the
-/// JSON it is served as.
+/// The document `GET /api/openapi.json` serves, built once at start and kept in the app's state as
+/// the JSON it is served as.
 #[derive(Clone)]
 pub struct Document(Bytes);
 
 impl Document {
-    /// `paths`: what the API router mounted, relative to `/api`.
+    /// `paths`: what the API router mounts, each path written out in full.
     pub fn new(paths: utoipa::openapi::OpenApi) -> Self {
-        let mut document = serde_json::to_value(ApiDoc::openapi().nest("/api", paths))
+        let mut document = serde_json::to_value(ApiDoc::openapi().merge_from(paths))
             .expect("an OpenAPI document is JSON");
         write_json_parameters_as_content(&mut document);
         Self(Bytes::from(document.to_string()))
@@ -165,11 +165,11 @@ fn write_json_parameters_as_content(document: &mut Value) {
 /// This API's OpenAPI document.
 #[utoipa::path(
     get,
-    path = "/openapi.json",
+    path = "/api/openapi.json",
     summary = "Get this OpenAPI document",
     responses((status = 200, description = "This document (OpenAPI 3.1).", body = Object)),
 )]
-async fn openapi_json(Extension(Document(document)): Extension<Document>) -> Response {
+async fn openapi_json(State(Document(document)): State<Document>) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], document).into_response()
 }
 

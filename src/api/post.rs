@@ -43,7 +43,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// `POST /api/post` with `{"title", "post"}` (JSON or form-encoded).
 #[utoipa::path(
     post,
-    path = "/post",
+    path = "/api/post",
     summary = "Create a post",
     request_body(content(
         (NewPost = "application/json"),
@@ -132,7 +132,7 @@ struct ListPosts {
 /// `GET /api/post`: newest first, with comment counts; drafts too in preview mode.
 #[utoipa::path(
     get,
-    path = "/post",
+    path = "/api/post",
     summary = "List posts, newest first",
     security((), ("preview_cookie" = [])),
     params(ListPosts),
@@ -163,7 +163,7 @@ async fn list_posts(
 /// `GET /api/post/{id}`: a draft only in preview mode.
 #[utoipa::path(
     get,
-    path = "/post/{id}",
+    path = "/api/post/{id}",
     summary = "Get one post",
     security((), ("preview_cookie" = [])),
     params(("id" = PostId, Path, description = "The post's id")),

@@ -53,7 +53,7 @@ struct PreviewRequest {
 /// `slug=https://evil.example` cannot use this site to send people elsewhere.
 #[utoipa::path(
     get,
-    path = "/preview",
+    path = "/api/preview",
     summary = "Enter preview mode (drafts shown)",
     security(("preview_secret" = [])),
     params(PreviewRequest),
@@ -104,7 +104,7 @@ async fn enter_preview(
 /// `GET /api/preview/exit`: clears the preview cookie and redirects to `/`.
 #[utoipa::path(
     get,
-    path = "/preview/exit",
+    path = "/api/preview/exit",
     summary = "Leave preview mode",
     responses(
         (status = 307, description = "Preview mode is off: to `/`.",

@@ -27,7 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// `GET /api/trivia/{number}`.
 #[utoipa::path(
     get,
-    path = "/trivia/{number}",
+    path = "/api/trivia/{number}",
     summary = "Get a fact about a number",
     params(("number" = i64, Path, description = "Any integer that fits in 64 bits")),
     responses(

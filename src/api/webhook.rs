@@ -96,7 +96,7 @@ enum DeliveryStatus {
 /// `POST /api/webhook`.
 #[utoipa::path(
     post,
-    path = "/webhook",
+    path = "/api/webhook",
     summary = "Receive a signed publishing webhook delivery",
     security(("webhook_signature" = [])),
     request_body(content = Delivery, content_type = "application/json",

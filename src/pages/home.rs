@@ -26,11 +26,12 @@ pub fn HomePage() -> impl IntoView {
         .get("cursor")
         .and_then(|cursor| cursor.parse::<PostId>().ok());
     let posts = OnceResource::new(data::list_posts(cursor));
-    let asked = query.get("number");
+    let lookup = query
+        .get("number")
+        .map(|asked| parse_number(&asked).map(data::trivia));
     let trivia = OnceResource::new(async move {
-        let asked = asked?;
-        Some(match parse_number(&asked) {
-            Ok(number) => data::trivia(number).await,
+        Some(match lookup? {
+            Ok(answer) => answer.await,
             Err(message) => Err(message.to_owned()),
         })
     });

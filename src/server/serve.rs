@@ -33,7 +33,6 @@ use std::{
 };
 
 use axum::{
-    Router,
     body::Body,
     extract::ConnectInfo,
     http::{Request, Response},
@@ -49,7 +48,10 @@ use tokio::{
 };
 use tower::Service;
 
-use crate::config::{ConfigError, HttpConfig};
+use crate::{
+    config::{ConfigError, HttpConfig},
+    middleware::App,
+};
 
 /// Open files the process keeps for itself, besides its connections: the database's files (three
 /// per SQLite connection), the listener, the runtime's, the trivia client's connections, logs.
@@ -137,11 +139,11 @@ pub fn raise_open_file_limit() -> u64 {
     }
 }
 
-/// Serves `router` on `listener` within `limits` until `shutdown` completes, then lets the
+/// Serves `app` (the router in its middleware) on `listener` within `limits` until `shutdown` completes, then lets the
 /// connections' requests in flight finish.
 pub async fn serve(
     listener: TcpListener,
-    router: Router,
+    app: App,
     limits: ConnectionLimits,
     shutdown: impl Future<Output = ()>,
 ) {
@@ -172,7 +174,7 @@ pub async fn serve(
             activity: Arc::clone(&activity),
         });
         let connection =
-            http.serve_connection(io, service(router.clone(), peer, Arc::clone(&activity)));
+            http.serve_connection(io, service(app.clone(), peer, Arc::clone(&activity)));
         let connection = graceful.watcher().watch(connection);
         tokio::spawn(async move {
             activity.serve(connection, limits, peer).await;
@@ -270,10 +272,10 @@ fn is_connection_error(error: &io::Error) -> bool {
     )
 }
 
-/// The router as a hyper service for one connection: each request carries the peer's address, and
+/// The app as a hyper service for one connection: each request carries the peer's address, and
 /// its response keeps the connection counted as busy until it has been sent.
 fn service(
-    router: Router,
+    app: App,
     peer: SocketAddr,
     activity: Arc<Activity>,
 ) -> impl hyper::service::Service<
@@ -286,9 +288,9 @@ fn service(
         let busy = RequestInFlight::start(&activity);
         let mut request = request.map(Body::new);
         request.extensions_mut().insert(ConnectInfo(peer));
-        let mut router = router.clone();
+        let mut app = app.clone();
         async move {
-            let response = router.call(request).await?;
+            let response = app.call(request).await?;
             Ok(response.map(|body| Tracked { body, _busy: busy }))
         }
     })

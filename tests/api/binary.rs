@@ -75,6 +75,8 @@ fn a_bad_setting_stops_the_start_with_one_line_naming_the_variable() {
         ("REQUEST_TIMEOUT_MS", "soon"),
         ("REQUEST_TIMEOUT_MS", "1500"),
         ("RATE_LIMIT_PER_MINUTE", "-1"),
+        ("RENDER_LIMIT", "0"),
+        ("RENDER_LIMIT", "many"),
         ("CORS_ALLOWED_ORIGINS", "https://app.example/path"),
         ("HTTP_HEADER_TIMEOUT_MS", "0"),
         ("HTTP_HEADER_TIMEOUT_MS", "soon"),

@@ -27,6 +27,7 @@ mod post;
 mod postgres;
 mod preview;
 mod rate_limit;
+mod render_limit;
 mod static_assets;
 mod trivia;
 mod unknown_routes;

@@ -58,7 +58,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// `variables` (a JSON object, as text) may be given too, as in a POST body.
 #[utoipa::path(
     get,
-    path = "/graphql",
+    path = "/api/graphql",
     summary = "Run a GraphQL query from the query string",
     security((), ("preview_cookie" = [])),
     params(QueryString),
@@ -95,7 +95,7 @@ async fn query_over_get(
 /// `POST /api/graphql` with `{"query", "operationName", "variables"}`: queries and mutations.
 #[utoipa::path(
     post,
-    path = "/graphql",
+    path = "/api/graphql",
     summary = "Run a GraphQL query or mutation",
     security((), ("preview_cookie" = [])),
     request_body(content = GraphQLParameters, content_type = "application/json"),
