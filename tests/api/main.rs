@@ -17,6 +17,7 @@ mod graphql;
 mod health;
 mod hello;
 mod http_cache;
+mod lambda;
 mod middleware;
 mod openapi;
 mod pages;
