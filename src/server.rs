@@ -1,5 +1,6 @@
 //! The server: shared state, the router (pages + `/api` + the site's static files), and a listener
-//! that shuts down gracefully.
+//! that shuts down gracefully; the connection loop, with its limits on slow and idle clients, is in
+//! `server/serve.rs`.
 //!
 //! `main` uses [`Server::bind`] then [`Server::run`]; the integration tests do the same on port 0,
 //! so they exercise exactly what production runs. A Lambda function (`lambda/`) serves the same
@@ -20,11 +21,13 @@ use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
 
+mod serve;
+
 use crate::{
     api,
     api::webhook::WebhookKey,
     app::{App, shell},
-    config::{Config, HttpConfig},
+    config::{Config, ConfigError, HttpConfig},
     db,
     listener::{self, ListenError, Origin},
     middleware,
@@ -109,6 +112,8 @@ pub enum StartError {
     #[error("cannot build the trivia HTTP client: {0}")]
     TriviaClient(#[from] reqwest::Error),
     #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
     Listen(#[from] ListenError),
 }
 
@@ -182,6 +187,7 @@ pub struct Server {
     origin: Origin,
     router: Router,
     db: db::Db,
+    limits: serve::ConnectionLimits,
 }
 
 impl Server {
@@ -189,14 +195,25 @@ impl Server {
     /// passed, else a new one bound to `LEPTOS_SITE_ADDR` (see `listener.rs`). Port 0 picks a free
     /// port; [`Server::local_addr`] tells which.
     pub async fn bind(config: Config) -> Result<Self, StartError> {
+        // First: every connection and database file counts against the open-file limit.
+        let open_files = serve::raise_open_file_limit();
+        let limits = serve::ConnectionLimits::new(&config.http, open_files)?;
         let site_addr = config.leptos.site_addr;
         let state = AppState::open(config).await?;
         let (listener, origin) = listener::obtain(site_addr).await?;
+        tracing::info!(
+            open_files,
+            max_connections = limits.max_connections,
+            header_timeout = ?limits.header_timeout,
+            idle_timeout = ?limits.idle_timeout,
+            "connection limits"
+        );
         Ok(Self {
             listener,
             origin,
             db: state.db.clone(),
             router: router(state),
+            limits,
         })
     }
 
@@ -210,15 +227,12 @@ impl Server {
     }
 
     /// Serves until `shutdown` completes, lets in-flight requests finish, then closes the database
-    /// (which checkpoints SQLite's write-ahead log, or gives PostgreSQL its connections back). Each
-    /// request learns its peer's address (`ConnectInfo`), which the rate limiter counts by.
+    /// (which checkpoints SQLite's write-ahead log, or gives PostgreSQL its connections back).
+    /// Connections are held to the header and idle timeouts and the connection cap of `HttpConfig`
+    /// (see `server/serve.rs`); each request learns its peer's address (`ConnectInfo`), which the
+    /// rate limiter counts by.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        serve::serve(self.listener, self.router, self.limits, shutdown).await;
         self.db.close().await;
         Ok(())
     }

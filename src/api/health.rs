@@ -28,6 +28,7 @@ pub struct Health {
 #[utoipa::path(
     get,
     path = "/health",
+    summary = "Check that the server and its database answer",
     responses(
         (status = 200, description = "The database answers.", body = Health),
         (status = 503, response = Unavailable),

@@ -21,6 +21,7 @@ pub struct Hello {
 #[utoipa::path(
     get,
     path = "/hello",
+    summary = "Say hello (the smallest API route)",
     responses((status = 200, description = "A greeting.", body = Hello)),
 )]
 async fn hello() -> Json<Hello> {

@@ -10,15 +10,18 @@ mod harness;
 
 mod binary;
 mod comments;
+mod connections;
 mod cors;
 mod cross_site;
 mod durability;
+mod full_disk;
 mod graphql;
 mod health;
 mod hello;
 mod http_cache;
 mod lambda;
 mod middleware;
+mod open_files;
 mod openapi;
 mod pages;
 mod post;
