@@ -113,9 +113,11 @@ scripts/release.sh
 release="$PWD/target/dist/leptos-api-routes"
 
 # The tests/deploy tests that `cargo test` above skipped (#[ignore]) for want of the release: it
-# serves every file of target/site byte for byte from an empty folder, and deploy/Containerfile's
-# image, built with buildah, starts, answers, keeps its data in its volume, stops on SIGTERM.
-step "the one-file release and its container image (tests/deploy)"
+# serves every file of target/site byte for byte from an empty folder, deploy/Containerfile's
+# image, built with buildah, starts, answers, keeps its data in its volume, stops on SIGTERM, and
+# the release zipped by deploy/lambda/package.sh runs as a Lambda function against a stand-in of the
+# Runtime API (its wasm whole, its glibc within provided.al2023's, its cold starts printed).
+step "the one-file release, its container image and its Lambda function (tests/deploy)"
 RELEASE_BINARY="$release" timeout 600 \
   cargo test --features ssr --locked --test deploy -- --ignored --test-threads=1 2>&1 | tee -a "$log/cargo.txt"
 

@@ -26,6 +26,8 @@ pub mod db;
 #[cfg(feature = "ssr")]
 pub mod healthcheck;
 #[cfg(feature = "ssr")]
+pub mod lambda;
+#[cfg(feature = "ssr")]
 pub mod listener;
 #[cfg(feature = "ssr")]
 pub mod middleware;

@@ -1,9 +1,10 @@
 //! The server binary: `cargo leptos watch` in development, `scripts/release.sh` for the one-file
-//! release. Three commands:
+//! release. Four commands:
 //!
 //! - `leptos-api-routes`: serves. Reads its settings from the environment and `.env` (see
 //!   `config.rs`), opens the database, listens (on `LEPTOS_SITE_ADDR`, or on the socket systemd
-//!   passes), and serves until SIGINT or SIGTERM.
+//!   passes), and serves until SIGINT or SIGTERM. Started by AWS Lambda (`AWS_LAMBDA_RUNTIME_API`
+//!   is set), it answers the function's invocations instead (see `lambda/`).
 //! - `leptos-api-routes healthcheck`: exits 0 when the server at `LEPTOS_SITE_ADDR` answers
 //!   `/api/health` with 200 (container health checks: the image has no curl).
 //! - `leptos-api-routes pack <site folder> <output file>`: writes a copy of this binary with the
@@ -15,7 +16,7 @@ use std::{ffi::OsString, io::IsTerminal, path::PathBuf, process::ExitCode};
 
 use leptos_api_routes::{
     config::{self, Config},
-    healthcheck, listener,
+    healthcheck, lambda, listener,
     server::Server,
     site::{self, Site},
     systemd,
@@ -91,7 +92,10 @@ async fn main() -> ExitCode {
         .init();
 
     let outcome = match command {
-        Command::Serve => serve().await,
+        // Widened: serving's errors are `Send + Sync`, as `lambda_http` needs them.
+        Command::Serve => serve()
+            .await
+            .map_err(|error| -> Box<dyn std::error::Error> { error }),
         Command::Healthcheck => healthcheck::check_from_env().await.map_err(Into::into),
         Command::Pack { site, out } => pack(site, out),
         Command::CopyDb { arguments } => copy_db(arguments).await,
@@ -105,13 +109,11 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve() -> Result<(), Box<dyn std::error::Error>> {
-    let mut config = Config::from_env()?;
-    config.site = Site::of_running_binary()?;
-    match config.site.embedded_files() {
-        0 => tracing::info!("serving the site from {}", config.leptos.site_root),
-        files => tracing::info!("serving the site built into this binary ({files} files)"),
+async fn serve() -> Result<(), lambda::BoxError> {
+    if let Some(function) = lambda::Function::from_env() {
+        return function.serve(settings()).await;
     }
+    let config = settings()?;
     let shutdown = shutdown_signal()?;
     let server = Server::bind(config).await?;
     let origin = match server.origin() {
@@ -123,6 +125,17 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     server.run(shutdown).await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The settings from the environment, with the site this binary carries, if it carries one.
+fn settings() -> Result<Config, lambda::BoxError> {
+    let mut config = Config::from_env()?;
+    config.site = Site::of_running_binary()?;
+    match config.site.embedded_files() {
+        0 => tracing::info!("serving the site from {}", config.leptos.site_root),
+        files => tracing::info!("serving the site built into this binary ({files} files)"),
+    }
+    Ok(config)
 }
 
 fn pack(site_root: PathBuf, out: PathBuf) -> Result<(), Box<dyn std::error::Error>> {

@@ -3,7 +3,8 @@
 //! `server/serve.rs`.
 //!
 //! `main` uses [`Server::bind`] then [`Server::run`]; the integration tests do the same on port 0,
-//! so they exercise exactly what production runs. Where the listening socket comes from (bound, or
+//! so they exercise exactly what production runs. A Lambda function (`lambda/`) serves the same
+//! [`router`] over the same [`AppState::open`], without a listener. Where the listening socket comes from (bound, or
 //! passed by systemd) is `listener.rs`'s business; where the static files come from (the binary
 //! itself, or a folder) is `site/`'s.
 
@@ -60,6 +61,23 @@ pub struct Shared {
 impl AppState {
     pub fn new(shared: Shared) -> Self {
         Self(Arc::new(shared))
+    }
+
+    /// Everything the router needs, from the settings: the trivia client, and the database, opened
+    /// and its schema brought up to date. What a server and a Lambda function (`lambda/`) share.
+    pub async fn open(config: Config) -> Result<Self, StartError> {
+        let trivia = TriviaService::new(&config.trivia)?;
+        let db = db::open(&config.database).await?;
+        Ok(Self::new(Shared {
+            db,
+            leptos_options: config.leptos,
+            trivia,
+            preview: PreviewMode::new(config.preview_secret),
+            webhook: WebhookKey::new(config.webhook_secret),
+            http: config.http,
+            site: config.site,
+            openapi: api::document(),
+        }))
     }
 }
 
@@ -194,19 +212,9 @@ impl Server {
         // First: every connection and database file counts against the open-file limit.
         let open_files = serve::raise_open_file_limit();
         let limits = serve::ConnectionLimits::new(&config.http, open_files)?;
-        let trivia = TriviaService::new(&config.trivia)?;
-        let db = db::open(&config.database).await?;
-        let (listener, origin) = listener::obtain(config.leptos.site_addr).await?;
-        let state = AppState::new(Shared {
-            db: db.clone(),
-            leptos_options: config.leptos,
-            trivia,
-            preview: PreviewMode::new(config.preview_secret),
-            webhook: WebhookKey::new(config.webhook_secret),
-            http: config.http,
-            site: config.site,
-            openapi: api::document(),
-        });
+        let site_addr = config.leptos.site_addr;
+        let state = AppState::open(config).await?;
+        let (listener, origin) = listener::obtain(site_addr).await?;
         tracing::info!(
             open_files,
             max_connections = limits.max_connections,
@@ -217,8 +225,8 @@ impl Server {
         Ok(Self {
             listener,
             origin,
+            db: state.db.clone(),
             app: app(state),
-            db,
             limits,
         })
     }

@@ -9,7 +9,8 @@
 //!
 //! The address is the TCP peer's (`ConnectInfo`, see `Server::run`), never `X-Forwarded-For`, which any
 //! client can write. Behind a reverse proxy every client shares the proxy's address: raise the limit,
-//! or limit at the proxy.
+//! or limit at the proxy. As a Lambda function, the address is the event's `sourceIp`, which API
+//! Gateway or the Function URL took from the connection it accepted (`lambda/event.rs`).
 
 use std::{
     net::{IpAddr, SocketAddr},

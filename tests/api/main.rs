@@ -19,6 +19,7 @@ mod graphql;
 mod health;
 mod hello;
 mod http_cache;
+mod lambda;
 mod middleware;
 mod open_files;
 mod openapi;

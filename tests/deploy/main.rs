@@ -6,6 +6,8 @@
 //! - `healthcheck`: the `healthcheck` command container health checks run.
 //! - `one_file`: the `pack` command, and the one-file release copied alone into an empty folder.
 //! - `container`: the image of `deploy/Containerfile`, built and started with buildah.
+//! - `lambda`: the binary as an AWS Lambda function, against a stand-in of the Runtime API
+//!   (`runtime_api`), on PostgreSQL.
 //!
 //! `cargo test --features ssr` runs them against the debug binary; the ones that need the release
 //! build are `#[ignore]`d there, and `scripts/test.sh` runs them after `scripts/release.sh` with
@@ -13,8 +15,10 @@
 //! `RELEASE_BINARY=target/dist/leptos-api-routes cargo test --features ssr --test deploy -- --ignored`.
 
 mod process;
+mod runtime_api;
 
 mod container;
 mod healthcheck;
+mod lambda;
 mod one_file;
 mod systemd;

@@ -55,20 +55,7 @@ impl TestApp {
 
     /// The server on `database` (which it then owns), with the settings `configure` changes.
     pub async fn spawn_on(database: TestDatabase, configure: impl FnOnce(&mut Config)) -> Self {
-        let url = database.url().parse().expect("a database URL");
-        let mut config = Config {
-            database: DatabaseConfig::new(url),
-            leptos: LeptosOptions::builder()
-                .output_name("leptos-api-routes")
-                .site_root("target/site")
-                .site_addr(SocketAddr::from(([127, 0, 0, 1], 0)))
-                .build(),
-            trivia: TriviaConfig::default(),
-            preview_secret: None,
-            webhook_secret: None,
-            http: test_http_config(),
-            site: Site::Folder,
-        };
+        let mut config = test_config(&database);
         configure(&mut config);
         let server = Server::bind(config).await.expect("the server starts");
         let addr = server.local_addr().expect("a bound address");
@@ -227,6 +214,25 @@ impl TestApp {
             Some(server) => server.await.expect("the server task does not panic"),
             None => Ok(()),
         }
+    }
+}
+
+/// The settings of the tests' servers: on `database`, port 0, the site from `target/site`, no
+/// secrets, no rate limit.
+pub fn test_config(database: &TestDatabase) -> Config {
+    let url = database.url().parse().expect("a database URL");
+    Config {
+        database: DatabaseConfig::new(url),
+        leptos: LeptosOptions::builder()
+            .output_name("leptos-api-routes")
+            .site_root("target/site")
+            .site_addr(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .build(),
+        trivia: TriviaConfig::default(),
+        preview_secret: None,
+        webhook_secret: None,
+        http: test_http_config(),
+        site: Site::Folder,
     }
 }
 

@@ -1,0 +1,110 @@
+//! An invocation's event, as `lambda_http` made it an HTTP request, made the request the router
+//! expects from a client: the path without API Gateway's stage, and the client's address where the
+//! server would have its TCP peer's.
+//!
+//! **The stage.** `lambda_http` puts the API Gateway stage in front of the path (`/prod/api/hello`),
+//! where a named stage's requests already have it (HTTP APIs) or not (REST APIs, custom domains), so
+//! that one router could serve several stages. This app's pages link to root paths (`/posts/1`,
+//! `/pkg/…`), so it is served at the root of its host — a Function URL, an HTTP API's `$default`
+//! stage, or a custom domain — and the stage is taken off again. The API alone also answers under a
+//! named stage's URL (`https://…/prod/api/hello`), where its pages' links would miss the stage. A
+//! stage named like the first segment of the app's paths (`api`, `posts`, `pkg`) would be ambiguous:
+//! don't.
+//!
+//! **The client's address.** The write rate limit counts by address (`middleware/rate_limit.rs`),
+//! read from `ConnectInfo`. Here it is the event's `sourceIp`, which API Gateway and Function URLs
+//! take from the connection they accepted: a client cannot choose it, unlike `X-Forwarded-For`. An
+//! event without a usable one (the API Gateway console's test events) counts against no address,
+//! like a request driven in-process.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::{
+    body::Body,
+    extract::{ConnectInfo, Request},
+    http::{Uri, uri::PathAndQuery},
+};
+use lambda_http::{RequestExt, request::RequestContext};
+
+/// The stage API Gateway's `$default` stage has: served at the root, never in the path.
+const DEFAULT_STAGE: &str = "$default";
+
+pub fn into_app_request(event: lambda_http::Request) -> Request {
+    let (stage, source_ip) = match event.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => (
+            context.stage.clone(),
+            context.http.source_ip.as_deref().and_then(parse_ip),
+        ),
+        Some(RequestContext::ApiGatewayV1(context)) => (
+            context.stage.clone(),
+            context.identity.source_ip.as_deref().and_then(parse_ip),
+        ),
+        _ => (None, None),
+    };
+    let mut request = event.map(Body::new);
+    if let Some(stage) = stage.filter(|stage| stage != DEFAULT_STAGE)
+        && let Some(uri) = without_stage(request.uri(), &stage)
+    {
+        *request.uri_mut() = uri;
+    }
+    if let Some(ip) = source_ip {
+        // No port: API Gateway does not say which, and the rate limit counts by address alone.
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(SocketAddr::new(ip, 0)));
+    }
+    request
+}
+
+fn parse_ip(address: &str) -> Option<IpAddr> {
+    address.parse().ok()
+}
+
+/// `uri` with a leading `/{stage}` segment taken off; `None` when it has none.
+fn without_stage(uri: &Uri, stage: &str) -> Option<Uri> {
+    let rest = uri.path().strip_prefix('/')?.strip_prefix(stage)?;
+    let path = match rest {
+        "" => "/",
+        rest if rest.starts_with('/') => rest,
+        // `/production/…` does not begin with the stage `prod`.
+        _ => return None,
+    };
+    let path_and_query = match uri.query() {
+        Some(query) => format!("{path}?{query}"),
+        None => path.to_owned(),
+    };
+    let mut parts = uri.clone().into_parts();
+    parts.path_and_query = Some(PathAndQuery::try_from(path_and_query).ok()?);
+    Uri::from_parts(parts).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stripped(uri: &str, stage: &str) -> Option<String> {
+        without_stage(&uri.parse().unwrap(), stage).map(|uri| uri.to_string())
+    }
+
+    #[test]
+    fn the_stage_is_taken_off_the_front_of_the_path_and_the_query_kept() {
+        assert_eq!(
+            stripped("https://example.com/prod/api/post?limit=2", "prod").as_deref(),
+            Some("https://example.com/api/post?limit=2")
+        );
+    }
+
+    #[test]
+    fn the_stage_alone_is_the_root() {
+        assert_eq!(
+            stripped("https://example.com/prod", "prod").as_deref(),
+            Some("https://example.com/")
+        );
+    }
+
+    #[test]
+    fn a_segment_that_only_begins_with_the_stage_name_is_kept() {
+        assert_eq!(stripped("https://example.com/production/x", "prod"), None);
+        assert_eq!(stripped("https://example.com/api/hello", "prod"), None);
+    }
+}

@@ -1,0 +1,166 @@
+//! The same router as an AWS Lambda function: the one-file release, uploaded as a function's
+//! `bootstrap` (runtime `provided.al2023`), finds itself started by Lambda (`AWS_LAMBDA_RUNTIME_API`
+//! is set) and, instead of listening on a port, takes invocations from Lambda's Runtime API and
+//! answers each with [`server::app`]: the pages, the API and the static files the binary carries,
+//! the very code and middleware a server runs. `lambda_http` turns each event into an HTTP request
+//! and the answer into the response the front door expects.
+//!
+//! Front doors, each sending the event format `lambda_http` reads: a Function URL and an API Gateway
+//! HTTP API (payload format 2.0), an API Gateway REST API with a proxy integration (1.0).
+//!
+//! What differs from a server, and why:
+//! - **PostgreSQL only.** A function has no lasting disk (`/tmp` goes with the instance, and every
+//!   instance has its own), so a SQLite `DATABASE_URL`, the default included, stops the start with
+//!   one line saying so.
+//! - **One database connection per instance** by default (`DATABASE_MAX_CONNECTIONS` still sets
+//!   it): an instance answers one invocation at a time, while a thousand instances may run at once,
+//!   and a server's sixteen each would exhaust PostgreSQL. Opened at start (the init phase), where a
+//!   wrong `DATABASE_URL` fails before any visitor sees it, like the migrations.
+//! - **The client's address** for the write rate limit is the event's `sourceIp`, which API
+//!   Gateway and Function URLs set from the connection they accepted (`event.rs`).
+//! - **The stage** API Gateway adds to the path is taken off again (`event.rs`).
+//! - **6 MB per response**, Lambda's limit: a larger answer becomes a 500 problem saying so, rather
+//!   than an invocation error the visitor sees as API Gateway's bare 502 (`payload_limit.rs`).
+//!   Binary bodies (the wasm, anything compressed) travel base64-encoded; `lambda_http` decides
+//!   which by `Content-Type` and `Content-Encoding`.
+//! - No listening socket, so nothing of the server's connection handling applies; the front door
+//!   reads the whole request before it invokes. `REQUEST_TIMEOUT_MS` still bounds each request, and
+//!   must stay below the function's own timeout for a slow request to get the 503 problem instead of
+//!   Lambda's timeout error.
+//!
+//! A start that fails (a setting, the database) is reported to the Runtime API's `/init/error`, so
+//! the one line reaches whoever invoked the function, then the process exits.
+
+mod event;
+mod payload_limit;
+
+use std::{convert::Infallible, error::Error, num::NonZeroU32};
+
+use axum::response::Response;
+use lambda_http::Service;
+use tower::ServiceExt;
+
+use crate::{
+    config::{Backend, Config},
+    middleware::App,
+    server::{self, AppState},
+};
+
+/// An error as the start and `lambda_http` report them.
+pub type BoxError = Box<dyn Error + Send + Sync>;
+
+/// The database connections one instance opens, unless `DATABASE_MAX_CONNECTIONS` says otherwise:
+/// one, since an instance answers one invocation at a time (the home page's two reads then take
+/// turns on it, a few milliseconds).
+const DEFAULT_MAX_CONNECTIONS: NonZeroU32 = NonZeroU32::MIN;
+
+/// The variables Lambda sets besides `AWS_LAMBDA_RUNTIME_API`, which `lambda_http` needs.
+const LAMBDA_VARIABLES: [&str; 3] = [
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+];
+
+/// This process, started by Lambda as a function.
+pub struct Function {
+    /// `AWS_LAMBDA_RUNTIME_API`: the `host:port` of the Runtime API.
+    runtime_api: String,
+}
+
+impl Function {
+    /// `Some` when Lambda started this process: `AWS_LAMBDA_RUNTIME_API` is set.
+    pub fn from_env() -> Option<Self> {
+        std::env::var("AWS_LAMBDA_RUNTIME_API")
+            .ok()
+            .filter(|address| !address.is_empty())
+            .map(|runtime_api| Self { runtime_api })
+    }
+
+    /// Starts the app from `config` (the settings as read, or why they could not be) and answers
+    /// invocations until Lambda ends the process. A failed start is reported to `/init/error`
+    /// before it is returned.
+    pub async fn serve(self, config: Result<Config, BoxError>) -> Result<(), BoxError> {
+        let app = match self.start(config).await {
+            Ok(app) => app,
+            Err(error) => {
+                self.report_init_error(&error).await;
+                return Err(error);
+            }
+        };
+        tracing::info!(
+            runtime_api = %self.runtime_api,
+            "answering AWS Lambda invocations"
+        );
+        lambda_http::run(handler(app)).await
+    }
+
+    async fn start(&self, config: Result<Config, BoxError>) -> Result<App, BoxError> {
+        let mut config = config?;
+        for variable in LAMBDA_VARIABLES {
+            if std::env::var_os(variable).is_none() {
+                return Err(format!(
+                    "AWS_LAMBDA_RUNTIME_API is set, so this runs as a Lambda function, but {variable} \
+                     is not; Lambda sets both (unset AWS_LAMBDA_RUNTIME_API to run a server)"
+                )
+                .into());
+            }
+        }
+        if config.database.url.backend() == Backend::Sqlite {
+            return Err(
+                "DATABASE_URL: a Lambda function has no lasting disk, so it cannot keep a \
+                        SQLite database; set DATABASE_URL to a PostgreSQL one (postgres://…)"
+                    .into(),
+            );
+        }
+        if std::env::var_os("DATABASE_MAX_CONNECTIONS").is_none() {
+            config.database.max_connections = DEFAULT_MAX_CONNECTIONS;
+        }
+        let state = AppState::open(config).await?;
+        Ok(server::app(state))
+    }
+
+    /// Tells the Runtime API why the start failed: Lambda shows the message to whoever invoked the
+    /// function (and logs it), instead of only "Runtime exited". Best effort: the error is logged
+    /// and returned by [`Self::serve`] whatever happens here.
+    async fn report_init_error(&self, error: &BoxError) {
+        let url = format!("http://{}/2018-06-01/runtime/init/error", self.runtime_api);
+        let report = serde_json::json!({
+            "errorType": "Runtime.InitError",
+            "errorMessage": error.to_string(),
+        });
+        // The Runtime API is on the same machine: it answers at once, or not at all.
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(2))
+            .build();
+        let sent = match client {
+            Ok(client) => {
+                client
+                    .post(&url)
+                    .header("Lambda-Runtime-Function-Error-Type", "Runtime.InitError")
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(report.to_string())
+                    .send()
+                    .await
+            }
+            Err(error) => Err(error),
+        };
+        if let Err(failure) = sent.and_then(reqwest::Response::error_for_status) {
+            tracing::warn!(error = %failure, "could not report the failed start to {url}");
+        }
+    }
+}
+
+/// What answers each invocation: the event, as an HTTP request (`event.rs`), through `app`, and its
+/// answer made to fit a Lambda response (`payload_limit.rs`). `lambda_http` does the rest.
+pub fn handler(
+    app: App,
+) -> impl Service<lambda_http::Request, Response = Response, Error = Infallible, Future: Send + 'static>
++ Clone {
+    lambda_http::service_fn(move |event: lambda_http::Request| {
+        let app = app.clone();
+        async move {
+            let response = app.oneshot(event::into_app_request(event)).await?;
+            Ok(payload_limit::fit(response).await)
+        }
+    })
+}

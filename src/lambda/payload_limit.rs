@@ -1,0 +1,265 @@
+//! Lambda's response limit: the JSON a function hands back for an invocation may hold 6 MB, its body
+//! included — as text, or base64-encoded (a third larger) when it is binary.
+//!
+//! A larger answer would fail the invocation, and the visitor would get API Gateway's bare 502 (or
+//! the Function URL's), with nothing in it to say why. The app's answers are far smaller (the wasm is
+//! under 200 KB, and browsers get pages compressed), but some grow with the data: a post's page and
+//! its GraphQL query list every comment. So each answer is measured as Lambda will see it, and one
+//! that does not fit becomes a 500 problem that says so, logged as an error. 500, as Vercel answers
+//! a function's oversized response: the request was fine; the server cannot deliver the answer.
+
+use axum::{
+    body::Body,
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::Response,
+};
+
+use crate::api::error::problem;
+
+/// Lambda's limit on a synchronous invocation's response, in bytes of JSON.
+pub const LAMBDA_PAYLOAD_LIMIT: usize = 6 * 1024 * 1024;
+
+/// Room for the JSON around the status, headers and body (`{"statusCode":200,…}`), generously.
+const ENVELOPE: usize = 256;
+
+/// The headers that describe the body an oversized answer had, and not the problem that replaces it.
+const BODY_HEADERS: [header::HeaderName; 7] = [
+    header::CONTENT_TYPE,
+    header::CONTENT_LENGTH,
+    header::CONTENT_ENCODING,
+    header::ETAG,
+    header::CACHE_CONTROL,
+    header::VARY,
+    header::LAST_MODIFIED,
+];
+
+/// `response`, read whole (as `lambda_http` reads it anyway), or the 500 problem when it would not
+/// fit in a Lambda response. Other headers (the request id, the security headers) are kept.
+pub async fn fit(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let body = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(body) => body,
+        Err(error) => {
+            tracing::error!(%error, "the answer's body could not be read");
+            return replace(
+                parts.headers,
+                "The answer could not be read; try again later.",
+            );
+        }
+    };
+    let size = payload_size(&parts.headers, &body);
+    if size > LAMBDA_PAYLOAD_LIMIT {
+        tracing::error!(
+            size,
+            limit = LAMBDA_PAYLOAD_LIMIT,
+            "the answer is larger than a Lambda response may be"
+        );
+        return replace(
+            parts.headers,
+            format!(
+                "The answer ({size} bytes as a Lambda response) is larger than the {LAMBDA_PAYLOAD_LIMIT} bytes AWS Lambda can return."
+            ),
+        );
+    }
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(body))
+}
+
+/// The 500 problem with `detail`, keeping those of `headers` that do not describe a body.
+fn replace(mut headers: HeaderMap, detail: impl Into<String>) -> Response {
+    for name in BODY_HEADERS {
+        headers.remove(name);
+    }
+    let mut response = problem(StatusCode::INTERNAL_SERVER_ERROR, detail, None);
+    let problem_headers = std::mem::replace(response.headers_mut(), headers);
+    response.headers_mut().extend(problem_headers);
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// How many bytes of JSON Lambda is handed for an answer with `headers` and `body`; an upper bound
+/// (each header counted as an API Gateway REST answer spells it, `"name":["value"],`).
+fn payload_size(headers: &HeaderMap, body: &[u8]) -> usize {
+    let header_bytes: usize = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + json_string_len(value.as_bytes()) + 6)
+        .sum();
+    let body_bytes = if sent_as_text(headers) {
+        json_string_len(String::from_utf8_lossy(body).as_bytes())
+    } else {
+        // Base64: four characters for every three bytes begun, between quotes.
+        4 * body.len().div_ceil(3) + 2
+    };
+    ENVELOPE + header_bytes + body_bytes
+}
+
+/// The length of `text` (UTF-8) as a JSON string, quotes included: `"` and `\` take two bytes,
+/// control characters two (`\n`) or six (`\u0001`).
+fn json_string_len(text: &[u8]) -> usize {
+    let escapes: usize = text
+        .iter()
+        .map(|&byte| match byte {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 1,
+            0..0x20 => 5,
+            _ => 0,
+        })
+        .sum();
+    text.len() + escapes + 2
+}
+
+/// Whether `lambda_http` sends a body with these headers as text, else base64-encoded: as text when
+/// it is not content-encoded and its type is textual (`text/*`, JSON, JavaScript, XML, YAML and their
+/// `+json`-style kin) or not given. Its rule, restated so that the size is counted the way the body
+/// will travel; a test holds the two together.
+fn sent_as_text(headers: &HeaderMap) -> bool {
+    const TEXT_PREFIXES: [&str; 5] = [
+        "text",
+        "application/json",
+        "application/javascript",
+        "application/xml",
+        "application/yaml",
+    ];
+    const TEXT_SUFFIXES: [&str; 3] = ["+xml", "+yaml", "+json"];
+    if headers.contains_key(header::CONTENT_ENCODING) {
+        return false;
+    }
+    let Some(content_type) = headers.get(header::CONTENT_TYPE) else {
+        return true;
+    };
+    let content_type = content_type.to_str().unwrap_or_default();
+    let media_type = content_type.split(';').next().unwrap_or_default().trim();
+    TEXT_PREFIXES
+        .iter()
+        .any(|prefix| content_type.starts_with(prefix))
+        || TEXT_SUFFIXES
+            .iter()
+            .any(|suffix| media_type.ends_with(suffix))
+        || headers
+            .get("x-lambda-http-content-encoding")
+            .is_some_and(|value| value == "text")
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::header::{CONTENT_ENCODING, CONTENT_TYPE, HeaderName};
+
+    use super::*;
+
+    fn response(headers: &[(HeaderName, &str)], body: Vec<u8>) -> Response {
+        let mut response = Response::new(Body::from(body));
+        for (name, value) in headers {
+            response
+                .headers_mut()
+                .insert(name, HeaderValue::from_str(value).unwrap());
+        }
+        response
+    }
+
+    async fn body_of(response: Response) -> Vec<u8> {
+        axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap()
+            .to_vec()
+    }
+
+    #[test]
+    fn a_json_string_is_counted_as_serde_json_writes_it() {
+        let text = "quote \" backslash \\ newline \n tab \t bell \u{7} nul \0 é ☃ 🦀 \u{7f}";
+
+        let counted = json_string_len(text.as_bytes());
+
+        assert_eq!(counted, serde_json::to_string(text).unwrap().len());
+    }
+
+    #[tokio::test]
+    async fn bodies_are_counted_as_text_or_base64_as_lambda_http_sends_them() {
+        let cases: &[&[(HeaderName, &str)]] = &[
+            &[],
+            &[(CONTENT_TYPE, "text/html; charset=utf-8")],
+            &[(CONTENT_TYPE, "application/json")],
+            &[(CONTENT_TYPE, "application/problem+json")],
+            &[(CONTENT_TYPE, "application/javascript")],
+            &[(CONTENT_TYPE, "image/svg+xml")],
+            &[(CONTENT_TYPE, "application/wasm")],
+            &[(CONTENT_TYPE, "image/png")],
+            &[(CONTENT_TYPE, "text/html"), (CONTENT_ENCODING, "br")],
+            &[
+                (CONTENT_TYPE, "application/json"),
+                (CONTENT_ENCODING, "gzip"),
+            ],
+        ];
+        for headers in cases {
+            let response = response(headers, b"{}".to_vec());
+            let expected_text = sent_as_text(response.headers());
+
+            let converted = lambda_http::IntoResponse::into_response(response).await;
+
+            let as_text = matches!(converted.body(), lambda_http::Body::Text(_));
+            assert_eq!(as_text, expected_text, "{headers:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_answer_that_fits_passes_whole() {
+        let body = vec![b'x'; LAMBDA_PAYLOAD_LIMIT - 4096];
+        let answer = response(&[(CONTENT_TYPE, "text/plain")], body.clone());
+
+        let fitted = fit(answer).await;
+
+        assert_eq!(fitted.status(), StatusCode::OK);
+        assert_eq!(body_of(fitted).await, body);
+    }
+
+    #[tokio::test]
+    async fn a_text_answer_over_six_megabytes_becomes_a_500_problem_that_says_so() {
+        let answer = response(
+            &[
+                (CONTENT_TYPE, "text/html"),
+                (HeaderName::from_static("x-request-id"), "ticket-42"),
+            ],
+            vec![b'x'; LAMBDA_PAYLOAD_LIMIT + 1],
+        );
+
+        let fitted = fit(answer).await;
+
+        assert_eq!(fitted.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(fitted.headers()[CONTENT_TYPE], "application/problem+json");
+        assert_eq!(fitted.headers()["x-request-id"], "ticket-42");
+        let problem: serde_json::Value = serde_json::from_slice(&body_of(fitted).await).unwrap();
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("larger than the 6291456 bytes AWS Lambda can return"),
+            "{problem}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_binary_answer_that_base64_makes_too_large_is_refused_too() {
+        // 4.8 MB of bytes: 6.4 MB once base64-encoded.
+        let answer = response(
+            &[(CONTENT_TYPE, "application/wasm")],
+            vec![0; LAMBDA_PAYLOAD_LIMIT * 4 / 5],
+        );
+
+        let fitted = fit(answer).await;
+
+        assert_eq!(fitted.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[tokio::test]
+    async fn text_that_escaping_makes_too_large_is_refused_too() {
+        // 3.5 MB of quotes: 7 MB as a JSON string.
+        let answer = response(
+            &[(CONTENT_TYPE, "application/json")],
+            vec![b'"'; LAMBDA_PAYLOAD_LIMIT * 7 / 12],
+        );
+
+        let fitted = fit(answer).await;
+
+        assert_eq!(fitted.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+}
