@@ -1,6 +1,6 @@
 //! The database going away under a running server, and coming back: requests get 503 problem+json
-//! within `DATABASE_TIMEOUT_MS` (no hang, no 500), nothing is half-written, and the same process
-//! serves again once the database answers. On a cluster of the test's own, which it stops.
+//! (pages: the HTML 503 page) within `DATABASE_TIMEOUT_MS` (no hang, no 500), nothing is
+//! half-written, and the same process serves again once the database answers. On a cluster of the test's own, which it stops.
 
 use std::time::{Duration, Instant};
 
@@ -71,6 +71,42 @@ async fn while_the_database_is_down_reads_writes_and_health_answer_503_within_th
     start_the_database_again(&app).await;
     assert_eq!(app.count("posts").await, 1, "nothing was half-written");
     assert_eq!(app.count("comments").await, 0, "nothing was half-written");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_the_database_is_down_pages_answer_an_html_503_page_with_retry_after() {
+    let app = app_on_its_own_cluster().await;
+    let post = app.create_post("Before", "the outage").await;
+
+    stop_the_database(&app).await;
+
+    for page in ["/".to_owned(), format!("/posts/{post}")] {
+        let started = Instant::now();
+        let response = app.get(&page).await;
+        assert!(started.elapsed() < ANSWER_WITHIN, "{:?}", started.elapsed());
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE, "{page}");
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned)
+        };
+        assert_eq!(header("retry-after").as_deref(), Some("5"), "{page}");
+        assert_eq!(
+            header("cache-control").as_deref(),
+            Some("no-store"),
+            "{page}"
+        );
+        let content_type = header("content-type").unwrap_or_default();
+        assert!(
+            content_type.starts_with("text/html"),
+            "{page}: {content_type}"
+        );
+        let html = response.text().await.unwrap();
+        assert!(html.contains("Temporarily unavailable"), "{page}: {html}");
+        assert!(!html.contains("the outage"), "{page}: no stale content");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
