@@ -303,13 +303,7 @@ impl Db {
     }
 }
 
-/// A batch of posts in one statement, each column as one array.
-///
-/// The rows of a multi-row `INSERT … RETURNING` come back in no order PostgreSQL promises, so the
-/// ids are drawn first, each next to its post's place in the batch (`WITH ORDINALITY`), and the
-/// statement answers those pairs: the mapping holds by construction, not by the order of rows.
-/// `MATERIALIZED` makes the ids drawn once, for the insert and the answer alike; a data-modifying
-/// `WITH` always runs to completion, read or not.
+/// A batch of posts through the pool; a connection found lost is recorded (`lost_connections.rs`).
 impl InsertPosts for PostWriter {
     async fn insert(&self, posts: &[ValidPost]) -> Result<Vec<PostId>, sqlx::Error> {
         let inserted = self.insert_once(posts).await;
@@ -324,6 +318,13 @@ struct PostWriter {
 }
 
 impl PostWriter {
+    /// A batch of posts in one statement, each column as one array.
+    ///
+    /// The rows of a multi-row `INSERT … RETURNING` come back in no order PostgreSQL promises, so
+    /// the ids are drawn first, each next to its post's place in the batch (`WITH ORDINALITY`), and
+    /// the statement answers those pairs: the mapping holds by construction, not by the order of
+    /// rows. `MATERIALIZED` makes the ids drawn once, for the insert and the answer alike; a
+    /// data-modifying `WITH` always runs to completion, read or not.
     async fn insert_once(&self, posts: &[ValidPost]) -> Result<Vec<PostId>, sqlx::Error> {
         let titles: Vec<&str> = posts.iter().map(|post| post.title.as_str()).collect();
         let bodies: Vec<&str> = posts.iter().map(|post| post.body.as_str()).collect();
