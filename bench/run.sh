@@ -4,10 +4,11 @@
 # Installs what is missing (`scripts/setup.sh build`, then wrk from Debian), builds the release app and the
 # bare axum baseline (examples/bench_baseline.rs), then, on 127.0.0.1 only, with a fresh database:
 # times starts to the first answer, seeds 1 post with 10 comments, weighs what a first visit to `/`
-# downloads, and runs wrk against each route while sampling the server's memory and the CPU time of
+# downloads, runs wrk against each route while sampling the server's memory and the CPU time of
 # everything involved. Then the same rows again with the app on PostgreSQL (a throwaway cluster it
-# starts), the CPU time of PostgreSQL's processes measured too. Prints markdown tables (also written
-# to bench/results.md, raw output in bench/out/) and stops everything it started. It mirrors the
+# starts), the CPU time of PostgreSQL's processes measured too, and last a soak: a fresh server under
+# SSR load for a minute and more (bench/soak.sh). Prints markdown tables (also written to
+# bench/results.md, raw output in bench/out/) and stops everything it started. It mirrors the
 # Next.js anchor's bench.sh (../shared/anchors/nextjs) so the two tables compare; see bench/README.md.
 #
 # Knobs (environment):
@@ -15,6 +16,8 @@
 #   THREADS=1 CONNS=32                         wrk -t / -c
 #   DURATION=10s WARMUP=3s                     measured run / discarded warm-up run per row
 #   COLD_RUNS=9                                starts to time, on a fresh and on an existing database
+#   SOAK=1                                     0: skip the soak (bench/soak.sh: a minute of SSR at 32
+#   SOAK_PLAN="60:32 20:256"                   connections, then 20 s at 256, on a server of its own)
 #   OUT=bench/out                              raw wrk output, logs, the files a first visit loads
 #   WITH_NEXTJS=0                              1: also set up and run the anchor's bench.sh first
 #                                              (on SQLite, and on PostgreSQL too with WITH_POSTGRES=1)
@@ -35,6 +38,8 @@ CONNS=${CONNS:-32}
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-3s}
 COLD_RUNS=${COLD_RUNS:-9}
+SOAK=${SOAK:-1}
+export SOAK_PLAN=${SOAK_PLAN:-60:32 20:256}
 OUT=${OUT:-bench/out}
 WITH_NEXTJS=${WITH_NEXTJS:-0}
 WITH_POSTGRES=${WITH_POSTGRES:-1}
@@ -144,7 +149,7 @@ cargo build --release --locked --example bench_baseline --features ssr >&2
 
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-rm -rf "$OUT"/*.txt "$OUT"/*.log "$OUT"/*.rsspeak "$OUT"/*.wrkcpu "$OUT"/first-visit "$OUT"/nextjs "$OUT"/nextjs-postgres
+rm -rf "$OUT"/*.txt "$OUT"/*.log "$OUT"/*.rsspeak "$OUT"/*.wrkcpu "$OUT"/first-visit "$OUT"/nextjs "$OUT"/nextjs-postgres "$OUT"/soak
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/leptos-api-routes-bench.XXXXXX")
 
 # ---- the Next.js anchor, measured first in the same session (optional) -------------------------
@@ -216,6 +221,20 @@ server_env() { # server_env DATABASE_URL [TRIVIA_API_URL] -> sets SERVER_ENV, an
   SERVER_ENV=(env -i PATH="$PATH" HOME="$HOME" DATABASE_URL="$1" LEPTOS_SITE_ADDR="$HOST:$PORT"
     LEPTOS_SITE_ROOT="$ROOT/target/site" RUST_LOG=warn RATE_LIMIT_PER_MINUTE=0)
   [ -z "${2:-}" ] || SERVER_ENV+=(TRIVIA_API_URL="$2")
+}
+# 1 post with 10 comments, through the API, as the anchor seeds its own.
+seed() {
+  local first i n
+  first=$(curl -s -X POST -H 'Content-Type: application/json' \
+    -d '{"title":"Seed post","post":"This post exists so that /api/comments/1 has something to return."}' \
+    "$BASE/api/post")
+  [[ $first == '{"id":1,'* ]] || die "expected seed post 1, got $first"
+  for i in $(seq 10); do
+    curl -s -o /dev/null -X POST -H 'Content-Type: application/json' \
+      -d "{\"comment\":\"Seed comment number $i\"}" "$BASE/api/comments/1"
+  done
+  n=$(curl -s "$BASE/api/comments/1" | grep -o '"comment":' | wc -l)
+  [ "$n" -eq 10 ] || die "expected 10 seeded comments, got $n"
 }
 start_server() { # start_server DATABASE_URL [TRIVIA_API_URL]
   server_env "$@"
@@ -307,19 +326,6 @@ start_server "$DATABASE_URL"
 RSS_START=$(rss_kb "$SERVER_PID")
 FIRST_SSR_MS=$(curl -s -o /dev/null -w '%{time_total}' "$BASE/" | awk '{printf "%.1f", $1 * 1000}')
 
-seed() { # 1 post with 10 comments, through the API, as the anchor seeds its database
-  local seed i n
-  seed=$(curl -s -X POST -H 'Content-Type: application/json' \
-    -d '{"title":"Seed post","post":"This post exists so that /api/comments/1 has something to return."}' \
-    "$BASE/api/post")
-  [[ $seed == '{"id":1,'* ]] || die "expected seed post 1, got $seed"
-  for i in $(seq 10); do
-    curl -s -o /dev/null -X POST -H 'Content-Type: application/json' \
-      -d "{\"comment\":\"Seed comment number $i\"}" "$BASE/api/comments/1"
-  done
-  n=$(curl -s "$BASE/api/comments/1" | grep -o '"comment":' | wc -l)
-  [ "$n" -eq 10 ] || die "expected 10 seeded comments, got $n"
-}
 seed
 
 # What a first visit to / downloads: the HTML, then every /pkg/ file it links (JS, wasm, CSS).
@@ -393,6 +399,18 @@ if [ "$WITH_POSTGRES" = 1 ]; then
   stub_rows pg_ "$PG_DATABASE_URL"
   HWM_PG=$HWM_STUB
   DB_PID=0
+fi
+
+# ---- the soak: a fresh server, a minute of SSR at 32 connections, then 256 ------------------------
+SOAK_LINE=""
+if [ "$SOAK" = 1 ]; then
+  step "soak: GET / on a fresh server, phases (seconds:connections) $SOAK_PLAN"
+  mkdir -p "$TMP/soak"
+  start_server "sqlite://$TMP/soak/bench.db"
+  seed
+  bench/soak.sh "$BASE/" "$SERVER_PID" "$OUT/soak" >"$OUT/soak.md" || die "the soak failed (see $OUT/soak)"
+  SOAK_LINE=$(grep '^SOAK ' "$OUT/soak.md")
+  stop_pid "$SERVER_PID"; SERVER_PID=""
 fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.txt"
 
@@ -482,6 +500,17 @@ ge() { awk -v a="$1" -v b="$2" 'BEGIN{ exit !(a >= b) }' && echo 1 || echo 0; }
         echo "- ${LABEL[$key]} ≥ 5× req/s: $(ratio "${RPS[$pg]}" "${NEXT_PG_RPS[$n]}")× — $(mark "$(ge "${RPS[$pg]}" "$(awk -v b="${NEXT_PG_RPS[$n]}" 'BEGIN{print 5 * b}')")"); p99 ≤ 1/5: ${P99[$pg]} ms vs ${NEXT_PG_P99[$n]} ms — $(mark "$(ge "$(awk -v b="${NEXT_PG_P99[$n]}" 'BEGIN{print b / 5}')" "${P99[$pg]}")")"
       done
     fi
+  fi
+  if [ -n "$SOAK_LINE" ]; then
+    soak_kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$SOAK_LINE"; }
+    echo
+    echo "Targets (issue #14), from the soak below:"
+    echo "- VmHWM after the soak ≤ 30 MiB: $(mib "$(soak_kv hwm_kb)") MiB — $(mark "$(ge $((30 * 1024)) "$(soak_kv hwm_kb)")")"
+    echo "- SSR req/s of the last 10 s of the first phase within 10% of its first 10 s: $(soak_kv last_rps) vs $(soak_kv first_rps) — $(mark "$(ge "$(soak_kv last_rps)" "$(awk -v f="$(soak_kv first_rps)" 'BEGIN{print 0.9 * f}')")")"
+    echo
+    echo "## Soak"
+    echo
+    grep -v '^SOAK ' "$OUT/soak.md"
   fi
   if [ "$WITH_NEXTJS" = 1 ]; then
     echo

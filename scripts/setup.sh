@@ -14,6 +14,7 @@ cd "$(dirname "$0")/.."
 
 CARGO_LEPTOS_VERSION=0.3.11
 SCHEMATHESIS_VERSION=4.32.5
+OPENAPI_SPEC_VALIDATOR_VERSION=0.9.0
 export PATH="$HOME/.cargo/bin:$PATH"
 
 have() { printf '  ok    %s\n' "$*"; }
@@ -135,6 +136,18 @@ test_tools() {
     fi
     python3 -m venv .venv
     .venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+  # The standards' own suites (conformance/run.sh, which scripts/test.sh runs): graphql-http (the
+  # GraphQL over HTTP audit) and @redocly/cli (OpenAPI lint) from npm, exactly as
+  # conformance/package-lock.json says; openapi-spec-validator from PyPI into .venv/ (made above).
+  npm_packages conformance "graphql-http, @redocly/cli"
+  if [ "$(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("openapi-spec-validator"))' 2>/dev/null)" \
+    = "$OPENAPI_SPEC_VALIDATOR_VERSION" ]; then
+    have "openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION (.venv/)"
+  else
+    install "openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION into .venv/"
+    .venv/bin/pip install --quiet --disable-pip-version-check \
+      "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION"
   fi
 }
 

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Every check and test of the project, as CI runs it (`make test` calls this after setup):
-# formatting, clippy for both halves, the Rust integration tests, the debug build and schemathesis
-# against it, then the one-file release: its own tests (served byte for byte from an empty folder,
-# its container image), and Playwright in Chromium against it, copied alone into an empty folder.
-# The Rust integration tests and Playwright run twice: on SQLite, then on PostgreSQL (a throwaway
-# cluster this script starts, or the server TEST_DATABASE_URL names). Stops at the first failure;
-# ends with one "N passed, N failed" line.
+# formatting, clippy for both halves, the Rust integration tests, the debug build and the standards'
+# own suites against it (conformance/: GraphQL over HTTP audit, OpenAPI validators, schemathesis),
+# then the one-file release: its own tests (served byte for byte from an empty folder, its container
+# image), and Playwright in Chromium against it, copied alone into an empty folder. The Rust
+# integration tests and Playwright run twice: on SQLite, then on PostgreSQL (a throwaway cluster this
+# script starts, or the server TEST_DATABASE_URL names). Stops at the first failure; ends with one
+# "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -66,38 +67,42 @@ TEST_DATABASE_URL=$postgres_url timeout 900 cargo test --features ssr --locked -
 step "build the site (cargo leptos build)"
 cargo leptos build
 
-step "schemathesis: the running API against its own OpenAPI document"
-# The debug server just built, on a free port with a fresh database. Rate limiting off: the fuzzer
+# --- The standards' own suites (conformance/run.sh) ------------------------------------------------
+step "conformance: GraphQL over HTTP audit, OpenAPI validators, schemathesis (every check, every phase)"
+# The debug server just built, on a free port with a fresh database. Rate limiting off: schemathesis
 # sends hundreds of POSTs in seconds, and 429s would hide the answers it is checking. Preview mode and
-# the webhook on, so their checks (secret, signature) are what answers, not "not enabled".
+# the webhook on, with the secrets schemathesis signs in with, so their checks (secret, signature) are
+# what answers, not "not enabled". What runs, each bounded by `timeout` (about a minute in all):
+# - graphql-http's auditServer on /api/graphql: fails on any error (MUST) or warning (SHOULD);
+# - openapi-spec-validator and `redocly lint` (recommended rules, warnings as errors) on
+#   /api/openapi.json;
+# - schemathesis with `--checks all` (no 5xx; statuses, content types, headers and bodies as
+#   documented; what the schema allows is accepted and what it refuses is refused; 405 with a
+#   truthful `Allow`; missing required headers refused; credentials checked; created resources
+#   readable) over the examples, coverage, fuzzing (30 cases per operation) and stateful phases,
+#   warnings counted as failures. The document states the text rules exactly (length after
+#   trimming, as a pattern) and describes the no-JavaScript forms' bodies apart (any text: invalid
+#   input is answered 303 back to the form), so no check has to be left out.
+# conformance/run.sh says the same at more length; run it by hand against `cargo leptos watch`.
+export PREVIEW_SECRET=conformance-preview WEBHOOK_SECRET=conformance-webhook
 port=$(free_port)
-DATABASE_URL="sqlite://$log/schemathesis/app.db" LEPTOS_SITE_ADDR="127.0.0.1:$port" \
+DATABASE_URL="sqlite://$log/conformance/app.db" LEPTOS_SITE_ADDR="127.0.0.1:$port" \
   LEPTOS_SITE_ROOT=target/site RATE_LIMIT_PER_MINUTE=0 RUST_LOG=warn \
-  PREVIEW_SECRET=schemathesis-preview WEBHOOK_SECRET=schemathesis-webhook \
-  target/debug/leptos-api-routes >"$log/schemathesis-server.txt" 2>&1 &
+  target/debug/leptos-api-routes >"$log/conformance-server.txt" 2>&1 &
 server_pid=$!
 for attempt in $(seq 100); do
   curl -fsS -o /dev/null "http://127.0.0.1:$port/api/health" 2>/dev/null && break
   if [ "$attempt" = 100 ] || ! kill -0 "$server_pid" 2>/dev/null; then
-    echo "the server did not become healthy:" && cat "$log/schemathesis-server.txt" && exit 1
+    echo "the server did not become healthy:" && cat "$log/conformance-server.txt" && exit 1
   fi
   sleep 0.1
 done
-# Every operation, with examples from the schemas and mutations of them (invalid types, missing
-# fields, odd content types), then chains of calls. The checks: no 5xx; status codes, content types,
-# headers and bodies as documented; data the schema allows is accepted; a method a path does not
-# document gets 405 with a truthful `Allow`. Not `negative_data_rejection` (data the schema refuses
-# must be refused): by design a form post with invalid values is answered 303 back to the form, not
-# 4xx, and text is trimmed before its length is counted, so the schema's `maxLength` is stricter than
-# the server. Redirects are not followed, so the 303s themselves are checked. Run from $log, where
-# schemathesis leaves its own files.
-schemathesis="$PWD/.venv/bin/schemathesis"
-(cd "$log" && timeout 300 "$schemathesis" run "http://127.0.0.1:$port/api/openapi.json" \
-  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,positive_data_acceptance,unsupported_method,allow_header_conformance \
-  --max-examples 30 --max-redirects 0 --request-timeout 10 --generation-database none --no-color)
+conformance/run.sh "http://127.0.0.1:$port"
 kill "$server_pid"
 wait "$server_pid" 2>/dev/null || true
 server_pid=
+unset PREVIEW_SECRET WEBHOOK_SECRET
+# --- end of the standards' suites ------------------------------------------------------------------
 
 # Deployments and bench/run.sh use the release build, whose wasm profile (opt-level z, LTO) fails in
 # ways the debug build does not. scripts/release.sh runs it without the debug-only RUSTFLAGS above

@@ -3,7 +3,13 @@
 //! Every setting has a working default, so a fresh clone runs with nothing configured. A value that is
 //! set but unusable stops the start with one line naming the variable, instead of a surprise later.
 
-use std::{env, fmt, net::SocketAddr, num::NonZeroU32, str::FromStr, time::Duration};
+use std::{
+    env, fmt,
+    net::SocketAddr,
+    num::{NonZeroU32, NonZeroUsize},
+    str::FromStr,
+    time::Duration,
+};
 
 use axum::http::HeaderValue;
 use leptos::config::LeptosOptions;
@@ -29,7 +35,8 @@ pub struct Config {
     /// `WEBHOOK_SECRET`: the HMAC-SHA256 key of the publishing webhook's `X-Signature-256`. Unset:
     /// `/api/webhook` answers 404.
     pub webhook_secret: Option<Secret>,
-    /// The HTTP middleware: timeout, CORS, rate limit (see `src/middleware/`).
+    /// HTTP: the middleware (timeout, CORS, rate limit; see `src/middleware/`) and the limits on
+    /// connections (see `src/server/serve.rs`).
     pub http: HttpConfig,
     /// Where the JS, wasm, CSS and `public/` files are served from: [`Site::Folder`]
     /// (`LEPTOS_SITE_ROOT`) as read from the environment; `main` puts the site built into the
@@ -179,7 +186,8 @@ impl Default for TriviaConfig {
     }
 }
 
-/// The settings of the middleware stack in `src/middleware/`.
+/// The settings of the middleware stack in `src/middleware/` and of the connections
+/// (`src/server/serve.rs`).
 #[derive(Clone, Debug)]
 pub struct HttpConfig {
     /// `REQUEST_TIMEOUT_MS` (default 10 000): how long a request may take before it is answered 503.
@@ -190,6 +198,25 @@ pub struct HttpConfig {
     pub cors_allowed_origins: AllowedOrigins,
     /// `RATE_LIMIT_PER_MINUTE` (default 60, `0` turns it off): writes per client address per minute.
     pub rate_limit_per_minute: Option<NonZeroU32>,
+    /// `HTTP_HEADER_TIMEOUT_MS` (default 10 000): how long a client has to send a request's headers,
+    /// from their first byte (on a new connection, from the connection). Then the connection is
+    /// closed: a client that trickles its headers cannot hold it open.
+    pub header_timeout: Duration,
+    /// `HTTP_IDLE_TIMEOUT_MS` (default 60 000): how long a kept-alive connection may wait for its
+    /// next request before it is closed.
+    pub idle_timeout: Duration,
+    /// `HTTP_MAX_CONNECTIONS` (default: what the open-file limit leaves room for): the most
+    /// connections open at once; more wait to be accepted. `None`: the default.
+    pub max_connections: Option<NonZeroUsize>,
+    /// `RENDER_LIMIT` (default [`default_render_limit`]): pages rendered at once; more wait their turn.
+    pub render_limit: NonZeroUsize,
+}
+
+/// Four pages per core: enough to keep every core rendering while some pages wait for the database,
+/// few enough that the renders in progress hold well under a megabyte (bench/README.md).
+pub fn default_render_limit() -> NonZeroUsize {
+    let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    NonZeroUsize::new(4 * cores).unwrap_or(NonZeroUsize::MIN)
 }
 
 impl Default for HttpConfig {
@@ -200,6 +227,15 @@ impl Default for HttpConfig {
             // A person writing posts and comments makes a few a minute; 60 (a burst of 60, then one
             // a second) never gets in their way, and still stops one address from flooding the site.
             rate_limit_per_minute: NonZeroU32::new(60),
+            // Headers are a few kilobytes: even a slow mobile link sends them in well under a
+            // second. nginx allows 60 s (`client_header_timeout`); 10 s frees a connection held by
+            // a client that trickles them six times sooner.
+            header_timeout: Duration::from_millis(10_000),
+            // Browsers keep a connection for the next request of the page; a minute covers that
+            // (nginx: 75 s) without holding connections for clients long gone.
+            idle_timeout: Duration::from_millis(60_000),
+            max_connections: None,
+            render_limit: default_render_limit(),
         }
     }
 }
@@ -311,6 +347,12 @@ fn http_from_env() -> Result<HttpConfig, ConfigError> {
             None => defaults.rate_limit_per_minute,
             Some(limit) => NonZeroU32::new(limit),
         },
+        header_timeout: milliseconds_var("HTTP_HEADER_TIMEOUT_MS")?
+            .unwrap_or(defaults.header_timeout),
+        idle_timeout: milliseconds_var("HTTP_IDLE_TIMEOUT_MS")?.unwrap_or(defaults.idle_timeout),
+        // Checked against the open-file limit when the server starts (`server::serve`).
+        max_connections: parse_var("HTTP_MAX_CONNECTIONS")?,
+        render_limit: parse_var("RENDER_LIMIT")?.unwrap_or(defaults.render_limit),
     })
 }
 

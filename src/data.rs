@@ -26,6 +26,17 @@ pub use reads::{
 mod reads {
     //! The server's reads: straight to the data layer, with the database (`db::Db`) the router put in
     //! the context.
+    //!
+    //! Each read takes what it needs from the page's context when it is made, during the render, and
+    //! returns a future that needs nothing more. A page's reads run as tasks of their own, which can
+    //! first run after their request is gone (a visitor who leaves mid-render, a timeout), when the
+    //! page's context has been torn down; and asking for a context from such a task can deadlock the
+    //! thread that runs it: reactive_graph 0.2 walks up to the page's owner holding the lock of the
+    //! owner below, and if that walk drops the last reference to the page's owner, dropping it locks
+    //! the owner below again. Under load a worker thread froze for good that way, and with it the
+    //! tasks it held (bench/README.md).
+    use std::future::Future;
+
     use leptos::prelude::expect_context;
     use serde::{Deserialize, Serialize};
 
@@ -75,35 +86,72 @@ mod reads {
         }
     }
 
-    pub async fn list_posts(cursor: Option<PostId>) -> LoadResult<PostPage> {
-        let db = expect_context::<db::Db>();
-        db::list_posts(&db, visibility_in_page(), PAGE_SIZE_DEFAULT, cursor)
-            .await
-            .map_err(failed)
-    }
-
-    pub async fn post_with_comments(id: PostId) -> LoadResult<Option<PostWithComments>> {
+    pub fn list_posts(
+        cursor: Option<PostId>,
+    ) -> impl Future<Output = LoadResult<PostPage>> + Send + 'static {
         let db = expect_context::<db::Db>();
         let visibility = visibility_in_page();
-        let Some(post) = db::get_post(&db, visibility, id).await.map_err(failed)? else {
-            return Ok(None);
-        };
-        let comments = db::list_comments(&db, visibility, id)
-            .await
-            .map_err(failed)?
-            .unwrap_or_default();
-        Ok(Some(PostWithComments { post, comments }))
+        async move {
+            db::list_posts(&db, visibility, PAGE_SIZE_DEFAULT, cursor)
+                .await
+                .map_err(failed)
+        }
     }
 
-    pub async fn trivia(number: i64) -> LoadResult<Trivia> {
+    pub fn post_with_comments(
+        id: PostId,
+    ) -> impl Future<Output = LoadResult<Option<PostWithComments>>> + Send + 'static {
+        let db = expect_context::<db::Db>();
+        let visibility = visibility_in_page();
+        async move {
+            let Some(post) = db::get_post(&db, visibility, id).await.map_err(failed)? else {
+                return Ok(None);
+            };
+            let comments = db::list_comments(&db, visibility, id)
+                .await
+                .map_err(failed)?
+                .unwrap_or_default();
+            Ok(Some(PostWithComments { post, comments }))
+        }
+    }
+
+    pub fn trivia(number: i64) -> impl Future<Output = LoadResult<Trivia>> + Send + 'static {
         let db = expect_context::<db::Db>();
         let service = expect_context::<TriviaService>();
-        service.lookup(&db, number).await.map_err(failed)
+        async move { service.lookup(&db, number).await.map_err(failed) }
     }
 
     /// Whether the page is rendered for a request in preview mode (a valid preview cookie).
     pub fn in_preview_mode() -> bool {
         visibility_in_page() == Visibility::WithDrafts
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use leptos::prelude::{Owner, provide_context};
+
+        use super::*;
+
+        #[tokio::test]
+        async fn a_read_still_answers_when_it_first_runs_after_its_page_is_gone() {
+            let folder = tempfile::tempdir().expect("a temporary folder");
+            let url = format!("sqlite://{}", folder.path().join("app.db").display());
+            let url = url.parse().expect("a SQLite URL");
+            let db = db::open(&crate::config::DatabaseConfig::new(url))
+                .await
+                .expect("a fresh database");
+            let page = Owner::new();
+            let read = page.with(|| {
+                provide_context(db.clone());
+                list_posts(None)
+            });
+
+            drop(page);
+            let posts = read.await.expect("the posts");
+
+            assert!(posts.posts.is_empty());
+            db.close().await;
+        }
     }
 }
 

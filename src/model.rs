@@ -25,40 +25,33 @@ pub type FieldErrors = BTreeMap<String, Vec<String>>;
 /// Body of `POST /api/post`. Missing fields read as empty, so they fail validation with a message on
 /// the field rather than a parse error.
 ///
-/// The OpenAPI schema states the text rule as closely as JSON Schema can: required, at least one
-/// character that is not whitespace (the `pattern`: Rust's `char::is_whitespace` set, which `trim`
-/// removes), at most `max` characters before trimming — every value it allows, the server accepts.
-/// A unit test keeps it in step with the rule.
+/// The OpenAPI schema states the text rule exactly (see [`text_schema`]), so that a client can check
+/// a value before sending it, and so that the server accepts every value the schema allows and
+/// refuses every value it does not.
+///
+/// `#[serde(default)]` is on each field rather than on the struct: on the struct, utoipa would
+/// write each field's default (`""`) into the schema, a default its own rules refuse.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(default)]
 pub struct NewPost {
     /// 1–200 characters after trimming.
     #[cfg_attr(
         feature = "ssr",
-        schema(
-            required = true,
-            min_length = 1,
-            max_length = 200,
-            pattern = r"[^\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
-        )
+        schema(required = true, schema_with = text_schema::title)
     )]
+    #[serde(default)]
     pub title: String,
     /// 1–10 000 characters after trimming.
     #[cfg_attr(
         feature = "ssr",
-        schema(
-            required = true,
-            min_length = 1,
-            max_length = 10000,
-            pattern = r"[^\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
-        )
+        schema(required = true, schema_with = text_schema::post)
     )]
+    #[serde(default)]
     pub post: String,
     /// Save as a draft: hidden everywhere except in preview mode, until the publishing webhook
     /// publishes it. Left out when false, so an invalid no-JavaScript submission sent back to the
     /// form carries only what was typed.
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub draft: bool,
 }
 
@@ -90,21 +83,16 @@ impl NewPost {
     }
 }
 
-/// Body of `POST /api/comments/{id}`.
+/// Body of `POST /api/comments/{id}` (a missing field reads as empty, as in [`NewPost`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(default)]
 pub struct NewComment {
     /// 1–2 000 characters after trimming.
     #[cfg_attr(
         feature = "ssr",
-        schema(
-            required = true,
-            min_length = 1,
-            max_length = 2000,
-            pattern = r"[^\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
-        )
+        schema(required = true, schema_with = text_schema::comment)
     )]
+    #[serde(default)]
     pub comment: String,
 }
 
@@ -120,6 +108,140 @@ impl NewComment {
         match check_text(&mut errors, "comment", &self.comment, COMMENT_MAX) {
             Some(body) => Ok(ValidComment { body }),
             None => Err(errors),
+        }
+    }
+}
+
+/// The OpenAPI schemas of the text fields: the rule of [`check_text`], written as JSON Schema.
+///
+/// JSON Schema has no "length after trimming", so the pattern says it: optional whitespace, then a
+/// character that is not whitespace, then at most `max - 2` characters of any kind and a last one
+/// that is not whitespace, then optional whitespace — that is, 1 to `max` characters once the
+/// whitespace around them is gone. "Whitespace" is Rust's `char::is_whitespace`, what `trim` removes,
+/// listed by code point (JSON Schema's `\s` is JavaScript's, a slightly different set). No
+/// `maxLength`: it would count the whitespace that trimming removes, and refuse values the server
+/// accepts.
+#[cfg(feature = "ssr")]
+pub mod text_schema {
+    use utoipa::openapi::{ObjectBuilder, Type, schema::Object};
+
+    use super::{COMMENT_MAX, POST_MAX, TITLE_MAX};
+
+    /// The characters `str::trim` removes (Rust's `char::is_whitespace`), as a character-class body.
+    const WHITESPACE: &str =
+        r"\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
+
+    pub fn title() -> Object {
+        text(TITLE_MAX, "1–200 characters after trimming.")
+    }
+
+    pub fn post() -> Object {
+        text(POST_MAX, "1–10 000 characters after trimming.")
+    }
+
+    pub fn comment() -> Object {
+        text(COMMENT_MAX, "1–2 000 characters after trimming.")
+    }
+
+    fn text(max: usize, description: &str) -> Object {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(description))
+            .min_length(Some(1))
+            .pattern(Some(trimmed_length_pattern(max)))
+            .build()
+    }
+
+    /// A regular expression (ECMA-262, as JSON Schema's; Rust's `regex` reads it the same) that
+    /// matches text of 1 to `max` characters after trimming.
+    pub fn trimmed_length_pattern(max: usize) -> String {
+        let space = format!("[{WHITESPACE}]");
+        let visible = format!("[^{WHITESPACE}]");
+        let middle = max.saturating_sub(2);
+        format!("^{space}*{visible}(?:[\\s\\S]{{0,{middle}}}{visible})?{space}*$")
+    }
+
+    /// The schemas must state the rule exactly, or OpenAPI clients (and schemathesis) would send
+    /// values the server refuses, or expect refusals it does not give.
+    #[cfg(test)]
+    mod tests {
+        use serde_json::Value;
+        use utoipa::PartialSchema;
+
+        use super::*;
+        use crate::model::{FieldErrors, NewComment, NewPost, check_text};
+
+        #[test]
+        fn whitespace_is_exactly_what_trim_removes() {
+            let mut ranges: Vec<(char, char)> = Vec::new();
+            for c in (char::MIN..=char::MAX).filter(|c| c.is_whitespace()) {
+                match ranges.last_mut() {
+                    Some((_, end)) if *end as u32 + 1 == c as u32 => *end = c,
+                    _ => ranges.push((c, c)),
+                }
+            }
+            let class: String = ranges
+                .iter()
+                .map(|&(start, end)| match end as u32 - start as u32 {
+                    0 => format!("\\u{:04X}", start as u32),
+                    1 => format!("\\u{:04X}\\u{:04X}", start as u32, end as u32),
+                    _ => format!("\\u{:04X}-\\u{:04X}", start as u32, end as u32),
+                })
+                .collect();
+            assert_eq!(WHITESPACE, class);
+        }
+
+        #[test]
+        fn the_pattern_matches_exactly_the_text_validation_accepts() {
+            for max in [TITLE_MAX, COMMENT_MAX, POST_MAX] {
+                let pattern = regex::Regex::new(&trimmed_length_pattern(max)).expect("a regex");
+                let samples = [
+                    String::new(),
+                    " ".to_owned(),
+                    "\u{85}\u{3000}\t".to_owned(),
+                    "a".to_owned(),
+                    " a ".to_owned(),
+                    "a b".to_owned(),
+                    "\u{FEFF}".to_owned(),
+                    "x".repeat(max),
+                    format!(" {}\n", "x".repeat(max)),
+                    "x".repeat(max + 1),
+                    format!("\u{3000}{}\u{85}", "é".repeat(max)),
+                    "😀".repeat(max),
+                    "😀".repeat(max + 1),
+                    format!("a{}a", " ".repeat(max - 2)),
+                    format!("a{}a", " ".repeat(max - 1)),
+                ];
+                for sample in samples {
+                    let valid = check_text(&mut FieldErrors::new(), "text", &sample, max).is_some();
+                    assert_eq!(pattern.is_match(&sample), valid, "max {max}: {sample:?}");
+                }
+            }
+        }
+
+        /// A field's schema, after checking the schema lists it as required.
+        fn property(
+            schema: utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+            name: &str,
+        ) -> Value {
+            let schema = serde_json::to_value(schema).expect("a schema serializes");
+            let required = schema["required"].as_array().cloned().unwrap_or_default();
+            assert!(required.contains(&Value::from(name)), "{name} is required");
+            schema["properties"][name].clone()
+        }
+
+        #[test]
+        fn each_text_field_is_required_with_the_pattern_of_its_limit_and_no_default() {
+            for (field, max) in [
+                (property(NewPost::schema(), "title"), TITLE_MAX),
+                (property(NewPost::schema(), "post"), POST_MAX),
+                (property(NewComment::schema(), "comment"), COMMENT_MAX),
+            ] {
+                assert_eq!(field["minLength"], 1, "{field}");
+                assert_eq!(field["pattern"], trimmed_length_pattern(max), "{field}");
+                assert!(field.get("default").is_none(), "{field}");
+                assert!(field.get("maxLength").is_none(), "{field}");
+            }
         }
     }
 }
@@ -157,6 +279,7 @@ impl utoipa::PartialSchema for PostId {
             .schema_type(Type::Integer)
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
             .minimum(Some(1))
+            .maximum(Some(i64::MAX))
             .description(Some(
                 "A post's id: a positive integer that fits in 64 bits.",
             ))
@@ -167,13 +290,45 @@ impl utoipa::PartialSchema for PostId {
 #[cfg(feature = "ssr")]
 impl utoipa::ToSchema for PostId {}
 
+/// From a JSON number. `7.0` is read as `7`: JSON has one kind of number, and JSON Schema (the
+/// OpenAPI document's `integer`) counts a number without a fractional part as an integer. Text
+/// (a query string's `?cursor=7`) goes through [`FromStr`] instead.
 impl<'de> Deserialize<'de> for PostId {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let id = i64::deserialize(deserializer)?;
+        deserializer.deserialize_any(PostIdVisitor)
+    }
+}
+
+struct PostIdVisitor;
+
+impl serde::de::Visitor<'_> for PostIdVisitor {
+    type Value = PostId;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("a positive integer that fits in 64 bits")
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, id: i64) -> Result<PostId, E> {
         if id > 0 {
-            Ok(Self(id))
+            Ok(PostId(id))
         } else {
-            Err(serde::de::Error::custom(InvalidPostId(id.to_string())))
+            Err(E::custom(InvalidPostId(id.to_string())))
+        }
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, id: u64) -> Result<PostId, E> {
+        i64::try_from(id)
+            .map_err(|_| E::custom(InvalidPostId(id.to_string())))
+            .and_then(|id| self.visit_i64(id))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, id: f64) -> Result<PostId, E> {
+        // Below 2^63, every f64 without a fractional part is exactly an i64.
+        const I64_END: f64 = 9_223_372_036_854_775_808.0;
+        if id.fract() == 0.0 && (1.0..I64_END).contains(&id) {
+            Ok(PostId(id as i64))
+        } else {
+            Err(E::custom(InvalidPostId(id.to_string())))
         }
     }
 }
@@ -303,60 +458,6 @@ pub enum TriviaSource {
     Builtin,
 }
 
-/// The schemas must describe the rules above exactly, or OpenAPI clients (and schemathesis) would
-/// send values the server refuses.
-#[cfg(all(test, feature = "ssr"))]
-mod schema_tests {
-    use serde_json::Value;
-    use utoipa::PartialSchema;
-
-    use super::*;
-
-    /// `[^…]` listing every whitespace character Rust trims, as ranges of `\uXXXX`.
-    fn not_whitespace_pattern() -> String {
-        let mut ranges: Vec<(char, char)> = Vec::new();
-        for c in (char::MIN..=char::MAX).filter(|c| c.is_whitespace()) {
-            match ranges.last_mut() {
-                Some((_, end)) if *end as u32 + 1 == c as u32 => *end = c,
-                _ => ranges.push((c, c)),
-            }
-        }
-        let class: String = ranges
-            .iter()
-            .map(|&(start, end)| match end as u32 - start as u32 {
-                0 => format!("\\u{:04X}", start as u32),
-                1 => format!("\\u{:04X}\\u{:04X}", start as u32, end as u32),
-                _ => format!("\\u{:04X}-\\u{:04X}", start as u32, end as u32),
-            })
-            .collect();
-        format!("[^{class}]")
-    }
-
-    /// A field's schema, after checking the schema lists it as required.
-    fn property(
-        schema: utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
-        name: &str,
-    ) -> Value {
-        let schema = serde_json::to_value(schema).expect("a schema serializes");
-        let required = schema["required"].as_array().cloned().unwrap_or_default();
-        assert!(required.contains(&Value::from(name)), "{name} is required");
-        schema["properties"][name].clone()
-    }
-
-    #[test]
-    fn the_text_schemas_state_the_validation_rules() {
-        for (field, max) in [
-            (property(NewPost::schema(), "title"), TITLE_MAX),
-            (property(NewPost::schema(), "post"), POST_MAX),
-            (property(NewComment::schema(), "comment"), COMMENT_MAX),
-        ] {
-            assert_eq!(field["minLength"], 1, "{field}");
-            assert_eq!(field["maxLength"], max, "{field}");
-            assert_eq!(field["pattern"], not_whitespace_pattern(), "{field}");
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -418,6 +519,26 @@ mod tests {
             comment: "é".repeat(COMMENT_MAX),
         };
         assert!(comment.validate().is_ok());
+    }
+
+    #[test]
+    fn a_post_id_in_json_may_be_written_as_a_whole_float() {
+        let id = |json: &str| serde_json::from_str::<PostId>(json).ok();
+        assert_eq!(id("7"), Some(PostId(7)));
+        assert_eq!(id("7.0"), Some(PostId(7)));
+        assert_eq!(id("9223372036854775807"), Some(PostId(i64::MAX)));
+        for refused in [
+            "7.5",
+            "0",
+            "0.0",
+            "-1",
+            "9223372036854775808",
+            "1e19",
+            "\"7\"",
+            "null",
+        ] {
+            assert_eq!(id(refused), None, "{refused}");
+        }
     }
 
     #[test]

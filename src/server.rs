@@ -1,5 +1,6 @@
 //! The server: shared state, the router (pages + `/api` + the site's static files), and a listener
-//! that shuts down gracefully.
+//! that shuts down gracefully; the connection loop, with its limits on slow and idle clients, is in
+//! `server/serve.rs`.
 //!
 //! `main` uses [`Server::bind`] then [`Server::run`]; the integration tests do the same on port 0,
 //! so they exercise exactly what production runs. Where the listening socket comes from (bound, or
@@ -14,16 +15,18 @@ use std::{
     sync::{Arc, OnceLock},
 };
 
-use axum::{Router, extract::FromRef, routing::any};
+use axum::{Router, extract::FromRef};
 use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
 
+mod serve;
+
 use crate::{
     api,
-    api::webhook::WebhookKey,
+    api::{openapi, webhook::WebhookKey},
     app::{App, shell},
-    config::{Config, HttpConfig},
+    config::{Config, ConfigError, HttpConfig},
     db,
     listener::{self, ListenError, Origin},
     middleware,
@@ -50,6 +53,8 @@ pub struct Shared {
     pub webhook: WebhookKey,
     pub http: HttpConfig,
     pub site: Site,
+    /// What `GET /api/openapi.json` serves, built at start from the routes `api::router()` mounts.
+    pub openapi: openapi::Document,
 }
 
 impl AppState {
@@ -82,6 +87,7 @@ state_parts! {
     trivia: TriviaService,
     preview: PreviewMode,
     webhook: WebhookKey,
+    openapi: openapi::Document,
 }
 
 /// Why the server could not start.
@@ -92,16 +98,39 @@ pub enum StartError {
     #[error("cannot build the trivia HTTP client: {0}")]
     TriviaClient(#[from] reqwest::Error),
     #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
     Listen(#[from] ListenError),
 }
 
-/// The whole application as one axum `Router`: the Leptos pages, the API under `/api`, static files,
-/// inside the middleware stack of `src/middleware/`.
+/// The whole application: the Leptos pages, the API under `/api`, the site's static files, inside
+/// the middleware stack of `src/middleware/`.
 ///
 /// Any other path is a page that does not exist (404), or, when the site is served from a folder, a
 /// file in it (leptos_axum's file handler); an embedded site has a route per file instead.
-pub fn router(state: AppState) -> Router {
-    let routes = page_routes();
+pub fn app(state: AppState) -> middleware::App {
+    let router = Router::new()
+        .merge(middleware::around_api(api::router(), &state.http))
+        .merge(state.site.routes())
+        .merge(middleware::around_pages(pages(&state), &state.http));
+    let (http, leptos_options, preview, db) = (
+        state.http.clone(),
+        state.leptos_options.clone(),
+        state.preview.clone(),
+        state.db.clone(),
+    );
+    middleware::around_app(
+        router.with_state(state),
+        &http,
+        &leptos_options,
+        preview,
+        db,
+    )
+}
+
+/// The page routes, and the fallback: the 404 page, and when the site is served from a folder, its
+/// files.
+fn pages(state: &AppState) -> Router<AppState> {
     // Pages read the database directly (never through `/api` over HTTP), so they get the database, the
     // trivia service, and preview mode (to know whether the request may see drafts) too.
     let (db, trivia, preview) = (
@@ -118,34 +147,23 @@ pub fn router(state: AppState) -> Router {
     };
     let assets = state.site.asset_urls(&state.leptos_options);
     let page_shell = move |options: LeptosOptions| shell(options, assets.clone());
-    let app = Router::new()
-        .nest("/api", middleware::around_api(api::router(), &state.http))
-        // `nest` matches `/api` and `/api/…`, not `/api/` itself: an unknown API path all the same.
-        .route("/api/", any(api::no_such_route))
-        .merge(state.site.routes())
-        .leptos_routes_with_context(&state, routes, page_context.clone(), {
+    let pages =
+        Router::new().leptos_routes_with_context(state, page_routes(), page_context.clone(), {
             let (options, page_shell) = (state.leptos_options.clone(), page_shell.clone());
             move || page_shell(options.clone())
         });
-    let app = match state.site {
+    match state.site {
         Site::Embedded(_) => {
-            app.fallback(leptos_axum::render_app_async_with_context(page_context, {
+            pages.fallback(leptos_axum::render_app_async_with_context(page_context, {
                 let options = state.leptos_options.clone();
                 move || page_shell(options.clone())
             }))
         }
-        Site::Folder => app.fallback(leptos_axum::file_and_error_handler_with_context::<
+        Site::Folder => pages.fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
         >(page_context, page_shell)),
-    };
-    let (http, leptos_options, preview, db) = (
-        state.http.clone(),
-        state.leptos_options.clone(),
-        state.preview.clone(),
-        state.db.clone(),
-    );
-    middleware::around_app(app.with_state(state), &http, &leptos_options, preview, db)
+    }
 }
 
 /// The page routes, worked out once per process by rendering `<App/>` without data.
@@ -163,8 +181,9 @@ fn page_routes() -> Vec<AxumRouteListing> {
 pub struct Server {
     listener: TcpListener,
     origin: Origin,
-    router: Router,
+    app: middleware::App,
     db: db::Db,
+    limits: serve::ConnectionLimits,
 }
 
 impl Server {
@@ -172,6 +191,9 @@ impl Server {
     /// passed, else a new one bound to `LEPTOS_SITE_ADDR` (see `listener.rs`). Port 0 picks a free
     /// port; [`Server::local_addr`] tells which.
     pub async fn bind(config: Config) -> Result<Self, StartError> {
+        // First: every connection and database file counts against the open-file limit.
+        let open_files = serve::raise_open_file_limit();
+        let limits = serve::ConnectionLimits::new(&config.http, open_files)?;
         let trivia = TriviaService::new(&config.trivia)?;
         let db = db::open(&config.database).await?;
         let (listener, origin) = listener::obtain(config.leptos.site_addr).await?;
@@ -183,12 +205,21 @@ impl Server {
             webhook: WebhookKey::new(config.webhook_secret),
             http: config.http,
             site: config.site,
+            openapi: api::document(),
         });
+        tracing::info!(
+            open_files,
+            max_connections = limits.max_connections,
+            header_timeout = ?limits.header_timeout,
+            idle_timeout = ?limits.idle_timeout,
+            "connection limits"
+        );
         Ok(Self {
             listener,
             origin,
-            router: router(state),
+            app: app(state),
             db,
+            limits,
         })
     }
 
@@ -202,15 +233,12 @@ impl Server {
     }
 
     /// Serves until `shutdown` completes, lets in-flight requests finish, then closes the database
-    /// (which checkpoints SQLite's write-ahead log, or gives PostgreSQL its connections back). Each
-    /// request learns its peer's address (`ConnectInfo`), which the rate limiter counts by.
+    /// (which checkpoints SQLite's write-ahead log, or gives PostgreSQL its connections back).
+    /// Connections are held to the header and idle timeouts and the connection cap of `HttpConfig`
+    /// (see `server/serve.rs`); each request learns its peer's address (`ConnectInfo`), which the
+    /// rate limiter counts by.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        serve::serve(self.listener, self.app, self.limits, shutdown).await;
         self.db.close().await;
         Ok(())
     }

@@ -36,9 +36,19 @@ async function visit(page: Page, path: string): Promise<Fetched[]> {
     const request = requests.get(event.requestId);
     if (request) request.status = event.statusCode;
   });
+  const settled = new Set<string>();
+  devtools.on('Network.loadingFinished', (event) => settled.add(event.requestId));
+  devtools.on('Network.loadingFailed', (event) => settled.add(event.requestId));
   await devtools.send('Network.enable');
   await page.goto(path);
   await waitForIslands(page);
+  // Chromium asks for the favicon after the page has loaded, and a response's status ("extra info")
+  // may come after its body: wait until every request of the load has ended, so none is missed on
+  // the first visit (then it would not be in the cache) or miscounted on the second.
+  await page.waitForLoadState('networkidle');
+  await expect
+    .poll(() => [...requests.keys()].filter((id) => !settled.has(id)), { timeout: 5_000 })
+    .toEqual([]);
   await devtools.detach();
   return [...requests.values()];
 }

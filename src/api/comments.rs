@@ -8,6 +8,8 @@
 //! ```
 
 use axum::{Json, extract::DefaultBodyLimit, extract::State, response::Response};
+use serde::Deserialize;
+use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
@@ -15,11 +17,11 @@ use super::{
     error::{
         ApiError, ApiResult,
         responses::{
-            BadRequest, Forbidden, Internal, NotFound, PayloadTooLarge, TooManyRequests,
-            Unprocessable, UnsupportedMediaType,
+            BadRequest, Forbidden, InsufficientStorage, Internal, NotFound, PayloadTooLarge,
+            TooManyRequests, Unavailable, Unprocessable, UnsupportedMediaType,
         },
     },
-    extract::{Segment, Submitted},
+    extract::{FormFields, Segment, Submitted},
 };
 use crate::{
     db::{self, Visibility},
@@ -39,13 +41,16 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// `GET /api/comments/{id}`: oldest first; a draft's only in preview mode.
 #[utoipa::path(
     get,
-    path = "/comments/{id}",
+    path = "/api/comments/{id}",
+    summary = "List a post's comments",
+    security((), ("preview_cookie" = [])),
     params(("id" = PostId, Path, description = "The post's id")),
     responses(
         (status = 200, description = "The post's comments, oldest first.", body = CommentsForPost),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 500, response = Internal),
+        (status = 503, response = Unavailable),
     )
 )]
 #[tracing::instrument(skip(db))]
@@ -60,14 +65,35 @@ async fn list_comments(
     Ok(Json(CommentsForPost { post: id, comments }))
 }
 
+/// What the no-JavaScript comment form posts: any text, sent back to the form when invalid (see
+/// `PostForm` in `post.rs`).
+#[derive(Deserialize, ToSchema)]
+pub struct CommentForm {
+    /// The comment as typed.
+    #[serde(default)]
+    comment: String,
+}
+
+impl FormFields for NewComment {
+    type Form = CommentForm;
+}
+
+impl From<CommentForm> for NewComment {
+    fn from(CommentForm { comment }: CommentForm) -> Self {
+        Self { comment }
+    }
+}
+
 /// `POST /api/comments/{id}` with `{"comment"}` (JSON or form-encoded).
 #[utoipa::path(
     post,
-    path = "/comments/{id}",
+    path = "/api/comments/{id}",
+    summary = "Add a comment to a post",
+    security((), ("preview_cookie" = [])),
     params(("id" = PostId, Path, description = "The post's id")),
     request_body(content(
         (NewComment = "application/json"),
-        (NewComment = "application/x-www-form-urlencoded"),
+        (CommentForm = "application/x-www-form-urlencoded"),
     )),
     responses(
         (status = 201, description = "Added (JSON request).", body = Comment,
@@ -83,6 +109,8 @@ async fn list_comments(
         (status = 422, response = Unprocessable),
         (status = 429, response = TooManyRequests),
         (status = 500, response = Internal),
+        (status = 503, response = Unavailable),
+        (status = 507, response = InsufficientStorage),
     )
 )]
 #[tracing::instrument(skip(db, submitted))]

@@ -37,6 +37,9 @@ pub enum ApiError {
     /// The body is neither of the content types the route accepts.
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// The client's `Accept` allows none of the types the route answers in.
+    #[error("{0}")]
+    NotAcceptable(String),
     /// Well-formed, but not the shape the route expects (a number where text belongs, not an object).
     #[error("{0}")]
     Unprocessable(String),
@@ -49,9 +52,9 @@ pub enum ApiError {
     /// A dependency (the database) is not answering; the client may retry.
     #[error("{0}")]
     Unavailable(String),
-    /// The database has no room left to write.
+    /// A write failed because the server's storage is full; nothing was written.
     #[error("{0}")]
-    InsufficientStorage(String),
+    StorageFull(String),
     /// A bug or an unexpected failure: logged in full, answered with a generic 500.
     #[error(transparent)]
     Internal(Box<dyn std::error::Error + Send + Sync>),
@@ -69,29 +72,34 @@ impl ApiError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             Self::Unprocessable(_) | Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Rejected { status, .. } => *status,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::InsufficientStorage(_) => StatusCode::INSUFFICIENT_STORAGE,
+            Self::StorageFull(_) => StatusCode::INSUFFICIENT_STORAGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
 
-/// A database that is away or full is not a bug: the client is told so (503, 507), and the log says
-/// why without an error-level alarm for every request while it lasts.
+/// A database error, by what the data layer says it is: a full disk (507) and a database that does
+/// not answer (503) are logged and named to the client, since neither is a bug and the client can
+/// try again later; anything else is an internal error (500). The detail never holds the database's
+/// own message, which may name files.
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
         match failure::classify(&error) {
-            Failure::Unavailable => {
-                tracing::warn!(%error, "the database is not answering");
-                Self::Unavailable("The database is not answering; try again shortly.".to_owned())
-            }
             Failure::StorageFull => {
-                tracing::warn!(%error, "the database is full");
-                Self::InsufficientStorage(
-                    "The server has no room left to save this; try again later.".to_owned(),
+                tracing::error!(%error, "a write failed: the database's storage is full");
+                Self::StorageFull(
+                    "The server is out of storage space, so nothing was saved. Reading still \
+                     works; try the write again later."
+                        .to_owned(),
                 )
+            }
+            Failure::Unavailable => {
+                tracing::warn!(%error, "the database is not available");
+                Self::Unavailable("The database is not answering; try again later.".to_owned())
             }
             Failure::Other => Self::Internal(error.into()),
         }
@@ -203,6 +211,8 @@ pub mod responses {
         Forbidden;
         /// No such post.
         NotFound;
+        /// The `Accept` header allows none of the media types the route answers in.
+        NotAcceptable;
         /// The body is larger than the route's limit.
         PayloadTooLarge;
         /// The body is neither `application/json` nor `application/x-www-form-urlencoded`.
@@ -215,5 +225,7 @@ pub mod responses {
         Internal;
         /// A dependency (the database) is not answering; try again later.
         Unavailable;
+        /// The server's storage is full: the write was not saved (reads still work); try again later.
+        InsufficientStorage;
     }
 }

@@ -7,7 +7,7 @@ use axum::{
     http::{HeaderMap, StatusCode, header, request::Parts},
     response::{IntoResponse, Redirect, Response},
 };
-use serde::{Serialize, de::DeserializeOwned};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use std::{fmt::Display, str::FromStr};
 
 use super::error::ApiError;
@@ -68,10 +68,17 @@ const MAX_RETURNED_QUERY: usize = 32 * 1024;
 
 const ACCEPTED_TYPES: &str = "application/json or application/x-www-form-urlencoded";
 
+/// A JSON body that a plain HTML form can send too. `Form` is the form's fields as the browser sends
+/// them, read into the body type: its own type, because the OpenAPI document must describe it apart
+/// (a form's invalid values are not refused but sent back to the form, so its schema has no limits).
+pub trait FormFields: Sized {
+    type Form: DeserializeOwned + Into<Self>;
+}
+
 impl<S, T> FromRequest<S> for Submitted<T>
 where
     S: Send + Sync,
-    T: DeserializeOwned,
+    T: DeserializeOwned + FormFields,
 {
     type Rejection = ApiError;
 
@@ -95,8 +102,8 @@ where
         if is_json {
             parse_json_object(&body).map(Self::Json)
         } else {
-            serde_urlencoded::from_bytes(&body)
-                .map(Self::Form)
+            serde_urlencoded::from_bytes::<T::Form>(&body)
+                .map(|form| Self::Form(form.into()))
                 .map_err(|error| ApiError::Unprocessable(format!("Invalid form data: {error}.")))
         }
     }
@@ -147,6 +154,17 @@ where
             .map(Self)
             .map_err(|error: T::Err| ApiError::BadRequest(format!("{error}.")))
     }
+}
+
+/// An optional query-string parameter read with the type's own `FromStr` (for types whose
+/// `Deserialize` reads JSON numbers, such as `PostId`): `#[serde(default, deserialize_with = …)]`.
+pub fn optional_from_str<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: FromStr<Err: Display>,
+{
+    let text = String::deserialize(deserializer)?;
+    text.parse().map(Some).map_err(serde::de::Error::custom)
 }
 
 /// The query string, deserialized; unknown or malformed parameters are a 400.

@@ -27,7 +27,8 @@ pub struct Health {
 
 #[utoipa::path(
     get,
-    path = "/health",
+    path = "/api/health",
+    summary = "Check that the server and its database answer",
     responses(
         (status = 200, description = "The database answers.", body = Health),
         (status = 503, response = Unavailable),

@@ -20,7 +20,8 @@ pub struct Hello {
 
 #[utoipa::path(
     get,
-    path = "/hello",
+    path = "/api/hello",
+    summary = "Say hello (the smallest API route)",
     responses((status = 200, description = "A greeting.", body = Hello)),
 )]
 async fn hello() -> Json<Hello> {

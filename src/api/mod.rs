@@ -1,19 +1,25 @@
-//! The API routes, mounted under `/api`: one file per route, named after its URL the way Next.js lays
-//! out `pages/api/*`. To add a route, create its file with a `router()` and merge it below.
+//! The API routes, under `/api`: one file per route, named after its URL the way Next.js lays out
+//! `pages/api/*`. To add a route, create its file with a `router()` and merge it in [`routes`].
 //!
 //! Mounting a route and documenting it are one act: each file's `router()` is a utoipa-axum
 //! `OpenApiRouter` whose `routes!(handler)` reads the handler's `#[utoipa::path]`, so the OpenAPI
 //! document at `/api/openapi.json` ([`openapi`]) lists exactly what is mounted here.
+//!
+//! Each path is written out in full (`path = "/api/hello"`), and [`router`] is merged into the
+//! app's router rather than nested under `/api`: a nested router is one more routing step, URI
+//! rewrite and boxed service on every request, which showed in `/api/hello`'s profile
+//! (bench/README.md).
 //!
 //! Rules every route follows (see the README's API contract): errors are problem+json
 //! ([`error::ApiError`]), other methods get 405 with `Allow`, bodies are limited to
 //! [`DEFAULT_BODY_LIMIT`] unless the route's file sets its own.
 
 use axum::{
-    Extension, Router,
+    Router,
     extract::OriginalUri,
     http::{Method, StatusCode},
     response::Response,
+    routing::any,
 };
 use utoipa_axum::router::OpenApiRouter;
 
@@ -34,9 +40,25 @@ pub mod webhook;
 /// The body limit of a route that does not set its own: 1 MiB, as Next.js's `bodyParser` default.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 
-/// Every API route, plus a problem+json 404 for any other path under `/api`.
+/// Every API route, plus a problem+json 404 for any other path under `/api` (`/api` itself
+/// included) and a problem+json 405 for a method a route does not answer.
 pub fn router() -> Router<AppState> {
-    let (router, paths) = OpenApiRouter::new()
+    let (router, _paths) = routes().split_for_parts();
+    router
+        .route("/api", any(no_such_route))
+        .route("/api/", any(no_such_route))
+        .route("/api/{*rest}", any(no_such_route))
+        .method_not_allowed_fallback(wrong_method)
+}
+
+/// The OpenAPI document of what [`router`] mounts.
+pub fn document() -> openapi::Document {
+    openapi::Document::new(routes().split_for_parts().1)
+}
+
+/// Every API route with its OpenAPI description.
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(hello::router())
         .merge(health::router())
         .merge(post::router())
@@ -46,15 +68,10 @@ pub fn router() -> Router<AppState> {
         .merge(webhook::router())
         .merge(graphql::router())
         .merge(openapi::router())
-        .split_for_parts();
-    router
-        .fallback(no_such_route)
-        .method_not_allowed_fallback(wrong_method)
-        .layer(Extension(openapi::Document::new(paths)))
 }
 
 /// Unknown `/api/...` paths get JSON, not the HTML 404 page a browser would get.
-pub async fn no_such_route(OriginalUri(uri): OriginalUri) -> Response {
+async fn no_such_route(OriginalUri(uri): OriginalUri) -> Response {
     error::problem(
         StatusCode::NOT_FOUND,
         format!("No API route matches {}.", uri.path()),

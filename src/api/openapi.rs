@@ -7,17 +7,25 @@
 //!
 //! `curl http://127.0.0.1:3000/api/openapi.json`
 
-use std::sync::Arc;
-
-use axum::{Extension, Json};
-use utoipa::OpenApi;
+use axum::{
+    body::Bytes,
+    extract::State,
+    http::header,
+    response::{IntoResponse, Response},
+};
+use serde_json::{Value, json};
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{ApiKey, ApiKeyValue, SecurityScheme},
+};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::error::{
     Problem,
     responses::{
-        BadRequest, Forbidden, Internal, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized,
-        Unavailable, Unprocessable, UnsupportedMediaType,
+        BadRequest, Forbidden, InsufficientStorage, Internal, NotAcceptable, NotFound,
+        PayloadTooLarge, TooManyRequests, Unauthorized, Unavailable, Unprocessable,
+        UnsupportedMediaType,
     },
 };
 use crate::server::AppState;
@@ -26,7 +34,9 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(openapi_json))
 }
 
-/// Title, version and licence come from Cargo.toml; the error answers are shared components.
+/// Title, version and licence come from Cargo.toml; the error answers and the credentials are
+/// shared components. `servers` is the server that serves the document, whatever its address.
+/// Operations need no credential unless they say otherwise (the root `security` is "none").
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -34,6 +44,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         every error is RFC 9457 `application/problem+json` (the `Problem` schema). A method a path \
         does not list gets 405 with an `Allow` header; any path not listed here, a 404 problem."
     ),
+    servers((url = "/", description = "The server this document comes from")),
+    security(()),
+    modifiers(&Credentials),
     components(
         schemas(Problem),
         responses(
@@ -41,36 +54,145 @@ pub fn router() -> OpenApiRouter<AppState> {
             Unauthorized,
             Forbidden,
             NotFound,
+            NotAcceptable,
             PayloadTooLarge,
             UnsupportedMediaType,
             Unprocessable,
             TooManyRequests,
             Internal,
-            Unavailable
+            Unavailable,
+            InsufficientStorage
         )
     )
 )]
 struct ApiDoc;
 
-/// The document `GET /api/openapi.json` serves, built once when the router is.
-#[derive(Clone)]
-pub struct Document(Arc<utoipa::openapi::OpenApi>);
+/// The credentials some operations take, named in their `security`:
+/// - `preview_secret`: `PREVIEW_SECRET`, as `/api/preview?secret=`;
+/// - `preview_cookie`: the signed `preview` cookie that `/api/preview` sets. Optional wherever drafts
+///   can be seen: without it, drafts are hidden (404 or left out), not refused;
+/// - `webhook_signature`: `X-Signature-256`, the body's HMAC-SHA256 keyed by `WEBHOOK_SECRET`. Not a
+///   key but a signature of each body; an API key in a header is the nearest OpenAPI scheme.
+struct Credentials;
 
-impl Document {
-    /// `paths`: what the API router mounted, relative to `/api`.
-    pub fn new(paths: utoipa::openapi::OpenApi) -> Self {
-        Self(Arc::new(ApiDoc::openapi().nest("/api", paths)))
+impl Modify for Credentials {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let schemes = [
+            (
+                PREVIEW_SECRET,
+                ApiKey::Query(ApiKeyValue::with_description(
+                    "secret",
+                    "`PREVIEW_SECRET`: turns preview mode on (`GET /api/preview`).",
+                )),
+            ),
+            (
+                PREVIEW_COOKIE,
+                ApiKey::Cookie(ApiKeyValue::with_description(
+                    "preview",
+                    "The signed preview cookie `GET /api/preview` sets: drafts are seen while it \
+                     is valid (one hour).",
+                )),
+            ),
+            (
+                WEBHOOK_SIGNATURE,
+                ApiKey::Header(ApiKeyValue::with_description(
+                    "X-Signature-256",
+                    "`sha256=<hex HMAC-SHA256 of the exact body bytes, keyed by WEBHOOK_SECRET>`.",
+                )),
+            ),
+        ];
+        for (name, key) in schemes {
+            components.add_security_scheme(name, SecurityScheme::ApiKey(key));
+        }
     }
 }
 
-/// `GET /api/openapi.json`.
+/// The names of the security schemes, as operations' `security(...)` name them.
+const PREVIEW_SECRET: &str = "preview_secret";
+const PREVIEW_COOKIE: &str = "preview_cookie";
+const WEBHOOK_SIGNATURE: &str = "webhook_signature";
+
+/// The document `GET /api/openapi.json` serves, built once at start and kept in the app's state as
+/// the JSON it is served as.
+#[derive(Clone)]
+pub struct Document(Bytes);
+
+impl Document {
+    /// `paths`: what the API router mounts, each path written out in full.
+    pub fn new(paths: utoipa::openapi::OpenApi) -> Self {
+        let mut document = serde_json::to_value(ApiDoc::openapi().merge_from(paths))
+            .expect("an OpenAPI document is JSON");
+        write_json_parameters_as_content(&mut document);
+        Self(Bytes::from(document.to_string()))
+    }
+}
+
+/// A parameter that carries JSON text (GraphQL's `variables`) is written in OpenAPI with `content`
+/// (`{"application/json": {"schema": …}}`) rather than `schema`, so that clients send JSON and tools
+/// check it as JSON. utoipa 5 writes every parameter with `schema`; such a parameter's schema says
+/// `contentMediaType: application/json` instead, and is moved into `content` here.
+fn write_json_parameters_as_content(document: &mut Value) {
+    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let parameters = paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|operations| operations.values_mut())
+        .filter_map(|operation| operation.get_mut("parameters"))
+        .filter_map(Value::as_array_mut)
+        .flatten()
+        .filter_map(Value::as_object_mut);
+    for parameter in parameters {
+        let carries_json = parameter
+            .get("schema")
+            .and_then(|schema| schema.get("contentMediaType"))
+            .is_some_and(|media_type| media_type == "application/json");
+        if !carries_json {
+            continue;
+        }
+        if let Some(Value::Object(mut schema)) = parameter.remove("schema") {
+            schema.remove("contentMediaType");
+            parameter.insert(
+                "content".to_owned(),
+                json!({ "application/json": { "schema": schema } }),
+            );
+        }
+    }
+}
+
+/// This API's OpenAPI document.
 #[utoipa::path(
     get,
-    path = "/openapi.json",
+    path = "/api/openapi.json",
+    summary = "Get this OpenAPI document",
     responses((status = 200, description = "This document (OpenAPI 3.1).", body = Object)),
 )]
-async fn openapi_json(
-    Extension(Document(document)): Extension<Document>,
-) -> Json<utoipa::openapi::OpenApi> {
-    Json(document.as_ref().clone())
+async fn openapi_json(State(Document(document)): State<Document>) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], document).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_parameter_that_carries_json_is_written_with_content() {
+        let mut document = json!({ "paths": { "/graphql": { "get": { "parameters": [
+            { "name": "query", "in": "query", "schema": { "type": "string" } },
+            { "name": "variables", "in": "query",
+              "schema": { "type": "object", "contentMediaType": "application/json" } },
+        ] } } } });
+
+        write_json_parameters_as_content(&mut document);
+
+        let parameters = &document["paths"]["/graphql"]["get"]["parameters"];
+        assert_eq!(parameters[0]["schema"], json!({ "type": "string" }));
+        assert_eq!(
+            parameters[1],
+            json!({ "name": "variables", "in": "query",
+                    "content": { "application/json": { "schema": { "type": "object" } } } })
+        );
+    }
 }

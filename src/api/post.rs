@@ -9,7 +9,7 @@
 
 use axum::{Json, extract::DefaultBodyLimit, extract::State, response::Response};
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
@@ -17,11 +17,11 @@ use super::{
     error::{
         ApiError, ApiResult,
         responses::{
-            BadRequest, Forbidden, Internal, NotFound, PayloadTooLarge, TooManyRequests,
-            Unprocessable, UnsupportedMediaType,
+            BadRequest, Forbidden, InsufficientStorage, Internal, NotFound, PayloadTooLarge,
+            TooManyRequests, Unavailable, Unprocessable, UnsupportedMediaType,
         },
     },
-    extract::{QueryParams, Segment, Submitted},
+    extract::{FormFields, QueryParams, Segment, Submitted, optional_from_str},
 };
 use crate::{
     db::{self, Visibility},
@@ -43,10 +43,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// `POST /api/post` with `{"title", "post"}` (JSON or form-encoded).
 #[utoipa::path(
     post,
-    path = "/post",
+    path = "/api/post",
+    summary = "Create a post",
     request_body(content(
         (NewPost = "application/json"),
-        (NewPost = "application/x-www-form-urlencoded"),
+        (PostForm = "application/x-www-form-urlencoded"),
     )),
     responses(
         (status = 201, description = "Created (JSON request).", body = PostCreated,
@@ -61,6 +62,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 422, response = Unprocessable),
         (status = 429, response = TooManyRequests),
         (status = 500, response = Internal),
+        (status = 503, response = Unavailable),
+        (status = 507, response = InsufficientStorage),
     )
 )]
 #[tracing::instrument(skip_all)]
@@ -87,6 +90,32 @@ async fn create_post(
     Ok(response)
 }
 
+/// What the no-JavaScript form posts. Any text at all: the route does not refuse invalid values
+/// from a form, it sends them back to it (303 to `/` with the values in the query, where the page
+/// shows their errors). Missing fields read as empty.
+#[derive(Deserialize, ToSchema)]
+pub struct PostForm {
+    /// The title as typed.
+    #[serde(default)]
+    title: String,
+    /// The post as typed.
+    #[serde(default)]
+    post: String,
+    /// `true` when "Save as a draft" is ticked.
+    #[serde(default)]
+    draft: bool,
+}
+
+impl FormFields for NewPost {
+    type Form = PostForm;
+}
+
+impl From<PostForm> for NewPost {
+    fn from(PostForm { title, post, draft }: PostForm) -> Self {
+        Self { title, post, draft }
+    }
+}
+
 /// `?limit=` (1–100, default 20) and `?cursor=` (the `next_cursor` of the previous page).
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -96,18 +125,22 @@ struct ListPosts {
     #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
     /// The `next_cursor` of the previous page.
+    #[serde(default, deserialize_with = "optional_from_str")]
     cursor: Option<PostId>,
 }
 
 /// `GET /api/post`: newest first, with comment counts; drafts too in preview mode.
 #[utoipa::path(
     get,
-    path = "/post",
+    path = "/api/post",
+    summary = "List posts, newest first",
+    security((), ("preview_cookie" = [])),
     params(ListPosts),
     responses(
         (status = 200, description = "One page of posts, newest first.", body = PostPage),
         (status = 400, response = BadRequest),
         (status = 500, response = Internal),
+        (status = 503, response = Unavailable),
     )
 )]
 #[tracing::instrument(skip_all)]
@@ -130,13 +163,16 @@ async fn list_posts(
 /// `GET /api/post/{id}`: a draft only in preview mode.
 #[utoipa::path(
     get,
-    path = "/post/{id}",
+    path = "/api/post/{id}",
+    summary = "Get one post",
+    security((), ("preview_cookie" = [])),
     params(("id" = PostId, Path, description = "The post's id")),
     responses(
         (status = 200, description = "The post.", body = Post),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 500, response = Internal),
+        (status = 503, response = Unavailable),
     )
 )]
 #[tracing::instrument(skip(db))]

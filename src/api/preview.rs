@@ -19,7 +19,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::{
     error::{
         ApiError, ApiResult,
-        responses::{BadRequest, Internal, Unauthorized},
+        responses::{BadRequest, Internal, Unauthorized, Unavailable},
     },
     extract::QueryParams,
 };
@@ -39,9 +39,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct PreviewRequest {
-    /// Must equal `PREVIEW_SECRET`.
+    /// Must equal `PREVIEW_SECRET` (the document's `preview_secret` credential, so not a parameter).
+    #[param(ignore)]
     secret: Option<String>,
-    /// The page to preview: `/posts/{id}`.
+    /// The page to preview: `/posts/{id}` of an existing post (draft or not).
+    #[param(example = "/posts/1")]
     slug: Option<String>,
 }
 
@@ -51,7 +53,9 @@ struct PreviewRequest {
 /// `slug=https://evil.example` cannot use this site to send people elsewhere.
 #[utoipa::path(
     get,
-    path = "/preview",
+    path = "/api/preview",
+    summary = "Enter preview mode (drafts shown)",
+    security(("preview_secret" = [])),
     params(PreviewRequest),
     responses(
         (status = 307, description = "Preview mode is on: to the post's page.",
@@ -62,6 +66,7 @@ struct PreviewRequest {
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 500, response = Internal),
+        (status = 503, response = Unavailable),
     )
 )]
 #[tracing::instrument(skip_all)]
@@ -99,7 +104,8 @@ async fn enter_preview(
 /// `GET /api/preview/exit`: clears the preview cookie and redirects to `/`.
 #[utoipa::path(
     get,
-    path = "/preview/exit",
+    path = "/api/preview/exit",
+    summary = "Leave preview mode",
     responses(
         (status = 307, description = "Preview mode is off: to `/`.",
             headers(

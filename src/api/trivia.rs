@@ -14,7 +14,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::{
     error::{
         ApiResult,
-        responses::{BadRequest, Internal},
+        responses::{BadRequest, Internal, Unavailable},
     },
     extract::Segment,
 };
@@ -27,12 +27,14 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// `GET /api/trivia/{number}`.
 #[utoipa::path(
     get,
-    path = "/trivia/{number}",
+    path = "/api/trivia/{number}",
+    summary = "Get a fact about a number",
     params(("number" = i64, Path, description = "Any integer that fits in 64 bits")),
     responses(
         (status = 200, description = "A fact about the number, and where it came from.", body = Trivia),
         (status = 400, response = BadRequest),
         (status = 500, response = Internal),
+        (status = 503, response = Unavailable),
     )
 )]
 #[tracing::instrument(skip(db, service))]

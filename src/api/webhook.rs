@@ -31,8 +31,8 @@ use super::{
     error::{
         ApiError, ApiResult,
         responses::{
-            BadRequest, Internal, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized,
-            Unprocessable,
+            BadRequest, InsufficientStorage, Internal, NotFound, PayloadTooLarge, TooManyRequests,
+            Unauthorized, Unavailable, Unprocessable,
         },
     },
     extract::parse_json_object,
@@ -96,12 +96,15 @@ enum DeliveryStatus {
 /// `POST /api/webhook`.
 #[utoipa::path(
     post,
-    path = "/webhook",
+    path = "/api/webhook",
+    summary = "Receive a signed publishing webhook delivery",
+    security(("webhook_signature" = [])),
     request_body(content = Delivery, content_type = "application/json",
         description = "Signed: the HMAC covers these exact bytes."),
     params(
-        ("x-signature-256" = String, Header, description = "`sha256=<hex HMAC-SHA256 of the body, keyed by WEBHOOK_SECRET>`"),
-        ("x-delivery-id" = String, Header, description = "The delivery's id (1–128 characters); a replayed id changes nothing"),
+        ("x-delivery-id" = String, Header, min_length = 1, max_length = 128,
+            pattern = r"^[\t\x20-\x7E]*[\x21-\x7E][\t\x20-\x7E]*$",
+            description = "The delivery's id: 1–128 printable ASCII characters; a replayed id changes nothing"),
     ),
     responses(
         (status = 200, description = "Applied, or replayed (nothing changed).", body = Receipt),
@@ -112,6 +115,8 @@ enum DeliveryStatus {
         (status = 422, response = Unprocessable),
         (status = 429, response = TooManyRequests),
         (status = 500, response = Internal),
+        (status = 503, response = Unavailable),
+        (status = 507, response = InsufficientStorage),
     )
 )]
 #[tracing::instrument(skip_all, fields(delivery))]

@@ -2,7 +2,8 @@
 //!
 //! This file is the door. [`open`] opens the room `DATABASE_URL`'s scheme names, and every query has
 //! one function here, which the API routes, the pages, GraphQL and the middleware call without ever
-//! learning which room answered. Behind it, one folder per backend, each with its own migrations
+//! learning which room answered ([`failure::classify`] is the only reader of the backends' error
+//! codes). Behind it, one folder per backend, each with its own migrations
 //! (`migrations/sqlite/`, `migrations/postgres/`) applied at start:
 //! - [`sqlite`]: the embedded default, for one process. Read-only connections plus one writer, the
 //!   write rate limit counted in the process's memory.

@@ -6,8 +6,8 @@
 
 use axum::http::{Extensions, HeaderMap, StatusCode, Version};
 use tower_http::compression::{
-    CompressionLayer,
-    predicate::{NotForContentType, Predicate, SizeAbove},
+    Compression, CompressionLayer,
+    predicate::{And, NotForContentType, Predicate, SizeAbove},
 };
 
 /// Bodies smaller than this go out as they are.
@@ -18,13 +18,25 @@ const MIN_SIZE: u16 = 1024;
 #[derive(Clone, Copy, Debug)]
 pub struct PreEncoded;
 
-pub fn layer() -> CompressionLayer<impl Predicate + Send + Sync + 'static> {
+/// The test of [`not_pre_encoded`], as a type the [`Policy`] can name.
+type NotPreEncoded = fn(StatusCode, Version, &HeaderMap, &Extensions) -> bool;
+
+/// Which responses are compressed.
+pub type Policy = And<
+    And<And<And<SizeAbove, NotForContentType>, NotForContentType>, NotForContentType>,
+    NotPreEncoded,
+>;
+
+/// The service `S` with its responses compressed.
+pub type Compressed<S> = Compression<S, Policy>;
+
+pub fn layer() -> CompressionLayer<Policy> {
     CompressionLayer::new().gzip(true).br(true).compress_when(
         SizeAbove::new(MIN_SIZE)
             .and(NotForContentType::IMAGES)
             .and(NotForContentType::SSE)
             .and(NotForContentType::GRPC)
-            .and(not_pre_encoded),
+            .and(not_pre_encoded as NotPreEncoded),
     )
 }
 

@@ -1,56 +1,77 @@
 //! The HTTP middleware, in one place: what happens to every request before it reaches a page or an
 //! API route, and to every response on its way out. One file per concern; this one decides the order.
 //!
-//! Around the whole app, outermost first (a request passes them top to bottom, its response bottom
-//! to top):
-//! 1. `request_id::set`: an `x-request-id` before anything else looks at the request…
-//! 2. `request_id::propagate`: …and on every response, including those the layers below make.
-//! 3. `trace`: the request's span (method, path, id) around everything that may log; logs the status
-//!    and latency of whatever answer leaves, 403, 429 and 503 included.
-//! 4. `compression`: the bodies of everything below, error pages included.
-//! 5. `http_cache`: the ETag of pages and API answers, and 304 when the client has that version
+//! Around the whole app ([`around_app`]), outermost first (a request passes them top to bottom, its
+//! response bottom to top):
+//! 1. `request_id`: an `x-request-id` before anything else looks at the request, and the same id on
+//!    every response, including the answers the steps below make themselves;
+//! 2. `trace`: the request's span (method, path, id) around everything that may log, and one line
+//!    with the status and latency of whatever answer leaves, 403, 429 and 503 included;
+//! 3. `compression`: the bodies of everything below, error pages included;
+//! 4. `http_cache`: the ETag of pages and API answers, and 304 when the client has that version
 //!    already; inside compression, so it hashes what the handler wrote, and outside the guard, so
-//!    its 304 carries none of the headers that describe the full answer.
-//! 6. [`guard`], one function for the steps that are plain checks and header edits, in this order:
+//!    its 304 carries none of the headers that describe the full answer;
+//! 5. [`guard`], one function for the steps that are plain checks and header edits, in this order:
 //!    `security_headers` (the page's CSP nonce on the way in, the headers on every response on the
 //!    way out), `rate_limit` (refuses a flood of writes before any of them costs a body read or a
 //!    handler), `cross_site` (refuses writes to `/api` from other sites' pages), `timeout` (bounds
 //!    the work below — the handler and the layers around `/api` — and the rate limit's count, a
 //!    query on PostgreSQL).
 //!
-//! Around `/api` only (see [`around_api`]):
-//! 7. `cors`: answers preflights itself (they are safe requests, so the cross-site check lets them by).
+//! Around `/api` only (see [`around_api`]): `cors`, which answers preflights itself (they are safe
+//! requests, so the cross-site check lets them by). Around the pages only (see [`around_pages`]):
+//! `render_limit`, which bounds how many pages render at once.
 //!
-//! Why one function for step 6 rather than a layer per concern: every `from_fn` layer costs each
-//! request a boxed future and a clone of the services beneath it, which showed in the profile of
-//! `/api/hello` (see bench/README.md); one function that calls the concerns in order costs that once.
+//! Steps 1 and 2 are one tower service, [`Middleware`], wrapped around the router from the outside:
+//! its `call` does their part on the way in, its future ([`Answer`]) their part on the way out. Why
+//! not a layer each, or axum's `from_fn`: `Router::layer` wraps every route in a boxed service of
+//! its own, and each layer or `from_fn` adds a boxed future, a clone of the services beneath it and
+//! a move of the request and of the response, on every request; on `/api/hello` that was over a
+//! third of the server's own instructions (bench/README.md). Steps 4 and 5 stay `from_fn` layers on
+//! the router: step 4 reads whole bodies and step 5 may wait for the database (the rate limit's
+//! count), and they must sit inside compression.
 
 pub mod compression;
 pub mod cors;
 pub mod cross_site;
 pub mod http_cache;
 pub mod rate_limit;
+pub mod render_limit;
 pub mod request_id;
 pub mod security_headers;
 pub mod timeout;
 pub mod trace;
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    convert::Infallible,
+    future::Future,
+    pin::Pin,
+    sync::Arc,
+    task::{Context, Poll, ready},
+    time::{Duration, Instant},
+};
 
 use axum::{
-    Router,
+    BoxError, Router,
+    body::{Body, Bytes, HttpBody},
     extract::{Request, State},
+    http::HeaderValue,
     middleware::{Next, from_fn_with_state},
     response::Response,
 };
 use leptos::config::LeptosOptions;
-use tower::ServiceBuilder;
+use pin_project_lite::pin_project;
+use tower::{Layer, Service};
+use tracing::Span;
 
 use crate::{config::HttpConfig, db::Db, preview::PreviewMode};
 
 pub use security_headers::provide_page_nonce;
 
-/// Wraps the whole application (pages, API, static files) in layers 1–6. `preview` tells
+/// The application as the server runs it: the router inside the whole middleware stack.
+pub type App = Middleware<compression::Compressed<Router>>;
+
+/// Wraps the whole application (pages, API, static files) in steps 1–5. `preview` tells
 /// `http_cache` which answers are personal; the rate limit counts writes in `db` (shared by every
 /// instance when it is PostgreSQL).
 pub fn around_app(
@@ -59,7 +80,7 @@ pub fn around_app(
     leptos: &LeptosOptions,
     preview: PreviewMode,
     db: Db,
-) -> Router {
+) -> App {
     let checks = Checks {
         page_policy: security_headers::PagePolicy::new(leptos),
         rate_limiter: http
@@ -67,18 +88,16 @@ pub fn around_app(
             .map(|limit| rate_limit::RateLimiter::per_minute(limit, db)),
         timeout: http.request_timeout,
     };
-    app.layer(
-        ServiceBuilder::new()
-            .layer(request_id::set())
-            .layer(request_id::propagate())
-            .layer(trace::layer())
-            .layer(compression::layer())
-            .layer(from_fn_with_state(preview, http_cache::revalidate))
-            .layer(from_fn_with_state(Arc::new(checks), guard)),
-    )
+    // The last layer added is the outer one: the guard runs inside the HTTP cache.
+    let app = app
+        .layer(from_fn_with_state(Arc::new(checks), guard))
+        .layer(from_fn_with_state(preview, http_cache::revalidate));
+    Middleware {
+        inner: compression::layer().layer(app),
+    }
 }
 
-/// Wraps the API routes in layer 7.
+/// Wraps the API routes in CORS, when origins are configured.
 pub fn around_api<S>(api: Router<S>, http: &HttpConfig) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
@@ -87,6 +106,14 @@ where
         Some(cors) => api.layer(cors),
         None => api,
     }
+}
+
+/// Wraps the pages (and the 404 page and folder files of the fallback) in the render limit.
+pub fn around_pages<S>(pages: Router<S>, http: &HttpConfig) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    pages.layer(render_limit::layer(http.render_limit))
 }
 
 /// Whether `path` is the API's (`/api` or under `/api/`), as opposed to a page or a static file.
@@ -102,15 +129,16 @@ struct Checks {
     timeout: Duration,
 }
 
-/// Layer 6: security headers, rate limit, cross-site check and timeout, in that order.
+/// Step 5: security headers, rate limit, cross-site check and timeout, in that order.
 async fn guard(State(checks): State<Arc<Checks>>, mut request: Request, next: Next) -> Response {
+    let started = Instant::now();
     let nonce = security_headers::page_nonce(&mut request);
     let writer = checks
         .rate_limiter
         .as_ref()
         .zip(rate_limit::writer_address(&request));
     // The timeout bounds the rate limit's count too: on PostgreSQL it is a query.
-    let response = timeout::bound(checks.timeout, async move {
+    let answer = async move {
         let counted = match writer {
             Some((limiter, address)) => limiter.check(address).await,
             None => None,
@@ -119,7 +147,82 @@ async fn guard(State(checks): State<Arc<Checks>>, mut request: Request, next: Ne
             Some(refusal) => refusal,
             None => next.run(request).await,
         }
-    })
-    .await;
+    };
+    let response = match timeout::bound(started, checks.timeout, answer).await {
+        Ok(response) => response,
+        Err(_elapsed) => timeout::expired(checks.timeout),
+    };
     security_headers::add(response, &checks.page_policy, nonce.as_ref())
+}
+
+/// Steps 1 and 2 around the service `S`; see the module's header.
+#[derive(Clone)]
+pub struct Middleware<S> {
+    inner: S,
+}
+
+impl<S, B> Service<Request> for Middleware<S>
+where
+    S: Service<Request, Response = axum::http::Response<B>, Error = Infallible>,
+    B: HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Answer<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    /// Steps 1 and 2 on the way in; [`Answer`] does their part on the way out.
+    fn call(&mut self, request: Request) -> Self::Future {
+        let started = Instant::now();
+        let request_id = request_id::of(&request);
+        let span = trace::span(&request, &request_id);
+        // Inside the span: whatever the steps below log must name the request.
+        let answer = span.in_scope(|| self.inner.call(request));
+        Answer {
+            answer,
+            span,
+            started,
+            request_id: Some(request_id),
+        }
+    }
+}
+
+pin_project! {
+    /// The response to one request, and steps 1 and 2 on its way out.
+    ///
+    /// Written out as a future rather than an `async` block: a block would keep every variable it
+    /// ever holds, the request among them, side by side with the inner future, to be boxed and
+    /// copied on every request. This one is the inner future and a few fields.
+    pub struct Answer<F> {
+        #[pin]
+        answer: F,
+        span: Span,
+        started: Instant,
+        request_id: Option<HeaderValue>,
+    }
+}
+
+impl<F, B> Future for Answer<F>
+where
+    F: Future<Output = Result<axum::http::Response<B>, Infallible>>,
+    B: HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let _in_span = this.span.enter();
+        let Ok(response) = ready!(this.answer.poll(cx));
+        let mut response = response.map(Body::new);
+        if let Some(request_id) = this.request_id.take() {
+            request_id::echo(&mut response, request_id);
+        }
+        trace::finished(&response, *this.started);
+        Poll::Ready(Ok(response))
+    }
 }

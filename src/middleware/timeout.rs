@@ -5,26 +5,31 @@
 //! request, and clients treat it so (browsers resend, connections close). Here the server was too slow
 //! to answer, a temporary condition on its side, which is what 503 means.
 
-use std::{future::Future, time::Duration};
+use std::{
+    future::Future,
+    time::{Duration, Instant},
+};
 
 use axum::{http::StatusCode, response::Response};
+use tokio::time::Timeout;
 
 use crate::api::error::problem;
 
-/// `answer`'s response, or the 503 if it takes longer than `timeout` (`answer` is then dropped).
-pub async fn bound(timeout: Duration, answer: impl Future<Output = Response>) -> Response {
-    match tokio::time::timeout(timeout, answer).await {
-        Ok(response) => response,
-        Err(_elapsed) => {
-            tracing::warn!(timeout_ms = timeout.as_millis(), "request timed out");
-            problem(
-                StatusCode::SERVICE_UNAVAILABLE,
-                format!(
-                    "The server could not answer within {} ms; try again later.",
-                    timeout.as_millis()
-                ),
-                None,
-            )
-        }
-    }
+/// `answer`, or `Err(Elapsed)` if it is not there `timeout` after the request arrived at `started`
+/// (`answer` is then dropped).
+pub fn bound<F: Future>(started: Instant, timeout: Duration, answer: F) -> Timeout<F> {
+    tokio::time::timeout_at(tokio::time::Instant::from_std(started) + timeout, answer)
+}
+
+/// The answer to a request that ran out of time.
+pub fn expired(timeout: Duration) -> Response {
+    tracing::warn!(timeout_ms = timeout.as_millis(), "request timed out");
+    problem(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!(
+            "The server could not answer within {} ms; try again later.",
+            timeout.as_millis()
+        ),
+        None,
+    )
 }

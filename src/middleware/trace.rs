@@ -1,50 +1,44 @@
 //! One tracing span per request — method, path and request id — and one log line when its response
-//! leaves, with the status and the latency. Everything logged while the request runs (an internal
-//! error in `api/error.rs`, a rejected cross-site write) is inside the span, so it names the request.
+//! leaves, with the status and the latency (at `ERROR` for a 5xx, else `INFO`). Everything logged
+//! while the request runs (an internal error in `api/error.rs`, a rejected cross-site write) is
+//! inside the span, so it names the request.
 //!
 //! The path is logged without its query string: queries can carry secrets (`/api/preview?secret=…`).
+//! When the log filter leaves the span and the line out (`RUST_LOG=warn`), they cost next to nothing:
+//! `tracing` checks the level before it formats a field.
 
-use axum::http::Request;
-use tower_http::{
-    LatencyUnit,
-    classify::{ServerErrorsAsFailures, SharedClassifier},
-    trace::{DefaultOnRequest, DefaultOnResponse, MakeSpan, TraceLayer},
-};
-use tracing::{Level, Span};
+use std::{fmt, time::Instant};
 
-use super::request_id::REQUEST_ID;
+use axum::{extract::Request, http::HeaderValue, response::Response};
+use tracing::Span;
 
-pub fn layer() -> TraceLayer<
-    SharedClassifier<ServerErrorsAsFailures>,
-    RequestSpan,
-    DefaultOnRequest,
-    DefaultOnResponse,
-> {
-    TraceLayer::new_for_http()
-        .make_span_with(RequestSpan)
-        .on_response(
-            DefaultOnResponse::new()
-                .level(Level::INFO)
-                .latency_unit(LatencyUnit::Micros),
-        )
+/// The span of one request, which carries `request_id` (from `request_id::of`).
+pub fn span(request: &Request, request_id: &HeaderValue) -> Span {
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = %request_id.to_str().unwrap_or_default(),
+    )
 }
 
-/// The span of one request. Built after `request_id::set`, so the id is always there.
-#[derive(Clone, Copy)]
-pub struct RequestSpan;
+/// The line that says the response to the request that arrived at `started` left:
+/// `finished processing request latency=350 μs status=200`.
+pub fn finished(response: &Response, started: Instant) {
+    let status = response.status().as_u16();
+    // The latency is read only when the line is written: `tracing` evaluates fields lazily.
+    if response.status().is_server_error() {
+        tracing::error!(latency = %Since(started), status, "response failed");
+    } else {
+        tracing::info!(latency = %Since(started), status, "finished processing request");
+    }
+}
 
-impl<B> MakeSpan<B> for RequestSpan {
-    fn make_span(&mut self, request: &Request<B>) -> Span {
-        let request_id = request
-            .headers()
-            .get(REQUEST_ID)
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or_default();
-        tracing::info_span!(
-            "request",
-            method = %request.method(),
-            path = %request.uri().path(),
-            request_id = %request_id,
-        )
+/// The time since an instant, as the log writes it.
+struct Since(Instant);
+
+impl fmt::Display for Since {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} μs", self.0.elapsed().as_micros())
     }
 }

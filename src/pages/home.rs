@@ -29,13 +29,12 @@ pub fn HomePage() -> impl IntoView {
         .get("cursor")
         .and_then(|cursor| cursor.parse::<PostId>().ok());
     let posts = OnceResource::new(data::list_posts(cursor));
-    let asked = query.get("number");
+    let lookup = query
+        .get("number")
+        .map(|asked| parse_number(&asked).map(data::trivia));
     let trivia = OnceResource::new(async move {
-        let asked = asked?;
-        Some(match parse_number(&asked) {
-            Ok(number) => data::trivia(number)
-                .await
-                .map_err(|error| error.to_string()),
+        Some(match lookup? {
+            Ok(answer) => answer.await.map_err(|error| error.to_string()),
             Err(message) => Err(message.to_owned()),
         })
     });

@@ -23,9 +23,10 @@ use crate::{
 pub fn PostPage() -> impl IntoView {
     // Read once: the page is rendered on the server only, for one URL.
     let id = use_params_map().with_untracked(|params| params.get("id")?.parse::<PostId>().ok());
+    let lookup = id.map(data::post_with_comments);
     let found = OnceResource::new(async move {
-        match id {
-            Some(id) => data::post_with_comments(id).await,
+        match lookup {
+            Some(lookup) => lookup.await,
             None => Ok(None),
         }
     });

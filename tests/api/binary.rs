@@ -1,5 +1,5 @@
 //! The server binary itself, as `cargo leptos watch` or a deployment runs it: configuration errors,
-//! first start, and graceful shutdown on SIGTERM.
+//! first start, and graceful shutdown on SIGTERM. (Its open-file limit: `open_files.rs`.)
 
 use std::{
     io::{BufRead, BufReader, Lines},
@@ -9,8 +9,22 @@ use std::{
 
 const BINARY: &str = env!("CARGO_BIN_EXE_leptos-api-routes");
 
-fn server(data_dir: &tempfile::TempDir) -> Command {
-    let mut command = Command::new(BINARY);
+pub fn server(data_dir: &tempfile::TempDir) -> Command {
+    configured(Command::new(BINARY), data_dir)
+}
+
+/// Where util-linux's `prlimit` is (Debian: always there).
+pub const PRLIMIT: &str = "/usr/bin/prlimit";
+
+/// The server started by `prlimit --nofile=<limits>` (`soft:hard`, or `soft:` to keep the hard
+/// limit), so that it starts with those open-file limits.
+pub fn server_with_open_files(data_dir: &tempfile::TempDir, limits: &str) -> Command {
+    let mut command = Command::new(PRLIMIT);
+    command.arg(format!("--nofile={limits}")).arg(BINARY);
+    configured(command, data_dir)
+}
+
+fn configured(mut command: Command, data_dir: &tempfile::TempDir) -> Command {
     command
         .current_dir(data_dir.path())
         .env_clear()
@@ -23,7 +37,7 @@ fn server(data_dir: &tempfile::TempDir) -> Command {
 }
 
 /// Reads the server's log up to the line saying where it listens, and returns that address.
-fn listening_address(log: &mut Lines<BufReader<ChildStdout>>) -> String {
+pub fn listening_address(log: &mut Lines<BufReader<ChildStdout>>) -> String {
     let listening = log
         .map_while(Result::ok)
         .find(|line| line.contains("listening on http://"))
@@ -61,7 +75,16 @@ fn a_bad_setting_stops_the_start_with_one_line_naming_the_variable() {
         ("REQUEST_TIMEOUT_MS", "soon"),
         ("REQUEST_TIMEOUT_MS", "1500"),
         ("RATE_LIMIT_PER_MINUTE", "-1"),
+        ("RENDER_LIMIT", "0"),
+        ("RENDER_LIMIT", "many"),
         ("CORS_ALLOWED_ORIGINS", "https://app.example/path"),
+        ("HTTP_HEADER_TIMEOUT_MS", "0"),
+        ("HTTP_HEADER_TIMEOUT_MS", "soon"),
+        ("HTTP_IDLE_TIMEOUT_MS", "-5"),
+        ("HTTP_MAX_CONNECTIONS", "0"),
+        ("HTTP_MAX_CONNECTIONS", "many"),
+        // More than any open-file limit allows.
+        ("HTTP_MAX_CONNECTIONS", "4000000000"),
     ] {
         let output = server(&data_dir).env(variable, value).output().unwrap();
 

@@ -1,14 +1,41 @@
 //! `/api/graphql`: queries and mutations over the same data as the REST routes, the same validation,
-//! the depth and complexity limits, and the transport (GET for queries, POST for both, problem+json
-//! for requests that are not GraphQL at all).
+//! the depth and complexity limits, and the transport of the GraphQL over HTTP specification (media
+//! types by `Accept`, the status of each kind of failure, GET for queries, POST for both,
+//! problem+json for requests that are not GraphQL at all).
 
 use leptos_api_routes::api::graphql::schema::MAX_DEPTH;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::harness::{JSON, TestApp, allowed_methods, assert_problem, detail};
+use crate::harness::{
+    JSON, TestApp, allowed_methods, assert_problem, content_type, detail, header,
+};
 
 const ROUTE: &str = "/api/graphql";
+
+/// The media type the specification prefers for answers.
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+/// POSTs `body` as JSON with the given `Accept` header and returns the raw response.
+async fn post_accepting(app: &TestApp, accept: &str, body: &Value) -> reqwest::Response {
+    app.client
+        .post(app.url(ROUTE))
+        .header(reqwest::header::ACCEPT, accept)
+        .json(body)
+        .send()
+        .await
+        .expect("the server answers")
+}
+
+/// GETs `/api/graphql` with these query-string parameters.
+async fn get_with_query(app: &TestApp, parameters: &[(&str, &str)]) -> reqwest::Response {
+    app.client
+        .get(app.url(ROUTE))
+        .query(parameters)
+        .send()
+        .await
+        .expect("the server answers")
+}
 
 /// POSTs `query` with `variables` and returns the GraphQL answer (`data`, `errors`), checking that
 /// the transport itself succeeded.
@@ -331,7 +358,10 @@ async fn a_query_nested_deeper_than_the_limit_is_refused() {
     let answer = graphql(&app, &introspection_nested(MAX_DEPTH + 1), json!({})).await;
 
     assert_eq!(message(only_error(&answer)), "Query is nested too deep.");
-    assert_eq!(answer["data"], Value::Null);
+    assert!(
+        answer.get("data").is_none(),
+        "not run, so no data: {answer}"
+    );
 }
 
 #[tokio::test]
@@ -351,7 +381,10 @@ async fn two_full_pages_of_posts_are_over_the_complexity_limit() {
     let answer = graphql(&app, &query, json!({})).await;
 
     assert_eq!(message(only_error(&answer)), "Query is too complex.");
-    assert_eq!(answer["data"], Value::Null);
+    assert!(
+        answer.get("data").is_none(),
+        "not run, so no data: {answer}"
+    );
 }
 
 #[tokio::test]
@@ -380,13 +413,13 @@ async fn the_introspection_query_of_graphql_tools_is_within_the_limits() {
 // ---- transport ----
 
 #[tokio::test]
-async fn a_malformed_query_is_a_graphql_error_with_200_not_a_500() {
+async fn a_malformed_query_is_a_graphql_error_with_200_and_no_data_in_json() {
     let app = TestApp::spawn().await;
 
     let answer = graphql(&app, "{ posts { ", json!({})).await;
 
     assert!(!message(only_error(&answer)).is_empty());
-    assert_eq!(answer["data"], Value::Null);
+    assert!(answer.get("data").is_none(), "{answer}");
 }
 
 #[tokio::test]
@@ -419,6 +452,49 @@ async fn get_runs_a_query_from_the_query_string_like_post() {
         json!({ "data": { "post": { "title": "Hello" } } })
     );
     assert_eq!(graphql(&app, &query, json!({})).await, over_get);
+}
+
+#[tokio::test]
+async fn get_takes_operation_name_and_variables_from_the_query_string() {
+    let app = TestApp::spawn().await;
+    let id = app.create_post("Hello", "Body").await;
+    let document =
+        "query Other { __typename } query Wanted($id: PostId!) { post(id: $id) { title } }";
+    let variables = json!({ "id": id }).to_string();
+
+    let response = get_with_query(
+        &app,
+        &[
+            ("query", document),
+            ("operationName", "Wanted"),
+            ("variables", &variables),
+        ],
+    )
+    .await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let answer: Value = response.json().await.expect("a JSON answer");
+    assert_eq!(answer, json!({ "data": { "post": { "title": "Hello" } } }));
+}
+
+#[tokio::test]
+async fn get_without_a_query_is_a_400_problem() {
+    let app = TestApp::spawn().await;
+
+    let response = app.get(ROUTE).await;
+
+    let problem = assert_problem(response, StatusCode::BAD_REQUEST).await;
+    assert!(detail(&problem).contains("query"), "{problem}");
+}
+
+#[tokio::test]
+async fn get_with_variables_that_are_not_a_json_object_is_a_400_problem() {
+    let app = TestApp::spawn().await;
+
+    let response = get_with_query(&app, &[("query", "{ __typename }"), ("variables", "[7]")]).await;
+
+    let problem = assert_problem(response, StatusCode::BAD_REQUEST).await;
+    assert!(detail(&problem).contains("variables"), "{problem}");
 }
 
 #[tokio::test]
@@ -457,7 +533,7 @@ async fn malformed_json_is_a_400_problem() {
 }
 
 #[tokio::test]
-async fn a_batch_of_requests_is_a_422_problem() {
+async fn a_batch_of_requests_is_a_400_problem() {
     let app = TestApp::spawn().await;
 
     app.assert_refused(
@@ -465,9 +541,170 @@ async fn a_batch_of_requests_is_a_422_problem() {
         ROUTE,
         JSON,
         r#"[{"query": "{ posts { nextCursor } }"}]"#,
-        StatusCode::UNPROCESSABLE_ENTITY,
+        StatusCode::BAD_REQUEST,
     )
     .await;
+}
+
+#[tokio::test]
+async fn parameters_of_the_wrong_type_or_a_missing_query_are_a_400_problem() {
+    let app = TestApp::spawn().await;
+    let bodies = [
+        json!({}),
+        json!({ "qeury": "{ __typename }" }),
+        json!({ "query": null }),
+        json!({ "query": 7 }),
+        json!({ "query": "{ __typename }", "operationName": 7 }),
+        json!({ "query": "{ __typename }", "variables": [7] }),
+        json!({ "query": "{ __typename }", "variables": "{}" }),
+        json!({ "query": "{ __typename }", "extensions": "{}" }),
+    ];
+
+    for body in bodies {
+        let problem = app
+            .assert_refused(
+                Method::POST,
+                ROUTE,
+                JSON,
+                body.to_string(),
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        assert!(
+            detail(&problem).starts_with("Not a GraphQL request"),
+            "{body}: {problem}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn null_operation_name_variables_and_extensions_are_as_good_as_absent() {
+    let app = TestApp::spawn().await;
+    let body = json!({
+        "query": "{ __typename }", "operationName": null, "variables": null, "extensions": null,
+    });
+
+    let response = post_accepting(&app, JSON, &body).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let answer: Value = response.json().await.expect("a JSON answer");
+    assert_eq!(answer, json!({ "data": { "__typename": "Query" } }));
+}
+
+// ---- media types and status codes (GraphQL over HTTP) ----
+
+#[tokio::test]
+async fn answers_are_json_without_accept_for_a_wildcard_or_for_json() {
+    let app = TestApp::spawn().await;
+    let body = json!({ "query": "{ __typename }" });
+
+    for accept in [None, Some("*/*"), Some(JSON), Some("text/html, */*;q=0.8")] {
+        let request = app.client.post(app.url(ROUTE)).json(&body);
+        let request = match accept {
+            Some(accept) => request.header(reqwest::header::ACCEPT, accept),
+            None => request,
+        };
+        let response = request.send().await.expect("the server answers");
+
+        assert_eq!(response.status(), StatusCode::OK, "{accept:?}");
+        assert_eq!(
+            content_type(&response),
+            "application/json; charset=utf-8",
+            "{accept:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn answers_are_graphql_response_json_when_the_client_prefers_it() {
+    let app = TestApp::spawn().await;
+    let accept =
+        "application/graphql-response+json; charset=utf-8, application/json; charset=utf-8";
+
+    let response = post_accepting(&app, accept, &json!({ "query": "{ __typename }" })).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        content_type(&response),
+        "application/graphql-response+json; charset=utf-8"
+    );
+    assert_eq!(header(&response, reqwest::header::VARY), "accept");
+}
+
+#[tokio::test]
+async fn a_client_that_accepts_neither_type_gets_a_406_problem() {
+    let app = TestApp::spawn().await;
+
+    let response = post_accepting(&app, "text/html", &json!({ "query": "{ __typename }" })).await;
+
+    let problem = assert_problem(response, StatusCode::NOT_ACCEPTABLE).await;
+    assert!(detail(&problem).contains(GRAPHQL_RESPONSE), "{problem}");
+}
+
+/// With `application/graphql-response+json`, a request that fails before it runs is a 400 GraphQL
+/// answer with an error and no `data`.
+async fn assert_refused_before_running(app: &TestApp, body: Value) -> Value {
+    let response = post_accepting(app, GRAPHQL_RESPONSE, &body).await;
+
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{body}");
+    assert!(content_type(&response).starts_with(GRAPHQL_RESPONSE));
+    let answer: Value = response.json().await.expect("a GraphQL answer");
+    assert!(answer.get("data").is_none(), "no data: {answer}");
+    assert!(!message(only_error(&answer)).is_empty(), "{answer}");
+    answer
+}
+
+#[tokio::test]
+async fn with_graphql_response_json_a_document_that_does_not_parse_is_a_400_without_data() {
+    let app = TestApp::spawn().await;
+
+    assert_refused_before_running(&app, json!({ "query": "{" })).await;
+}
+
+#[tokio::test]
+async fn with_graphql_response_json_a_document_that_does_not_validate_is_a_400_without_data() {
+    let app = TestApp::spawn().await;
+
+    let answer = assert_refused_before_running(&app, json!({ "query": "{ users { id } }" })).await;
+
+    assert!(message(only_error(&answer)).contains("users"), "{answer}");
+}
+
+#[tokio::test]
+async fn with_graphql_response_json_variables_that_do_not_coerce_are_a_400_without_data() {
+    let app = TestApp::spawn().await;
+    let body = json!({ "query": "query Post($id: PostId!) { post(id: $id) { id } }", "variables": { "id": null } });
+
+    assert_refused_before_running(&app, body).await;
+}
+
+#[tokio::test]
+async fn with_graphql_response_json_an_unknown_operation_name_is_a_400_without_data() {
+    let app = TestApp::spawn().await;
+    let body =
+        json!({ "query": "query A { __typename } query B { __typename }", "operationName": "C" });
+
+    assert_refused_before_running(&app, body).await;
+}
+
+#[tokio::test]
+async fn with_graphql_response_json_a_failed_field_is_a_200_with_its_data() {
+    let app = TestApp::spawn().await;
+    let body = json!({
+        "query": CREATE_POST,
+        "variables": { "title": " ", "post": "Body" },
+    });
+
+    let response = post_accepting(&app, GRAPHQL_RESPONSE, &body).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let answer: Value = response.json().await.expect("a GraphQL answer");
+    assert_eq!(
+        answer.get("data"),
+        Some(&Value::Null),
+        "ran, so data: {answer}"
+    );
+    assert_eq!(only_error(&answer)["extensions"]["code"], "VALIDATION");
 }
 
 #[tokio::test]

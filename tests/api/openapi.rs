@@ -261,7 +261,7 @@ fn candidate_urls() -> BTreeSet<String> {
         &mut literals,
     );
     assert!(
-        literals.contains("/hello"),
+        literals.contains("/api/hello"),
         "the scan finds the route paths in src/: {literals:?}"
     );
     let mut urls = BTreeSet::new();

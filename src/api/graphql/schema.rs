@@ -16,9 +16,9 @@
 //! Reads answer a missing post with `null`, the GraphQL way of saying "nothing there"; writes cannot
 //! be carried out on a missing post, so they fail with an error whose `extensions.code` is
 //! `NOT_FOUND`. Every error carries a `code`: `VALIDATION` (with `errors`, field → messages, exactly
-//! as the REST routes' 422), `BAD_USER_INPUT`, `NOT_FOUND`, `UNAVAILABLE` (the database is away),
-//! `INSUFFICIENT_STORAGE` (it is full) or `INTERNAL_SERVER_ERROR` (logged,
-//! answered with a generic message).
+//! as the REST routes' 422), `BAD_USER_INPUT`, `NOT_FOUND`, `INSUFFICIENT_STORAGE` (a write on a
+//! full disk, the REST routes' 507), `UNAVAILABLE` (the database not answering, their 503) or
+//! `INTERNAL_SERVER_ERROR` (logged, answered with a generic message).
 //!
 //! Resolvers stay thin — arguments in, one `db` call, the row out. The request's database and its
 //! visibility (drafts are seen in preview mode only, as everywhere) come from the request's data
@@ -241,9 +241,8 @@ impl From<ApiError> for GraphQLError {
                 Some(errors),
             ),
             ApiError::NotFound(message) => (message, "NOT_FOUND", None),
-            // The database away or full: the REST routes' 503 and 507, for a client to retry later.
+            ApiError::StorageFull(message) => (message, "INSUFFICIENT_STORAGE", None),
             ApiError::Unavailable(message) => (message, "UNAVAILABLE", None),
-            ApiError::InsufficientStorage(message) => (message, "INSUFFICIENT_STORAGE", None),
             other => (other.to_string(), "BAD_USER_INPUT", None),
         };
         let mut extensions = ErrorExtensionValues::default();

@@ -173,7 +173,13 @@ impl Db {
     ) -> Result<Option<Comment>, sqlx::Error> {
         // The existence check is part of the insert: one statement, so the post cannot vanish between
         // "is it there" and the write.
-        sqlx::query_as!(
+        //
+        // `fetch_all`, not `fetch_optional`: SQLite hands out a RETURNING row before the statement
+        // has finished, and the statement commits only when it finishes. `fetch_optional` stops at
+        // the row, so a commit that then fails (a full disk) went unnoticed: the comment was answered
+        // 201 with an id, and rolled back. `fetch_all` runs the statement to its end and returns that
+        // error.
+        let inserted = sqlx::query_as!(
             Comment,
             r#"INSERT INTO comments (post_id, body)
                SELECT id, $2 FROM posts WHERE id = $1 AND (draft = 0 OR $3)
@@ -182,8 +188,9 @@ impl Db {
             comment.body,
             drafts,
         )
-        .fetch_optional(&mut *self.writer().await?)
-        .await
+        .fetch_all(&mut *self.writer().await?)
+        .await?;
+        Ok(inserted.into_iter().next())
     }
 
     pub async fn apply_delivery(

@@ -19,6 +19,8 @@ pub struct TestDatabase {
 enum Home {
     /// The folder holds the file (and is removed with it).
     Sqlite { _folder: TempDir },
+    /// A file in a folder someone else owns.
+    SqliteElsewhere,
     /// A database created on the server at `admin_url`, dropped with this.
     SharedServer { admin_url: String, name: String },
     /// A cluster of this test's own, stopped and removed with this.
@@ -56,6 +58,15 @@ impl TestDatabase {
         Self {
             url,
             home: Home::Sqlite { _folder: folder },
+        }
+    }
+
+    /// A fresh SQLite file in `folder`, which the caller owns (a small file system, in the full-disk
+    /// test); the file stays when this is dropped.
+    pub fn sqlite_in(folder: &std::path::Path) -> Self {
+        Self {
+            url: format!("sqlite://{}", folder.join("app.db").display()),
+            home: Home::SqliteElsewhere,
         }
     }
 
@@ -104,7 +115,7 @@ impl TestDatabase {
 
     pub fn backend(&self) -> Backend {
         match self.home {
-            Home::Sqlite { .. } => Backend::Sqlite,
+            Home::Sqlite { .. } | Home::SqliteElsewhere => Backend::Sqlite,
             Home::SharedServer { .. } | Home::PrivateCluster(_) => Backend::Postgres,
         }
     }

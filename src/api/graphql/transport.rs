@@ -1,0 +1,467 @@
+//! GraphQL over HTTP, as its specification says (<https://graphql.github.io/graphql-over-http/draft/>):
+//! which media type an answer has, which status, and what makes a request one at all.
+//!
+//! - **Media type**, by `Accept`: `application/graphql-response+json` when the client asks for it
+//!   first (or only), `application/json` for `application/json`, `*/*` or no `Accept` at all (what
+//!   older clients expect), 406 when it accepts neither.
+//! - **Status**: with `application/json`, 200 for every GraphQL answer, errors included (a client
+//!   cannot trust a 4xx with that type: a proxy may have made it). With
+//!   `application/graphql-response+json`, 400 when the request failed before execution — a document
+//!   that does not parse or validate, an unknown operation, variables that do not fit — and 200 once
+//!   it ran, even if a field failed. An answer that never ran has no `data` entry, whatever the type.
+//! - **Well-formed requests**: `query` is a string, `operationName` a string, `variables` and
+//!   `extensions` maps (each optional, `null` as good as absent); anything else is a 400 problem, as
+//!   is broken JSON. GET carries them in the query string (`variables` as JSON text) and runs
+//!   queries only: a mutation is 405.
+
+use std::collections::BTreeMap;
+
+use async_graphql::{ServerError, Variables, parser::types::OperationType};
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, FromRequestParts, Request},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts},
+    response::{IntoResponse, Response},
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{
+    IntoParams, ToSchema,
+    openapi::{Object, ObjectBuilder, Type},
+};
+
+use crate::api::{
+    error::{self, ApiError},
+    extract::media_type,
+};
+
+/// The media types a GraphQL answer can have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MediaType {
+    /// `application/json`: every GraphQL answer is a 200.
+    Json,
+    /// `application/graphql-response+json`: the status tells whether the request ran.
+    GraphQLResponseJson,
+}
+
+impl MediaType {
+    const ALL: [Self; 2] = [Self::Json, Self::GraphQLResponseJson];
+
+    fn essence(self) -> &'static str {
+        match self {
+            Self::Json => "application/json",
+            Self::GraphQLResponseJson => "application/graphql-response+json",
+        }
+    }
+
+    /// The `Content-Type`, with the encoding, as the specification recommends.
+    fn content_type(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            Self::Json => "application/json; charset=utf-8",
+            Self::GraphQLResponseJson => "application/graphql-response+json; charset=utf-8",
+        })
+    }
+
+    /// The type the request's `Accept` prefers: the highest `q`, then the more specific match
+    /// (`application/json` over `*/*`), then the one listed first; `application/json` when only a
+    /// wildcard matches, or when there is no `Accept` at all. `None` when it accepts neither.
+    pub fn negotiate(headers: &HeaderMap) -> Option<Self> {
+        let ranges: Vec<AcceptedRange> = headers
+            .get_all(header::ACCEPT)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .filter_map(AcceptedRange::parse)
+            .collect();
+        if ranges.is_empty() {
+            return Some(Self::Json);
+        }
+        Self::ALL
+            .into_iter()
+            .filter_map(|media_type| {
+                // The most specific range that matches decides the type's quality (RFC 9110, 12.5.1).
+                let (position, range) = ranges
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, range)| range.matches(media_type))
+                    .max_by_key(|(position, range)| (range.specificity, usize::MAX - position))?;
+                (range.quality > 0).then_some((
+                    media_type,
+                    range.quality,
+                    range.specificity,
+                    position,
+                ))
+            })
+            // Highest quality, then most specific, then listed first; `Json` (first in `ALL`) wins
+            // when both matched the same range.
+            .min_by_key(|&(_, quality, specificity, position)| {
+                (u16::MAX - quality, u8::MAX - specificity, position)
+            })
+            .map(|(media_type, ..)| media_type)
+    }
+}
+
+/// One entry of an `Accept` header: a media range and its quality (`q`, in thousandths).
+struct AcceptedRange {
+    essence: String,
+    quality: u16,
+    /// 2 for `type/subtype`, 1 for `type/*`, 0 for `*/*`.
+    specificity: u8,
+}
+
+impl AcceptedRange {
+    fn parse(entry: &str) -> Option<Self> {
+        let mut parts = entry.split(';');
+        let essence = parts.next()?.trim().to_ascii_lowercase();
+        let (kind, subtype) = essence.split_once('/')?;
+        let specificity = match (kind, subtype) {
+            ("*", "*") => 0,
+            (_, "*") => 1,
+            _ => 2,
+        };
+        let quality = parts
+            .filter_map(|parameter| parameter.split_once('='))
+            .find(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
+            .map_or(Some(1000), |(_, value)| parse_quality(value.trim()))?;
+        Some(Self {
+            essence,
+            quality,
+            specificity,
+        })
+    }
+
+    fn matches(&self, media_type: MediaType) -> bool {
+        let essence = media_type.essence();
+        match self.specificity {
+            0 => true,
+            1 => essence.split('/').next() == self.essence.split('/').next(),
+            _ => essence == self.essence,
+        }
+    }
+}
+
+/// A `q` value (`0`–`1`, up to three decimals) in thousandths; `None` when malformed, which drops
+/// the entry rather than guessing.
+fn parse_quality(value: &str) -> Option<u16> {
+    let quality: f64 = value.parse().ok()?;
+    (0.0..=1.0)
+        .contains(&quality)
+        .then(|| (quality * 1000.0).round() as u16)
+}
+
+/// The media type the client accepts, read before anything else: 406 when it accepts neither.
+pub struct Negotiated(pub MediaType);
+
+impl<S: Send + Sync> FromRequestParts<S> for Negotiated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        MediaType::negotiate(&parts.headers)
+            .map(Self)
+            .ok_or_else(|| {
+                ApiError::NotAcceptable(
+                    "GraphQL answers are application/graphql-response+json or application/json; \
+                     the Accept header allows neither."
+                        .to_owned(),
+                )
+            })
+    }
+}
+
+/// A POST body: the request's parameters as a JSON object. Fields of other names are ignored (the
+/// specification reserves them).
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GraphQLParameters {
+    /// The GraphQL document (it does not have to parse to be a request; parse errors are answers).
+    query: String,
+    /// Which operation of the document to run, when it has several.
+    #[serde(default)]
+    operation_name: Option<String>,
+    /// The operation's variables, by name.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    variables: Option<Variables>,
+    /// Reserved by the specification for servers to extend it; this one defines none. Read only so
+    /// that anything but a map is refused, as the specification asks.
+    #[serde(default, rename = "extensions")]
+    #[schema(value_type = Option<Object>)]
+    _extensions: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// A GET query string: the same parameters, `variables` and `extensions` as JSON text.
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct QueryString {
+    /// The GraphQL document (queries only: a mutation is 405).
+    query: String,
+    /// Which operation of the document to run, when it has several (empty: none given).
+    #[serde(default)]
+    operation_name: Option<String>,
+    /// The operation's variables, as a JSON object (empty: none given).
+    #[serde(default)]
+    #[param(schema_with = json_object_text)]
+    variables: Option<String>,
+    /// Reserved by the specification, a JSON object; this server defines none.
+    #[serde(default)]
+    #[param(schema_with = json_object_text)]
+    extensions: Option<String>,
+}
+
+/// The schema of a query-string parameter that holds a JSON object: the object, marked as carried
+/// in JSON text (`api/openapi.rs` writes such a parameter with `content`, as OpenAPI has it).
+fn json_object_text() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .content_media_type("application/json")
+        .build()
+}
+
+impl QueryString {
+    fn into_parameters(self) -> Result<GraphQLParameters, ApiError> {
+        let variables = json_map(self.variables.as_deref(), "variables")?;
+        let extensions = json_map(self.extensions.as_deref(), "extensions")?;
+        Ok(GraphQLParameters {
+            query: self.query,
+            // An empty operationName is the same as none (the specification says so for GET).
+            operation_name: self.operation_name.filter(|name| !name.is_empty()),
+            variables,
+            _extensions: extensions,
+        })
+    }
+}
+
+/// A query-string parameter that holds a JSON object (or `null`; empty is the same as absent).
+fn json_map<T: serde::de::DeserializeOwned>(
+    text: Option<&str>,
+    name: &str,
+) -> Result<Option<T>, ApiError> {
+    text.filter(|text| !text.is_empty())
+        .map(serde_json::from_str::<Option<T>>)
+        .transpose()
+        .map(Option::flatten)
+        .map_err(|error| not_graphql(format!("{name} must be a JSON object: {error}")))
+}
+
+fn not_graphql(reason: impl std::fmt::Display) -> ApiError {
+    ApiError::BadRequest(format!("Not a GraphQL request: {reason}."))
+}
+
+/// One well-formed GraphQL request, from the query string (GET) or a JSON body (POST).
+/// async-graphql-axum's own extractor takes malformed parameters for defaults, streams the body past
+/// axum's `DefaultBodyLimit`, takes multipart uploads and answers plain-text errors; this one refuses
+/// what the specification says is not a request, and reads the body like every other route, so its
+/// errors are problem+json.
+pub struct GraphQLRequest(pub async_graphql::Request);
+
+impl<S: Send + Sync> FromRequest<S> for GraphQLRequest {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
+        if request.method() == Method::GET || request.method() == Method::HEAD {
+            let query = request.uri().query().unwrap_or_default();
+            let parameters = serde_urlencoded::from_str::<QueryString>(query)
+                .map_err(|error| {
+                    not_graphql(format!(
+                        "the query string needs `query`, the document ({error})"
+                    ))
+                })
+                .and_then(QueryString::into_parameters)
+                .map_err(IntoResponse::into_response)?;
+            let mut graphql = parameters.into_request();
+            if is_mutation(&mut graphql) {
+                return Err(mutation_over_get());
+            }
+            return Ok(Self(graphql));
+        }
+        match media_type(request.headers()).as_deref() {
+            Some("application/json") => {}
+            other => {
+                let sent = other.map_or("no Content-Type".to_owned(), |other| {
+                    format!("Content-Type {other}")
+                });
+                let detail = format!("A GraphQL request is application/json, not {sent}.");
+                return Err(ApiError::UnsupportedMediaType(detail).into_response());
+            }
+        }
+        // Reading the body enforces the route's size limit (413).
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| ApiError::from(rejection).into_response())?;
+        let parameters: GraphQLParameters = serde_json::from_slice(&body).map_err(|error| {
+            match error.classify() {
+                serde_json::error::Category::Data => not_graphql(error),
+                _ => ApiError::BadRequest(format!("Malformed JSON: {error}.")),
+            }
+            .into_response()
+        })?;
+        Ok(Self(parameters.into_request()))
+    }
+}
+
+impl GraphQLParameters {
+    fn into_request(self) -> async_graphql::Request {
+        let mut request = async_graphql::Request::new(self.query);
+        request.operation_name = self.operation_name;
+        request.variables = self.variables.unwrap_or_default();
+        request
+    }
+}
+
+/// Whether the operation the request asks for is a mutation. A document that does not parse is
+/// left to the executor, which answers it with a GraphQL syntax error (and keeps the parse).
+fn is_mutation(request: &mut async_graphql::Request) -> bool {
+    let wanted = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
+        return false;
+    };
+    document
+        .operations
+        .iter()
+        .filter(|(name, _)| wanted.is_none() || name.map(|name| name.as_str()) == wanted.as_deref())
+        .any(|(_, operation)| operation.node.ty == OperationType::Mutation)
+}
+
+fn mutation_over_get() -> Response {
+    let mut response = error::problem(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "A mutation must be sent with POST; GET runs queries only.",
+        None,
+    );
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    response
+}
+
+/// A GraphQL answer as the specification shapes it: `data` only when the operation ran.
+#[derive(Serialize, ToSchema)]
+pub struct GraphQLAnswer {
+    /// What the operation selected; `null` when a field that may not be null failed. Absent when
+    /// the request failed before it ran (parse, validation, variables, an unknown operation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    data: Option<async_graphql::Value>,
+    /// What went wrong, each with a `message` and `extensions.code` (see the schema module).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    errors: Vec<ServerError>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[schema(value_type = Object)]
+    extensions: BTreeMap<String, async_graphql::Value>,
+}
+
+/// Whether the operation was executed. A request error (the document does not parse or validate, no
+/// such operation, variables that do not fit) is raised before execution, carries no path and leaves
+/// no data; a field error always has a path.
+fn ran(response: &async_graphql::Response) -> bool {
+    response.data != async_graphql::Value::Null
+        || response.errors.is_empty()
+        || response.errors.iter().any(|error| !error.path.is_empty())
+}
+
+/// async-graphql's response, answered in `media_type` with the status the specification gives it.
+pub fn answer(media_type: MediaType, response: async_graphql::Response) -> Response {
+    let ran = ran(&response);
+    let status = match media_type {
+        MediaType::GraphQLResponseJson if !ran => StatusCode::BAD_REQUEST,
+        _ => StatusCode::OK,
+    };
+    let body = GraphQLAnswer {
+        data: ran.then_some(response.data),
+        errors: response.errors,
+        extensions: response.extensions,
+    };
+    let mut response = (status, axum::Json(body)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, media_type.content_type());
+    // The same URL answers in two types: caches must key on Accept.
+    headers.insert(header::VARY, HeaderValue::from_static("accept"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn negotiate(accept: &str) -> Option<MediaType> {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT,
+            HeaderValue::from_str(accept).expect("a header"),
+        );
+        MediaType::negotiate(&headers)
+    }
+
+    #[test]
+    fn no_accept_header_gets_json() {
+        assert_eq!(
+            MediaType::negotiate(&HeaderMap::new()),
+            Some(MediaType::Json)
+        );
+    }
+
+    #[test]
+    fn a_wildcard_gets_json() {
+        assert_eq!(negotiate("*/*"), Some(MediaType::Json));
+        assert_eq!(negotiate("application/*"), Some(MediaType::Json));
+        assert_eq!(
+            negotiate("text/html,application/xhtml+xml,*/*;q=0.8"),
+            Some(MediaType::Json)
+        );
+    }
+
+    #[test]
+    fn each_type_asked_for_alone_is_answered() {
+        assert_eq!(negotiate("application/json"), Some(MediaType::Json));
+        assert_eq!(
+            negotiate("application/graphql-response+json"),
+            Some(MediaType::GraphQLResponseJson)
+        );
+    }
+
+    #[test]
+    fn the_type_listed_first_wins_a_tie() {
+        assert_eq!(
+            negotiate(
+                "application/graphql-response+json; charset=utf-8, application/json; charset=utf-8"
+            ),
+            Some(MediaType::GraphQLResponseJson)
+        );
+        assert_eq!(
+            negotiate("application/json, application/graphql-response+json"),
+            Some(MediaType::Json)
+        );
+    }
+
+    #[test]
+    fn a_higher_quality_beats_the_order() {
+        assert_eq!(
+            negotiate("application/json;q=0.5, application/graphql-response+json"),
+            Some(MediaType::GraphQLResponseJson)
+        );
+    }
+
+    #[test]
+    fn an_exact_type_beats_a_wildcard_of_the_same_quality() {
+        assert_eq!(
+            negotiate("*/*, application/graphql-response+json"),
+            Some(MediaType::GraphQLResponseJson)
+        );
+    }
+
+    #[test]
+    fn a_type_refused_with_q_0_is_not_answered() {
+        assert_eq!(negotiate("application/json;q=0"), None);
+        assert_eq!(
+            negotiate("*/*, application/json;q=0"),
+            Some(MediaType::GraphQLResponseJson)
+        );
+    }
+
+    #[test]
+    fn accepting_neither_type_is_not_acceptable() {
+        assert_eq!(negotiate("text/html"), None);
+        assert_eq!(negotiate("application/xml, text/*"), None);
+    }
+}

@@ -1,0 +1,531 @@
+//! The connection loop: accepts TCP connections and serves HTTP/1.1 on each with hyper, within the
+//! limits that keep slow and idle clients from holding the server (axum::serve has no knobs for
+//! them):
+//!
+//! - **Header timeout** (`HTTP_HEADER_TIMEOUT_MS`): from the first byte of a request's head — on a
+//!   new connection, from the connection itself — to its last, or the connection is closed. A
+//!   client that trickles its headers a few bytes at a time ("slowloris") cannot hold a connection.
+//! - **Idle timeout** (`HTTP_IDLE_TIMEOUT_MS`): a kept-alive connection that waits this long for its
+//!   next request is closed.
+//! - **Connection cap** (`HTTP_MAX_CONNECTIONS`): at most this many connections at once, under the
+//!   process's open-file limit (raised from its soft to its hard value at start, where allowed);
+//!   more wait in the kernel's queue until one closes, instead of the accept failing.
+//! - **Accept errors** do not spin: when the process or the system is out of file descriptors
+//!   (EMFILE, ENFILE), accepting waits, 10 ms and doubling up to a second, before it tries again.
+//!
+//! A request in progress is never cut by these limits: its handler is bounded by the request
+//! timeout (`REQUEST_TIMEOUT_MS`, src/middleware/timeout.rs). Each request learns its peer's address
+//! (`ConnectInfo`, which the rate limiter counts by). On shutdown, accepting stops, idle connections
+//! close, and requests in flight finish.
+
+use std::{
+    convert::Infallible,
+    io,
+    net::SocketAddr,
+    num::NonZeroUsize,
+    pin::Pin,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
+    },
+    task::{Context, Poll},
+    time::Duration,
+};
+
+use axum::{
+    body::Body,
+    extract::ConnectInfo,
+    http::{Request, Response},
+};
+use hyper::{body::Incoming, server::conn::http1};
+use hyper_util::{rt::TokioIo, server::graceful::GracefulShutdown};
+use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+use tokio::{
+    io::{AsyncRead, AsyncWrite, ReadBuf},
+    net::{TcpListener, TcpStream},
+    sync::{OwnedSemaphorePermit, Semaphore},
+    time::{Instant, MissedTickBehavior, interval, sleep},
+};
+use tower::Service;
+
+use crate::{
+    config::{ConfigError, HttpConfig},
+    middleware::App,
+};
+
+/// Open files the process keeps for itself, besides its connections: the database's files (three
+/// per SQLite connection), the listener, the runtime's, the trivia client's connections, logs.
+const FILES_KEPT: u64 = 256;
+
+/// The first and the longest wait before accepting again after an error such as EMFILE.
+const ACCEPT_BACKOFF_FIRST: Duration = Duration::from_millis(10);
+const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
+
+/// How often, at most, the log says that every connection is in use.
+const FULL_WARNING_INTERVAL: Duration = Duration::from_secs(60);
+
+/// The limits one server's connections are held to.
+#[derive(Clone, Copy, Debug)]
+pub struct ConnectionLimits {
+    pub header_timeout: Duration,
+    pub idle_timeout: Duration,
+    pub max_connections: usize,
+}
+
+impl ConnectionLimits {
+    /// How often a connection's deadline is checked: a quarter of the shorter timeout (10 ms at
+    /// least).
+    fn check_every(&self) -> Duration {
+        (self.header_timeout.min(self.idle_timeout) / 4).max(Duration::from_millis(10))
+    }
+
+    /// The limits of `http`, with the connection cap checked against (or, unset, taken from) the
+    /// open-file limit.
+    pub fn new(http: &HttpConfig, open_files: u64) -> Result<Self, ConfigError> {
+        Ok(Self {
+            header_timeout: http.header_timeout,
+            idle_timeout: http.idle_timeout,
+            max_connections: max_connections(http.max_connections, open_files)?,
+        })
+    }
+}
+
+/// The most connections that fit under `open_files` with [`FILES_KEPT`] (half the limit, when it is
+/// small) left for the rest of the process. A configured cap above that stops the start.
+fn max_connections(
+    configured: Option<NonZeroUsize>,
+    open_files: u64,
+) -> Result<usize, ConfigError> {
+    let kept = FILES_KEPT.min(open_files / 2);
+    let room = usize::try_from(open_files - kept)
+        .unwrap_or(usize::MAX)
+        .max(1);
+    match configured {
+        None => Ok(room),
+        Some(cap) if cap.get() <= room => Ok(cap.get()),
+        Some(cap) => Err(ConfigError {
+            variable: "HTTP_MAX_CONNECTIONS",
+            reason: format!(
+                "{cap} connections do not fit under the open-file limit of {open_files} \
+                 ({kept} kept for the database and the process): at most {room}"
+            ),
+        }),
+    }
+}
+
+/// Raises the soft limit on open files to the hard limit, where the system allows it, and returns
+/// the limit in force. Each connection is an open file: with a common soft limit of 1 024, a
+/// server would stop accepting at about a thousand clients, slow ones included.
+pub fn raise_open_file_limit() -> u64 {
+    let limits = getrlimit(Resource::Nofile);
+    // `None` is "unlimited".
+    let soft = limits.current.unwrap_or(u64::MAX);
+    let Some(hard) = limits.maximum.filter(|&hard| hard > soft) else {
+        return soft;
+    };
+    let raised = Rlimit {
+        current: Some(hard),
+        maximum: Some(hard),
+    };
+    match setrlimit(Resource::Nofile, raised) {
+        Ok(()) => {
+            tracing::debug!(from = soft, to = hard, "raised the open-file limit");
+            hard
+        }
+        Err(error) => {
+            tracing::warn!(%error, soft, hard, "could not raise the open-file limit");
+            soft
+        }
+    }
+}
+
+/// Serves `app` (the router in its middleware) on `listener` within `limits` until `shutdown` completes, then lets the
+/// connections' requests in flight finish.
+pub async fn serve(
+    listener: TcpListener,
+    app: App,
+    limits: ConnectionLimits,
+    shutdown: impl Future<Output = ()>,
+) {
+    let mut http = http1::Builder::new();
+    // The header timeout is enforced below, together with the idle timeout: hyper's own counts the
+    // wait for the next request as header time, which would make them one.
+    http.header_read_timeout(None);
+    let mut places = Places::new(limits.max_connections);
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let place = tokio::select! {
+            biased;
+            () = &mut shutdown => break,
+            place = places.take() => match place {
+                Some(place) => place,
+                None => break,
+            },
+        };
+        let (stream, peer) = tokio::select! {
+            biased;
+            () = &mut shutdown => break,
+            accepted = accept(&listener) => accepted,
+        };
+        let activity = Arc::new(Activity::new());
+        let io = TokioIo::new(Watched {
+            stream,
+            activity: Arc::clone(&activity),
+        });
+        let connection =
+            http.serve_connection(io, service(app.clone(), peer, Arc::clone(&activity)));
+        let connection = graceful.watcher().watch(connection);
+        tokio::spawn(async move {
+            activity.serve(connection, limits, peer).await;
+            drop(place);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+}
+
+/// The places for connections, one per connection up to the cap; a connection gives its place
+/// back when it ends.
+struct Places {
+    free: Arc<Semaphore>,
+    max: usize,
+    /// When the log last said that every place is taken.
+    said_full_at: Option<Instant>,
+}
+
+impl Places {
+    fn new(max: usize) -> Self {
+        Self {
+            free: Arc::new(Semaphore::new(max)),
+            max,
+            said_full_at: None,
+        }
+    }
+
+    /// A place for one more connection: at once while there is one, else once a connection ends.
+    /// `None` only if the places were closed, which nothing does.
+    async fn take(&mut self) -> Option<OwnedSemaphorePermit> {
+        if let Ok(place) = Arc::clone(&self.free).try_acquire_owned() {
+            return Some(place);
+        }
+        // Under a flood the cap is reached again each time a place frees: say it once a minute,
+        // not once a connection.
+        if self
+            .said_full_at
+            .is_none_or(|said| said.elapsed() >= FULL_WARNING_INTERVAL)
+        {
+            tracing::warn!(
+                max = self.max,
+                "every connection is in use (HTTP_MAX_CONNECTIONS): new ones wait"
+            );
+            self.said_full_at = Some(Instant::now());
+        }
+        Arc::clone(&self.free).acquire_owned().await.ok()
+    }
+}
+
+/// The next connection. Errors of one connection (reset before it was accepted) are skipped;
+/// others — out of file descriptors or memory — are waited out, longer each time, never spun on.
+async fn accept(listener: &TcpListener) -> (TcpStream, SocketAddr) {
+    let mut backoff = Backoff::default();
+    loop {
+        match listener.accept().await {
+            Ok(accepted) => return accepted,
+            Err(error) if is_connection_error(&error) => {}
+            Err(error) => {
+                let wait = backoff.next_wait();
+                tracing::error!(%error, retry_in = ?wait, "cannot accept connections");
+                sleep(wait).await;
+            }
+        }
+    }
+}
+
+/// The waits between attempts to accept after an error: 10 ms, doubling up to a second.
+struct Backoff {
+    next: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self {
+            next: ACCEPT_BACKOFF_FIRST,
+        }
+    }
+}
+
+impl Backoff {
+    fn next_wait(&mut self) -> Duration {
+        let wait = self.next;
+        self.next = (self.next * 2).min(ACCEPT_BACKOFF_MAX);
+        wait
+    }
+}
+
+fn is_connection_error(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+    )
+}
+
+/// The app as a hyper service for one connection: each request carries the peer's address, and
+/// its response keeps the connection counted as busy until it has been sent.
+fn service(
+    app: App,
+    peer: SocketAddr,
+    activity: Arc<Activity>,
+) -> impl hyper::service::Service<
+    Request<Incoming>,
+    Response = Response<Tracked>,
+    Error = Infallible,
+    Future: Send,
+> {
+    hyper::service::service_fn(move |request: Request<Incoming>| {
+        let busy = RequestInFlight::start(&activity);
+        let mut request = request.map(Body::new);
+        request.extensions_mut().insert(ConnectInfo(peer));
+        let mut app = app.clone();
+        async move {
+            let response = app.call(request).await?;
+            Ok(response.map(|body| Tracked { body, _busy: busy }))
+        }
+    })
+}
+
+/// What one connection is doing, as far as its limits care: whether a request is in progress, and
+/// since when it has been waiting for (the rest of) one. Times are milliseconds since `accepted`.
+struct Activity {
+    accepted: Instant,
+    requests_in_flight: AtomicUsize,
+    /// Whether a request has been answered: before that, a silent connection is held to the header
+    /// timeout, after it to the idle timeout.
+    answered_one: AtomicBool,
+    /// When the connection last became ready for a request: accepted, or its last response sent.
+    ready_at: AtomicU64,
+    /// When the first byte of the next request's head arrived; [`NOT_STARTED`] until it does.
+    head_started_at: AtomicU64,
+}
+
+const NOT_STARTED: u64 = u64::MAX;
+
+impl Activity {
+    fn new() -> Self {
+        Self {
+            accepted: Instant::now(),
+            requests_in_flight: AtomicUsize::new(0),
+            answered_one: AtomicBool::new(false),
+            ready_at: AtomicU64::new(0),
+            head_started_at: AtomicU64::new(NOT_STARTED),
+        }
+    }
+
+    fn now(&self) -> u64 {
+        u64::try_from(self.accepted.elapsed().as_millis()).unwrap_or(u64::MAX - 1)
+    }
+
+    /// Bytes arrived: the first ones while no request is in progress start the next request's head.
+    fn bytes_read(&self) {
+        if self.requests_in_flight.load(Ordering::Acquire) == 0
+            && self.head_started_at.load(Ordering::Acquire) == NOT_STARTED
+        {
+            self.head_started_at.store(self.now(), Ordering::Release);
+        }
+    }
+
+    /// When the connection is closed unless something happens first; `None` while a request is in
+    /// progress.
+    fn deadline(&self, limits: ConnectionLimits) -> Option<Instant> {
+        if self.requests_in_flight.load(Ordering::Acquire) > 0 {
+            return None;
+        }
+        let head_started_at = self.head_started_at.load(Ordering::Acquire);
+        let (since, limit) = if head_started_at != NOT_STARTED {
+            (head_started_at, limits.header_timeout)
+        } else if self.answered_one.load(Ordering::Acquire) {
+            (self.ready_at.load(Ordering::Acquire), limits.idle_timeout)
+        } else {
+            (0, limits.header_timeout)
+        };
+        Some(self.accepted + Duration::from_millis(since) + limit)
+    }
+
+    /// Drives `connection` until it ends, or closes it (by dropping it) once its deadline passes.
+    ///
+    /// The deadline is checked four times per timeout rather than kept as a timer of its own: a
+    /// timer moved at every request (when its head starts, when its response ends) cost about a
+    /// third of `/api/hello`'s throughput (26 000 instead of 40 000 requests/s, release build,
+    /// interleaved runs); a check every quarter of a timeout costs nothing per request, and closes
+    /// a connection at most a quarter of a timeout late.
+    async fn serve(
+        &self,
+        connection: impl Future<Output = Result<(), hyper::Error>>,
+        limits: ConnectionLimits,
+        peer: SocketAddr,
+    ) {
+        let mut connection = std::pin::pin!(connection);
+        let mut checks = interval(limits.check_every());
+        checks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                result = &mut connection => {
+                    if let Err(error) = result {
+                        tracing::debug!(%error, %peer, "connection ended with an error");
+                    }
+                    return;
+                }
+                _ = checks.tick() => {
+                    if self.deadline(limits).is_some_and(|deadline| deadline <= Instant::now()) {
+                        tracing::debug!(%peer, "closed a connection that sent no complete request in time");
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A request of a connection, from its complete head until its response has been sent (or dropped).
+struct RequestInFlight(Arc<Activity>);
+
+impl RequestInFlight {
+    fn start(activity: &Arc<Activity>) -> Self {
+        activity.requests_in_flight.fetch_add(1, Ordering::AcqRel);
+        activity
+            .head_started_at
+            .store(NOT_STARTED, Ordering::Release);
+        Self(Arc::clone(activity))
+    }
+}
+
+impl Drop for RequestInFlight {
+    fn drop(&mut self) {
+        let activity = &self.0;
+        activity.ready_at.store(activity.now(), Ordering::Release);
+        activity.answered_one.store(true, Ordering::Release);
+        activity.requests_in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A response body that keeps its request counted as in flight until hyper has sent it and drops it.
+pub struct Tracked {
+    body: Body,
+    _busy: RequestInFlight,
+}
+
+impl http_body::Body for Tracked {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        context: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        Pin::new(&mut self.body).poll_frame(context)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
+    }
+}
+
+/// The connection's socket, telling its [`Activity`] when bytes arrive.
+struct Watched {
+    stream: TcpStream,
+    activity: Arc<Activity>,
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        context: &mut Context<'_>,
+        buffer: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buffer.filled().len();
+        let polled = Pin::new(&mut self.stream).poll_read(context, buffer);
+        if matches!(polled, Poll::Ready(Ok(()))) && buffer.filled().len() > before {
+            self.activity.bytes_read();
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        context: &mut Context<'_>,
+        bytes: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write(context, bytes)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        context: &mut Context<'_>,
+        buffers: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write_vectored(context, buffers)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(context)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(context)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_a_setting_the_cap_leaves_room_under_the_file_limit() {
+        assert_eq!(max_connections(None, 20_000).ok(), Some(20_000 - 256));
+        assert_eq!(max_connections(None, 1_024).ok(), Some(768));
+        assert_eq!(max_connections(None, 100).ok(), Some(50));
+    }
+
+    #[test]
+    fn a_setting_within_the_room_is_kept() {
+        assert_eq!(
+            max_connections(NonZeroUsize::new(500), 1_024).ok(),
+            Some(500)
+        );
+    }
+
+    #[test]
+    fn a_setting_over_the_file_limit_names_the_variable() {
+        let error = max_connections(NonZeroUsize::new(5_000), 1_024).expect_err("too many");
+        assert_eq!(error.variable, "HTTP_MAX_CONNECTIONS");
+        assert!(error.reason.contains("at most 768"), "{}", error.reason);
+    }
+
+    #[test]
+    fn accepting_waits_longer_after_each_error_up_to_a_second() {
+        let mut backoff = Backoff::default();
+        let waits: Vec<u128> = (0..9).map(|_| backoff.next_wait().as_millis()).collect();
+        assert_eq!(waits, [10, 20, 40, 80, 160, 320, 640, 1000, 1000]);
+    }
+
+    #[test]
+    fn running_out_of_files_is_waited_out_and_a_reset_connection_skipped() {
+        assert!(!is_connection_error(&io::Error::from_raw_os_error(24))); // EMFILE
+        assert!(!is_connection_error(&io::Error::from_raw_os_error(23))); // ENFILE
+        assert!(is_connection_error(
+            &io::ErrorKind::ConnectionAborted.into()
+        ));
+    }
+}
