@@ -16,11 +16,11 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::model::{FieldErrors, NewComment, NewPost, PostCreated, PostId};
 
-/// What a page shows when its data could not be loaded.
-pub type LoadResult<T> = Result<T, String>;
-
 #[cfg(feature = "ssr")]
-pub use reads::{PostWithComments, in_preview_mode, list_posts, post_with_comments, trivia};
+pub use reads::{
+    LoadError, LoadResult, PostWithComments, in_preview_mode, list_posts, post_with_comments,
+    trivia,
+};
 
 #[cfg(feature = "ssr")]
 mod reads {
@@ -40,13 +40,30 @@ mod reads {
     use leptos::prelude::expect_context;
     use serde::{Deserialize, Serialize};
 
-    use super::LoadResult;
     use crate::{
-        db::{self, Visibility},
+        db::{
+            self, Visibility,
+            failure::{self, Failure},
+        },
         model::{Comment, PAGE_SIZE_DEFAULT, Post, PostId, PostPage, Trivia},
         preview::visibility_in_page,
         trivia::TriviaService,
     };
+
+    /// A page's data, or why it could not be loaded.
+    pub type LoadResult<T> = Result<T, LoadError>;
+
+    /// Why a page's data could not be loaded.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, thiserror::Error)]
+    pub enum LoadError {
+        /// The database is not answering: the page answers 503, try again shortly
+        /// (`pages/unavailable.rs`).
+        #[error("The database is not answering right now. Please try again in a few seconds.")]
+        Unavailable,
+        /// Anything else (logged): the page says so where the data would be.
+        #[error("The data for this page could not be loaded. Please try again.")]
+        Failed,
+    }
 
     /// A post with its comments, oldest first: what `/posts/{id}` shows.
     #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,9 +72,18 @@ mod reads {
         pub comments: Vec<Comment>,
     }
 
-    fn failed(error: sqlx::Error) -> String {
-        tracing::error!(%error, "a page could not read the database");
-        "The data for this page could not be loaded. Please try again.".to_owned()
+    /// An outage is not a bug: logged as a warning, as the API does (`api/error.rs`).
+    fn failed(error: sqlx::Error) -> LoadError {
+        match failure::classify(&error) {
+            Failure::Unavailable => {
+                tracing::warn!(%error, "the database is not answering");
+                LoadError::Unavailable
+            }
+            Failure::StorageFull | Failure::Other => {
+                tracing::error!(%error, "a page could not read the database");
+                LoadError::Failed
+            }
+        }
     }
 
     pub fn list_posts(

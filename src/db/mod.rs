@@ -5,11 +5,14 @@
 //! learning which room answered ([`failure::classify`] is the only reader of the backends' error
 //! codes). Behind it, one folder per backend, each with its own migrations
 //! (`migrations/sqlite/`, `migrations/postgres/`) applied at start:
-//! - [`sqlite`]: the embedded default, for one process. Read-only connections plus one writer, new
-//!   posts saved in batches, the write rate limit counted in the process's memory.
+//! - [`sqlite`]: the embedded default, for one process. Read-only connections plus one writer, the
+//!   write rate limit counted in the process's memory.
 //! - [`postgres`]: for several instances over one database server. A connection pool, and what the
 //!   instances must agree on kept in the database: the write rate limit, webhook deliveries, the
 //!   trivia cache.
+//!
+//! Both rooms save new posts in batches, one commit for all the posts that arrive together
+//! ([`post_batch`]).
 //!
 //! Both rooms answer the same values: ids are `i64`, timestamps UTC text with milliseconds
 //! (`2026-11-21T07:30:00.123Z`), lists ordered by id, so JSON, ordering and cursors are identical.
@@ -25,6 +28,7 @@
 
 pub mod copy;
 pub mod failure;
+mod post_batch;
 pub mod write_limit;
 
 #[cfg(not(sqlx_prepare = "sqlite"))]

@@ -3,6 +3,8 @@
 //! Query parameters: `cursor` pages back through older posts; `number` asks the trivia box;
 //! `title`/`post`/`draft` carry a form submission the API sent back as invalid (JavaScript off), which
 //! the form (an island) reads itself; `saved_draft` says a draft was saved (JavaScript off).
+//!
+//! While the database is not answering, the page is the 503 page instead.
 
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
@@ -14,8 +16,9 @@ use crate::{
         post_list::{POSTS_SECTION, PostList},
         trivia_box::{TriviaAnswer, TriviaBox, parse_number},
     },
-    data,
-    model::PostId,
+    data::{self, LoadError},
+    model::{PostId, PostPage, Trivia},
+    pages::unavailable::Unavailable,
 };
 
 #[component]
@@ -31,7 +34,7 @@ pub fn HomePage() -> impl IntoView {
         .map(|asked| parse_number(&asked).map(data::trivia));
     let trivia = OnceResource::new(async move {
         Some(match lookup? {
-            Ok(answer) => answer.await,
+            Ok(answer) => answer.await.map_err(|error| error.to_string()),
             Err(message) => Err(message.to_owned()),
         })
     });
@@ -40,6 +43,31 @@ pub fn HomePage() -> impl IntoView {
         .get("saved_draft")
         .and_then(|id| id.parse::<PostId>().ok());
 
+    // The posts decide what the page is (the 503 page while the database is away), so they come
+    // first; the trivia answer is looked up meanwhile.
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match posts.await {
+                    Err(LoadError::Unavailable) => view! { <Unavailable /> }.into_any(),
+                    posts => view! { <Home posts trivia saved_draft /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The home page's content, once its posts are read (or failed for a reason other than an outage).
+#[component]
+fn Home(
+    posts: Result<PostPage, LoadError>,
+    trivia: OnceResource<Option<Result<Trivia, String>>>,
+    saved_draft: Option<PostId>,
+) -> impl IntoView {
+    let posts = match posts {
+        Ok(page) => view! { <PostList page /> }.into_any(),
+        Err(error) => view! { <p class="failed">{error.to_string()}</p> }.into_any(),
+    };
     view! {
         <Title text="Home" />
         <Meta
@@ -73,14 +101,7 @@ pub fn HomePage() -> impl IntoView {
         </div>
         <section aria-labelledby="posts" id=POSTS_SECTION>
             <h2 id="posts">"Posts"</h2>
-            <Suspense fallback=|| view! { <p class="muted">"Loading posts…"</p> }>
-                {move || Suspend::new(async move {
-                    match posts.await {
-                        Ok(page) => view! { <PostList page /> }.into_any(),
-                        Err(message) => view! { <p class="failed">{message}</p> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            {posts}
         </section>
     }
 }

@@ -1,5 +1,6 @@
 //! `/posts/{id}`: one post, its comments oldest first, and the comment form. An id that is not a
-//! positive integer, or names no post, gets the 404 page (with status 404).
+//! positive integer, or names no post, gets the 404 page (with status 404); while the database is
+//! not answering, the 503 page.
 //!
 //! Query parameter: `comment` carries a submission the API sent back as invalid (JavaScript off),
 //! which the comment form (an island) reads itself.
@@ -13,9 +14,9 @@ use crate::{
         comments::{CommentForm, CommentList},
         post_list::{DraftBadge, Timestamp},
     },
-    data::{self, PostWithComments},
+    data::{self, LoadError, PostWithComments},
     model::PostId,
-    pages::not_found::NotFound,
+    pages::{not_found::NotFound, unavailable::Unavailable},
 };
 
 #[component]
@@ -36,7 +37,8 @@ pub fn PostPage() -> impl IntoView {
                 match found.await {
                     Ok(Some(found)) => view! { <PostView found /> }.into_any(),
                     Ok(None) => view! { <NotFound /> }.into_any(),
-                    Err(message) => view! { <p class="failed">{message}</p> }.into_any(),
+                    Err(LoadError::Unavailable) => view! { <Unavailable /> }.into_any(),
+                    Err(error) => view! { <p class="failed">{error.to_string()}</p> }.into_any(),
                 }
             })}
         </Suspense>

@@ -83,6 +83,41 @@ async fn create_post_answers_201_with_the_id_the_message_and_the_location() {
     assert_eq!(location_header, format!("/posts/{id}"));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn posts_sent_at_once_each_answer_the_id_of_their_own_post() {
+    let app = std::sync::Arc::new(TestApp::spawn().await);
+
+    // Sent together, most of them queue behind the first and are saved in batches.
+    let mut sends = tokio::task::JoinSet::new();
+    for number in 0..120 {
+        let app = std::sync::Arc::clone(&app);
+        sends.spawn(async move {
+            let title = format!("Post {number}");
+            let body = format!("Body of post {number}");
+            let id = app.create_post(&title, &body).await;
+            (id, title, body)
+        });
+    }
+    let answered = sends.join_all().await;
+
+    let mut ids: Vec<i64> = answered.iter().map(|(id, ..)| *id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 120, "each post has an id of its own");
+    for (id, title, body) in answered {
+        let post: Value = app
+            .get(&format!("/api/post/{id}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            (&post["title"], &post["body"]),
+            (&json!(title), &json!(body))
+        );
+    }
+}
+
 #[tokio::test]
 async fn create_post_stores_the_trimmed_title_and_post() {
     let app = TestApp::spawn().await;

@@ -9,7 +9,8 @@
 //! so instances that start together apply each migration once.
 //!
 //! Every statement is one round trip, prepared once per connection and then reused (sqlx caches
-//! them); unlike SQLite, nothing gains from batching posts here (bench/README.md). Timestamps are
+//! them). New posts are saved in batches (`db/post_batch.rs`): each commit waits for the disk, and
+//! a batch shares one commit among the posts that arrive together (bench/README.md). Timestamps are
 //! `timestamptz(3)` and leave as the API's text through `api_timestamp()` (first migration), so both
 //! rooms answer the very same JSON.
 //!
@@ -18,13 +19,13 @@
 //! of the two would be checked against the wrong database. The few statements that read the same in
 //! both end in a `-- PostgreSQL` comment to tell them apart (scripts/sqlx-prepare.sh checks for this).
 
+mod lost_connections;
 mod write_limit;
 
 use std::{
     net::IpAddr,
     str::FromStr,
     sync::{Arc, atomic::AtomicU64},
-    time::Duration,
 };
 
 use sqlx::{
@@ -35,21 +36,22 @@ use sqlx::{
 use super::{
     CachedTrivia, DeliveryOutcome, OpenError, PostChange, PostComment, WriteAllowance, WriteLimit,
     copy::{CommentRow, DeliveryRow, PostRow, TriviaRow},
+    post_batch::{InsertPosts, PostBatcher},
 };
 use crate::{
     config::DatabaseConfig,
     model::{Comment, Post, PostId, PostSummary, ValidComment, ValidPost},
 };
-
-/// A pooled connection idle for this long is checked (one round trip) before it is lent out, so that
-/// one the server dropped meanwhile (a restart, a failover) is replaced instead of failing a request.
-/// A busy pool lends connections that were just in use, and skips that round trip.
-const CHECK_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
+use lost_connections::LostConnections;
 
 /// The database: a pool of connections. Cheap to clone (shared handles).
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: PgPool,
+    /// When a statement last found its connection lost (see `lost_connections.rs`).
+    lost: Arc<LostConnections>,
+    /// New posts, saved in batches through the pool (see `db/post_batch.rs`).
+    posts: PostBatcher,
     /// Writes counted by this instance, to sweep the rate limit's table now and then.
     writes_counted: Arc<AtomicU64>,
 }
@@ -63,13 +65,16 @@ impl Db {
                 source,
             })?
             .application_name(env!("CARGO_PKG_NAME"));
+        let lost = Arc::new(LostConnections::new());
+        let check = Arc::clone(&lost);
         let pool = PgPoolOptions::new()
             .max_connections(config.max_connections.get())
             .acquire_timeout(config.timeout)
             .test_before_acquire(false)
-            .before_acquire(|connection, meta| {
+            .before_acquire(move |connection, meta| {
+                let must_check = check.must_check(meta.idle_for);
                 Box::pin(async move {
-                    if meta.idle_for >= CHECK_WHEN_IDLE_FOR {
+                    if must_check {
                         connection.ping().await?;
                     }
                     Ok(true)
@@ -80,7 +85,12 @@ impl Db {
             .map_err(OpenError::Connect)?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
         Ok(Self {
+            posts: PostBatcher::start(PostWriter {
+                pool: pool.clone(),
+                lost: Arc::clone(&lost),
+            }),
             pool,
+            lost,
             writes_counted: Arc::default(),
         })
     }
@@ -90,18 +100,14 @@ impl Db {
     }
 
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        self.pool.acquire().await?.ping().await
+        self.lost
+            .read(|| async { self.pool.acquire().await?.ping().await })
+            .await
     }
 
+    /// Posts that arrive together are saved together (see `db/post_batch.rs`).
     pub async fn create_post(&self, post: &ValidPost) -> Result<PostId, sqlx::Error> {
-        sqlx::query_scalar!(
-            r#"INSERT INTO posts (title, body, draft) VALUES ($1, $2, $3) RETURNING id AS "id: PostId""#,
-            post.title,
-            post.body,
-            post.draft,
-        )
-        .fetch_one(&self.pool)
-        .await
+        self.posts.create(post.clone()).await
     }
 
     /// Up to `fetch` posts with an id below `before`, newest first.
@@ -111,7 +117,7 @@ impl Db {
         before: i64,
         fetch: i64,
     ) -> Result<Vec<PostSummary>, sqlx::Error> {
-        sqlx::query_as!(
+        self.lost.read(|| sqlx::query_as!(
             PostSummary,
             r#"SELECT p.id AS "id: PostId", p.title, p.body, api_timestamp(p.created_at) AS "created_at!",
                       p.draft, (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id) AS "comment_count!"
@@ -123,20 +129,18 @@ impl Db {
             drafts,
             fetch,
         )
-        .fetch_all(&self.pool)
-        .await
+        .fetch_all(&self.pool)).await
     }
 
     pub async fn get_post(&self, drafts: bool, id: PostId) -> Result<Option<Post>, sqlx::Error> {
-        sqlx::query_as!(
+        self.lost.read(|| sqlx::query_as!(
             Post,
             r#"SELECT id AS "id: PostId", title, body, api_timestamp(created_at) AS "created_at!", draft
                FROM posts WHERE id = $1 AND (NOT draft OR $2)"#,
             id as PostId,
             drafts,
         )
-        .fetch_optional(&self.pool)
-        .await
+        .fetch_optional(&self.pool)).await
     }
 
     pub async fn list_comments(
@@ -144,7 +148,7 @@ impl Db {
         drafts: bool,
         post: PostId,
     ) -> Result<Vec<PostComment>, sqlx::Error> {
-        sqlx::query_as!(
+        self.lost.read(|| sqlx::query_as!(
             PostComment,
             r#"SELECT c.id AS "id?", c.body AS "comment?", api_timestamp(c.created_at) AS "created_at?"
                FROM posts p LEFT JOIN comments c ON c.post_id = p.id
@@ -153,8 +157,7 @@ impl Db {
             post as PostId,
             drafts,
         )
-        .fetch_all(&self.pool)
-        .await
+        .fetch_all(&self.pool)).await
     }
 
     pub async fn add_comment(
@@ -177,7 +180,7 @@ impl Db {
         )
         .fetch_optional(&self.pool)
         .await;
-        match added {
+        match self.lost.noting(added) {
             Err(sqlx::Error::Database(error)) if error.is_foreign_key_violation() => Ok(None),
             added => added,
         }
@@ -186,6 +189,16 @@ impl Db {
     /// A delivery another instance is applying at the same moment waits for that transaction: if it
     /// commits, this one finds the id and answers "replayed"; if it rolls back, this one applies.
     pub async fn apply_delivery(
+        &self,
+        delivery: &str,
+        post: PostId,
+        change: PostChange,
+    ) -> Result<DeliveryOutcome, sqlx::Error> {
+        let applied = self.apply_delivery_once(delivery, post, change).await;
+        self.lost.noting(applied)
+    }
+
+    async fn apply_delivery_once(
         &self,
         delivery: &str,
         post: PostId,
@@ -230,26 +243,29 @@ impl Db {
     }
 
     pub async fn cached_trivia(&self, number: i64) -> Result<Option<CachedTrivia>, sqlx::Error> {
-        sqlx::query_as!(
-            CachedTrivia,
-            r#"SELECT text, EXTRACT(EPOCH FROM now() - fetched_at)::bigint AS "age_seconds!"
+        self.lost
+            .read(|| {
+                sqlx::query_as!(
+                    CachedTrivia,
+                    r#"SELECT text, EXTRACT(EPOCH FROM now() - fetched_at)::bigint AS "age_seconds!"
                FROM trivia_cache WHERE number = $1"#,
-            number,
-        )
-        .fetch_optional(&self.pool)
-        .await
+                    number,
+                )
+                .fetch_optional(&self.pool)
+            })
+            .await
     }
 
     pub async fn cache_trivia(&self, number: i64, text: &str) -> Result<(), sqlx::Error> {
-        sqlx::query!(
+        let cached = sqlx::query!(
             r#"INSERT INTO trivia_cache (number, text, fetched_at) VALUES ($1, $2, now())
                ON CONFLICT (number) DO UPDATE SET text = excluded.text, fetched_at = excluded.fetched_at"#,
             number,
             text,
         )
         .execute(&self.pool)
-        .await
-        .map(drop)
+        .await;
+        self.lost.noting(cached).map(drop)
     }
 
     /// In the shared table, so that every instance counts against the same allowance.
@@ -258,7 +274,8 @@ impl Db {
         address: IpAddr,
         limit: WriteLimit,
     ) -> Result<WriteAllowance, sqlx::Error> {
-        write_limit::count(&self.pool, &self.writes_counted, address, limit).await
+        let counted = write_limit::count(&self.pool, &self.writes_counted, address, limit).await;
+        self.lost.noting(counted)
     }
 
     /// Starts copying into this database (`copy-db`): in one transaction, which first checks that
@@ -283,6 +300,61 @@ impl Db {
             return Err(ImportRefused::NotEmpty(sizes));
         }
         Ok(Import { transaction })
+    }
+}
+
+/// A batch of posts through the pool; a connection found lost is recorded (`lost_connections.rs`).
+impl InsertPosts for PostWriter {
+    async fn insert(&self, posts: &[ValidPost]) -> Result<Vec<PostId>, sqlx::Error> {
+        let inserted = self.insert_once(posts).await;
+        self.lost.noting(inserted)
+    }
+}
+
+/// What the post batcher saves through: the pool, and where a lost connection is recorded.
+struct PostWriter {
+    pool: PgPool,
+    lost: Arc<LostConnections>,
+}
+
+impl PostWriter {
+    /// A batch of posts in one statement, each column as one array.
+    ///
+    /// The rows of a multi-row `INSERT … RETURNING` come back in no order PostgreSQL promises, so
+    /// the ids are drawn first, each next to its post's place in the batch (`WITH ORDINALITY`), and
+    /// the statement answers those pairs: the mapping holds by construction, not by the order of
+    /// rows. `MATERIALIZED` makes the ids drawn once, for the insert and the answer alike; a
+    /// data-modifying `WITH` always runs to completion, read or not.
+    async fn insert_once(&self, posts: &[ValidPost]) -> Result<Vec<PostId>, sqlx::Error> {
+        let titles: Vec<&str> = posts.iter().map(|post| post.title.as_str()).collect();
+        let bodies: Vec<&str> = posts.iter().map(|post| post.body.as_str()).collect();
+        let drafts: Vec<bool> = posts.iter().map(|post| post.draft).collect();
+        let saved = sqlx::query!(
+            r#"WITH new AS MATERIALIZED (
+                   SELECT nextval(pg_get_serial_sequence('posts', 'id')) AS id, title, body, draft, place
+                   FROM UNNEST($1::text[], $2::text[], $3::boolean[])
+                        WITH ORDINALITY AS post (title, body, draft, place)
+               ), inserted AS (
+                   INSERT INTO posts (id, title, body, draft) OVERRIDING SYSTEM VALUE
+                   SELECT id, title, body, draft FROM new
+               )
+               SELECT place AS "place!", id AS "id!: PostId" FROM new"#,
+            &titles as &[&str],
+            &bodies as &[&str],
+            &drafts,
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut ids = vec![None; posts.len()];
+        for row in saved {
+            let place = usize::try_from(row.place - 1).ok();
+            if let Some(slot) = place.and_then(|place| ids.get_mut(place)) {
+                *slot = Some(row.id);
+            }
+        }
+        ids.into_iter()
+            .collect::<Option<Vec<PostId>>>()
+            .ok_or_else(|| sqlx::Error::Protocol("a saved post came back without its id".into()))
     }
 }
 

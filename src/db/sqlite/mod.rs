@@ -1,31 +1,30 @@
 //! The SQLite room: the embedded default, a file that one server process owns.
 //!
 //! Read-only connections serve the reads and one connection every write (see [`Db`]); new posts are
-//! saved in batches ([`post_batch`]); the write rate limit is counted in this process's memory
-//! ([`write_limit`]), since one process is all a SQLite database has. Schema: `migrations/sqlite/`.
+//! saved in batches through that writer (`db/post_batch.rs`); the write rate limit is counted in
+//! this process's memory ([`write_limit`]), since one process is all a SQLite database has. Schema: `migrations/sqlite/`.
 //! Timestamps are stored as the API's text (`strftime('%Y-%m-%dT%H:%M:%fZ')`), so they are read as is.
 
 mod connections;
-mod post_batch;
 mod write_limit;
 
 use std::{net::IpAddr, num::NonZero, path::Path, str::FromStr, sync::Arc};
 
 use sqlx::{
-    Connection,
+    Connection, QueryBuilder, Sqlite,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous},
 };
 
 use super::{
     CachedTrivia, DeliveryOutcome, OpenError, PostChange, PostComment, WriteAllowance, WriteLimit,
     copy::{CommentRow, DeliveryRow, PostRow, TriviaRow},
+    post_batch::{InsertPosts, PostBatcher},
 };
 use crate::{
     config::DatabaseConfig,
     model::{Comment, Post, PostId, PostSummary, ValidComment, ValidPost},
 };
 use connections::{Connections, Lease};
-use post_batch::PostBatcher;
 use write_limit::WriteTimes;
 
 /// The database: read-only connections for the reads, and one connection for every write.
@@ -42,7 +41,7 @@ use write_limit::WriteTimes;
 pub struct Db {
     readers: Arc<Connections>,
     writer: Arc<Connections>,
-    /// New posts, saved in batches through `writer` (see `post_batch.rs`).
+    /// New posts, saved in batches through `writer` (see `db/post_batch.rs`).
     posts: PostBatcher,
     /// The write rate limit's count per client address.
     write_times: Arc<WriteTimes>,
@@ -108,7 +107,7 @@ impl Db {
             .map(drop)
     }
 
-    /// Posts that arrive together are saved together (see `post_batch.rs`).
+    /// Posts that arrive together are saved together (see `db/post_batch.rs`).
     pub async fn create_post(&self, post: &ValidPost) -> Result<PostId, sqlx::Error> {
         self.posts.create(post.clone()).await
     }
@@ -339,6 +338,28 @@ impl Db {
         .fetch_one(&mut *self.reader().await?)
         .await?;
         Ok([sizes.posts, sizes.comments, sizes.deliveries, sizes.trivia])
+    }
+}
+
+/// A batch of posts through the writer, in one statement.
+impl InsertPosts for Arc<Connections> {
+    async fn insert(&self, posts: &[ValidPost]) -> Result<Vec<PostId>, sqlx::Error> {
+        let mut query = QueryBuilder::<Sqlite>::new("INSERT INTO posts (title, body, draft) ");
+        query.push_values(posts, |mut row, post| {
+            row.push_bind(&post.title)
+                .push_bind(&post.body)
+                .push_bind(post.draft);
+        });
+        query.push(" RETURNING id");
+        let mut ids: Vec<PostId> = query
+            .build_query_scalar()
+            .fetch_all(&mut *self.acquire().await?)
+            .await?;
+        // SQLite returns RETURNING rows in no particular order, but the rows of one INSERT are
+        // inserted in VALUES order and `posts.id` is AUTOINCREMENT (always larger than every id
+        // before it), so the sorted ids are the batch's posts in order.
+        ids.sort_unstable();
+        Ok(ids)
     }
 }
 
