@@ -3,11 +3,9 @@
 
 use std::time::Duration;
 
-use leptos_api_routes::config::TriviaConfig;
-use reqwest::{StatusCode, Url, header};
-use tokio::net::TcpListener;
+use reqwest::{StatusCode, header};
 
-use crate::harness::{TestApp, assert_problem, header};
+use crate::harness::{TestApp, assert_problem, header, silent_trivia_upstream};
 
 #[tokio::test]
 async fn every_response_gets_a_generated_request_id() {
@@ -117,18 +115,10 @@ async fn tiny_bodies_are_not_compressed() {
 
 #[tokio::test]
 async fn a_request_that_outlasts_the_timeout_gets_503_problem_json() {
-    // An upstream that accepts connections and never answers, slower than the request timeout.
-    let silent = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
-    let upstream = Url::parse(&format!(
-        "http://{}",
-        silent.local_addr().expect("an address")
-    ))
-    .expect("a valid URL");
+    // An upstream that never answers, slower than the request timeout.
+    let (silent, trivia) = silent_trivia_upstream(Duration::from_secs(30)).await;
     let app = TestApp::spawn_with(|config| {
-        config.trivia = TriviaConfig {
-            api_url: Some(upstream),
-            timeout: Duration::from_secs(30),
-        };
+        config.trivia = trivia;
         config.http.request_timeout = Duration::from_millis(300);
     })
     .await;

@@ -7,28 +7,19 @@
 
 use std::{num::NonZeroUsize, time::Duration};
 
-use leptos_api_routes::config::TriviaConfig;
-use reqwest::{StatusCode, Url};
+use reqwest::StatusCode;
 use tokio::{net::TcpListener, time::Instant};
 
-use crate::harness::TestApp;
+use crate::harness::{TestApp, silent_trivia_upstream};
 
 /// How long the held page waits for the silent upstream before it falls back to built-in facts.
 const TRIVIA_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The app with one render at a time, its trivia upstream a listener that never answers.
 async fn app_with_one_render_at_a_time() -> (TestApp, TcpListener) {
-    let silent = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
-    let upstream = Url::parse(&format!(
-        "http://{}",
-        silent.local_addr().expect("an address")
-    ))
-    .expect("a valid URL");
+    let (silent, trivia) = silent_trivia_upstream(TRIVIA_TIMEOUT).await;
     let app = TestApp::spawn_with(|config| {
-        config.trivia = TriviaConfig {
-            api_url: Some(upstream),
-            timeout: TRIVIA_TIMEOUT,
-        };
+        config.trivia = trivia;
         config.http.render_limit = NonZeroUsize::MIN;
     })
     .await;

@@ -5,7 +5,7 @@ mod database;
 mod postgres_cluster;
 mod server_process;
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, time::Duration};
 
 use leptos::config::LeptosOptions;
 use leptos_api_routes::{
@@ -15,11 +15,24 @@ use leptos_api_routes::{
 };
 use reqwest::{Client, Method, RequestBuilder, Response, StatusCode, redirect::Policy};
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
+use tokio::{net::TcpListener, sync::oneshot};
 
 pub use database::TestDatabase;
 pub use postgres_cluster::{PgCluster, hand_to_server};
 pub use server_process::{BINARY, PREVIEW_SECRET, ServerProcess, WEBHOOK_SECRET};
+
+/// A trivia upstream that accepts connections and never answers, and the trivia settings that point
+/// at it with `timeout`. It stays silent (rather than refusing connections) while the listener lives.
+pub async fn silent_trivia_upstream(timeout: Duration) -> (TcpListener, TriviaConfig) {
+    let silent = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    let address = silent.local_addr().expect("an address");
+    let upstream = reqwest::Url::parse(&format!("http://{address}")).expect("a valid URL");
+    let trivia = TriviaConfig {
+        api_url: Some(upstream),
+        timeout,
+    };
+    (silent, trivia)
+}
 
 /// The media type of JSON bodies.
 pub const JSON: &str = "application/json";
