@@ -60,9 +60,13 @@ wait_ok() { # wait_ok URL: 0 once URL answers 2xx, within 30 s
   done
   return 1
 }
-start() { # start BINARY DATABASE_FILE
+start() { # start BINARY DATABASE_FILE [PATH]: the app reads its address from the environment; the
+  # bare axum baseline (PATH given as "") takes it as its argument (the app refuses arguments it does
+  # not know).
+  local address_argument=()
+  if [ "$1" = "$BASELINE" ]; then address_argument=("$HOST:$PORT"); fi
   (cd "$TMP" && exec env -i PATH="$PATH" HOME="$HOME" DATABASE_URL="sqlite://$2" LEPTOS_SITE_ADDR="$HOST:$PORT" \
-    LEPTOS_SITE_ROOT="$SITE_ROOT" RUST_LOG=warn RATE_LIMIT_PER_MINUTE=0 "$1" "$HOST:$PORT") >>"$OUT/servers.log" 2>&1 &
+    LEPTOS_SITE_ROOT="$SITE_ROOT" RUST_LOG=warn RATE_LIMIT_PER_MINUTE=0 "$1" "${address_argument[@]}") >>"$OUT/servers.log" 2>&1 &
   SERVER_PID=$!
   wait_ok "$BASE/${3-api/hello}" || die "$1 did not answer (see $OUT/servers.log)"
 }
