@@ -22,13 +22,13 @@
 //! browser keeps has the old nonce in its scripts and must keep the policy that names it.
 
 use axum::{
-    body::{Body, HttpBody, to_bytes},
-    extract::{Request, State},
-    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
-    middleware::Next,
+    body::{Body, Bytes, HttpBody},
+    extract::Request,
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header, response::Parts},
     response::{IntoResponse, Response},
 };
 use leptos::nonce::Nonce;
+use memchr::memmem;
 use sha2::{Digest, Sha256};
 
 use crate::{db::Visibility, preview::PreviewMode};
@@ -39,7 +39,7 @@ const PUBLIC: &str = "no-cache";
 const PREVIEW: &str = "private, no-store";
 /// The largest body this layer reads to hash. Pages and API answers are far smaller (a list holds
 /// at most 100 posts); a larger file (a debug build's wasm served from a folder) goes out untagged.
-const MAX_TAGGED_BODY: usize = 32 * 1024 * 1024;
+pub const MAX_TAGGED_BODY: usize = 32 * 1024 * 1024;
 /// The headers a 304 keeps from the full answer it stands for.
 const KEPT_BY_304: [header::HeaderName; 4] = [
     header::CACHE_CONTROL,
@@ -48,79 +48,79 @@ const KEPT_BY_304: [header::HeaderName; 4] = [
     header::VARY,
 ];
 
-pub async fn revalidate(
-    State(preview): State<PreviewMode>,
-    request: Request,
-    next: Next,
-) -> Response {
-    if !matches!(*request.method(), Method::GET | Method::HEAD) {
-        return next.run(request).await;
-    }
-    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
-    let visibility = preview.visibility(request.headers());
-    let response = next.run(request).await;
-    if response.status() != StatusCode::OK {
-        return response;
-    }
-    let response = if needs_tag(&response) {
-        tag(response, visibility).await
-    } else {
-        response
-    };
-    match if_none_match {
-        Some(candidates) if matches(&candidates, response.headers().get(header::ETAG)) => {
-            not_modified(response.headers())
-        }
-        _ => response,
-    }
+/// What this layer needs to know of a GET or HEAD request, to tag its answer and revalidate it.
+pub struct Revalidation {
+    if_none_match: Option<HeaderValue>,
+    visibility: Visibility,
+    /// The page's CSP nonce, left out of the hash.
+    nonce: Option<Nonce>,
 }
 
-/// Whether this layer should give `response` its ETag: not when its handler gave one (static files)
-/// or said `no-store`, nor when it is too large to read whole.
-fn needs_tag(response: &Response) -> bool {
-    let headers = response.headers();
-    let no_store = headers
-        .get_all(header::CACHE_CONTROL)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .any(|value| {
-            value
-                .split(',')
-                .any(|directive| directive.trim() == "no-store")
-        });
-    let too_large = response
-        .body()
-        .size_hint()
-        .upper()
-        .is_some_and(|len| len > MAX_TAGGED_BODY as u64);
-    !headers.contains_key(header::ETAG) && !no_store && !too_large
-}
-
-/// Adds the ETag, `Cache-Control` (unless the handler set its own) and `Vary: Cookie`.
-async fn tag(response: Response, visibility: Visibility) -> Response {
-    let (mut parts, body) = response.into_parts();
-    let body = match to_bytes(body, MAX_TAGGED_BODY).await {
-        Ok(body) => body,
-        Err(error) => {
-            tracing::error!(%error, "cannot read a response body to tag it");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+impl Revalidation {
+    /// `None` for a request whose answer is never cached (a POST, a DELETE…).
+    pub fn of(request: &Request, preview: &PreviewMode, nonce: Option<&Nonce>) -> Option<Self> {
+        if !matches!(*request.method(), Method::GET | Method::HEAD) {
+            return None;
         }
-    };
-    let nonce = parts.extensions.get::<Nonce>().map(ToString::to_string);
-    let etag = format!("W/\"{}\"", body_hash(&body, nonce.as_deref(), visibility));
-    let headers = &mut parts.headers;
-    if let Ok(etag) = HeaderValue::from_str(&etag) {
-        headers.insert(header::ETAG, etag);
+        Some(Self {
+            if_none_match: request.headers().get(header::IF_NONE_MATCH).cloned(),
+            visibility: preview.visibility(request.headers()),
+            nonce: nonce.cloned(),
+        })
     }
-    if !headers.contains_key(header::CACHE_CONTROL) {
-        let policy = match visibility {
-            Visibility::Published => PUBLIC,
-            Visibility::WithDrafts => PREVIEW,
-        };
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+
+    /// Whether `response` should get its ETag here, which takes reading its body whole: a 200
+    /// whose handler gave it no ETag (static files have theirs), did not say `no-store`, and is not
+    /// too large to read.
+    pub fn wants_to_tag(&self, response: &Response) -> bool {
+        let headers = response.headers();
+        let no_store = headers
+            .get_all(header::CACHE_CONTROL)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .any(|value| {
+                value
+                    .split(',')
+                    .any(|directive| directive.trim() == "no-store")
+            });
+        let too_large = response
+            .body()
+            .size_hint()
+            .upper()
+            .is_some_and(|len| len > MAX_TAGGED_BODY as u64);
+        response.status() == StatusCode::OK
+            && !headers.contains_key(header::ETAG)
+            && !no_store
+            && !too_large
     }
-    headers.append(header::VARY, HeaderValue::from_static("cookie"));
-    Response::from_parts(parts, Body::from(body))
+
+    /// The answer made of `parts` and the whole `body` with its ETag, `Cache-Control` (unless the
+    /// handler set its own) and `Vary: Cookie`.
+    pub fn tag(&self, mut parts: Parts, body: Bytes) -> Response {
+        let hash = body_hash(&body, self.nonce.as_deref(), self.visibility);
+        let headers = &mut parts.headers;
+        if let Ok(etag) = HeaderValue::from_str(&format!("W/\"{hash}\"")) {
+            headers.insert(header::ETAG, etag);
+        }
+        if !headers.contains_key(header::CACHE_CONTROL) {
+            let policy = match self.visibility {
+                Visibility::Published => PUBLIC,
+                Visibility::WithDrafts => PREVIEW,
+            };
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+        }
+        headers.append(header::VARY, HeaderValue::from_static("cookie"));
+        Response::from_parts(parts, Body::from(body))
+    }
+
+    /// 304 Not Modified in place of `response`, when the request's `If-None-Match` names its ETag
+    /// (whoever gave it: this layer, or a static file's handler).
+    pub fn not_modified(&self, response: &Response) -> Option<Response> {
+        let candidates = self.if_none_match.as_ref()?;
+        (response.status() == StatusCode::OK
+            && matches(candidates, response.headers().get(header::ETAG)))
+        .then(|| not_modified(response.headers()))
+    }
 }
 
 /// The first 16 hex digits of a SHA-256 over who may see the answer and its body without `nonce`.
@@ -130,11 +130,14 @@ fn body_hash(body: &[u8], nonce: Option<&str>, visibility: Visibility) -> String
         Visibility::Published => b"public:".as_slice(),
         Visibility::WithDrafts => b"preview:".as_slice(),
     });
-    match (nonce, std::str::from_utf8(body)) {
-        (Some(nonce), Ok(text)) if !nonce.is_empty() => {
-            for piece in text.split(nonce) {
-                hasher.update(piece.as_bytes());
+    match nonce.map(str::as_bytes) {
+        Some(nonce) if !nonce.is_empty() => {
+            let mut from = 0;
+            for at in memmem::find_iter(body, nonce) {
+                hasher.update(&body[from..at]);
+                from = at + nonce.len();
             }
+            hasher.update(&body[from..]);
         }
         _ => hasher.update(body),
     }
@@ -194,7 +197,12 @@ mod tests {
     }
 
     #[test]
-    fn a_response_marked_no_store_or_tagged_already_is_left_as_it_is() {
+    fn a_response_marked_no_store_tagged_already_or_not_ok_is_left_as_it_is() {
+        let get = Revalidation {
+            if_none_match: None,
+            visibility: Visibility::Published,
+            nonce: None,
+        };
         let with = |name, value| {
             let mut response = Response::new(Body::from("{}"));
             response
@@ -202,14 +210,14 @@ mod tests {
                 .insert(name, HeaderValue::from_static(value));
             response
         };
+        let mut not_found = Response::new(Body::from("{}"));
+        *not_found.status_mut() = StatusCode::NOT_FOUND;
 
-        assert!(needs_tag(&Response::new(Body::from("{}"))));
-        assert!(needs_tag(&with(header::CACHE_CONTROL, "private")));
-        assert!(!needs_tag(&with(
-            header::CACHE_CONTROL,
-            "private, no-store"
-        )));
-        assert!(!needs_tag(&with(header::ETAG, "\"from-the-handler\"")));
+        assert!(get.wants_to_tag(&Response::new(Body::from("{}"))));
+        assert!(get.wants_to_tag(&with(header::CACHE_CONTROL, "private")));
+        assert!(!get.wants_to_tag(&with(header::CACHE_CONTROL, "private, no-store")));
+        assert!(!get.wants_to_tag(&with(header::ETAG, "\"from-the-handler\"")));
+        assert!(!get.wants_to_tag(&not_found));
     }
 
     #[test]
@@ -220,6 +228,28 @@ mod tests {
         assert_eq!(
             body_hash(first, Some("n0nceA"), Visibility::Published),
             body_hash(second, Some("n0nceB"), Visibility::Published),
+        );
+    }
+
+    #[test]
+    fn the_hash_leaves_out_every_copy_of_the_nonce_and_nothing_else() {
+        let page = b"n0nce<a nonce=\"n0nce\"></a><b nonce=\"n0nce\">n0nce";
+
+        assert_eq!(
+            body_hash(page, Some("n0nce"), Visibility::Published),
+            body_hash(
+                b"<a nonce=\"\"></a><b nonce=\"\">",
+                None,
+                Visibility::Published
+            ),
+        );
+        assert_ne!(
+            body_hash(page, Some("n0nce"), Visibility::Published),
+            body_hash(
+                b"<a nonce=\"\"></a><b nonce=\"\">!",
+                None,
+                Visibility::Published
+            ),
         );
     }
 

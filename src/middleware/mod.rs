@@ -8,32 +8,33 @@
 //! 2. `trace`: the request's span (method, path, id) around everything that may log, and one line
 //!    with the status and latency of whatever answer leaves, 403, 429 and 503 included;
 //! 3. `compression`: the bodies of everything below, error pages included;
-//! 4. `http_cache`: the ETag of pages and API answers, and 304 when the client has that version
-//!    already; inside compression, so it hashes what the handler wrote, and outside the guard, so
-//!    its 304 carries none of the headers that describe the full answer;
-//! 5. [`guard`], one function for the steps that are plain checks and header edits, in this order:
-//!    `security_headers` (the page's CSP nonce on the way in, the headers on every response on the
-//!    way out), `rate_limit` (refuses a flood of writes before any of them costs a body read or a
-//!    handler), `cross_site` (refuses writes to `/api` from other sites' pages), `timeout` (bounds
-//!    the work below — the handler and the layers around `/api` — and the rate limit's count, a
-//!    query on PostgreSQL).
+//! 4. [`guard`], one service for the HTTP cache and the steps that are plain checks and header
+//!    edits, in this order:
+//!    `security_headers` (the page's CSP nonce on the way in, the headers on every full response
+//!    on the way out), `rate_limit` (refuses a flood of writes before any of them costs a body
+//!    read or a handler), `cross_site` (refuses writes to `/api` from other sites' pages),
+//!    `http_cache` (the ETag of pages and API answers, and 304 when the client has that version
+//!    already; inside compression, so it hashes what the handler wrote, and its 304 carries none
+//!    of the headers that describe the full answer), `timeout` (bounds all of it: the rate
+//!    limit's count, a query on PostgreSQL, the handler and the layers around `/api`, the reading
+//!    of a body for its ETag).
 //!
 //! Around `/api` only (see [`around_api`]): `cors`, which answers preflights itself (they are safe
 //! requests, so the cross-site check lets them by). Around the pages only (see [`around_pages`]):
 //! `render_limit`, which bounds how many pages render at once.
 //!
 //! Steps 1 and 2 are one tower service, [`Middleware`], wrapped around the router from the outside:
-//! its `call` does their part on the way in, its future ([`Answer`]) their part on the way out. Why
-//! not a layer each, or axum's `from_fn`: `Router::layer` wraps every route in a boxed service of
-//! its own, and each layer or `from_fn` adds a boxed future, a clone of the services beneath it and
-//! a move of the request and of the response, on every request; on `/api/hello` that was over a
-//! third of the server's own instructions (bench/README.md). Steps 4 and 5 stay `from_fn` layers on
-//! the router: step 4 reads whole bodies and step 5 may wait for the database (the rate limit's
-//! count), and they must sit inside compression.
+//! its `call` does their part on the way in, its future ([`Answer`]) their part on the way out;
+//! step 4 is another, [`guard::Guard`], inside compression. Why not a layer each, or axum's
+//! `from_fn`: `Router::layer` wraps every route in a boxed service of its own, and each layer or
+//! `from_fn` adds a boxed future, a clone of the services beneath it and a move of the request and
+//! of the response, on every request; on `/api/hello` that was over a third of the server's own
+//! instructions, and the last two `from_fn` layers about 5 % of its throughput (bench/README.md).
 
 pub mod compression;
 pub mod cors;
 pub mod cross_site;
+pub mod guard;
 pub mod http_cache;
 pub mod rate_limit;
 pub mod render_limit;
@@ -46,17 +47,15 @@ use std::{
     convert::Infallible,
     future::Future,
     pin::Pin,
-    sync::Arc,
     task::{Context, Poll, ready},
-    time::{Duration, Instant},
+    time::Instant,
 };
 
 use axum::{
     BoxError, Router,
     body::{Body, Bytes, HttpBody},
-    extract::{Request, State},
+    extract::Request,
     http::HeaderValue,
-    middleware::{Next, from_fn_with_state},
     response::Response,
 };
 use leptos::config::LeptosOptions;
@@ -65,13 +64,14 @@ use tower::{Layer, Service};
 use tracing::Span;
 
 use crate::{config::HttpConfig, db::Db, preview::PreviewMode};
+use guard::Guard;
 
 pub use security_headers::provide_page_nonce;
 
 /// The application as the server runs it: the router inside the whole middleware stack.
-pub type App = Middleware<compression::Compressed<Router>>;
+pub type App = Middleware<compression::Compressed<Guard<Router>>>;
 
-/// Wraps the whole application (pages, API, static files) in steps 1–5. `preview` tells
+/// Wraps the whole application (pages, API, static files) in steps 1–4. `preview` tells
 /// `http_cache` which answers are personal; the rate limit counts writes in `db` (shared by every
 /// instance when it is PostgreSQL).
 pub fn around_app(
@@ -81,19 +81,16 @@ pub fn around_app(
     preview: PreviewMode,
     db: Db,
 ) -> App {
-    let checks = Checks {
+    let checks = guard::Checks {
         page_policy: security_headers::PagePolicy::new(leptos),
         rate_limiter: http
             .rate_limit_per_minute
             .map(|limit| rate_limit::RateLimiter::per_minute(limit, db)),
         timeout: http.request_timeout,
+        preview,
     };
-    // The last layer added is the outer one: the guard runs inside the HTTP cache.
-    let app = app
-        .layer(from_fn_with_state(Arc::new(checks), guard))
-        .layer(from_fn_with_state(preview, http_cache::revalidate));
     Middleware {
-        inner: compression::layer().layer(app),
+        inner: compression::layer().layer(Guard::new(app, checks)),
     }
 }
 
@@ -119,40 +116,6 @@ where
 /// Whether `path` is the API's (`/api` or under `/api/`), as opposed to a page or a static file.
 fn is_api(path: &str) -> bool {
     path == "/api" || path.starts_with("/api/")
-}
-
-/// The settings of [`guard`].
-struct Checks {
-    page_policy: security_headers::PagePolicy,
-    /// `None` when `RATE_LIMIT_PER_MINUTE` is 0.
-    rate_limiter: Option<rate_limit::RateLimiter>,
-    timeout: Duration,
-}
-
-/// Step 5: security headers, rate limit, cross-site check and timeout, in that order.
-async fn guard(State(checks): State<Arc<Checks>>, mut request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let nonce = security_headers::page_nonce(&mut request);
-    let writer = checks
-        .rate_limiter
-        .as_ref()
-        .zip(rate_limit::writer_address(&request));
-    // The timeout bounds the rate limit's count too: on PostgreSQL it is a query.
-    let answer = async move {
-        let counted = match writer {
-            Some((limiter, address)) => limiter.check(address).await,
-            None => None,
-        };
-        match counted.or_else(|| cross_site::check(&request)) {
-            Some(refusal) => refusal,
-            None => next.run(request).await,
-        }
-    };
-    let response = match timeout::bound(started, checks.timeout, answer).await {
-        Ok(response) => response,
-        Err(_elapsed) => timeout::expired(checks.timeout),
-    };
-    security_headers::add(response, &checks.page_policy, nonce.as_ref())
 }
 
 /// Steps 1 and 2 around the service `S`; see the module's header.

@@ -69,8 +69,7 @@ pub fn page_nonce(request: &mut Request) -> Option<Nonce> {
 }
 
 /// Adds the security headers to `response`: the page policy with the nonce its page was rendered
-/// with ([`page_nonce`]), or the API's policy when there is none. The nonce also goes in the
-/// response's extensions, for `http_cache`, which leaves it out of the page's ETag.
+/// with ([`page_nonce`]), or the API's policy when there is none.
 pub fn add(mut response: Response, policy: &PagePolicy, nonce: Option<&Nonce>) -> Response {
     let content_security_policy = match nonce {
         Some(nonce) => HeaderValue::from_str(&policy.header(nonce)),
@@ -89,9 +88,6 @@ pub fn add(mut response: Response, policy: &PagePolicy, nonce: Option<&Nonce>) -
     // A nonce is URL-safe base64 and the rest is fixed text, so the value is always a valid header.
     if let Ok(value) = content_security_policy {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);
-    }
-    if let Some(nonce) = nonce {
-        response.extensions_mut().insert(nonce.clone());
     }
     response
 }

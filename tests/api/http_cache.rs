@@ -138,13 +138,26 @@ async fn writes_and_errors_carry_no_etag() {
 }
 
 #[tokio::test]
-async fn a_head_request_gets_the_etag_of_the_get() {
+async fn a_head_request_gets_the_etag_and_the_length_of_the_get_and_no_body() {
     let app = TestApp::spawn().await;
 
-    let get = etag(&app, "/api/hello").await;
-    let head = app.request(Method::HEAD, "/api/hello").await;
+    for path in ["/api/hello", "/"] {
+        let get = app.get(path).await;
+        let head = app.request(Method::HEAD, path).await;
 
-    assert_eq!(header(&head, header::ETAG), get);
+        assert_eq!(head.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            header(&head, header::ETAG),
+            header(&get, header::ETAG),
+            "{path}"
+        );
+        assert_eq!(
+            header(&head, header::CONTENT_LENGTH),
+            get.bytes().await.unwrap().len().to_string(),
+            "{path}"
+        );
+        assert!(head.bytes().await.unwrap().is_empty(), "{path}");
+    }
 }
 
 #[tokio::test]
