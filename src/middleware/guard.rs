@@ -25,12 +25,12 @@ use std::{
 };
 
 use axum::{
-    body::{Body, HttpBody},
+    BoxError,
+    body::{Body, Bytes, HttpBody},
     extract::Request,
     http::{HeaderValue, Method, StatusCode, header, response::Parts},
     response::{IntoResponse, Response},
 };
-use http_body_util::{BodyExt, Limited, combinators::Collect};
 use leptos::nonce::Nonce;
 use pin_project_lite::pin_project;
 use tokio::time::Timeout;
@@ -38,7 +38,7 @@ use tower::Service;
 
 use super::{
     cross_site,
-    http_cache::{self, Revalidation},
+    http_cache::{Revalidation, WholeBody},
     rate_limit::{self, RateLimiter},
     security_headers::{self, PagePolicy},
     timeout,
@@ -101,19 +101,26 @@ where
         let step = match writer {
             Some((limiter, address)) => {
                 let limiter = limiter.clone();
-                // The clone waits; the service that was made ready takes the request later.
+                // The clone waits; the service that was made ready takes the request after the
+                // checks.
                 let ready = self.inner.clone();
-                Step::Counting {
-                    count: Box::pin(async move { limiter.check(address).await }),
-                    next: Some((std::mem::replace(&mut self.inner, ready), request)),
+                let inner = std::mem::replace(&mut self.inner, ready);
+                Step::Checking {
+                    checks: Box::pin(async move {
+                        let refusal = limiter.check(address).await;
+                        match refusal.or_else(|| cross_site::check(&request)) {
+                            Some(refusal) => Err(refusal),
+                            None => Ok((inner, request)),
+                        }
+                    }),
                 }
             }
             None => match cross_site::check(&request) {
-                Some(refusal) => Step::Answered {
-                    response: Some(refusal),
-                },
                 None => Step::Answering {
                     answer: self.inner.call(request),
+                },
+                Some(refusal) => Step::Checking {
+                    checks: Box::pin(std::future::ready(Err(refusal))),
                 },
             },
         };
@@ -146,11 +153,13 @@ where
     type Output = Result<Response, Infallible>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let (response, revalidation) = match ready!(this.work.poll(cx)) {
-            Ok(answered) => answered,
-            Err(_elapsed) => (timeout::expired(this.checks.timeout), None),
+        let mut this = self.project();
+        let response = match ready!(this.work.as_mut().poll(cx)) {
+            Ok(response) => response,
+            Err(_elapsed) => timeout::expired(this.checks.timeout),
         };
+        let work: &Work<S> = this.work.as_ref().get_ref().get_ref();
+        let revalidation = work.revalidation.as_ref();
         if let Some(not_modified) = revalidation.and_then(|cache| cache.not_modified(&response)) {
             return Poll::Ready(Ok(not_modified));
         }
@@ -177,40 +186,37 @@ fn without_body(mut response: Response) -> Response {
 }
 
 pin_project! {
-    /// What the timeout bounds: the count, the router's answer, and the reading of its body to tag
-    /// it. Done, it hands back the answer and the request's [`Revalidation`] (GET and HEAD).
+    /// What the timeout bounds: the count, the cross-site check, the router's answer, and the
+    /// reading of its body to tag it.
     pub struct Work<S: Service<Request>> {
         #[pin]
         step: Step<S>,
+        // What the cache needs of a GET (or HEAD); kept here for the way out.
         revalidation: Option<Revalidation>,
     }
 }
 
-/// The rate limiter's count of a write: `Some` refusal, or `None` to go on.
-type Count = Pin<Box<dyn Future<Output = Option<Response>> + Send>>;
+/// A write's checks (the rate limiter's count, then the cross-site check): a refusal, or the
+/// service and the request to go on.
+type WriteChecks<S> = Pin<Box<dyn Future<Output = Result<(S, Request), Response>> + Send>>;
 
 pin_project! {
     #[project = StepNow]
     enum Step<S: Service<Request>> {
-        /// A write waits for the rate limiter, then goes to the cross-site check and the router.
-        Counting {
-            count: Count,
-            next: Option<(S, Request)>,
+        /// A write waits for its checks (or has been refused by them).
+        Checking {
+            checks: WriteChecks<S>,
         },
         /// The router is answering.
         Answering {
             #[pin]
             answer: S::Future,
         },
-        /// The answer's body is being read whole, for its ETag.
+        /// The answer's body was not all there at once (a page streams): it is being read whole,
+        /// for its ETag. Boxed, as few answers need it and it would make every answer's future
+        /// larger.
         Reading {
-            head: Option<(Parts, Revalidation)>,
-            #[pin]
-            body: Collect<Limited<Body>>,
-        },
-        /// Refused by a check, before the router.
-        Answered {
-            response: Option<Response>,
+            answer: Option<Box<(Parts, WholeBody)>>,
         },
     }
 }
@@ -219,56 +225,58 @@ impl<S> Future for Work<S>
 where
     S: Service<Request, Response = Response, Error = Infallible>,
 {
-    type Output = (Response, Option<Revalidation>);
+    type Output = Response;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
         let mut this = self.project();
         loop {
             let next = match this.step.as_mut().project() {
-                StepNow::Counting { count, next } => {
-                    let refusal = ready!(count.as_mut().poll(cx));
-                    let (mut inner, request) = next.take().expect("a count is awaited once");
-                    match refusal.or_else(|| cross_site::check(&request)) {
-                        Some(refusal) => Step::Answered {
-                            response: Some(refusal),
-                        },
-                        None => Step::Answering {
-                            answer: inner.call(request),
-                        },
-                    }
-                }
+                StepNow::Checking { checks } => match ready!(checks.as_mut().poll(cx)) {
+                    Err(refusal) => return Poll::Ready(refusal),
+                    Ok((mut inner, request)) => Step::Answering {
+                        answer: inner.call(request),
+                    },
+                },
                 StepNow::Answering { answer } => {
                     let Ok(response) = ready!(answer.poll(cx));
-                    let cache = this.revalidation.take();
-                    match cache {
-                        Some(cache) if cache.wants_to_tag(&response) => {
-                            let (head, body) = response.into_parts();
-                            Step::Reading {
-                                head: Some((head, cache)),
-                                body: Limited::new(body, http_cache::MAX_TAGGED_BODY).collect(),
-                            }
-                        }
-                        cache => return Poll::Ready((response, cache)),
+                    let Some(cache) = this
+                        .revalidation
+                        .as_ref()
+                        .filter(|cache| cache.wants_to_tag(&response))
+                    else {
+                        return Poll::Ready(response);
+                    };
+                    let (head, body) = response.into_parts();
+                    let mut body = WholeBody::new(body);
+                    match body.poll_read(cx) {
+                        // A body made whole by its handler (an API answer) is read at once.
+                        Poll::Ready(read) => return Poll::Ready(tagged(cache, head, read)),
+                        Poll::Pending => Step::Reading {
+                            answer: Some(Box::new((head, body))),
+                        },
                     }
                 }
-                StepNow::Reading { head, body } => {
-                    let body = ready!(body.poll(cx));
-                    let (head, cache) = head.take().expect("a body is read once");
-                    let response = match body {
-                        Ok(body) => cache.tag(head, body.to_bytes()),
-                        Err(error) => {
-                            tracing::error!(%error, "cannot read a response body to tag it");
-                            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-                        }
-                    };
-                    return Poll::Ready((response, Some(cache)));
-                }
-                StepNow::Answered { response } => {
-                    let response = response.take().expect("a refusal is given once");
-                    return Poll::Ready((response, this.revalidation.take()));
+                StepNow::Reading { answer } => {
+                    const READ_ONCE: &str = "a body is read whole once";
+                    let read = ready!(answer.as_mut().expect(READ_ONCE).1.poll_read(cx));
+                    let (head, _) = *answer.take().expect(READ_ONCE);
+                    let cache = this.revalidation.as_ref();
+                    let cache = cache.expect("only the answer to a GET is read for its ETag");
+                    return Poll::Ready(tagged(cache, head, read));
                 }
             };
             this.step.set(next);
+        }
+    }
+}
+
+/// The answer of `head` and the body `read` with its ETag, or a 500 if the body could not be read.
+fn tagged(cache: &Revalidation, head: Parts, read: Result<Bytes, BoxError>) -> Response {
+    match read {
+        Ok(body) => cache.tag(head, body),
+        Err(error) => {
+            tracing::error!(%error, "cannot read a response body to tag it");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
 }

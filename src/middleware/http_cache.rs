@@ -21,7 +21,14 @@
 //! a cached copy (RFC 9110 §15.4.5), not the new response's Content-Security-Policy: the copy the
 //! browser keeps has the old nonce in its scripts and must keep the policy that names it.
 
+use std::{
+    mem,
+    pin::Pin,
+    task::{Context, Poll, ready},
+};
+
 use axum::{
+    BoxError,
     body::{Body, Bytes, HttpBody},
     extract::Request,
     http::{HeaderMap, HeaderValue, Method, StatusCode, header, response::Parts},
@@ -39,7 +46,7 @@ const PUBLIC: &str = "no-cache";
 const PREVIEW: &str = "private, no-store";
 /// The largest body this layer reads to hash. Pages and API answers are far smaller (a list holds
 /// at most 100 posts); a larger file (a debug build's wasm served from a folder) goes out untagged.
-pub const MAX_TAGGED_BODY: usize = 32 * 1024 * 1024;
+const MAX_TAGGED_BODY: usize = 32 * 1024 * 1024;
 /// The headers a 304 keeps from the full answer it stands for.
 const KEPT_BY_304: [header::HeaderName; 4] = [
     header::CACHE_CONTROL,
@@ -98,8 +105,12 @@ impl Revalidation {
     /// handler set its own) and `Vary: Cookie`.
     pub fn tag(&self, mut parts: Parts, body: Bytes) -> Response {
         let hash = body_hash(&body, self.nonce.as_deref(), self.visibility);
+        // `W/"` and the hash in 16 hex digits, then `"`.
+        let mut etag = *b"W/\"0123456789abcdef\"";
         let headers = &mut parts.headers;
-        if let Ok(etag) = HeaderValue::from_str(&format!("W/\"{hash}\"")) {
+        if hex::encode_to_slice(hash, &mut etag[3..19]).is_ok()
+            && let Ok(etag) = HeaderValue::from_bytes(&etag)
+        {
             headers.insert(header::ETAG, etag);
         }
         if !headers.contains_key(header::CACHE_CONTROL) {
@@ -123,8 +134,53 @@ impl Revalidation {
     }
 }
 
-/// The first 16 hex digits of a SHA-256 over who may see the answer and its body without `nonce`.
-fn body_hash(body: &[u8], nonce: Option<&str>, visibility: Visibility) -> String {
+/// A response body being read whole, a frame at a time, up to [`MAX_TAGGED_BODY`] bytes.
+pub struct WholeBody {
+    body: Body,
+    /// The first frame, kept as it is while it is the only one (an API answer's whole body).
+    first: Bytes,
+    /// The frames so far, once there are two or more (a page, which streams).
+    more: Vec<u8>,
+}
+
+impl WholeBody {
+    pub fn new(body: Body) -> Self {
+        Self {
+            body,
+            first: Bytes::new(),
+            more: Vec::new(),
+        }
+    }
+
+    /// Reads the frames that are there; the body once it has been read to its end. Trailers are
+    /// left out.
+    pub fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Result<Bytes, BoxError>> {
+        loop {
+            match ready!(Pin::new(&mut self.body).poll_frame(cx)) {
+                None if self.more.is_empty() => return Poll::Ready(Ok(mem::take(&mut self.first))),
+                None => return Poll::Ready(Ok(Bytes::from(mem::take(&mut self.more)))),
+                Some(Err(error)) => return Poll::Ready(Err(error.into())),
+                Some(Ok(frame)) => {
+                    let Ok(data) = frame.into_data() else {
+                        continue;
+                    };
+                    if self.first.len() + self.more.len() + data.len() > MAX_TAGGED_BODY {
+                        return Poll::Ready(Err("the body is too large to hash".into()));
+                    }
+                    if self.first.is_empty() && self.more.is_empty() {
+                        self.first = data;
+                    } else {
+                        self.more.extend_from_slice(&mem::take(&mut self.first));
+                        self.more.extend_from_slice(&data);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The first 8 bytes of a SHA-256 over who may see the answer and its body without `nonce`.
+fn body_hash(body: &[u8], nonce: Option<&str>, visibility: Visibility) -> [u8; 8] {
     let mut hasher = Sha256::new();
     hasher.update(match visibility {
         Visibility::Published => b"public:".as_slice(),
@@ -141,7 +197,9 @@ fn body_hash(body: &[u8], nonce: Option<&str>, visibility: Visibility) -> String
         }
         _ => hasher.update(body),
     }
-    hex::encode(&hasher.finalize()[..8])
+    let mut hash = [0; 8];
+    hash.copy_from_slice(&hasher.finalize()[..8]);
+    hash
 }
 
 /// Whether `If-None-Match` names `etag`, by the weak comparison RFC 9110 §13.1.2 asks for here
@@ -179,7 +237,52 @@ fn not_modified(full: &HeaderMap) -> Response {
 
 #[cfg(test)]
 mod tests {
+    use std::convert::Infallible;
+
     use super::*;
+
+    /// A body sent in the given frames, each one as soon as it is asked for.
+    struct Frames(std::collections::VecDeque<Bytes>);
+
+    impl HttpBody for Frames {
+        type Data = Bytes;
+        type Error = Infallible;
+
+        fn poll_frame(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
+            Poll::Ready(
+                self.0
+                    .pop_front()
+                    .map(|data| Ok(http_body::Frame::data(data))),
+            )
+        }
+    }
+
+    async fn read_whole(frames: Vec<Bytes>) -> Result<Bytes, BoxError> {
+        let mut body = WholeBody::new(Body::new(Frames(frames.into())));
+        std::future::poll_fn(|cx| body.poll_read(cx)).await
+    }
+
+    #[tokio::test]
+    async fn a_body_is_read_whole_in_one_piece_or_several_up_to_the_limit() {
+        let one = Bytes::from_static(b"{\"id\":1}");
+        let whole = read_whole(vec![one.clone()]).await.unwrap();
+        assert_eq!(whole, one);
+        // The one frame is kept as it came, not copied.
+        assert_eq!(whole.as_ptr(), one.as_ptr());
+
+        let frames = ["<html>", "", "<body>", "</body></html>"].map(Bytes::from);
+        let whole = read_whole(frames.to_vec()).await.unwrap();
+        assert_eq!(whole, "<html><body></body></html>");
+
+        let half = Bytes::from(vec![b'x'; MAX_TAGGED_BODY / 2]);
+        let at_the_limit = read_whole(vec![half.clone(), half.clone()]).await.unwrap();
+        assert_eq!(at_the_limit.len(), MAX_TAGGED_BODY);
+        let over = read_whole(vec![half.clone(), half, Bytes::from_static(b"x")]).await;
+        assert!(over.is_err());
+    }
 
     fn value(text: &'static str) -> HeaderValue {
         HeaderValue::from_static(text)
