@@ -1,4 +1,4 @@
-//! Steps 4 and 5 of the middleware (see `mod.rs`) as one tower service around the router: the
+//! Step 4 of the middleware (see `mod.rs`), one tower service around the router: the
 //! plain checks and header edits — security headers, rate limit, cross-site check, timeout — and
 //! the HTTP cache, which reads a GET's answer whole to give it its ETag and answers 304 when the
 //! client has that version already.
@@ -55,7 +55,7 @@ pub struct Checks {
     pub preview: PreviewMode,
 }
 
-/// Steps 4 and 5 around the service `S` (the router).
+/// Step 4 around the service `S` (the router).
 #[derive(Clone)]
 pub struct Guard<S> {
     inner: S,
@@ -135,7 +135,7 @@ where
 }
 
 pin_project! {
-    /// The answer to one request, and steps 4 and 5 on its way out.
+    /// The answer to one request, and step 4 on its way out.
     pub struct Guarded<S: Service<Request>> {
         #[pin]
         work: Timeout<Work<S>>,
