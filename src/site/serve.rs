@@ -11,7 +11,7 @@ use axum::{
 };
 
 use super::archive::StoredFile;
-use crate::middleware::compression::PreEncoded;
+use crate::{middleware::compression::PreEncoded, qvalue};
 
 /// For names that carry a hash of the content: the file at that URL never changes, so browsers and
 /// CDNs keep it a year (the longest RFC 9111 advises) and never ask again, not even on reload.
@@ -78,8 +78,8 @@ fn choose(accept_encoding: &str, has_brotli: bool, has_gzip: bool) -> Coding {
             let name = parts.next().unwrap_or_default().trim();
             let q = parts
                 .find_map(|parameter| parameter.trim().strip_prefix("q="))
-                .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())
-                .unwrap_or(0.0);
+                .map_or(Some(qvalue::FULL), |q| qvalue::parse(q.trim()))
+                .unwrap_or(0);
             if names.iter().any(|known| name.eq_ignore_ascii_case(known)) {
                 return q;
             }
@@ -87,17 +87,17 @@ fn choose(accept_encoding: &str, has_brotli: bool, has_gzip: bool) -> Coding {
                 wildcard = Some(q);
             }
         }
-        wildcard.unwrap_or(0.0)
+        wildcard.unwrap_or(0)
     };
-    let brotli = if has_brotli { quality(&["br"]) } else { 0.0 };
+    let brotli = if has_brotli { quality(&["br"]) } else { 0 };
     let gzip = if has_gzip {
         quality(&["gzip", "x-gzip"])
     } else {
-        0.0
+        0
     };
-    if brotli > 0.0 && brotli >= gzip {
+    if brotli > 0 && brotli >= gzip {
         Coding::Brotli
-    } else if gzip > 0.0 {
+    } else if gzip > 0 {
         Coding::Gzip
     } else {
         Coding::Identity

@@ -29,9 +29,12 @@ use utoipa::{
     openapi::{Object, ObjectBuilder, Type},
 };
 
-use crate::api::{
-    error::{self, ApiError},
-    extract::media_type,
+use crate::{
+    api::{
+        error::{self, ApiError},
+        extract::media_type,
+    },
+    qvalue,
 };
 
 /// The media types a GraphQL answer can have.
@@ -121,7 +124,7 @@ impl AcceptedRange {
         let quality = parts
             .filter_map(|parameter| parameter.split_once('='))
             .find(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
-            .map_or(Some(1000), |(_, value)| parse_quality(value.trim()))?;
+            .map_or(Some(qvalue::FULL), |(_, value)| qvalue::parse(value.trim()))?;
         Some(Self {
             essence,
             quality,
@@ -137,15 +140,6 @@ impl AcceptedRange {
             _ => essence == self.essence,
         }
     }
-}
-
-/// A `q` value (`0`–`1`, up to three decimals) in thousandths; `None` when malformed, which drops
-/// the entry rather than guessing.
-fn parse_quality(value: &str) -> Option<u16> {
-    let quality: f64 = value.parse().ok()?;
-    (0.0..=1.0)
-        .contains(&quality)
-        .then(|| (quality * 1000.0).round() as u16)
 }
 
 /// The media type the client accepts, read before anything else: 406 when it accepts neither.

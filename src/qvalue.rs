@@ -1,0 +1,32 @@
+//! Quality values, the `q` of `Accept` and `Accept-Encoding` entries (RFC 9110 §12.4.2): how much a
+//! client wants what the entry names, from `0` (not at all) to `1`, with up to three decimals. Read
+//! by the GraphQL route's media-type choice (`api/graphql/transport.rs`) and by the static files'
+//! choice of encoding (`site/serve.rs`).
+
+/// `q=1`, what an entry without `q` asks for, in thousandths.
+pub const FULL: u16 = 1000;
+
+/// A `q` value in thousandths; `None` when it is not a number from 0 to 1, which the callers read
+/// as refused rather than guess.
+pub fn parse(value: &str) -> Option<u16> {
+    let quality: f64 = value.parse().ok()?;
+    (0.0..=1.0)
+        .contains(&quality)
+        .then(|| (quality * 1000.0).round() as u16)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_quality_is_read_in_thousandths_and_anything_outside_0_to_1_is_refused() {
+        assert_eq!(parse("1"), Some(FULL));
+        assert_eq!(parse("0.8"), Some(800));
+        assert_eq!(parse("0.125"), Some(125));
+        assert_eq!(parse("0"), Some(0));
+        assert_eq!(parse("2"), None);
+        assert_eq!(parse("-0.5"), None);
+        assert_eq!(parse("lots"), None);
+    }
+}
