@@ -18,6 +18,7 @@ mod full_disk;
 mod graphql;
 mod health;
 mod hello;
+mod hostile;
 mod http_cache;
 mod lambda;
 mod middleware;
