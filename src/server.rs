@@ -215,22 +215,23 @@ pub struct Server {
 }
 
 impl Server {
-    /// Opens the database (applying migrations) and gets the listening socket: the one systemd
-    /// passed, else a new one bound to `LEPTOS_SITE_ADDR` (see `listener.rs`). Port 0 picks a free
-    /// port; [`Server::local_addr`] tells which. The hosts served follow from that socket's address
-    /// when `ALLOWED_HOSTS` is unset ([`AllowedHosts::for_listener`]).
+    /// Gets the listening socket — the one systemd passed, else a new one bound to
+    /// `LEPTOS_SITE_ADDR` (see `listener.rs`) — then opens the database (applying migrations).
+    /// Port 0 picks a free port; [`Server::local_addr`] tells which. The hosts served follow from
+    /// that socket's address when `ALLOWED_HOSTS` is unset ([`AllowedHosts::for_listener`]): known
+    /// before the database is opened, so a start that must be refused for them changes nothing.
     pub async fn bind(config: Config) -> Result<Self, StartError> {
         // First: every connection and database file counts against the open-file limit.
         let open_files = serve::raise_open_file_limit();
         let limits = serve::ConnectionLimits::new(&config.http, open_files)?;
         let site_addr = config.leptos.site_addr;
-        let state = AppState::open(config).await?;
         let (listener, origin) = listener::obtain(site_addr).await?;
         let listening = listener.local_addr().map_err(|source| ListenError::Bind {
             addr: site_addr,
             source,
         })?;
-        let allowed_hosts = state.http.allowed_hosts.for_listener(listening)?;
+        let allowed_hosts = config.http.allowed_hosts.for_listener(listening)?;
+        let state = AppState::open(config).await?;
         tracing::info!(%allowed_hosts, "hosts served, besides localhost and loopback");
         tracing::info!(
             open_files,
