@@ -409,11 +409,15 @@ pub fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
         let end = authority.find(']')?;
         let (host, rest) = authority.split_at(end + 1);
         host[1..end].parse::<Ipv6Addr>().ok()?;
-        (host, rest.strip_prefix(':').or(rest.is_empty().then_some(""))?)
+        (
+            host,
+            rest.strip_prefix(':').or(rest.is_empty().then_some(""))?,
+        )
     } else {
         let (host, port) = authority.split_once(':').unwrap_or((authority, ""));
         let host = host.strip_suffix('.').unwrap_or(host);
-        let reg_name = |byte: u8| byte.is_ascii_alphanumeric() || b"-._~!$&'()*+;=%".contains(&byte);
+        let reg_name =
+            |byte: u8| byte.is_ascii_alphanumeric() || b"-._~!$&'()*+;=%".contains(&byte);
         (!host.is_empty() && host.bytes().all(reg_name)).then_some((host, port))?
     };
     // RFC 9110 §4.2.1: a port may be empty (`example.com:`), which means the default one.
@@ -430,7 +434,9 @@ fn is_host_name(name: &str) -> bool {
     name.split('.').all(|label| {
         !label.is_empty()
             && label.len() <= 63
-            && label.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-')
+            && label
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-')
     })
 }
 
@@ -726,7 +732,11 @@ mod tests {
 
     #[test]
     fn a_csp_report_uri_must_be_an_absolute_http_url_that_cannot_end_a_directive() {
-        assert!("https://reports.example/csp".parse::<CspReportUri>().is_ok());
+        assert!(
+            "https://reports.example/csp"
+                .parse::<CspReportUri>()
+                .is_ok()
+        );
         for uri in [
             "/csp-reports",
             "ftp://reports.example/",

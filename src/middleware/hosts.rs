@@ -64,7 +64,10 @@ fn refusal(request: &Request, allowed: &AllowedHosts) -> Option<&'static str> {
 
 /// Whether `host` is `localhost`, a subdomain of it, or a loopback address.
 fn is_loopback(host: &str) -> bool {
-    if let Some(ipv6) = host.strip_prefix('[').and_then(|host| host.strip_suffix(']')) {
+    if let Some(ipv6) = host
+        .strip_prefix('[')
+        .and_then(|host| host.strip_suffix(']'))
+    {
         return ipv6.parse::<Ipv6Addr>().is_ok_and(|ip| ip.is_loopback());
     }
     is_within(host, "localhost") || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
@@ -110,7 +113,12 @@ mod tests {
     #[test]
     fn a_listed_host_passes_in_any_case_with_a_trailing_dot_and_any_port() {
         let list = allowed("example.com");
-        for host in ["example.com", "EXAMPLE.com.", "example.com:8080", "example.com.:443"] {
+        for host in [
+            "example.com",
+            "EXAMPLE.com.",
+            "example.com:8080",
+            "example.com.:443",
+        ] {
             assert_eq!(refusal(&request_to(host), &list), None, "{host}");
         }
     }
@@ -140,14 +148,26 @@ mod tests {
         for host in ["localhost:3000", "app.localhost", "127.0.0.1", "[::1]:3000"] {
             assert_eq!(refusal(&request_to(host), &list), None, "{host}");
         }
-        for host in ["evil.example", "localhost.evil", "192.0.2.1", "[2001:db8::1]"] {
+        for host in [
+            "evil.example",
+            "localhost.evil",
+            "192.0.2.1",
+            "[2001:db8::1]",
+        ] {
             assert!(refusal(&request_to(host), &list).is_some(), "{host}");
         }
     }
 
     #[test]
     fn a_host_that_is_no_host_name_is_refused_even_when_any_is_allowed() {
-        for host in ["", "user@example.com", "example.com:http", "[::1", "[nope]", "a b"] {
+        for host in [
+            "",
+            "user@example.com",
+            "example.com:http",
+            "[::1",
+            "[nope]",
+            "a b",
+        ] {
             assert!(
                 refusal(&request_to(host), &AllowedHosts::Any).is_some(),
                 "{host:?}"

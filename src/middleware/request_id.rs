@@ -67,7 +67,14 @@ mod tests {
     #[test]
     fn a_longer_id_or_one_with_spaces_or_other_bytes_is_replaced_by_a_uuid() {
         let too_long = "a".repeat(MAX_LEN + 1);
-        for id in [too_long.as_bytes(), b"", b"a b", b"a\tb", b"caf\xc3\xa9", b"\xff"] {
+        for id in [
+            too_long.as_bytes(),
+            b"",
+            b"a b",
+            b"a\tb",
+            b"caf\xc3\xa9",
+            b"\xff",
+        ] {
             let new = id_of(id);
             assert_ne!(new.as_bytes(), id);
             assert!(Uuid::parse_str(new.to_str().unwrap()).is_ok(), "{new:?}");

@@ -72,7 +72,12 @@ impl PagePolicy {
             .unwrap_or_default();
         // `report-uri` for the browsers that do not know `report-to` yet, which others prefer.
         let report = report_uri
-            .map(|uri| format!("; report-uri {uri}; report-to {REPORT_TO}", uri = uri.as_str()))
+            .map(|uri| {
+                format!(
+                    "; report-uri {uri}; report-to {REPORT_TO}",
+                    uri = uri.as_str()
+                )
+            })
             .unwrap_or_default();
         Self {
             before_nonce: "default-src 'self'; script-src 'self' 'nonce-".into(),

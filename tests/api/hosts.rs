@@ -31,7 +31,11 @@ async fn by_default_the_listening_address_and_localhost_are_served() {
         "LocalHost.".to_owned(),
         format!("[::1]:{port}"),
     ] {
-        assert_eq!(get_as(&app, &host, "/api/hello").await.status(), 200, "{host}");
+        assert_eq!(
+            get_as(&app, &host, "/api/hello").await.status(),
+            200,
+            "{host}"
+        );
     }
 }
 
@@ -43,7 +47,10 @@ async fn by_default_another_host_gets_400_problem_json() {
 
     let problem = assert_problem(response, StatusCode::BAD_REQUEST).await;
     assert!(
-        problem["detail"].as_str().unwrap().contains("ALLOWED_HOSTS"),
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("ALLOWED_HOSTS"),
         "{problem}"
     );
 }
@@ -81,10 +88,24 @@ async fn the_refusal_keeps_the_request_id_and_the_api_security_headers() {
 async fn listed_hosts_are_served_in_any_case_with_a_trailing_dot_and_their_port() {
     let app = spawn_allowing("example.com,shop.example:8443").await;
 
-    for host in ["example.com", "Example.COM.", "example.com:8080", "shop.example:8443"] {
-        assert_eq!(get_as(&app, host, "/api/hello").await.status(), 200, "{host}");
+    for host in [
+        "example.com",
+        "Example.COM.",
+        "example.com:8080",
+        "shop.example:8443",
+    ] {
+        assert_eq!(
+            get_as(&app, host, "/api/hello").await.status(),
+            200,
+            "{host}"
+        );
     }
-    for host in ["shop.example", "shop.example:80", "www.example.com", "evil.example"] {
+    for host in [
+        "shop.example",
+        "shop.example:80",
+        "www.example.com",
+        "evil.example",
+    ] {
         let response = get_as(&app, host, "/api/hello").await;
         assert_eq!(response.status(), 400, "{host}");
     }
@@ -95,7 +116,11 @@ async fn a_leading_dot_serves_the_domain_and_its_subdomains() {
     let app = spawn_allowing(".example.com").await;
 
     for host in ["example.com", "www.example.com", "a.b.example.com:8080"] {
-        assert_eq!(get_as(&app, host, "/api/hello").await.status(), 200, "{host}");
+        assert_eq!(
+            get_as(&app, host, "/api/hello").await.status(),
+            200,
+            "{host}"
+        );
     }
     let lookalike = get_as(&app, "notexample.com", "/api/hello").await;
     assert_eq!(lookalike.status(), 400);

@@ -149,7 +149,10 @@ async fn a_page_gets_its_own_browsing_context_and_no_powerful_features() {
 
     let response = app.get("/").await;
 
-    assert_eq!(header(&response, "cross-origin-opener-policy"), "same-origin");
+    assert_eq!(
+        header(&response, "cross-origin-opener-policy"),
+        "same-origin"
+    );
     assert_eq!(
         header(&response, "cross-origin-resource-policy"),
         "same-origin"

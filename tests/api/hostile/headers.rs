@@ -1,7 +1,8 @@
 //! Hostile request headers (`src/middleware/request_id.rs`, `src/middleware/hosts.rs`): a request
 //! id that is huge or not text is replaced, not echoed and logged; a `Host` not served, two of
 //! them, none, or an absolute-form target naming another host, is a 400 problem; a DNS-rebinding
-//! write (its `Origin` the same rebound name as its `Host`) creates nothing.
+//! write (its `Origin` the same rebound name as its `Host`) is refused from its head, with no
+//! `100 Continue`, and creates nothing.
 
 use super::{RawAnswer, assert_still_serving, send_raw};
 use crate::harness::TestApp;
@@ -69,6 +70,7 @@ async fn a_host_not_served_gets_400_problem_json_with_its_request_id() {
     let answer = hello_with(&app, b"Host: evil.example\r\nx-request-id: rebind-1\r\n").await;
 
     assert_bad_request(&answer);
+    assert!(answer.text().contains("ALLOWED_HOSTS"), "{}", answer.text());
     assert_eq!(answer.header("x-request-id"), Some("rebind-1"));
     assert_still_serving(&app).await;
 }
@@ -155,7 +157,7 @@ async fn a_dns_rebinding_write_gets_400_and_creates_no_post() {
         "POST /api/post HTTP/1.1\r\nHost: evil.example:{port}\r\n\
          Origin: http://evil.example:{port}\r\nSec-Fetch-Site: same-origin\r\n\
          Content-Type: application/json\r\nContent-Length: {length}\r\n\
-         Connection: close\r\n\r\n{body}",
+         Expect: 100-continue\r\nConnection: close\r\n\r\n{body}",
         port = app.addr.port(),
         length = body.len(),
     );
@@ -163,6 +165,10 @@ async fn a_dns_rebinding_write_gets_400_and_creates_no_post() {
     let answer = send_raw(app.addr, request.as_bytes()).await;
 
     assert_bad_request(&answer);
+    assert!(
+        answer.interim.is_empty(),
+        "refused from its head: {answer:?}"
+    );
     assert_eq!(app.count("posts").await, 0, "no post is created");
     assert_still_serving(&app).await;
 }
