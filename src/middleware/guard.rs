@@ -1,8 +1,7 @@
-//! Step 4 of the middleware (see `mod.rs`), one tower service around the router: the
-//! plain checks and header edits — host check, security headers, rate limit, cross-site check,
-//! timeout — and
-//! the HTTP cache, which reads a GET's answer whole to give it its ETag and answers 304 when the
-//! client has that version already.
+//! Step 4 of the middleware (see `mod.rs`), one tower service around the router: the plain checks
+//! and header edits — host check, security headers, rate limit, cross-site check, timeout — and the
+//! HTTP cache, which reads a GET's answer whole to give it its ETag and answers 304 when the client
+//! has that version already.
 //!
 //! One service written out by hand rather than two `from_fn` layers: a layer on the router wraps
 //! every route, and each `from_fn` clones the boxed route beneath it and boxes a future of its own
@@ -12,10 +11,10 @@
 //!
 //! The order of the steps, on the way in: the host check (before anything reads the host); the
 //! page's CSP nonce; the rate limit's count (writes only); the cross-site check (writes to `/api`
-//! only); the router. On the way out: the ETag (GET
-//! and HEAD), then either 304 Not Modified or the full answer with its security headers — a 304
-//! carries only what updates a cached copy (`http_cache.rs`). The timeout bounds everything from
-//! the count to the last byte of a body read for its ETag.
+//! only); the router. On the way out: the ETag (GET and HEAD), then either 304 Not Modified or the
+//! full answer with its security headers — a 304 carries only what updates a cached copy
+//! (`http_cache.rs`). The timeout bounds everything from the count to the last byte of a body read
+//! for its ETag.
 
 use std::{
     convert::Infallible,
