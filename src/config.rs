@@ -5,7 +5,7 @@
 
 use std::{
     env, fmt,
-    net::SocketAddr,
+    net::{IpAddr, Ipv6Addr, SocketAddr},
     num::{NonZeroU32, NonZeroUsize},
     str::FromStr,
     time::Duration,
@@ -210,6 +210,13 @@ pub struct HttpConfig {
     pub max_connections: Option<NonZeroUsize>,
     /// `RENDER_LIMIT` (default [`default_render_limit`]): pages rendered at once; more wait their turn.
     pub render_limit: NonZeroUsize,
+    /// `ALLOWED_HOSTS` (comma-separated): the host names requests may be addressed to
+    /// (`middleware/hosts.rs`). Unset: worked out from where the server listens
+    /// ([`AllowedHosts::for_listener`]).
+    pub allowed_hosts: AllowedHosts,
+    /// `CSP_REPORT_URI` (default unset): where browsers report what the pages' Content-Security-Policy
+    /// blocked (`report-uri`, and `report-to` through `Reporting-Endpoints`).
+    pub csp_report_uri: Option<CspReportUri>,
 }
 
 /// Four pages per core: enough to keep every core rendering while some pages wait for the database,
@@ -236,7 +243,226 @@ impl Default for HttpConfig {
             idle_timeout: Duration::from_millis(60_000),
             max_connections: None,
             render_limit: default_render_limit(),
+            allowed_hosts: AllowedHosts::Unset,
+            csp_report_uri: None,
         }
+    }
+}
+
+/// The hosts a request may name (its `Host`, or the authority of an absolute-form target).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum AllowedHosts {
+    /// `ALLOWED_HOSTS` is not set.
+    #[default]
+    Unset,
+    /// `ALLOWED_HOSTS=*`: any host.
+    Any,
+    /// These, and always the loopback names (`middleware/hosts.rs` says why).
+    Only(Vec<HostPattern>),
+}
+
+impl AllowedHosts {
+    /// What a server listening on `listening` accepts. Set: as set. Unset: the listening address's
+    /// own IP (besides the loopback names, always accepted) — except in a release listening on
+    /// any address but loopback, which must be told its names: it refuses to start.
+    pub fn for_listener(&self, listening: SocketAddr) -> Result<Self, ConfigError> {
+        if *self != Self::Unset {
+            return Ok(self.clone());
+        }
+        let ip = listening.ip();
+        if cfg!(not(debug_assertions)) && !ip.is_loopback() {
+            return Err(ConfigError {
+                variable: "ALLOWED_HOSTS",
+                reason: format!(
+                    "unset, but this release listens on {listening}, not only on loopback: set it to \
+                     the host names the site is reached by (ALLOWED_HOSTS=example.com,www.example.com), \
+                     or to * to accept any"
+                ),
+            });
+        }
+        Ok(Self::Only(
+            (!ip.is_unspecified())
+                .then(|| HostPattern::of_ip(ip))
+                .into_iter()
+                .collect(),
+        ))
+    }
+
+    /// What a Lambda function accepts: as set, or any host when unset. Its front door (a Function
+    /// URL, API Gateway) routes by host name and serves only https with its own certificate, so no
+    /// request for another name (a DNS-rebinding one) reaches the function.
+    pub fn for_lambda(&self) -> Self {
+        match self {
+            Self::Unset => Self::Any,
+            set => set.clone(),
+        }
+    }
+}
+
+/// As `ALLOWED_HOSTS` writes them, for the start log: `*`, or the entries.
+impl fmt::Display for AllowedHosts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unset => Ok(()),
+            Self::Any => f.write_str("*"),
+            Self::Only(patterns) => {
+                for (index, pattern) in patterns.iter().enumerate() {
+                    let separator = if index == 0 { "" } else { "," };
+                    let dot = if pattern.subdomains { "." } else { "" };
+                    write!(f, "{separator}{dot}{}", pattern.name)?;
+                    if let Some(port) = pattern.port {
+                        write!(f, ":{port}")?;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl FromStr for AllowedHosts {
+    type Err = String;
+
+    fn from_str(list: &str) -> Result<Self, Self::Err> {
+        let entries: Vec<&str> = list
+            .split(',')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+            .collect();
+        match entries[..] {
+            [] => Err("empty: list the host names the site is reached by, or * for any".to_owned()),
+            ["*"] => Ok(Self::Any),
+            _ if entries.contains(&"*") => {
+                Err("* accepts any host: list nothing else with it".to_owned())
+            }
+            _ => entries
+                .into_iter()
+                .map(str::parse)
+                .collect::<Result<_, _>>()
+                .map(Self::Only),
+        }
+    }
+}
+
+/// One entry of `ALLOWED_HOSTS`: `example.com` (any port), `example.com:8443` (that port only),
+/// `.example.com` (it and every subdomain), an IPv4 address or a bracketed IPv6 one (`[::1]`).
+/// Kept lowercase, without a trailing dot, as requests are compared with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostPattern {
+    /// The host name, or the IP address as a `Host` header writes it (IPv6 in brackets).
+    pub name: Box<str>,
+    /// Whether subdomains of `name` match too (a leading `.`).
+    pub subdomains: bool,
+    /// The only port that matches; `None`: any.
+    pub port: Option<u16>,
+}
+
+impl HostPattern {
+    fn of_ip(ip: IpAddr) -> Self {
+        let name = match ip {
+            IpAddr::V4(ip) => ip.to_string(),
+            IpAddr::V6(ip) => format!("[{ip}]"),
+        };
+        Self {
+            name: name.into(),
+            subdomains: false,
+            port: None,
+        }
+    }
+}
+
+impl FromStr for HostPattern {
+    type Err = String;
+
+    fn from_str(entry: &str) -> Result<Self, Self::Err> {
+        let refused = |why: &str| format!("{entry:?}: {why}");
+        let (subdomains, rest) = match entry.strip_prefix('.') {
+            Some(rest) => (true, rest),
+            None => (false, entry),
+        };
+        let (name, port) = split_host_port(rest).ok_or_else(|| {
+            refused("not a host name: write host, host:port, .host (and its subdomains) or [IPv6]")
+        })?;
+        if subdomains && name.starts_with('[') {
+            return Err(refused("an IP address has no subdomains"));
+        }
+        let is_ip = name.starts_with('[') || name.parse::<std::net::Ipv4Addr>().is_ok();
+        if !is_ip && !is_host_name(name) {
+            return Err(refused(
+                "a host name is letters, digits, '-' and '.' (no scheme, no path: example.com)",
+            ));
+        }
+        Ok(Self {
+            name: name.to_ascii_lowercase().into(),
+            subdomains,
+            port,
+        })
+    }
+}
+
+/// A `Host` header's value (or a URI's authority) as its host and port: `example.com:8080`,
+/// `[::1]`. The host loses a trailing dot (`example.com.` names `example.com`) and keeps the
+/// brackets of an IPv6 address, which must be a valid one. `None` when it is no `host[:port]`:
+/// empty, a user name (`user@host`), a port that is not a number.
+pub fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
+    let (host, port) = if authority.starts_with('[') {
+        let end = authority.find(']')?;
+        let (host, rest) = authority.split_at(end + 1);
+        host[1..end].parse::<Ipv6Addr>().ok()?;
+        (
+            host,
+            rest.strip_prefix(':').or(rest.is_empty().then_some(""))?,
+        )
+    } else {
+        let (host, port) = authority.split_once(':').unwrap_or((authority, ""));
+        let host = host.strip_suffix('.').unwrap_or(host);
+        let reg_name =
+            |byte: u8| byte.is_ascii_alphanumeric() || b"-._~!$&'()*+;=%".contains(&byte);
+        (!host.is_empty() && host.bytes().all(reg_name)).then_some((host, port))?
+    };
+    // RFC 9110 §4.2.1: a port may be empty (`example.com:`), which means the default one.
+    let port = match port {
+        "" => None,
+        digits if digits.bytes().all(|byte| byte.is_ascii_digit()) => Some(digits.parse().ok()?),
+        _ => return None,
+    };
+    Some((host, port))
+}
+
+/// Whether `name` is a DNS host name: dot-separated labels of letters, digits and `-`.
+fn is_host_name(name: &str) -> bool {
+    name.split('.').all(|label| {
+        !label.is_empty()
+            && label.len() <= 63
+            && label
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-')
+    })
+}
+
+/// `CSP_REPORT_URI`: an absolute http(s) URL, checked to sit safely inside a CSP directive and a
+/// structured header (no `;`, `,`, `"` or space, which would end them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CspReportUri(Url);
+
+impl CspReportUri {
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl FromStr for CspReportUri {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        let url = Url::parse(value).map_err(|error| format!("not an absolute URL: {error}"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err("must be an http:// or https:// URL".to_owned());
+        }
+        if url.as_str().contains([';', ',', '"', ' ']) {
+            return Err("must not hold ';', ',', '\"' or spaces (percent-encode them)".to_owned());
+        }
+        Ok(Self(url))
     }
 }
 
@@ -353,6 +579,8 @@ fn http_from_env() -> Result<HttpConfig, ConfigError> {
         // Checked against the open-file limit when the server starts (`server::serve`).
         max_connections: parse_var("HTTP_MAX_CONNECTIONS")?,
         render_limit: parse_var("RENDER_LIMIT")?.unwrap_or(defaults.render_limit),
+        allowed_hosts: parse_var("ALLOWED_HOSTS")?.unwrap_or(defaults.allowed_hosts),
+        csp_report_uri: parse_var("CSP_REPORT_URI")?,
     })
 }
 
@@ -440,5 +668,82 @@ where
             variable,
             reason: "not valid UTF-8".to_owned(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::Ipv4Addr;
+
+    use super::*;
+
+    #[test]
+    fn allowed_hosts_are_kept_lowercase_without_a_trailing_dot_and_written_back_as_given() {
+        let hosts: AllowedHosts = " Example.COM., .example.org ,example.net:8443,[::1]"
+            .parse()
+            .unwrap();
+
+        assert_eq!(
+            hosts.to_string(),
+            "example.com,.example.org,example.net:8443,[::1]"
+        );
+    }
+
+    #[test]
+    fn allowed_hosts_refuse_urls_paths_wildcards_beside_names_and_an_empty_list() {
+        for list in [
+            "https://example.com",
+            "example.com/path",
+            "*.example.com",
+            "example.com,*",
+            "user@example.com",
+            "example.com:port",
+            ".[::1]",
+            " , ",
+        ] {
+            assert!(list.parse::<AllowedHosts>().is_err(), "{list:?}");
+        }
+        assert_eq!("*".parse::<AllowedHosts>(), Ok(AllowedHosts::Any));
+    }
+
+    #[test]
+    fn unset_allowed_hosts_default_to_the_listening_address_on_loopback() {
+        let listening = SocketAddr::from((Ipv4Addr::LOCALHOST, 3000));
+
+        let hosts = AllowedHosts::Unset.for_listener(listening).unwrap();
+
+        assert_eq!(hosts.to_string(), "127.0.0.1");
+    }
+
+    #[test]
+    fn a_release_on_a_public_address_needs_allowed_hosts_and_a_debug_build_does_not() {
+        let public = SocketAddr::from((Ipv4Addr::UNSPECIFIED, 8080));
+
+        let hosts = AllowedHosts::Unset.for_listener(public);
+
+        if cfg!(debug_assertions) {
+            assert_eq!(hosts.unwrap(), AllowedHosts::Only(vec![]));
+        } else {
+            assert_eq!(hosts.unwrap_err().variable, "ALLOWED_HOSTS");
+        }
+        let set = AllowedHosts::Any.for_listener(public).unwrap();
+        assert_eq!(set, AllowedHosts::Any);
+    }
+
+    #[test]
+    fn a_csp_report_uri_must_be_an_absolute_http_url_that_cannot_end_a_directive() {
+        assert!(
+            "https://reports.example/csp"
+                .parse::<CspReportUri>()
+                .is_ok()
+        );
+        for uri in [
+            "/csp-reports",
+            "ftp://reports.example/",
+            "https://reports.example/a;b",
+            "https://reports.example/a,b",
+        ] {
+            assert!(uri.parse::<CspReportUri>().is_err(), "{uri:?}");
+        }
     }
 }

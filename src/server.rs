@@ -27,7 +27,7 @@ use crate::{
     api,
     api::{openapi, webhook::WebhookKey},
     app::{App, shell},
-    config::{Config, ConfigError, HttpConfig},
+    config::{AllowedHosts, Config, ConfigError, HttpConfig},
     db,
     listener::{self, ListenError, Origin},
     middleware,
@@ -126,7 +126,16 @@ pub enum StartError {
 ///
 /// Any other path is a page that does not exist (404), or, when the site is served from a folder, a
 /// file in it (leptos_axum's file handler); an embedded site has a route per file instead.
+///
+/// This is the app as a Lambda function runs it, with no listening address: `ALLOWED_HOSTS` as
+/// set, else any host ([`AllowedHosts::for_lambda`] says why). A server uses [`Server::bind`].
 pub fn app(state: AppState) -> middleware::App {
+    let allowed_hosts = state.http.allowed_hosts.for_lambda();
+    app_for_hosts(state, allowed_hosts)
+}
+
+/// [`app`], serving the hosts `allowed_hosts`.
+fn app_for_hosts(state: AppState, allowed_hosts: AllowedHosts) -> middleware::App {
     let router = Router::new()
         .merge(middleware::around_api(api::router(), &state.http))
         .merge(state.site.routes())
@@ -140,6 +149,7 @@ pub fn app(state: AppState) -> middleware::App {
     middleware::around_app(
         router.with_state(state),
         &http,
+        allowed_hosts,
         &leptos_options,
         preview,
         db,
@@ -205,16 +215,24 @@ pub struct Server {
 }
 
 impl Server {
-    /// Opens the database (applying migrations) and gets the listening socket: the one systemd
-    /// passed, else a new one bound to `LEPTOS_SITE_ADDR` (see `listener.rs`). Port 0 picks a free
-    /// port; [`Server::local_addr`] tells which.
+    /// Gets the listening socket — the one systemd passed, else a new one bound to
+    /// `LEPTOS_SITE_ADDR` (see `listener.rs`) — then opens the database (applying migrations).
+    /// Port 0 picks a free port; [`Server::local_addr`] tells which. The hosts served follow from
+    /// that socket's address when `ALLOWED_HOSTS` is unset ([`AllowedHosts::for_listener`]): known
+    /// before the database is opened, so a start that must be refused for them changes nothing.
     pub async fn bind(config: Config) -> Result<Self, StartError> {
         // First: every connection and database file counts against the open-file limit.
         let open_files = serve::raise_open_file_limit();
         let limits = serve::ConnectionLimits::new(&config.http, open_files)?;
         let site_addr = config.leptos.site_addr;
-        let state = AppState::open(config).await?;
         let (listener, origin) = listener::obtain(site_addr).await?;
+        let listening = listener.local_addr().map_err(|source| ListenError::Bind {
+            addr: site_addr,
+            source,
+        })?;
+        let allowed_hosts = config.http.allowed_hosts.for_listener(listening)?;
+        let state = AppState::open(config).await?;
+        tracing::info!(%allowed_hosts, "hosts served, besides localhost and loopback");
         tracing::info!(
             open_files,
             max_connections = limits.max_connections,
@@ -226,7 +244,7 @@ impl Server {
             listener,
             origin,
             db: state.db.clone(),
-            app: app(state),
+            app: app_for_hosts(state, allowed_hosts),
             limits,
         })
     }

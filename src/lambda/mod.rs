@@ -19,6 +19,10 @@
 //! - **The client's address** for the write rate limit is the event's `sourceIp`, which API
 //!   Gateway and Function URLs set from the connection they accepted (`event.rs`).
 //! - **The stage** API Gateway adds to the path is taken off again (`event.rs`).
+//! - **Any host** is served when `ALLOWED_HOSTS` is unset: the front door routes by host name and
+//!   answers https only, under its own certificate, so a request for a name the function does not
+//!   own never reaches it (`config::AllowedHosts::for_lambda`). Set it to refuse, say, the
+//!   `execute-api` name once a custom domain is in front.
 //! - **6 MB per response**, Lambda's limit: a larger answer becomes a 500 problem saying so, rather
 //!   than an invocation error the visitor sees as API Gateway's bare 502 (`payload_limit.rs`).
 //!   Binary bodies (the wasm, anything compressed) travel base64-encoded; `lambda_http` decides

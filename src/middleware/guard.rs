@@ -1,7 +1,7 @@
-//! Step 4 of the middleware (see `mod.rs`), one tower service around the router: the
-//! plain checks and header edits — security headers, rate limit, cross-site check, timeout — and
-//! the HTTP cache, which reads a GET's answer whole to give it its ETag and answers 304 when the
-//! client has that version already.
+//! Step 4 of the middleware (see `mod.rs`), one tower service around the router: the plain checks
+//! and header edits — host check, security headers, rate limit, cross-site check, timeout — and the
+//! HTTP cache, which reads a GET's answer whole to give it its ETag and answers 304 when the client
+//! has that version already.
 //!
 //! One service written out by hand rather than two `from_fn` layers: a layer on the router wraps
 //! every route, and each `from_fn` clones the boxed route beneath it and boxes a future of its own
@@ -9,11 +9,12 @@
 //! future and a few fields. The one request that waits before reaching the router is a write under
 //! the rate limit (its count may be a query): only that one boxes its count.
 //!
-//! The order of the steps, on the way in: the page's CSP nonce; the rate limit's count (writes
-//! only); the cross-site check (writes to `/api` only); the router. On the way out: the ETag (GET
-//! and HEAD), then either 304 Not Modified or the full answer with its security headers — a 304
-//! carries only what updates a cached copy (`http_cache.rs`). The timeout bounds everything from
-//! the count to the last byte of a body read for its ETag.
+//! The order of the steps, on the way in: the host check (before anything reads the host); the
+//! page's CSP nonce; the rate limit's count (writes only); the cross-site check (writes to `/api`
+//! only); the router. On the way out: the ETag (GET and HEAD), then either 304 Not Modified or the
+//! full answer with its security headers — a 304 carries only what updates a cached copy
+//! (`http_cache.rs`). The timeout bounds everything from the count to the last byte of a body read
+//! for its ETag.
 
 use std::{
     convert::Infallible,
@@ -37,16 +38,21 @@ use tokio::time::Timeout;
 use tower::Service;
 
 use super::{
-    cross_site,
+    cross_site, hosts,
     http_cache::{Revalidation, WholeBody},
     rate_limit::{self, RateLimiter},
     security_headers::{self, PagePolicy},
     timeout,
 };
-use crate::preview::PreviewMode;
+use crate::{
+    config::AllowedHosts,
+    preview::{self, PreviewMode},
+};
 
 /// The settings of the checks.
 pub struct Checks {
+    /// The hosts served, as resolved for where the app runs (`AllowedHosts::for_listener`).
+    pub allowed_hosts: AllowedHosts,
     pub page_policy: PagePolicy,
     /// `None` when `RATE_LIMIT_PER_MINUTE` is 0.
     pub rate_limiter: Option<RateLimiter>,
@@ -89,6 +95,22 @@ where
         // axum answers a HEAD with its GET's headers and no body. The ETag is a hash of that body:
         // the router is asked the GET, and its body is left out on the way out.
         let head = request.method() == Method::HEAD;
+        let https = preview::is_https(request.headers());
+        if let Some(refusal) = hosts::check(&request, &checks.allowed_hosts) {
+            let work = Work {
+                step: Step::Refused {
+                    refusal: Some(refusal),
+                },
+                revalidation: None,
+            };
+            return Guarded {
+                work: timeout::bound(started, checks.timeout, work),
+                checks,
+                nonce: None,
+                head,
+                https,
+            };
+        }
         if head {
             *request.method_mut() = Method::GET;
         }
@@ -119,8 +141,8 @@ where
                 None => Step::Answering {
                     answer: self.inner.call(request),
                 },
-                Some(refusal) => Step::Checking {
-                    checks: Box::pin(std::future::ready(Err(refusal))),
+                Some(refusal) => Step::Refused {
+                    refusal: Some(refusal),
                 },
             },
         };
@@ -130,6 +152,7 @@ where
             checks,
             nonce,
             head,
+            https,
         }
     }
 }
@@ -143,6 +166,8 @@ pin_project! {
         nonce: Option<Nonce>,
         // Whether the request was a HEAD, answered without the body of its GET.
         head: bool,
+        // Whether it came over https (`Strict-Transport-Security`).
+        https: bool,
     }
 }
 
@@ -163,8 +188,12 @@ where
         if let Some(not_modified) = revalidation.and_then(|cache| cache.not_modified(&response)) {
             return Poll::Ready(Ok(not_modified));
         }
-        let response =
-            security_headers::add(response, &this.checks.page_policy, this.nonce.as_ref());
+        let response = security_headers::add(
+            response,
+            &this.checks.page_policy,
+            this.nonce.as_ref(),
+            *this.https,
+        );
         Poll::Ready(Ok(if *this.head {
             without_body(response)
         } else {
@@ -203,6 +232,10 @@ type WriteChecks<S> = Pin<Box<dyn Future<Output = Result<(S, Request), Response>
 pin_project! {
     #[project = StepNow]
     enum Step<S: Service<Request>> {
+        /// Refused at once (by the host check, or a write by the cross-site check).
+        Refused {
+            refusal: Option<Response>,
+        },
         /// A write waits for its checks (or has been refused by them).
         Checking {
             checks: WriteChecks<S>,
@@ -231,6 +264,10 @@ where
         let mut this = self.project();
         loop {
             let next = match this.step.as_mut().project() {
+                StepNow::Refused { refusal } => {
+                    let refusal = refusal.take().expect("a refusal is answered once");
+                    return Poll::Ready(refusal);
+                }
                 StepNow::Checking { checks } => match ready!(checks.as_mut().poll(cx)) {
                     Err(refusal) => return Poll::Ready(refusal),
                     Ok((mut inner, request)) => Step::Answering {

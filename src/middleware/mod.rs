@@ -10,6 +10,7 @@
 //! 3. `compression`: the bodies of everything below, error pages included;
 //! 4. [`guard`], one service for the HTTP cache and the steps that are plain checks and header
 //!    edits, in this order:
+//!    `hosts` (400 for a request to a host not served here, before anything reads the host),
 //!    `security_headers` (the page's CSP nonce on the way in, the headers on every full response
 //!    on the way out), `rate_limit` (refuses a flood of writes before any of them costs a body
 //!    read or a handler), `cross_site` (refuses writes to `/api` from other sites' pages),
@@ -35,6 +36,7 @@ pub mod compression;
 pub mod cors;
 pub mod cross_site;
 pub mod guard;
+pub mod hosts;
 pub mod http_cache;
 pub mod rate_limit;
 pub mod render_limit;
@@ -63,7 +65,11 @@ use pin_project_lite::pin_project;
 use tower::{Layer, Service};
 use tracing::Span;
 
-use crate::{config::HttpConfig, db::Db, preview::PreviewMode};
+use crate::{
+    config::{AllowedHosts, HttpConfig},
+    db::Db,
+    preview::PreviewMode,
+};
 use guard::Guard;
 
 pub use security_headers::provide_page_nonce;
@@ -71,18 +77,21 @@ pub use security_headers::provide_page_nonce;
 /// The application as the server runs it: the router inside the whole middleware stack.
 pub type App = Middleware<compression::Compressed<Guard<Router>>>;
 
-/// Wraps the whole application (pages, API, static files) in steps 1–4. `preview` tells
-/// `http_cache` which answers are personal; the rate limit counts writes in `db` (shared by every
-/// instance when it is PostgreSQL).
+/// Wraps the whole application (pages, API, static files) in steps 1–4. `allowed_hosts`: the
+/// hosts served, as resolved for where the app runs; `preview` tells `http_cache` which answers
+/// are personal; the rate limit counts writes in `db` (shared by every instance when it is
+/// PostgreSQL).
 pub fn around_app(
     app: Router,
     http: &HttpConfig,
+    allowed_hosts: AllowedHosts,
     leptos: &LeptosOptions,
     preview: PreviewMode,
     db: Db,
 ) -> App {
     let checks = guard::Checks {
-        page_policy: security_headers::PagePolicy::new(leptos),
+        allowed_hosts,
+        page_policy: security_headers::PagePolicy::new(leptos, http.csp_report_uri.as_ref()),
         rate_limiter: http
             .rate_limit_per_minute
             .map(|limit| rate_limit::RateLimiter::per_minute(limit, db)),

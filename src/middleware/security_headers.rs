@@ -1,19 +1,26 @@
 //! Security headers on every response, pages and API alike: `X-Content-Type-Options: nosniff` (no
 //! guessing a JSON body is HTML), `Referrer-Policy: strict-origin-when-cross-origin` (other sites see
 //! where a visitor came from, never the full URL), `X-Frame-Options: DENY` and CSP `frame-ancestors
-//! 'none'` (no framing, so no clickjacking), and a Content-Security-Policy.
+//! 'none'` (no framing, so no clickjacking), `Cross-Origin-Resource-Policy: same-origin` (no other
+//! site loads them as an image or a script: CORS reads are not affected), a
+//! Content-Security-Policy, and `Strict-Transport-Security` when the request came over https (the
+//! preview cookie's rule, `preview::is_https`). Pages (and static files) also get
+//! `Cross-Origin-Opener-Policy: same-origin` (a window another site opened cannot reach this one)
+//! and a `Permissions-Policy` that turns off the powerful features the app never uses.
 //!
 //! Pages get a policy their islands work under: scripts only from this origin or carrying the
 //! request's nonce (Leptos's inline scripts: the one that hydrates the islands, resources, live
 //! reload), wasm compiled with `'wasm-unsafe-eval'` (nothing else may `eval`), styles only from this
 //! origin (no inline styles anywhere in the app), no plugins, no `<base>`, forms posting only here.
 //! The nonce is made here ([`page_nonce`]), handed to the page renderer through the request's
-//! extensions ([`provide_page_nonce`]) and written into the same response's header. API responses
+//! extensions ([`provide_page_nonce`]) and written into the same response's header. With
+//! `CSP_REPORT_URI`, the pages' policy asks browsers to report what it blocks there. API responses
 //! are data, never a document, so they get the strictest policy there is.
 
 use axum::{
+    body::Bytes,
     extract::Request,
-    http::{HeaderValue, header, request::Parts},
+    http::{HeaderName, HeaderValue, header, request::Parts},
     response::Response,
 };
 use leptos::{
@@ -22,38 +29,79 @@ use leptos::{
     prelude::{provide_context, use_context},
 };
 
+use crate::config::CspReportUri;
+
 /// The policy of API responses: load nothing, be framed nowhere.
 const API_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
+/// The powerful features a page of this app never uses, off for it and anything it embeds. A
+/// short list of features every current browser knows (an unknown one is a console warning).
+const PERMISSIONS_POLICY: &str = "camera=(), microphone=(), geolocation=(), payment=(), usb=()";
+/// Two years, subdomains included: what hstspreload.org asks for. Sent only over https, where a
+/// browser heeds it.
+const STRICT_TRANSPORT_SECURITY: &str = "max-age=63072000; includeSubDomains";
+/// The name `report-to` gives the endpoint that `Reporting-Endpoints` defines.
+const REPORT_TO: &str = "csp";
+const REPORTING_ENDPOINTS: HeaderName = HeaderName::from_static("reporting-endpoints");
 
-/// The Content-Security-Policy of the pages.
+/// The Content-Security-Policy of the pages, worked out once but for the nonce.
 #[derive(Clone, Debug)]
 pub struct PagePolicy {
-    /// `cargo leptos watch`'s live reload connects back to this port over a WebSocket.
-    live_reload_port: Option<u32>,
+    /// The policy up to its nonce.
+    before_nonce: Box<str>,
+    /// The policy after its nonce.
+    after_nonce: Box<str>,
+    /// `Reporting-Endpoints`, with `CSP_REPORT_URI`.
+    reporting_endpoints: Option<HeaderValue>,
 }
 
 impl PagePolicy {
-    /// The WebSocket is allowed exactly when `<AutoReload/>` puts its script on the page: in
-    /// development, under `cargo leptos watch` (which sets `LEPTOS_WATCH`).
-    pub fn new(options: &LeptosOptions) -> Self {
+    /// The live-reload WebSocket is allowed exactly when `<AutoReload/>` puts its script on the
+    /// page: in development, under `cargo leptos watch` (which sets `LEPTOS_WATCH`).
+    pub fn new(options: &LeptosOptions, report_uri: Option<&CspReportUri>) -> Self {
         let watching = options.env == Env::DEV && std::env::var_os("LEPTOS_WATCH").is_some();
+        Self::with(
+            watching.then(|| options.reload_external_port.unwrap_or(options.reload_port)),
+            report_uri,
+        )
+    }
+
+    fn with(live_reload_port: Option<u32>, report_uri: Option<&CspReportUri>) -> Self {
+        // The reload script connects to the page's own host name on the reload port.
+        let live_reload = live_reload_port
+            .map(|port| format!(" ws://*:{port} wss://*:{port}"))
+            .unwrap_or_default();
+        // `report-uri` for the browsers that do not know `report-to` yet, which others prefer.
+        let report = report_uri
+            .map(|uri| {
+                format!(
+                    "; report-uri {uri}; report-to {REPORT_TO}",
+                    uri = uri.as_str()
+                )
+            })
+            .unwrap_or_default();
         Self {
-            live_reload_port: watching
-                .then(|| options.reload_external_port.unwrap_or(options.reload_port)),
+            before_nonce: "default-src 'self'; script-src 'self' 'nonce-".into(),
+            after_nonce: format!(
+                "' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'{live_reload}; \
+                 object-src 'none'; base-uri 'none'; form-action 'self'; \
+                 frame-ancestors 'none'{report}"
+            )
+            .into(),
+            // The URI was checked at start to hold no `"`, so the quoted string is well formed.
+            reporting_endpoints: report_uri.and_then(|uri| {
+                HeaderValue::from_str(&format!("{REPORT_TO}=\"{}\"", uri.as_str())).ok()
+            }),
         }
     }
 
-    fn header(&self, nonce: &Nonce) -> String {
-        // The reload script connects to the page's own host name on the reload port.
-        let live_reload = self
-            .live_reload_port
-            .map(|port| format!(" ws://*:{port} wss://*:{port}"))
-            .unwrap_or_default();
-        format!(
-            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-             style-src 'self'; connect-src 'self'{live_reload}; object-src 'none'; \
-             base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-        )
+    /// The policy with `nonce`: one allocation, handed to the header as it is.
+    fn header(&self, nonce: &Nonce) -> Option<HeaderValue> {
+        let mut policy =
+            String::with_capacity(self.before_nonce.len() + nonce.len() + self.after_nonce.len());
+        policy.push_str(&self.before_nonce);
+        policy.push_str(nonce);
+        policy.push_str(&self.after_nonce);
+        HeaderValue::from_maybe_shared(Bytes::from(policy)).ok()
     }
 }
 
@@ -68,14 +116,51 @@ pub fn page_nonce(request: &mut Request) -> Option<Nonce> {
     Some(nonce)
 }
 
-/// Adds the security headers to `response`: the page policy with the nonce its page was rendered
-/// with ([`page_nonce`]), or the API's policy when there is none.
-pub fn add(mut response: Response, policy: &PagePolicy, nonce: Option<&Nonce>) -> Response {
-    let content_security_policy = match nonce {
-        Some(nonce) => HeaderValue::from_str(&policy.header(nonce)),
-        None => Ok(HeaderValue::from_static(API_POLICY)),
-    };
+/// Adds the security headers to `response`: for a page, the page policy with the nonce it was
+/// rendered with ([`page_nonce`]) and the pages' own headers; for the API (no nonce), the API's
+/// policy. `https`: the request came over https ([`crate::preview::is_https`]).
+pub fn add(
+    mut response: Response,
+    policy: &PagePolicy,
+    nonce: Option<&Nonce>,
+    https: bool,
+) -> Response {
     let headers = response.headers_mut();
+    match nonce {
+        // A nonce is URL-safe base64 and the rest is fixed text, so the value is always valid.
+        Some(nonce) => {
+            if let Some(value) = policy.header(nonce) {
+                headers.insert(header::CONTENT_SECURITY_POLICY, value);
+            }
+            if let Some(endpoints) = &policy.reporting_endpoints {
+                headers.insert(REPORTING_ENDPOINTS, endpoints.clone());
+            }
+            headers.insert(
+                HeaderName::from_static("cross-origin-opener-policy"),
+                HeaderValue::from_static("same-origin"),
+            );
+            headers.insert(
+                HeaderName::from_static("permissions-policy"),
+                HeaderValue::from_static(PERMISSIONS_POLICY),
+            );
+        }
+        None => {
+            headers.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(API_POLICY),
+            );
+        }
+    }
+    headers.insert(
+        HeaderName::from_static("cross-origin-resource-policy"),
+        HeaderValue::from_static("same-origin"),
+    );
+    if https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(STRICT_TRANSPORT_SECURITY),
+        );
+    }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -85,10 +170,6 @@ pub fn add(mut response: Response, policy: &PagePolicy, nonce: Option<&Nonce>) -
         HeaderValue::from_static("strict-origin-when-cross-origin"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    // A nonce is URL-safe base64 and the rest is fixed text, so the value is always a valid header.
-    if let Ok(value) = content_security_policy {
-        headers.insert(header::CONTENT_SECURITY_POLICY, value);
-    }
     response
 }
 
@@ -109,12 +190,10 @@ mod tests {
 
     #[test]
     fn the_page_policy_allows_scripts_with_the_nonce_and_nothing_inline_otherwise() {
-        let policy = PagePolicy {
-            live_reload_port: None,
-        };
+        let policy = PagePolicy::with(None, None);
         let nonce = Nonce::new();
 
-        let header = policy.header(&nonce);
+        let header = page_header(&policy, &nonce);
 
         assert!(header.contains(&format!(
             "script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval';"
@@ -126,12 +205,31 @@ mod tests {
 
     #[test]
     fn the_page_policy_allows_the_live_reload_socket_under_cargo_leptos_watch() {
-        let policy = PagePolicy {
-            live_reload_port: Some(3001),
-        };
+        let policy = PagePolicy::with(Some(3001), None);
 
-        let header = policy.header(&Nonce::new());
+        let header = page_header(&policy, &Nonce::new());
 
         assert!(header.contains("connect-src 'self' ws://*:3001 wss://*:3001;"));
+    }
+
+    #[test]
+    fn a_report_uri_adds_report_uri_and_report_to_with_its_endpoint() {
+        let uri: CspReportUri = "https://reports.example/csp?site=1".parse().unwrap();
+        let policy = PagePolicy::with(None, Some(&uri));
+
+        let header = page_header(&policy, &Nonce::new());
+
+        assert!(header.ends_with(
+            "frame-ancestors 'none'; report-uri https://reports.example/csp?site=1; report-to csp"
+        ));
+        assert_eq!(
+            policy.reporting_endpoints.unwrap(),
+            "csp=\"https://reports.example/csp?site=1\""
+        );
+    }
+
+    fn page_header(policy: &PagePolicy, nonce: &Nonce) -> String {
+        let header = policy.header(nonce).expect("a valid header");
+        header.to_str().unwrap().to_owned()
     }
 }

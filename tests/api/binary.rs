@@ -175,7 +175,7 @@ fn the_log_line_of_a_request_names_its_request_id_status_and_latency() {
     let mut connection = std::net::TcpStream::connect(&addr).unwrap();
     std::io::Write::write_all(
         &mut connection,
-        b"GET /api/hello HTTP/1.1\r\nHost: test\r\nx-request-id: log-test-7\r\nConnection: close\r\n\r\n",
+        b"GET /api/hello HTTP/1.1\r\nHost: localhost\r\nx-request-id: log-test-7\r\nConnection: close\r\n\r\n",
     )
     .unwrap();
     let mut answer = String::new();

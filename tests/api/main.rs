@@ -19,6 +19,7 @@ mod graphql;
 mod health;
 mod hello;
 mod hostile;
+mod hosts;
 mod http_cache;
 mod lambda;
 mod middleware;

@@ -129,3 +129,106 @@ async fn a_request_that_outlasts_the_timeout_gets_503_problem_json() {
     assert_problem(response, StatusCode::SERVICE_UNAVAILABLE).await;
     drop(silent);
 }
+
+#[tokio::test]
+async fn api_answers_may_be_loaded_by_this_site_only() {
+    let app = TestApp::spawn().await;
+
+    for response in [app.get("/api/hello").await, app.get("/api/nothing").await] {
+        assert_eq!(
+            header(&response, "cross-origin-resource-policy"),
+            "same-origin"
+        );
+        assert_eq!(header(&response, "permissions-policy"), "");
+    }
+}
+
+#[tokio::test]
+async fn a_page_gets_its_own_browsing_context_and_no_powerful_features() {
+    let app = TestApp::spawn().await;
+
+    let response = app.get("/").await;
+
+    assert_eq!(
+        header(&response, "cross-origin-opener-policy"),
+        "same-origin"
+    );
+    assert_eq!(
+        header(&response, "cross-origin-resource-policy"),
+        "same-origin"
+    );
+    let permissions = header(&response, "permissions-policy");
+    for feature in ["camera=()", "microphone=()", "geolocation=()"] {
+        assert!(permissions.contains(feature), "{feature} in {permissions}");
+    }
+    assert_eq!(header(&response, "reporting-endpoints"), "");
+}
+
+#[tokio::test]
+async fn strict_transport_security_is_sent_only_when_a_proxy_says_the_request_came_over_https() {
+    let app = TestApp::spawn().await;
+
+    let over_http = app.get("/").await;
+    let page = app.get_with("/", &[("x-forwarded-proto", "https")]).await;
+    let api = app
+        .get_with("/api/hello", &[("x-forwarded-proto", "HTTPS")])
+        .await;
+
+    assert_eq!(header(&over_http, header::STRICT_TRANSPORT_SECURITY), "");
+    for response in [page, api] {
+        assert_eq!(
+            header(&response, header::STRICT_TRANSPORT_SECURITY),
+            "max-age=63072000; includeSubDomains"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_csp_report_uri_makes_pages_report_what_their_policy_blocks_there() {
+    let uri = "https://reports.example/csp";
+    let app = TestApp::spawn_with(|config| {
+        config.http.csp_report_uri = Some(uri.parse().expect("a report URI"));
+    })
+    .await;
+
+    let page = app.get("/").await;
+    let api = app.get("/api/hello").await;
+
+    let policy = header(&page, header::CONTENT_SECURITY_POLICY);
+    assert!(
+        policy.ends_with(&format!("; report-uri {uri}; report-to csp")),
+        "{policy}"
+    );
+    assert_eq!(
+        header(&page, "reporting-endpoints"),
+        format!("csp=\"{uri}\"")
+    );
+    assert_eq!(
+        header(&api, header::CONTENT_SECURITY_POLICY),
+        "default-src 'none'; frame-ancestors 'none'"
+    );
+}
+
+#[tokio::test]
+async fn a_304_carries_none_of_the_security_headers_of_the_full_answer() {
+    let app = TestApp::spawn().await;
+    let full = app.get_with("/", &[("x-forwarded-proto", "https")]).await;
+    let etag = header(&full, header::ETAG);
+
+    let again = app
+        .get_with(
+            "/",
+            &[("if-none-match", &etag), ("x-forwarded-proto", "https")],
+        )
+        .await;
+
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    for name in [
+        "strict-transport-security",
+        "permissions-policy",
+        "cross-origin-opener-policy",
+        "cross-origin-resource-policy",
+    ] {
+        assert_eq!(header(&again, name), "", "{name} on a 304");
+    }
+}

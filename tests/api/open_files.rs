@@ -141,7 +141,7 @@ fn hello(addr: &str) -> Option<String> {
         .set_read_timeout(Some(Duration::from_secs(2)))
         .ok()?;
     connection
-        .write_all(b"GET /api/hello HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+        .write_all(b"GET /api/hello HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
         .ok()?;
     let mut answer = String::new();
     connection.read_to_string(&mut answer).ok()?;

@@ -271,3 +271,19 @@ async fn from_a_folder_every_request_reads_the_file_as_it_is_now() {
     assert_eq!(before, as_built);
     assert_eq!(after, b"main { color: teal }");
 }
+
+#[tokio::test]
+async fn static_files_get_the_security_headers_and_may_be_loaded_by_this_site_only() {
+    let site = built_site();
+    let app = spawn_release(&site).await;
+
+    for path in [linked(&app, ".wasm").await, "/favicon.svg".to_owned()] {
+        let file = app.get(&path).await;
+        assert_eq!(header(&file, "x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(
+            header(&file, "cross-origin-resource-policy"),
+            "same-origin",
+            "{path}"
+        );
+    }
+}

@@ -190,3 +190,26 @@ async fn the_release_alone_in_an_empty_folder_serves_every_built_file_byte_for_b
         }
     }
 }
+
+#[test]
+#[ignore = "needs the one-file release: scripts/test.sh runs it with RELEASE_BINARY"]
+fn the_release_on_every_address_without_allowed_hosts_stops_the_start_with_one_line_naming_it() {
+    let folder = tempfile::tempdir().unwrap();
+
+    let output = server_command(&release_binary(), folder.path())
+        .env("LEPTOS_SITE_ADDR", "0.0.0.0:0")
+        .output()
+        .expect("the release runs");
+
+    assert!(!output.status.success());
+    let log = String::from_utf8_lossy(&output.stderr).into_owned()
+        + &String::from_utf8_lossy(&output.stdout);
+    assert!(
+        log.contains("invalid ALLOWED_HOSTS: unset, but this release listens on 0.0.0.0:"),
+        "{log}"
+    );
+    assert!(
+        !folder.path().join("data").exists(),
+        "no database is created"
+    );
+}

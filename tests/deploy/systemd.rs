@@ -108,7 +108,7 @@ fn ask_health(port: u16) -> TcpStream {
         }
     };
     connection
-        .write_all(b"GET /api/health HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+        .write_all(b"GET /api/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
         .expect("the request is sent");
     connection
 }
