@@ -9,11 +9,13 @@
 //! future and a few fields. The one request that waits before reaching the router is a write under
 //! the rate limit (its count may be a query): only that one boxes its count.
 //!
-//! The order of the steps, on the way in: the page's CSP nonce; the rate limit's count (writes
-//! only); the cross-site check (writes to `/api` only); the router. On the way out: the ETag (GET
-//! and HEAD), then either 304 Not Modified or the full answer with its security headers — a 304
-//! carries only what updates a cached copy (`http_cache.rs`). The timeout bounds everything from
-//! the count to the last byte of a body read for its ETag.
+//! The order of the steps, on the way in: a request of a form no route may see (CONNECT, `OPTIONS
+//! *`, an unknown transfer coding: `request_form.rs`) is answered at once; the page's CSP nonce;
+//! the rate limit's count (writes only); the cross-site check (writes to `/api` only); the router.
+//! On the way out: the ETag (GET and HEAD), then either 304 Not Modified or the full answer with its
+//! security headers — a 304 carries only what updates a cached copy (`http_cache.rs`). The timeout
+//! bounds everything from the count to the last byte of a body read for its ETag; it watches the
+//! request's body, so that running out of time while waiting for it is the client's 408.
 
 use std::{
     convert::Infallible,
@@ -40,6 +42,7 @@ use super::{
     cross_site,
     http_cache::{Revalidation, WholeBody},
     rate_limit::{self, RateLimiter},
+    request_form,
     security_headers::{self, PagePolicy},
     timeout,
 };
@@ -86,12 +89,16 @@ where
     fn call(&mut self, mut request: Request) -> Self::Future {
         let started = Instant::now();
         let checks = Arc::clone(&self.checks);
+        if let Some(refusal) = request_form::refusal(&request) {
+            return Guarded::refused(refusal, started, checks);
+        }
         // axum answers a HEAD with its GET's headers and no body. The ETag is a hash of that body:
         // the router is asked the GET, and its body is left out on the way out.
         let head = request.method() == Method::HEAD;
         if head {
             *request.method_mut() = Method::GET;
         }
+        let body_wait = timeout::watch_body(&mut request);
         let nonce = security_headers::page_nonce(&mut request);
         let revalidation = Revalidation::of(&request, &checks.preview, nonce.as_ref());
         let writer = checks
@@ -130,6 +137,7 @@ where
             checks,
             nonce,
             head,
+            body_wait,
         }
     }
 }
@@ -143,6 +151,30 @@ pin_project! {
         nonce: Option<Nonce>,
         // Whether the request was a HEAD, answered without the body of its GET.
         head: bool,
+        // Whether its body is being waited for, when it has one: a timeout then is the client's.
+        body_wait: Option<timeout::BodyWait>,
+    }
+}
+
+impl<S> Guarded<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Send + 'static,
+{
+    /// The answer to a request refused for its form, before any other step looked at it.
+    fn refused(refusal: Response, started: Instant, checks: Arc<Checks>) -> Self {
+        let work = Work {
+            step: Step::Checking {
+                checks: Box::pin(std::future::ready(Err(refusal))),
+            },
+            revalidation: None,
+        };
+        Self {
+            work: timeout::bound(started, checks.timeout, work),
+            checks,
+            nonce: None,
+            head: false,
+            body_wait: None,
+        }
     }
 }
 
@@ -156,7 +188,7 @@ where
         let mut this = self.project();
         let response = match ready!(this.work.as_mut().poll(cx)) {
             Ok(response) => response,
-            Err(_elapsed) => timeout::expired(this.checks.timeout),
+            Err(_elapsed) => timeout::expired(this.checks.timeout, this.body_wait.as_ref()),
         };
         let work: &Work<S> = this.work.as_ref().get_ref().get_ref();
         let revalidation = work.revalidation.as_ref();

@@ -10,7 +10,8 @@
 //! 3. `compression`: the bodies of everything below, error pages included;
 //! 4. [`guard`], one service for the HTTP cache and the steps that are plain checks and header
 //!    edits, in this order:
-//!    `security_headers` (the page's CSP nonce on the way in, the headers on every full response
+//!    `request_form` (answers CONNECT, `OPTIONS *` and unknown transfer codings before anything
+//!    reads them), `security_headers` (the page's CSP nonce on the way in, the headers on every full response
 //!    on the way out), `rate_limit` (refuses a flood of writes before any of them costs a body
 //!    read or a handler), `cross_site` (refuses writes to `/api` from other sites' pages),
 //!    `http_cache` (the ETag of pages and API answers, and 304 when the client has that version
@@ -38,6 +39,7 @@ pub mod guard;
 pub mod http_cache;
 pub mod rate_limit;
 pub mod render_limit;
+pub mod request_form;
 pub mod request_id;
 pub mod security_headers;
 pub mod timeout;
