@@ -7,7 +7,8 @@
 //!    every response, including the answers the steps below make themselves;
 //! 2. `trace`: the request's span (method, path, id) around everything that may log, and one line
 //!    with the status and latency of whatever answer leaves, 403, 429 and 503 included;
-//! 3. `compression`: the bodies of everything below, error pages included;
+//! 3. `compression`: the bodies of everything below, error pages included; inside it,
+//!    `catch_panic`: a panic below is a 500 problem, not a connection dropped without an answer;
 //! 4. [`guard`], one service for the HTTP cache and the steps that are plain checks and header
 //!    edits, in this order:
 //!    `request_form` (answers CONNECT, `OPTIONS *` and unknown transfer codings before anything
@@ -32,6 +33,7 @@
 //! of the response, on every request; on `/api/hello` that was over a third of the server's own
 //! instructions, and the last two `from_fn` layers about 5 % of its throughput (bench/README.md).
 
+pub mod catch_panic;
 pub mod compression;
 pub mod cors;
 pub mod cross_site;
@@ -71,7 +73,7 @@ use guard::Guard;
 pub use security_headers::provide_page_nonce;
 
 /// The application as the server runs it: the router inside the whole middleware stack.
-pub type App = Middleware<compression::Compressed<Guard<Router>>>;
+pub type App = Middleware<compression::Compressed<catch_panic::PanicsAnswered<Guard<Router>>>>;
 
 /// Wraps the whole application (pages, API, static files) in steps 1–4. `preview` tells
 /// `http_cache` which answers are personal; the rate limit counts writes in `db` (shared by every
@@ -92,7 +94,7 @@ pub fn around_app(
         preview,
     };
     Middleware {
-        inner: compression::layer().layer(Guard::new(app, checks)),
+        inner: compression::layer().layer(catch_panic::layer().layer(Guard::new(app, checks))),
     }
 }
 
