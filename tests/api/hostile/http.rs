@@ -309,6 +309,15 @@ async fn hyper_refuses_a_malformed_or_oversize_head_itself() {
             400,
         ),
         (
+            "POST /api/post HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ten\r\n\r\n".to_owned(),
+            400,
+        ),
+        (
+            "POST /api/post HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"
+                .to_owned(),
+            400,
+        ),
+        (
             format!("GET {long_uri} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
             414,
         ),
