@@ -18,13 +18,13 @@ use std::{
 use axum::{
     body::HttpBody,
     extract::{DefaultBodyLimit, Request},
-    http::{HeaderValue, StatusCode, header},
+    http::StatusCode,
     response::Response,
 };
 use pin_project_lite::pin_project;
 use tower::{Layer, Service};
 
-use super::error::problem;
+use super::error::{closing_connection, problem};
 
 /// The largest body a route reads, in bytes.
 #[derive(Clone, Copy, Debug)]
@@ -44,19 +44,14 @@ impl BodyLimit {
         let declared = request.body().size_hint().lower();
         let max = u64::try_from(self.max).unwrap_or(u64::MAX);
         (declared > max).then(|| {
-            let mut response = problem(
+            closing_connection(problem(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!(
                     "The body declares {declared} bytes; this route takes at most {} bytes.",
                     self.max
                 ),
                 None,
-            );
-            // The body is not read: the connection cannot carry another request after it.
-            response
-                .headers_mut()
-                .insert(header::CONNECTION, HeaderValue::from_static("close"));
-            response
+            ))
         })
     }
 }

@@ -16,7 +16,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::api::error::problem;
+use crate::api::error::{closing_connection, problem};
 
 /// Every method the server answers somewhere.
 const SERVER_METHODS: HeaderValue = HeaderValue::from_static("GET, HEAD, POST, OPTIONS");
@@ -60,7 +60,7 @@ fn transfer_coding_refusal(headers: &HeaderMap) -> Option<Response> {
     for coding in codings {
         if !coding.eq_ignore_ascii_case(b"chunked") {
             let coding = String::from_utf8_lossy(coding);
-            return Some(closing(problem(
+            return Some(closing_connection(problem(
                 StatusCode::NOT_IMPLEMENTED,
                 format!(
                     "The transfer coding {coding:?} is not supported; send the body with \
@@ -72,7 +72,7 @@ fn transfer_coding_refusal(headers: &HeaderMap) -> Option<Response> {
         chunked += 1;
     }
     (chunked > 1).then(|| {
-        closing(problem(
+        closing_connection(problem(
             StatusCode::BAD_REQUEST,
             "Transfer-Encoding lists chunked more than once; a body is chunked once.",
             None,
@@ -82,15 +82,6 @@ fn transfer_coding_refusal(headers: &HeaderMap) -> Option<Response> {
 
 fn with_allow(mut response: Response) -> Response {
     response.headers_mut().insert(header::ALLOW, SERVER_METHODS);
-    response
-}
-
-/// `response` with `Connection: close`: the body it answers is not read, so the connection cannot
-/// carry another request.
-fn closing(mut response: Response) -> Response {
-    response
-        .headers_mut()
-        .insert(header::CONNECTION, HeaderValue::from_static("close"));
     response
 }
 

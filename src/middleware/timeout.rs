@@ -21,14 +21,14 @@ use std::{
 use axum::{
     body::{Body, Bytes, HttpBody},
     extract::Request,
-    http::{HeaderValue, StatusCode, header},
+    http::StatusCode,
     response::Response,
 };
 use http_body::{Frame, SizeHint};
 use pin_project_lite::pin_project;
 use tokio::time::Timeout;
 
-use crate::api::error::problem;
+use crate::api::error::{closing_connection, problem};
 
 /// `answer`, or `Err(Elapsed)` if it is not there `timeout` after the request arrived at `started`
 /// (`answer` is then dropped).
@@ -40,19 +40,14 @@ pub fn bound<F: Future>(started: Instant, timeout: Duration, answer: F) -> Timeo
 /// (`body` from [`watch_body`]), else 503.
 pub fn expired(timeout: Duration, body: Option<&BodyWait>) -> Response {
     if body.is_some_and(BodyWait::is_waiting) {
-        let mut response = problem(
+        return closing_connection(problem(
             StatusCode::REQUEST_TIMEOUT,
             format!(
                 "The request's body did not arrive within {} ms.",
                 timeout.as_millis()
             ),
             None,
-        );
-        // What is left of the body may still come: the connection cannot carry another request.
-        response
-            .headers_mut()
-            .insert(header::CONNECTION, HeaderValue::from_static("close"));
-        return response;
+        ));
     }
     tracing::warn!(timeout_ms = timeout.as_millis(), "request timed out");
     problem(
