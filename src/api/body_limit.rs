@@ -80,7 +80,7 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = Limited<S::Future>;
+    type Future = LimitedAnswer<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         self.inner.poll_ready(cx)
@@ -88,12 +88,12 @@ where
 
     fn call(&mut self, mut request: Request) -> Self::Future {
         if let Some(refusal) = self.limit.refusal(&request) {
-            return Limited::Refused {
+            return LimitedAnswer::Refused {
                 refusal: Some(refusal),
             };
         }
         DefaultBodyLimit::max(self.limit.max).apply(&mut request);
-        Limited::Answering {
+        LimitedAnswer::Answering {
             answer: self.inner.call(request),
         }
     }
@@ -101,14 +101,14 @@ where
 
 pin_project! {
     /// The route's answer, or the 413.
-    #[project = LimitedNow]
-    pub enum Limited<F> {
+    #[project = LimitedAnswerNow]
+    pub enum LimitedAnswer<F> {
         Refused { refusal: Option<Response> },
         Answering { #[pin] answer: F },
     }
 }
 
-impl<F> Future for Limited<F>
+impl<F> Future for LimitedAnswer<F>
 where
     F: Future<Output = Result<Response, Infallible>>,
 {
@@ -116,10 +116,10 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project() {
-            LimitedNow::Refused { refusal } => Poll::Ready(Ok(refusal
+            LimitedAnswerNow::Refused { refusal } => Poll::Ready(Ok(refusal
                 .take()
                 .expect("a future is not polled after it is ready"))),
-            LimitedNow::Answering { answer } => answer.poll(cx),
+            LimitedAnswerNow::Answering { answer } => answer.poll(cx),
         }
     }
 }

@@ -226,14 +226,21 @@ async fn a_target_without_a_path_for_any_other_method_is_a_400() {
 async fn an_absolute_form_target_is_served_as_its_path() {
     let app = TestApp::spawn().await;
 
-    let answer = send_raw(
+    let api = send_raw(
         app.addr,
         b"GET http://127.0.0.1/api/hello HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
     )
     .await;
+    let page = send_raw(
+        app.addr,
+        b"GET http://127.0.0.1/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+    )
+    .await;
 
-    assert_eq!(answer.status, 200, "{answer:?}");
-    assert_eq!(answer.body, br#"{"name":"John Doe"}"#);
+    assert_eq!(api.status, 200, "{api:?}");
+    assert_eq!(api.body, br#"{"name":"John Doe"}"#);
+    assert_eq!(page.status, 200, "{page:?}");
+    assert!(page.text().contains("</html>"), "{page:?}");
     assert_still_serving(&app).await;
 }
 
