@@ -37,7 +37,7 @@ impl BodyLimit {
         Self { max }
     }
 
-    /// The 413 for a body that declares `declared` bytes, or `None` when it may be read. The
+    /// The 413 for a body that declares more than the limit, or `None` when it may be read. The
     /// declared size is what hyper read from `Content-Length` (on Lambda, the size of the body that
     /// came whole); a chunked body declares none and is counted as it arrives.
     fn refusal(self, request: &Request) -> Option<Response> {
