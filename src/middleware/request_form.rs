@@ -1,14 +1,11 @@
-//! Requests that reach the app well-formed for hyper but that no route may see, answered first in
-//! step 4 (`guard.rs`), before anything reads their target or body:
-//! - **CONNECT** (any target): 405 with `Allow`. This server is no proxy; and leptos_axum panics on
-//!   the authority-form target `host:port`, which has no path.
-//! - **`OPTIONS *`**: a question about the server as a whole (RFC 9110 §9.3.7), answered 204 with
-//!   the server's methods in `Allow` — a successful answer, as the RFC's "ping" use expects.
-//! - **Either path-less form with another method** (`GET *`, `GET host:port`): 400, as RFC 9112
-//!   §3.2.3–§3.2.4 keep them for CONNECT and OPTIONS.
+//! Requests well-formed for hyper that no route may see, answered first in step 4 (`guard.rs`):
+//! - **CONNECT**: 405 with `Allow`. This server is no proxy (and leptos_axum panics on the
+//!   authority-form target `host:port`, which has no path).
+//! - **`OPTIONS *`**: a question about the server as a whole (RFC 9110 §9.3.7), so a success: 204
+//!   with the server's methods in `Allow`. `*` or `host:port` with another method: 400 (RFC 9112
+//!   §3.2.3–§3.2.4 keep them for OPTIONS and CONNECT). The absolute form (`GET http://h/p`) goes on.
 //! - **A transfer coding other than `chunked`** (`gzip, chunked`): 501, as RFC 9112 §6.1 asks of a
-//!   server that does not understand one; hyper would read such a body as plain chunked. `chunked`
-//!   applied twice is a 400 (§6.1 forbids it). The absolute form (`GET http://host/path`) goes on.
+//!   server that does not know it (hyper would read the body as plain chunked); `chunked` twice: 400.
 
 use axum::{
     extract::Request,
