@@ -7,13 +7,14 @@
 //!      -H 'Content-Type: application/json' -d '{"comment":"Nice post"}'
 //! ```
 
-use axum::{Json, extract::DefaultBodyLimit, extract::State, response::Response};
+use axum::{Json, extract::State, response::Response};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     DEFAULT_BODY_LIMIT,
+    body_limit::BodyLimit,
     error::{
         ApiError, ApiResult,
         responses::{
@@ -35,7 +36,7 @@ const BODY_LIMIT: usize = DEFAULT_BODY_LIMIT;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_comments, add_comment))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(BodyLimit::max(BODY_LIMIT))
 }
 
 /// `GET /api/comments/{id}`: oldest first; a draft's only in preview mode.

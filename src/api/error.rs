@@ -184,6 +184,15 @@ pub fn problem(
     response
 }
 
+/// `response` with `Connection: close`, for an answer given before the request's body was read to
+/// its end: the rest of the body may still come, so the connection cannot carry another request.
+pub fn closing_connection(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
 /// The error answers of the OpenAPI document, one per status, each a [`Problem`]. A route lists the
 /// ones it can give in its `#[utoipa::path(responses(...))]`, e.g. `(status = 404, response = NotFound)`;
 /// `api/openapi.rs` registers them all as components. The doc comment is the response's description.

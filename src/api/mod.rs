@@ -11,8 +11,9 @@
 //! (bench/README.md).
 //!
 //! Rules every route follows (see the README's API contract): errors are problem+json
-//! ([`error::ApiError`]), other methods get 405 with `Allow`, bodies are limited to
-//! [`DEFAULT_BODY_LIMIT`] unless the route's file sets its own.
+//! ([`error::ApiError`]), other methods get 405 with `Allow`, a route that reads a body sets its
+//! limit with [`body_limit::BodyLimit`] (usually [`DEFAULT_BODY_LIMIT`]): more is a 413, refused
+//! from the `Content-Length` when the body declares it.
 
 use axum::{
     Router,
@@ -25,6 +26,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::server::AppState;
 
+pub mod body_limit;
 pub mod comments;
 pub mod error;
 pub mod extract;

@@ -7,13 +7,14 @@
 //! curl http://127.0.0.1:3000/api/post/1
 //! ```
 
-use axum::{Json, extract::DefaultBodyLimit, extract::State, response::Response};
+use axum::{Json, extract::State, response::Response};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     DEFAULT_BODY_LIMIT,
+    body_limit::BodyLimit,
     error::{
         ApiError, ApiResult,
         responses::{
@@ -37,7 +38,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_posts, create_post))
         .routes(routes!(get_post))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(BodyLimit::max(BODY_LIMIT))
 }
 
 /// `POST /api/post` with `{"title", "post"}` (JSON or form-encoded).

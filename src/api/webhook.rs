@@ -18,7 +18,7 @@ use std::sync::Arc;
 use axum::{
     Json,
     body::Bytes,
-    extract::{DefaultBodyLimit, State, rejection::BytesRejection},
+    extract::{State, rejection::BytesRejection},
     http::HeaderMap,
 };
 use hmac::{Hmac, Mac};
@@ -28,6 +28,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
+    body_limit::BodyLimit,
     error::{
         ApiError, ApiResult,
         responses::{
@@ -52,7 +53,7 @@ const DELIVERY_ID_MAX: usize = 128;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(receive_delivery))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(BodyLimit::max(BODY_LIMIT))
 }
 
 /// The webhook's key; `None` (no `WEBHOOK_SECRET`) and the route answers 404.

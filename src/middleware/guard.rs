@@ -9,12 +9,13 @@
 //! future and a few fields. The one request that waits before reaching the router is a write under
 //! the rate limit (its count may be a query): only that one boxes its count.
 //!
-//! The order of the steps, on the way in: the host check (before anything reads the host); the
-//! page's CSP nonce; the rate limit's count (writes only); the cross-site check (writes to `/api`
-//! only); the router. On the way out: the ETag (GET and HEAD), then either 304 Not Modified or the
-//! full answer with its security headers — a 304 carries only what updates a cached copy
-//! (`http_cache.rs`). The timeout bounds everything from the count to the last byte of a body read
-//! for its ETag.
+//! The order of the steps, on the way in: a request of a form no route may see (CONNECT, `OPTIONS
+//! *`, an unknown transfer coding: `request_form.rs`) or to a host not served (`hosts.rs`) is
+//! answered at once; the page's CSP nonce; the rate limit's count (writes only); the cross-site
+//! check (writes to `/api` only); the router. On the way out: the ETag (GET and HEAD), then either 304 Not Modified or the full answer with its
+//! security headers — a 304 carries only what updates a cached copy (`http_cache.rs`). The timeout
+//! bounds everything from the count to the last byte of a body read for its ETag; it watches the
+//! request's body, so that running out of time while waiting for it is the client's 408.
 
 use std::{
     convert::Infallible,
@@ -41,6 +42,7 @@ use super::{
     cross_site, hosts,
     http_cache::{Revalidation, WholeBody},
     rate_limit::{self, RateLimiter},
+    request_form,
     security_headers::{self, PagePolicy},
     timeout,
 };
@@ -96,24 +98,15 @@ where
         // the router is asked the GET, and its body is left out on the way out.
         let head = request.method() == Method::HEAD;
         let https = preview::is_https(request.headers());
-        if let Some(refusal) = hosts::check(&request, &checks.allowed_hosts) {
-            let work = Work {
-                step: Step::Refused {
-                    refusal: Some(refusal),
-                },
-                revalidation: None,
-            };
-            return Guarded {
-                work: timeout::bound(started, checks.timeout, work),
-                checks,
-                nonce: None,
-                head,
-                https,
-            };
+        let refusal = request_form::refusal(&request)
+            .or_else(|| hosts::check(&request, &checks.allowed_hosts));
+        if let Some(refusal) = refusal {
+            return Guarded::refused(refusal, started, checks, head, https);
         }
         if head {
             *request.method_mut() = Method::GET;
         }
+        let body_wait = timeout::watch_body(&mut request);
         let nonce = security_headers::page_nonce(&mut request);
         let revalidation = Revalidation::of(&request, &checks.preview, nonce.as_ref());
         let writer = checks
@@ -153,6 +146,7 @@ where
             nonce,
             head,
             https,
+            body_wait,
         }
     }
 }
@@ -168,6 +162,38 @@ pin_project! {
         head: bool,
         // Whether it came over https (`Strict-Transport-Security`).
         https: bool,
+        // Whether its body is being waited for, when it has one: a timeout then is the client's.
+        body_wait: Option<timeout::BodyWait>,
+    }
+}
+
+impl<S> Guarded<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    /// The answer to a request refused before any other step looked at it: for its form
+    /// (`request_form.rs`) or for its host (`hosts.rs`).
+    fn refused(
+        refusal: Response,
+        started: Instant,
+        checks: Arc<Checks>,
+        head: bool,
+        https: bool,
+    ) -> Self {
+        let work = Work {
+            step: Step::Refused {
+                refusal: Some(refusal),
+            },
+            revalidation: None,
+        };
+        Self {
+            work: timeout::bound(started, checks.timeout, work),
+            checks,
+            nonce: None,
+            head,
+            https,
+            body_wait: None,
+        }
     }
 }
 
@@ -181,7 +207,7 @@ where
         let mut this = self.project();
         let response = match ready!(this.work.as_mut().poll(cx)) {
             Ok(response) => response,
-            Err(_elapsed) => timeout::expired(this.checks.timeout),
+            Err(_elapsed) => timeout::expired(this.checks.timeout, this.body_wait.as_ref()),
         };
         let work: &Work<S> = this.work.as_ref().get_ref().get_ref();
         let revalidation = work.revalidation.as_ref();

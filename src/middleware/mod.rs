@@ -7,12 +7,14 @@
 //!    every response, including the answers the steps below make themselves;
 //! 2. `trace`: the request's span (method, path, id) around everything that may log, and one line
 //!    with the status and latency of whatever answer leaves, 403, 429 and 503 included;
-//! 3. `compression`: the bodies of everything below, error pages included;
+//! 3. `compression`: the bodies of everything below, error pages included; inside it,
+//!    `catch_panic`: a panic below is a 500 problem, not a connection dropped without an answer;
 //! 4. [`guard`], one service for the HTTP cache and the steps that are plain checks and header
 //!    edits, in this order:
-//!    `hosts` (400 for a request to a host not served here, before anything reads the host),
-//!    `security_headers` (the page's CSP nonce on the way in, the headers on every full response
-//!    on the way out), `rate_limit` (refuses a flood of writes before any of them costs a body
+//!    `request_form` (answers CONNECT, `OPTIONS *` and unknown transfer codings before anything
+//!    reads them), `hosts` (400 for a request to a host not served here, before anything reads
+//!    the host), `security_headers` (the page's CSP nonce on the way in, the headers on every
+//!    full response on the way out), `rate_limit` (refuses a flood of writes before any of them costs a body
 //!    read or a handler), `cross_site` (refuses writes to `/api` from other sites' pages),
 //!    `http_cache` (the ETag of pages and API answers, and 304 when the client has that version
 //!    already; inside compression, so it hashes what the handler wrote, and its 304 carries none
@@ -32,6 +34,7 @@
 //! of the response, on every request; on `/api/hello` that was over a third of the server's own
 //! instructions, and the last two `from_fn` layers about 5 % of its throughput (bench/README.md).
 
+pub mod catch_panic;
 pub mod compression;
 pub mod cors;
 pub mod cross_site;
@@ -40,6 +43,7 @@ pub mod hosts;
 pub mod http_cache;
 pub mod rate_limit;
 pub mod render_limit;
+pub mod request_form;
 pub mod request_id;
 pub mod security_headers;
 pub mod timeout;
@@ -75,7 +79,7 @@ use guard::Guard;
 pub use security_headers::provide_page_nonce;
 
 /// The application as the server runs it: the router inside the whole middleware stack.
-pub type App = Middleware<compression::Compressed<Guard<Router>>>;
+pub type App = Middleware<compression::Compressed<catch_panic::PanicsAnswered<Guard<Router>>>>;
 
 /// Wraps the whole application (pages, API, static files) in steps 1–4. `allowed_hosts`: the
 /// hosts served, as resolved for where the app runs; `preview` tells `http_cache` which answers
@@ -99,7 +103,7 @@ pub fn around_app(
         preview,
     };
     Middleware {
-        inner: compression::layer().layer(Guard::new(app, checks)),
+        inner: compression::layer().layer(catch_panic::layer().layer(Guard::new(app, checks))),
     }
 }
 

@@ -14,15 +14,12 @@
 //! `<img>` cannot write, and writes stay behind the API's rules for unsafe methods). One request per
 //! call: no batches, no multipart uploads.
 
-use axum::{
-    Extension,
-    extract::{DefaultBodyLimit, State},
-    response::Response,
-};
+use axum::{Extension, extract::State, response::Response};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     DEFAULT_BODY_LIMIT,
+    body_limit::BodyLimit,
     error::{
         Problem,
         responses::{
@@ -51,7 +48,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(query_over_get, query_or_mutation_over_post))
         .layer(Extension(schema::build()))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(BodyLimit::max(BODY_LIMIT))
 }
 
 /// `GET /api/graphql?query=…`: a query (not a mutation) from the query string. `operationName` and

@@ -1,0 +1,125 @@
+//! A route's body limit, `.layer(BodyLimit::max(n))` in its file, enforced twice: from the head, a
+//! body that declares more (`Content-Length`) is a 413 problem before a byte of it is read; while
+//! reading, a body that passes the limit (chunked) is a 413 as soon as it does (axum's
+//! `DefaultBodyLimit`, which this applies, through the route's extractor).
+//!
+//! axum's `DefaultBodyLimit` alone only counts what arrives: a client that declares 10 GB and sends
+//! nothing is waited for until the request timeout, and one that sends `Expect: 100-continue` is told
+//! to go ahead first, since hyper says `100 Continue` when a body is first read. tower-http's
+//! `RequestBodyLimit` checks the head too, but answers in plain text; this one answers as the API does.
+
+use std::{
+    convert::Infallible,
+    future::Future,
+    pin::Pin,
+    task::{Context, Poll},
+};
+
+use axum::{
+    body::HttpBody,
+    extract::{DefaultBodyLimit, Request},
+    http::StatusCode,
+    response::Response,
+};
+use pin_project_lite::pin_project;
+use tower::{Layer, Service};
+
+use super::error::{closing_connection, problem};
+
+/// The largest body a route reads, in bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct BodyLimit {
+    max: usize,
+}
+
+impl BodyLimit {
+    pub const fn max(max: usize) -> Self {
+        Self { max }
+    }
+
+    /// The 413 for a body that declares more than the limit, or `None` when it may be read. The
+    /// declared size is what hyper read from `Content-Length` (on Lambda, the size of the body that
+    /// came whole); a chunked body declares none and is counted as it arrives.
+    fn refusal(self, request: &Request) -> Option<Response> {
+        let declared = request.body().size_hint().lower();
+        let max = u64::try_from(self.max).unwrap_or(u64::MAX);
+        (declared > max).then(|| {
+            closing_connection(problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "The body declares {declared} bytes; this route takes at most {} bytes.",
+                    self.max
+                ),
+                None,
+            ))
+        })
+    }
+}
+
+impl<S> Layer<S> for BodyLimit {
+    type Service = BodyLimited<S>;
+
+    fn layer(&self, inner: S) -> BodyLimited<S> {
+        BodyLimited {
+            inner,
+            limit: *self,
+        }
+    }
+}
+
+/// The route `S` behind its [`BodyLimit`].
+#[derive(Clone, Debug)]
+pub struct BodyLimited<S> {
+    inner: S,
+    limit: BodyLimit,
+}
+
+impl<S> Service<Request> for BodyLimited<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = LimitedAnswer<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request) -> Self::Future {
+        if let Some(refusal) = self.limit.refusal(&request) {
+            return LimitedAnswer::Refused {
+                refusal: Some(refusal),
+            };
+        }
+        DefaultBodyLimit::max(self.limit.max).apply(&mut request);
+        LimitedAnswer::Answering {
+            answer: self.inner.call(request),
+        }
+    }
+}
+
+pin_project! {
+    /// The route's answer, or the 413.
+    #[project = LimitedAnswerNow]
+    pub enum LimitedAnswer<F> {
+        Refused { refusal: Option<Response> },
+        Answering { #[pin] answer: F },
+    }
+}
+
+impl<F> Future for LimitedAnswer<F>
+where
+    F: Future<Output = Result<Response, Infallible>>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            LimitedAnswerNow::Refused { refusal } => Poll::Ready(Ok(refusal
+                .take()
+                .expect("a future is not polled after it is ready"))),
+            LimitedAnswerNow::Answering { answer } => answer.poll(cx),
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! Requests well-formed for hyper that no route may see, answered first in step 4 (`guard.rs`):
+//! - **CONNECT**: 405 with `Allow`. This server is no proxy (and leptos_axum panics on the
+//!   authority-form target `host:port`, which has no path).
+//! - **`OPTIONS *`**: a question about the server as a whole (RFC 9110 §9.3.7), so a success: 204
+//!   with the server's methods in `Allow`. `*` or `host:port` with another method: 400 (RFC 9112
+//!   §3.2.3–§3.2.4 keep them for OPTIONS and CONNECT). The absolute form (`GET http://h/p`) goes on.
+//! - **A transfer coding other than `chunked`** (`gzip, chunked`): 501, as RFC 9112 §6.1 asks of a
+//!   server that does not know it (hyper would read the body as plain chunked); `chunked` twice: 400.
+
+use axum::{
+    extract::Request,
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+
+use crate::api::error::{closing_connection, problem};
+
+/// Every method the server answers somewhere.
+const SERVER_METHODS: HeaderValue = HeaderValue::from_static("GET, HEAD, POST, OPTIONS");
+
+/// The answer to a request of a form the router must not see; `None` for any other.
+pub fn refusal(request: &Request) -> Option<Response> {
+    let uri = request.uri();
+    let asterisk = uri.path_and_query().is_some_and(|target| target == "*");
+    let without_path = asterisk || uri.path_and_query().is_none();
+    if request.method() == Method::CONNECT {
+        return Some(with_allow(problem(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "This server is not a proxy: it does not answer CONNECT.",
+            None,
+        )));
+    }
+    if asterisk && request.method() == Method::OPTIONS {
+        return Some(with_allow(StatusCode::NO_CONTENT.into_response()));
+    }
+    if without_path {
+        return Some(problem(
+            StatusCode::BAD_REQUEST,
+            "A request target without a path (`*`, `host:port`) is only for OPTIONS and CONNECT; \
+             ask for a path.",
+            None,
+        ));
+    }
+    transfer_coding_refusal(request.headers())
+}
+
+/// 501 for a transfer coding other than `chunked`, 400 for `chunked` twice; the list may span
+/// several `Transfer-Encoding` lines, and its empty elements do not count (RFC 9110 §5.6.1).
+fn transfer_coding_refusal(headers: &HeaderMap) -> Option<Response> {
+    let mut chunked = 0;
+    let codings = headers
+        .get_all(header::TRANSFER_ENCODING)
+        .iter()
+        .flat_map(|value| value.as_bytes().split(|&byte| byte == b','))
+        .map(<[u8]>::trim_ascii)
+        .filter(|coding| !coding.is_empty());
+    for coding in codings {
+        if !coding.eq_ignore_ascii_case(b"chunked") {
+            let coding = String::from_utf8_lossy(coding);
+            return Some(closing_connection(problem(
+                StatusCode::NOT_IMPLEMENTED,
+                format!(
+                    "The transfer coding {coding:?} is not supported; send the body with \
+                     Content-Length or Transfer-Encoding: chunked alone."
+                ),
+                None,
+            )));
+        }
+        chunked += 1;
+    }
+    (chunked > 1).then(|| {
+        closing_connection(problem(
+            StatusCode::BAD_REQUEST,
+            "Transfer-Encoding lists chunked more than once; a body is chunked once.",
+            None,
+        ))
+    })
+}
+
+fn with_allow(mut response: Response) -> Response {
+    response.headers_mut().insert(header::ALLOW, SERVER_METHODS);
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(method: Method, target: &str, codings: &[&str]) -> Request {
+        let mut request = Request::builder().method(method).uri(target);
+        for coding in codings {
+            request = request.header(header::TRANSFER_ENCODING, *coding);
+        }
+        request.body(axum::body::Body::empty()).expect("a request")
+    }
+
+    fn status(request: &Request) -> Option<u16> {
+        refusal(request).map(|response| response.status().as_u16())
+    }
+
+    #[test]
+    fn targets_with_a_path_go_on_whatever_their_form() {
+        assert_eq!(status(&request(Method::GET, "/api/hello", &[])), None);
+        assert_eq!(
+            status(&request(Method::GET, "http://host/api/hello", &[])),
+            None
+        );
+        assert_eq!(status(&request(Method::OPTIONS, "/api/post", &[])), None);
+    }
+
+    #[test]
+    fn path_less_targets_are_answered_by_method() {
+        assert_eq!(
+            status(&request(Method::CONNECT, "host:443", &[])),
+            Some(405)
+        );
+        assert_eq!(
+            status(&request(Method::CONNECT, "/api/hello", &[])),
+            Some(405)
+        );
+        assert_eq!(status(&request(Method::OPTIONS, "*", &[])), Some(204));
+        assert_eq!(status(&request(Method::GET, "*", &[])), Some(400));
+        assert_eq!(status(&request(Method::GET, "host:443", &[])), Some(400));
+    }
+
+    #[test]
+    fn chunked_alone_is_the_one_transfer_coding_read() {
+        let post = |codings| status(&request(Method::POST, "/api/post", codings));
+        assert_eq!(post(&["chunked"]), None);
+        assert_eq!(post(&["CHUNKED"]), None);
+        assert_eq!(post(&[" , chunked"]), None);
+        assert_eq!(post(&["gzip, chunked"]), Some(501));
+        assert_eq!(post(&["gzip", "chunked"]), Some(501));
+        assert_eq!(post(&["chunked;ext=1"]), Some(501));
+        assert_eq!(post(&["chunked, chunked"]), Some(400));
+        assert_eq!(post(&["chunked", "chunked"]), Some(400));
+    }
+}
