@@ -637,6 +637,35 @@ mod tests {
     }
 
     #[test]
+    fn a_page_holds_1_to_100_items() {
+        assert_eq!(page_size(1), Ok(1));
+        assert_eq!(page_size(100), Ok(100));
+        for refused in [0, -1, 101, i64::MAX] {
+            assert_eq!(
+                page_size(refused),
+                Err(format!("limit must be between 1 and 100, not {refused}.")),
+            );
+        }
+    }
+
+    #[test]
+    fn a_comment_id_is_read_as_a_post_id_is_and_named_in_its_message() {
+        assert_eq!("7".parse(), Ok(CommentId(7)));
+        assert_eq!(
+            serde_json::from_str::<CommentId>("7.0").ok(),
+            Some(CommentId(7))
+        );
+        let refused = "+1".parse::<CommentId>().map_err(|error| error.to_string());
+        assert_eq!(
+            refused,
+            Err(
+                r#"comment id must be a positive integer that fits in 64 bits, not "+1""#
+                    .to_owned()
+            )
+        );
+    }
+
+    #[test]
     fn post_ids_are_positive_64_bit_integers() {
         assert_eq!("7".parse(), Ok(PostId(7)));
         for bad in [

@@ -59,7 +59,11 @@ async fn a_post_with_many_comments_renders_one_page_of_them() {
 
     assert_eq!(page.status, 200);
     let html = page.text();
-    assert_eq!(html.matches(r#"class="comment-body""#).count(), 50, "{html}");
+    assert_eq!(
+        html.matches(r#"class="comment-body""#).count(),
+        50,
+        "{html}"
+    );
     assert!(html.contains(&format!("Comments ({MANY})")), "{html}");
 }
 
