@@ -140,7 +140,9 @@ impl Db {
     }
 
     /// Up to `fetch` comments of the post with an id above `after`, oldest first (see
-    /// `PostComment`), read along the `comments_by_post` index.
+    /// `PostComment`). The page is taken inside a `LATERAL` subquery, which walks the
+    /// `comments_by_post` index and stops after it: a plain `LEFT JOIN … LIMIT` had the planner read
+    /// and sort every comment of the post (60 ms for 50 000).
     pub async fn list_comments(
         &self,
         drafts: bool,
@@ -151,10 +153,14 @@ impl Db {
         self.lost.read(|| sqlx::query_as!(
             PostComment,
             r#"SELECT c.id AS "id?: CommentId", c.body AS "comment?", api_timestamp(c.created_at) AS "created_at?"
-               FROM posts p LEFT JOIN comments c ON c.post_id = p.id AND c.id > $2
+               FROM posts p LEFT JOIN LATERAL (
+                   SELECT id, body, created_at FROM comments
+                   WHERE post_id = p.id AND id > $2
+                   ORDER BY id
+                   LIMIT $4
+               ) c ON true
                WHERE p.id = $1 AND (NOT p.draft OR $3)
-               ORDER BY c.id
-               LIMIT $4"#,
+               ORDER BY c.id"#,
             post as PostId,
             after,
             drafts,
