@@ -73,7 +73,7 @@ impl Query {
         #[graphql(default_with = "PAGE_SIZE_DEFAULT as i32")] limit: i32,
         cursor: Option<PostId>,
     ) -> GraphQLResult<PostPage> {
-        let limit = page_size(limit.into()).map_err(ApiError::BadRequest)?;
+        let limit = checked_limit(limit)?;
         Ok(db::list_posts(database(context)?, visibility(context), limit, cursor).await?)
     }
 
@@ -92,7 +92,7 @@ impl Query {
         #[graphql(default_with = "COMMENT_PAGE_SIZE_DEFAULT as i32")] limit: i32,
         cursor: Option<CommentId>,
     ) -> GraphQLResult<Option<CommentsForPost>> {
-        let limit = page_size(limit.into()).map_err(ApiError::BadRequest)?;
+        let limit = checked_limit(limit)?;
         Ok(db::list_comments(
             database(context)?,
             visibility(context),
@@ -114,7 +114,7 @@ impl Post {
         #[graphql(default_with = "COMMENT_PAGE_SIZE_DEFAULT as i32")] limit: i32,
         cursor: Option<CommentId>,
     ) -> GraphQLResult<Vec<Comment>> {
-        let limit = page_size(limit.into()).map_err(ApiError::BadRequest)?;
+        let limit = checked_limit(limit)?;
         let page = db::list_comments(
             database(context)?,
             visibility(context),
@@ -177,6 +177,11 @@ fn visibility(context: &Context<'_>) -> Visibility {
         .data_opt::<Visibility>()
         .copied()
         .unwrap_or(Visibility::Published)
+}
+
+/// The paging rule of every list (`model::page_size`), as a resolver's error.
+fn checked_limit(limit: i32) -> Result<u32, ApiError> {
+    page_size(limit.into()).map_err(ApiError::BadRequest)
 }
 
 /// A page costs what one item (post or comment) selects, once per item it can hold. An
