@@ -302,12 +302,14 @@ pub async fn cache_trivia(
     in_room!(db, room => room.cache_trivia(number, text, max_entries).await)
 }
 
-/// Counts a write from `address` against `limit`: [`WriteAllowance::Allowed`], or how long until
-/// the address may write again. Every instance on one PostgreSQL database shares the count.
+/// Counts a write from `address` (an IPv6 one by its /64: [`write_limit::counted_address`]) against
+/// `limit`: [`WriteAllowance::Allowed`], or how long until the address may write again. Every
+/// instance on one PostgreSQL database shares the count.
 pub async fn count_write(
     db: &Db,
     address: IpAddr,
     limit: WriteLimit,
 ) -> Result<WriteAllowance, sqlx::Error> {
+    let address = write_limit::counted_address(address);
     in_room!(db, room => room.count_write(address, limit).await)
 }
