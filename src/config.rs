@@ -175,13 +175,21 @@ pub struct TriviaConfig {
     pub api_url: Option<Url>,
     /// `TRIVIA_TIMEOUT_MS` (default 2000): how long one upstream call may take, all told.
     pub timeout: Duration,
+    /// `TRIVIA_CACHE_MAX_ENTRIES` (default 10 000, at least 1): the most upstream answers kept; past
+    /// it, those fetched longest ago go. Any client may ask any number, so without a bound the cache
+    /// would grow with every new number asked.
+    pub cache_max_entries: NonZeroU32,
 }
+
+/// An answer is a sentence: 10 000 of them are a megabyte or two.
+const DEFAULT_TRIVIA_CACHE_MAX_ENTRIES: NonZeroU32 = NonZeroU32::new(10_000).unwrap();
 
 impl Default for TriviaConfig {
     fn default() -> Self {
         Self {
             api_url: None,
             timeout: Duration::from_millis(2000),
+            cache_max_entries: DEFAULT_TRIVIA_CACHE_MAX_ENTRIES,
         }
     }
 }
@@ -607,7 +615,19 @@ fn trivia_from_env() -> Result<TriviaConfig, ConfigError> {
         });
     }
     let timeout = milliseconds_var("TRIVIA_TIMEOUT_MS")?.unwrap_or(defaults.timeout);
-    Ok(TriviaConfig { api_url, timeout })
+    // 0 is refused rather than read as "no bound" or "no cache": either would be a surprise.
+    let cache_max_entries = match parse_var::<u32>("TRIVIA_CACHE_MAX_ENTRIES")? {
+        None => defaults.cache_max_entries,
+        Some(entries) => NonZeroU32::new(entries).ok_or_else(|| ConfigError {
+            variable: "TRIVIA_CACHE_MAX_ENTRIES",
+            reason: "must be at least 1".to_owned(),
+        })?,
+    };
+    Ok(TriviaConfig {
+        api_url,
+        timeout,
+        cache_max_entries,
+    })
 }
 
 /// Leptos reads its own `LEPTOS_*` variables; this names the culprit when one of them is wrong.

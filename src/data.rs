@@ -45,7 +45,10 @@ mod reads {
             self, Visibility,
             failure::{self, Failure},
         },
-        model::{Comment, PAGE_SIZE_DEFAULT, Post, PostId, PostPage, Trivia},
+        model::{
+            COMMENT_PAGE_SIZE_DEFAULT, CommentId, CommentsForPost, PAGE_SIZE_DEFAULT, Post, PostId,
+            PostPage, Trivia,
+        },
         preview::visibility_in_page,
         trivia::TriviaService,
     };
@@ -65,11 +68,13 @@ mod reads {
         Failed,
     }
 
-    /// A post with its comments, oldest first: what `/posts/{id}` shows.
+    /// A post with one page of its comments, oldest first, and how many it has in all: what
+    /// `/posts/{id}` shows.
     #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
     pub struct PostWithComments {
         pub post: Post,
-        pub comments: Vec<Comment>,
+        pub comments: CommentsForPost,
+        pub comment_count: i64,
     }
 
     /// An outage is not a bug: logged as a warning, as the API does (`api/error.rs`).
@@ -98,8 +103,10 @@ mod reads {
         }
     }
 
+    /// `cursor`: the page of comments after it (`None`: the first page).
     pub fn post_with_comments(
         id: PostId,
+        cursor: Option<CommentId>,
     ) -> impl Future<Output = LoadResult<Option<PostWithComments>>> + Send + 'static {
         let db = expect_context::<db::Db>();
         let visibility = visibility_in_page();
@@ -107,11 +114,20 @@ mod reads {
             let Some(post) = db::get_post(&db, visibility, id).await.map_err(failed)? else {
                 return Ok(None);
             };
-            let comments = db::list_comments(&db, visibility, id)
-                .await
-                .map_err(failed)?
-                .unwrap_or_default();
-            Ok(Some(PostWithComments { post, comments }))
+            let page = db::list_comments(&db, visibility, id, COMMENT_PAGE_SIZE_DEFAULT, cursor);
+            let (comments, comment_count) =
+                tokio::try_join!(page, db::count_comments(&db, id)).map_err(failed)?;
+            // The post was read a moment ago; if it has been deleted since, it has no comments left.
+            let comments = comments.unwrap_or(CommentsForPost {
+                post: id,
+                comments: Vec::new(),
+                next_cursor: None,
+            });
+            Ok(Some(PostWithComments {
+                post,
+                comments,
+                comment_count,
+            }))
         }
     }
 

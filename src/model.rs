@@ -16,8 +16,20 @@ pub const POST_MAX: usize = 10_000;
 pub const COMMENT_MAX: usize = 2_000;
 /// How many posts one page of `GET /api/post` holds unless `limit` says otherwise.
 pub const PAGE_SIZE_DEFAULT: u32 = 20;
-/// The largest `limit` `GET /api/post` accepts.
+/// How many comments one page of `GET /api/comments/{id}` (and `/posts/{id}`) holds unless `limit`
+/// says otherwise.
+pub const COMMENT_PAGE_SIZE_DEFAULT: u32 = 50;
+/// The largest `limit` any list accepts: no answer grows with the data beyond this many items.
 pub const PAGE_SIZE_MAX: u32 = 100;
+
+/// The paging rule of every list: `limit` is 1–[`PAGE_SIZE_MAX`]. The error is the message of the
+/// 400 (or GraphQL error) that refuses it.
+pub fn page_size(limit: i64) -> Result<u32, String> {
+    u32::try_from(limit)
+        .ok()
+        .filter(|limit| (1..=PAGE_SIZE_MAX).contains(limit))
+        .ok_or_else(|| format!("limit must be between 1 and {PAGE_SIZE_MAX}, not {limit}."))
+}
 
 /// Messages per field name, as the API's 422 answers carry them in `errors`.
 pub type FieldErrors = BTreeMap<String, Vec<String>>;
@@ -269,80 +281,141 @@ fn check_text(errors: &mut FieldErrors, field: &str, text: &str, max: usize) -> 
 #[serde(transparent)]
 pub struct PostId(pub i64);
 
+/// The id of a comment, also the cursor of `GET /api/comments/{id}?cursor=`: a positive integer
+/// that fits i64, read by the same rules as [`PostId`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(transparent))]
+#[serde(transparent)]
+pub struct CommentId(pub i64);
+
+/// What the two id types share: the name in their messages, and the wrapping.
+trait PositiveId: Sized {
+    const KIND: &'static str;
+    fn new(id: i64) -> Self;
+}
+
+impl PositiveId for PostId {
+    const KIND: &'static str = "post";
+    fn new(id: i64) -> Self {
+        Self(id)
+    }
+}
+
+impl PositiveId for CommentId {
+    const KIND: &'static str = "comment";
+    fn new(id: i64) -> Self {
+        Self(id)
+    }
+}
+
 /// Written by hand: the derive cannot put `minimum` on a newtype, and the schema should say what
 /// the parser enforces.
 #[cfg(feature = "ssr")]
+fn positive_id_schema(
+    description: &str,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+        .minimum(Some(1))
+        .maximum(Some(i64::MAX))
+        .description(Some(description))
+        .into()
+}
+
+#[cfg(feature = "ssr")]
 impl utoipa::PartialSchema for PostId {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
-        ObjectBuilder::new()
-            .schema_type(Type::Integer)
-            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
-            .minimum(Some(1))
-            .maximum(Some(i64::MAX))
-            .description(Some(
-                "A post's id: a positive integer that fits in 64 bits.",
-            ))
-            .into()
+        positive_id_schema("A post's id: a positive integer that fits in 64 bits.")
     }
 }
 
 #[cfg(feature = "ssr")]
 impl utoipa::ToSchema for PostId {}
 
+#[cfg(feature = "ssr")]
+impl utoipa::PartialSchema for CommentId {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        positive_id_schema("A comment's id: a positive integer that fits in 64 bits.")
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl utoipa::ToSchema for CommentId {}
+
 /// From a JSON number. `7.0` is read as `7`: JSON has one kind of number, and JSON Schema (the
 /// OpenAPI document's `integer`) counts a number without a fractional part as an integer. Text
 /// (a query string's `?cursor=7`) goes through [`FromStr`] instead.
 impl<'de> Deserialize<'de> for PostId {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(PostIdVisitor)
+        deserializer.deserialize_any(PositiveIdVisitor(std::marker::PhantomData))
     }
 }
 
-struct PostIdVisitor;
+/// As [`PostId`]'s.
+impl<'de> Deserialize<'de> for CommentId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(PositiveIdVisitor(std::marker::PhantomData))
+    }
+}
 
-impl serde::de::Visitor<'_> for PostIdVisitor {
-    type Value = PostId;
+struct PositiveIdVisitor<T>(std::marker::PhantomData<T>);
+
+impl<T: PositiveId> serde::de::Visitor<'_> for PositiveIdVisitor<T> {
+    type Value = T;
 
     fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
         formatter.write_str("a positive integer that fits in 64 bits")
     }
 
-    fn visit_i64<E: serde::de::Error>(self, id: i64) -> Result<PostId, E> {
+    fn visit_i64<E: serde::de::Error>(self, id: i64) -> Result<T, E> {
         if id > 0 {
-            Ok(PostId(id))
+            Ok(T::new(id))
         } else {
-            Err(E::custom(InvalidPostId(id.to_string())))
+            Err(E::custom(InvalidId::of::<T>(id.to_string())))
         }
     }
 
-    fn visit_u64<E: serde::de::Error>(self, id: u64) -> Result<PostId, E> {
+    fn visit_u64<E: serde::de::Error>(self, id: u64) -> Result<T, E> {
         i64::try_from(id)
-            .map_err(|_| E::custom(InvalidPostId(id.to_string())))
+            .map_err(|_| E::custom(InvalidId::of::<T>(id.to_string())))
             .and_then(|id| self.visit_i64(id))
     }
 
-    fn visit_f64<E: serde::de::Error>(self, id: f64) -> Result<PostId, E> {
+    fn visit_f64<E: serde::de::Error>(self, id: f64) -> Result<T, E> {
         // Below 2^63, every f64 without a fractional part is exactly an i64.
         const I64_END: f64 = 9_223_372_036_854_775_808.0;
         if id.fract() == 0.0 && (1.0..I64_END).contains(&id) {
-            Ok(PostId(id as i64))
+            Ok(T::new(id as i64))
         } else {
-            Err(E::custom(InvalidPostId(id.to_string())))
+            Err(E::custom(InvalidId::of::<T>(id.to_string())))
         }
     }
 }
 
+/// Digits only: `i64::from_str` would also take `+1`, a second spelling of the same URL.
+fn parse_positive_id<T: PositiveId>(text: &str) -> Result<T, InvalidId> {
+    let digits_only = !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit());
+    match text.parse::<i64>() {
+        Ok(id) if digits_only && id > 0 => Ok(T::new(id)),
+        _ => Err(InvalidId::of::<T>(text.to_owned())),
+    }
+}
+
 impl FromStr for PostId {
-    type Err = InvalidPostId;
+    type Err = InvalidId;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        // Digits only: `i64::from_str` would also take `+1`, a second spelling of the same URL.
-        let digits_only = !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit());
-        match text.parse::<i64>() {
-            Ok(id) if digits_only && id > 0 => Ok(Self(id)),
-            _ => Err(InvalidPostId(text.to_owned())),
-        }
+        parse_positive_id(text)
+    }
+}
+
+impl FromStr for CommentId {
+    type Err = InvalidId;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        parse_positive_id(text)
     }
 }
 
@@ -352,21 +425,39 @@ impl fmt::Display for PostId {
     }
 }
 
-/// A post id that is not a positive 64-bit integer.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InvalidPostId(pub String);
+impl fmt::Display for CommentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
 
-impl fmt::Display for InvalidPostId {
+/// A post or comment id that is not a positive 64-bit integer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvalidId {
+    kind: &'static str,
+    text: String,
+}
+
+impl InvalidId {
+    fn of<T: PositiveId>(text: String) -> Self {
+        Self {
+            kind: T::KIND,
+            text,
+        }
+    }
+}
+
+impl fmt::Display for InvalidId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "post id must be a positive integer that fits in 64 bits, not {:?}",
-            self.0
+            "{} id must be a positive integer that fits in 64 bits, not {:?}",
+            self.kind, self.text
         )
     }
 }
 
-impl std::error::Error for InvalidPostId {}
+impl std::error::Error for InvalidId {}
 
 /// Answer to `POST /api/post`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -422,18 +513,22 @@ pub struct PostPage {
 #[cfg_attr(feature = "ssr", derive(async_graphql::SimpleObject))]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Comment {
-    pub id: i64,
+    pub id: CommentId,
     pub comment: String,
     #[cfg_attr(feature = "ssr", schema(format = DateTime))]
     pub created_at: String,
 }
 
-/// Answer to `GET /api/comments/{id}`: a post's comments, oldest first.
+/// Answer to `GET /api/comments/{id}`: one page of a post's comments, oldest first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(async_graphql::SimpleObject))]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CommentsForPost {
     pub post: PostId,
     pub comments: Vec<Comment>,
+    /// Pass as `?cursor=` to get the next (newer) page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<CommentId>,
 }
 
 /// Answer to `GET /api/trivia/{number}`.
@@ -539,6 +634,35 @@ mod tests {
         ] {
             assert_eq!(id(refused), None, "{refused}");
         }
+    }
+
+    #[test]
+    fn a_page_holds_1_to_100_items() {
+        assert_eq!(page_size(1), Ok(1));
+        assert_eq!(page_size(100), Ok(100));
+        for refused in [0, -1, 101, i64::MAX] {
+            assert_eq!(
+                page_size(refused),
+                Err(format!("limit must be between 1 and 100, not {refused}.")),
+            );
+        }
+    }
+
+    #[test]
+    fn a_comment_id_is_read_as_a_post_id_is_and_named_in_its_message() {
+        assert_eq!("7".parse(), Ok(CommentId(7)));
+        assert_eq!(
+            serde_json::from_str::<CommentId>("7.0").ok(),
+            Some(CommentId(7))
+        );
+        let refused = "+1".parse::<CommentId>().map_err(|error| error.to_string());
+        assert_eq!(
+            refused,
+            Err(
+                r#"comment id must be a positive integer that fits in 64 bits, not "+1""#
+                    .to_owned()
+            )
+        );
     }
 
     #[test]

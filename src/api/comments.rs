@@ -2,14 +2,14 @@
 //! Next.js's `pages/api/comments/[id].js`.
 //!
 //! ```sh
-//! curl http://127.0.0.1:3000/api/comments/1
+//! curl 'http://127.0.0.1:3000/api/comments/1?limit=10'
 //! curl -i -X POST http://127.0.0.1:3000/api/comments/1 \
 //!      -H 'Content-Type: application/json' -d '{"comment":"Nice post"}'
 //! ```
 
 use axum::{Json, extract::State, response::Response};
 use serde::Deserialize;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
@@ -22,11 +22,14 @@ use super::{
             TooManyRequests, Unavailable, Unprocessable, UnsupportedMediaType,
         },
     },
-    extract::{FormFields, Segment, Submitted},
+    extract::{FormFields, QueryParams, Segment, Submitted, optional_from_str},
 };
 use crate::{
     db::{self, Visibility},
-    model::{Comment, CommentsForPost, NewComment, PostId},
+    model::{
+        COMMENT_PAGE_SIZE_DEFAULT, Comment, CommentId, CommentsForPost, NewComment, PostId,
+        page_size,
+    },
     server::AppState,
 };
 
@@ -39,31 +42,47 @@ pub fn router() -> OpenApiRouter<AppState> {
         .layer(BodyLimit::max(BODY_LIMIT))
 }
 
-/// `GET /api/comments/{id}`: oldest first; a draft's only in preview mode.
+/// `?limit=` (1–100, default 50) and `?cursor=` (the `next_cursor` of the previous page).
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct ListComments {
+    /// How many comments: 1–100, default 50.
+    #[param(minimum = 1, maximum = 100)]
+    limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    #[serde(default, deserialize_with = "optional_from_str")]
+    cursor: Option<CommentId>,
+}
+
+/// `GET /api/comments/{id}`: one page, oldest first; a draft's only in preview mode.
 #[utoipa::path(
     get,
     path = "/api/comments/{id}",
-    summary = "List a post's comments",
+    summary = "List a post's comments, oldest first",
     security((), ("preview_cookie" = [])),
-    params(("id" = PostId, Path, description = "The post's id")),
+    params(("id" = PostId, Path, description = "The post's id"), ListComments),
     responses(
-        (status = 200, description = "The post's comments, oldest first.", body = CommentsForPost),
+        (status = 200, description = "One page of the post's comments, oldest first.", body = CommentsForPost),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 500, response = Internal),
         (status = 503, response = Unavailable),
     )
 )]
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(skip(db, query))]
 async fn list_comments(
     State(db): State<db::Db>,
     visibility: Visibility,
     Segment(id): Segment<PostId>,
+    QueryParams(query): QueryParams<ListComments>,
 ) -> ApiResult<Json<CommentsForPost>> {
-    let comments = db::list_comments(&db, visibility, id)
+    let limit = page_size(query.limit.unwrap_or(COMMENT_PAGE_SIZE_DEFAULT).into())
+        .map_err(ApiError::BadRequest)?;
+    let page = db::list_comments(&db, visibility, id, limit, query.cursor)
         .await?
         .ok_or_else(|| ApiError::no_such_post(id))?;
-    Ok(Json(CommentsForPost { post: id, comments }))
+    Ok(Json(page))
 }
 
 /// What the no-JavaScript comment form posts: any text, sent back to the form when invalid (see

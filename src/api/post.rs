@@ -26,7 +26,7 @@ use super::{
 };
 use crate::{
     db::{self, Visibility},
-    model::{NewPost, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, Post, PostCreated, PostId, PostPage},
+    model::{NewPost, PAGE_SIZE_DEFAULT, Post, PostCreated, PostId, PostPage, page_size},
     server::AppState,
 };
 
@@ -150,12 +150,8 @@ async fn list_posts(
     visibility: Visibility,
     QueryParams(query): QueryParams<ListPosts>,
 ) -> ApiResult<Json<PostPage>> {
-    let limit = query.limit.unwrap_or(PAGE_SIZE_DEFAULT);
-    if !(1..=PAGE_SIZE_MAX).contains(&limit) {
-        return Err(ApiError::BadRequest(format!(
-            "limit must be between 1 and {PAGE_SIZE_MAX}, not {limit}."
-        )));
-    }
+    let limit =
+        page_size(query.limit.unwrap_or(PAGE_SIZE_DEFAULT).into()).map_err(ApiError::BadRequest)?;
     Ok(Json(
         db::list_posts(&db, visibility, limit, query.cursor).await?,
     ))

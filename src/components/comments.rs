@@ -1,6 +1,6 @@
-//! A post's comments, oldest first, and the form that adds one.
+//! A post's comments, one page at a time and oldest first, and the form that adds one.
 //!
-//! The list is rendered on the server only. The form is an island: without JavaScript (or before the
+//! The list is rendered on the server only, with a plain link to the next page. The form is an island: without JavaScript (or before the
 //! wasm has loaded) it posts to `/api/comments/{id}` and lands back on the post's page; once hydrated
 //! it sends JSON with `fetch`, then has the server render the comments again and puts them in place.
 
@@ -14,21 +14,27 @@ use super::{
 };
 use crate::{
     data,
-    model::{Comment, NewComment, PostId},
+    model::{CommentsForPost, NewComment, PostId},
 };
 
 /// The id of the section [`CommentForm`] has rendered again after adding a comment.
 pub const COMMENTS_SECTION: &str = "comments-section";
 
-/// The comments section: a heading with their number, then the comments.
+/// The comments section: a heading with their number (`count`, all pages together), then one page
+/// of them and a link to the next.
 #[component]
-pub fn CommentList(comments: Vec<Comment>) -> impl IntoView {
-    let count = comments.len();
+pub fn CommentList(page: CommentsForPost, count: i64) -> impl IntoView {
+    let CommentsForPost {
+        post,
+        comments,
+        next_cursor,
+    } = page;
     view! {
         <section aria-labelledby="comments" id=COMMENTS_SECTION>
-            <h2 id="comments">"Comments (" {count} ")"</h2>
+            <h2 id="comments">{format!("Comments ({count})")}</h2>
             {if comments.is_empty() {
-                view! { <p class="empty">"No comments yet."</p> }.into_any()
+                let empty = if count == 0 { "No comments yet." } else { "No more comments." };
+                view! { <p class="empty">{empty}</p> }.into_any()
             } else {
                 view! {
                     <ol class="comment-list">
@@ -45,6 +51,11 @@ pub fn CommentList(comments: Vec<Comment>) -> impl IntoView {
                 }
                     .into_any()
             }}
+            {next_cursor.map(|cursor| view! {
+                <a class="older" href=format!("/posts/{post}?cursor={cursor}#comments")>
+                    "Later comments →"
+                </a>
+            })}
         </section>
     }
 }

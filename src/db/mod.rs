@@ -39,11 +39,11 @@ mod sqlite;
 pub use crate::config::Backend;
 pub use write_limit::{WriteAllowance, WriteLimit};
 
-use std::net::IpAddr;
+use std::{net::IpAddr, num::NonZeroU32};
 
 use crate::{
     config::DatabaseConfig,
-    model::{Comment, Post, PostId, PostPage, ValidComment, ValidPost},
+    model::{Comment, CommentId, CommentsForPost, Post, PostId, PostPage, ValidComment, ValidPost},
 };
 
 /// The open database, whichever backend it is. Cheap to clone (shared handles).
@@ -160,17 +160,28 @@ pub async fn list_posts(
     cursor: Option<PostId>,
 ) -> Result<PostPage, sqlx::Error> {
     let before = cursor.map_or(i64::MAX, |id| id.0);
-    // One row more than asked tells whether there is a next page, without a COUNT(*).
-    let fetch = i64::from(limit) + 1;
-    let mut posts =
-        in_room!(db, room => room.list_posts(visibility.drafts(), before, fetch).await)?;
-    let next_cursor = if posts.len() > limit as usize {
-        posts.truncate(limit as usize);
-        posts.last().map(|post| post.id)
-    } else {
-        None
-    };
+    let posts =
+        in_room!(db, room => room.list_posts(visibility.drafts(), before, fetch(limit)).await)?;
+    let (posts, next_cursor) = one_page(posts, limit, |post| post.id);
     Ok(PostPage { posts, next_cursor })
+}
+
+/// How many rows a page of `limit` reads: one row more than asked tells whether there is a next
+/// page, without a COUNT(*).
+fn fetch(limit: u32) -> i64 {
+    i64::from(limit) + 1
+}
+
+/// The first `limit` of `rows` (read with [`fetch`]), and the cursor of the next page when there was
+/// a row more: the key of the page's last row.
+fn one_page<T, K>(mut rows: Vec<T>, limit: u32, key: impl Fn(&T) -> K) -> (Vec<T>, Option<K>) {
+    let limit = limit as usize;
+    if rows.len() <= limit {
+        return (rows, None);
+    }
+    rows.truncate(limit);
+    let next_cursor = rows.last().map(key);
+    (rows, next_cursor)
 }
 
 /// The post with this id, if there is one that `visibility` lets the reader see.
@@ -182,13 +193,18 @@ pub async fn get_post(
     in_room!(db, room => room.get_post(visibility.drafts(), id).await)
 }
 
-/// The comments of a post, oldest first; `None` when the post does not exist (for this reader).
+/// One page of a post's comments, oldest first; `None` when the post does not exist (for this
+/// reader). `cursor` is the `next_cursor` of the page before (comments newer than it); `None` starts
+/// from the oldest.
 pub async fn list_comments(
     db: &Db,
     visibility: Visibility,
     post: PostId,
-) -> Result<Option<Vec<Comment>>, sqlx::Error> {
-    let rows = in_room!(db, room => room.list_comments(visibility.drafts(), post).await)?;
+    limit: u32,
+    cursor: Option<CommentId>,
+) -> Result<Option<CommentsForPost>, sqlx::Error> {
+    let after = cursor.map_or(0, |id| id.0);
+    let rows = in_room!(db, room => room.list_comments(visibility.drafts(), post, after, fetch(limit)).await)?;
     if rows.is_empty() {
         return Ok(None);
     }
@@ -202,16 +218,26 @@ pub async fn list_comments(
             })
         })
         .collect();
-    Ok(Some(comments))
+    let (comments, next_cursor) = one_page(comments, limit, |comment| comment.id);
+    Ok(Some(CommentsForPost {
+        post,
+        comments,
+        next_cursor,
+    }))
 }
 
-/// A row of a post joined to its comments (a `LEFT JOIN`): one per comment, or a single row of
-/// `None`s for a post that has none; no row at all when there is no such (visible) post. One query
-/// tells both whether the post exists and what its comments are.
+/// A row of a post joined to its comments after the cursor (a `LEFT JOIN`): one per comment, or a
+/// single row of `None`s for a post that has none there; no row at all when there is no such
+/// (visible) post. One query tells both whether the post exists and what its comments are.
 struct PostComment {
-    id: Option<i64>,
+    id: Option<CommentId>,
     comment: Option<String>,
     created_at: Option<String>,
+}
+
+/// How many comments a post has, all pages together (`/posts/{id}`'s heading).
+pub async fn count_comments(db: &Db, post: PostId) -> Result<i64, sqlx::Error> {
+    in_room!(db, room => room.count_comments(post).await)
 }
 
 /// Adds a validated comment to a post; `None` when the post does not exist (for this reader).
@@ -264,17 +290,26 @@ pub async fn cached_trivia(db: &Db, number: i64) -> Result<Option<CachedTrivia>,
     in_room!(db, room => room.cached_trivia(number).await)
 }
 
-/// Keeps (or refreshes) an upstream answer for `number`.
-pub async fn cache_trivia(db: &Db, number: i64, text: &str) -> Result<(), sqlx::Error> {
-    in_room!(db, room => room.cache_trivia(number, text).await)
+/// Keeps (or refreshes) an upstream answer for `number`, and keeps the cache to `max_entries`: when
+/// it holds more, the answers fetched longest ago go, in the same transaction.
+pub async fn cache_trivia(
+    db: &Db,
+    number: i64,
+    text: &str,
+    max_entries: NonZeroU32,
+) -> Result<(), sqlx::Error> {
+    let max_entries = i64::from(max_entries.get());
+    in_room!(db, room => room.cache_trivia(number, text, max_entries).await)
 }
 
-/// Counts a write from `address` against `limit`: [`WriteAllowance::Allowed`], or how long until
-/// the address may write again. Every instance on one PostgreSQL database shares the count.
+/// Counts a write from `address` (an IPv6 one by its /64: [`write_limit::counted_address`]) against
+/// `limit`: [`WriteAllowance::Allowed`], or how long until the address may write again. Every
+/// instance on one PostgreSQL database shares the count.
 pub async fn count_write(
     db: &Db,
     address: IpAddr,
     limit: WriteLimit,
 ) -> Result<WriteAllowance, sqlx::Error> {
+    let address = write_limit::counted_address(address);
     in_room!(db, room => room.count_write(address, limit).await)
 }

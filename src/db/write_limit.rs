@@ -7,8 +7,15 @@
 //! while that time is at most `tolerance` (a minute less one interval) ahead of now. So a fresh
 //! address may write `limit` times at once, then once per interval. An address whose time has passed
 //! is as good as unknown, so both rooms forget such addresses, which bounds what they keep.
+//!
+//! An IPv6 client is counted by its /64 ([`counted_address`]): one host is handed a whole /64 and may
+//! write from any of its 2^64 addresses, so counting each address alone would bound nothing.
 
-use std::{num::NonZeroU32, time::Duration};
+use std::{
+    net::{IpAddr, Ipv6Addr},
+    num::NonZeroU32,
+    time::Duration,
+};
 
 const WINDOW: Duration = Duration::from_secs(60);
 
@@ -31,10 +38,43 @@ impl WriteLimit {
     }
 }
 
+/// The address a write from `address` counts against: an IPv4 address as it is (an IPv4-mapped
+/// IPv6 one too), an IPv6 address by its /64 prefix, the block a host or a home network is given
+/// (RFC 6177, RIPE-690). Clients behind one /64 share an allowance, as clients behind one IPv4 NAT do.
+pub fn counted_address(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(_) => address,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(Ipv6Addr::from_bits(v6.to_bits() & !u128::from(u64::MAX))),
+        },
+    }
+}
+
 /// Whether a write may go ahead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WriteAllowance {
     Allowed,
     /// Over the limit: the address may write again after this long.
     RetryAfter(Duration),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ipv6_address_counts_as_its_64_and_an_ipv4_one_as_itself() {
+        let counted = |text: &str| counted_address(text.parse().expect("an address")).to_string();
+
+        assert_eq!(
+            counted("2001:db8:1:2:aaaa:bbbb:cccc:dddd"),
+            "2001:db8:1:2::"
+        );
+        assert_eq!(counted("2001:db8:1:2::1"), "2001:db8:1:2::");
+        assert_eq!(counted("2001:db8:1:3::1"), "2001:db8:1:3::");
+        assert_eq!(counted("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(counted("192.0.2.7"), "192.0.2.7");
+        assert_eq!(counted("::1"), "::");
+    }
 }

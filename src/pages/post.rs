@@ -2,12 +2,14 @@
 //! positive integer, or names no post, gets the 404 page (with status 404); while the database is
 //! not answering, the 503 page.
 //!
-//! Query parameter: `comment` carries a submission the API sent back as invalid (JavaScript off),
-//! which the comment form (an island) reads itself.
+//! Query parameters: `cursor` pages on through newer comments (one page of
+//! [`COMMENT_PAGE_SIZE_DEFAULT`](crate::model::COMMENT_PAGE_SIZE_DEFAULT) at a time, oldest first);
+//! `comment` carries a submission the API sent back as invalid (JavaScript off), which the comment
+//! form (an island) reads itself.
 
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::{
     components::{
@@ -15,7 +17,7 @@ use crate::{
         post_list::{DraftBadge, Timestamp},
     },
     data::{self, LoadError, PostWithComments},
-    model::PostId,
+    model::{CommentId, PostId},
     pages::{not_found::NotFound, unavailable::Unavailable},
 };
 
@@ -23,7 +25,10 @@ use crate::{
 pub fn PostPage() -> impl IntoView {
     // Read once: the page is rendered on the server only, for one URL.
     let id = use_params_map().with_untracked(|params| params.get("id")?.parse::<PostId>().ok());
-    let lookup = id.map(data::post_with_comments);
+    // A cursor that does not parse starts from the first comment, as `/?cursor=` does for posts.
+    let cursor =
+        use_query_map().with_untracked(|query| query.get("cursor")?.parse::<CommentId>().ok());
+    let lookup = id.map(|id| data::post_with_comments(id, cursor));
     let found = OnceResource::new(async move {
         match lookup {
             Some(lookup) => lookup.await,
@@ -47,7 +52,11 @@ pub fn PostPage() -> impl IntoView {
 
 #[component]
 fn PostView(found: PostWithComments) -> impl IntoView {
-    let PostWithComments { post, comments } = found;
+    let PostWithComments {
+        post,
+        comments,
+        comment_count,
+    } = found;
     let description: String = post.body.chars().take(160).collect();
 
     view! {
@@ -58,7 +67,7 @@ fn PostView(found: PostWithComments) -> impl IntoView {
             <p class="meta"><Timestamp utc=post.created_at /></p>
             <div class="post-body">{post.body}</div>
         </article>
-        <CommentList comments />
+        <CommentList page=comments count=comment_count />
         <section aria-labelledby="new-comment" id="new-comment-section">
             <h2 id="new-comment">"Add a comment"</h2>
             <CommentForm />

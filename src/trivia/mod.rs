@@ -1,10 +1,11 @@
 //! Number trivia, as `/api/trivia/{number}` serves it: from the upstream service at `TRIVIA_API_URL`
-//! when it answers in time, else from the SQLite cache of its earlier answers, else from facts the
-//! server computes itself ([`facts`]). The upstream address stays on the server.
+//! when it answers in time, else from the database's cache of its earlier answers (at most
+//! `TRIVIA_CACHE_MAX_ENTRIES`, the ones fetched longest ago going first), else from facts the server
+//! computes itself ([`facts`]). The upstream address stays on the server.
 
 pub mod facts;
 
-use std::time::Duration;
+use std::{num::NonZeroU32, time::Duration};
 
 use reqwest::{Client, Url};
 
@@ -26,6 +27,7 @@ const MAX_UPSTREAM_BYTES: usize = 16 * 1024;
 pub struct TriviaService {
     client: Client,
     upstream: Option<Url>,
+    cache_max_entries: NonZeroU32,
 }
 
 /// Why an upstream answer was not usable; logged, never shown to the client.
@@ -50,6 +52,7 @@ impl TriviaService {
         Ok(Self {
             client,
             upstream: config.api_url.clone(),
+            cache_max_entries: config.cache_max_entries,
         })
     }
 
@@ -71,7 +74,9 @@ impl TriviaService {
             match self.fetch(upstream, number).await {
                 Ok(text) => {
                     // Failing to cache loses nothing the client asked for: log it and answer.
-                    if let Err(error) = db::cache_trivia(db, number, &text).await {
+                    if let Err(error) =
+                        db::cache_trivia(db, number, &text, self.cache_max_entries).await
+                    {
                         tracing::warn!(%error, "could not cache a trivia answer");
                     }
                     return Ok(answer(text, TriviaSource::Upstream));

@@ -58,6 +58,8 @@ fn a_bad_setting_stops_the_start_with_one_line_naming_the_variable() {
         ("TRIVIA_TIMEOUT_MS", "soon"),
         ("TRIVIA_TIMEOUT_MS", "0"),
         ("TRIVIA_API_URL", "ftp://example.test"),
+        ("TRIVIA_CACHE_MAX_ENTRIES", "0"),
+        ("TRIVIA_CACHE_MAX_ENTRIES", "many"),
         ("LEPTOS_SITE_ADDR", "localhost"),
         ("DATABASE_URL", "mysql://user:secret@localhost/app"),
         ("DATABASE_URL", "data/app.db"),

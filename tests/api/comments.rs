@@ -130,6 +130,147 @@ async fn list_comments_answers_400_when_the_id_is_not_a_positive_64_bit_integer(
     }
 }
 
+// ---- paging: ?limit= and ?cursor= ----
+
+/// The page `path` answers, after checking it is a 200.
+async fn page_at(app: &TestApp, path: &str) -> Value {
+    let response = app.get(path).await;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    response.json().await.unwrap()
+}
+
+/// The ids of a page's comments, in its order.
+fn ids_in(page: &Value) -> Vec<i64> {
+    page["comments"]
+        .as_array()
+        .expect("a list of comments")
+        .iter()
+        .map(|comment| comment["id"].as_i64().expect("an id"))
+        .collect()
+}
+
+#[tokio::test]
+async fn list_comments_answers_the_50_oldest_and_a_cursor_by_default() {
+    let app = TestApp::spawn().await;
+    let post = app.create_post("Busy", "Body").await;
+    let ids = app.add_comments_directly(post, 120).await;
+
+    let page = page_at(&app, &format!("/api/comments/{post}")).await;
+
+    assert_eq!(ids_in(&page), ids[..50]);
+    assert_eq!(
+        page["next_cursor"], ids[49],
+        "the newest comment on the page"
+    );
+    assert_eq!(page["comments"][0]["comment"], "Comment 1");
+}
+
+#[tokio::test]
+async fn list_comments_accepts_the_limits_1_and_100() {
+    let app = TestApp::spawn().await;
+    let post = app.create_post("Busy", "Body").await;
+    let ids = app.add_comments_directly(post, 120).await;
+
+    let smallest = page_at(&app, &format!("/api/comments/{post}?limit=1")).await;
+    let largest = page_at(&app, &format!("/api/comments/{post}?limit=100")).await;
+
+    assert_eq!(ids_in(&smallest), ids[..1]);
+    assert_eq!(ids_in(&largest), ids[..100]);
+    assert_eq!(largest["next_cursor"], ids[99]);
+}
+
+#[tokio::test]
+async fn list_comments_pages_through_every_comment_once_oldest_first() {
+    let app = TestApp::spawn().await;
+    let post = app.create_post("Busy", "Body").await;
+    let ids = app.add_comments_directly(post, 7).await;
+
+    let mut seen = Vec::new();
+    let mut path = format!("/api/comments/{post}?limit=3");
+    loop {
+        let page = page_at(&app, &path).await;
+        seen.extend(ids_in(&page));
+        match page.get("next_cursor") {
+            Some(cursor) => path = format!("/api/comments/{post}?limit=3&cursor={cursor}"),
+            None => break,
+        }
+    }
+
+    assert_eq!(seen, ids);
+}
+
+#[tokio::test]
+async fn list_comments_gives_no_cursor_when_the_comments_exactly_fill_the_page() {
+    let app = TestApp::spawn().await;
+    let post = app.create_post("Busy", "Body").await;
+    app.add_comments_directly(post, 3).await;
+
+    let page = page_at(&app, &format!("/api/comments/{post}?limit=3")).await;
+
+    assert_eq!(ids_in(&page).len(), 3);
+    assert!(page.get("next_cursor").is_none(), "{page}");
+}
+
+#[tokio::test]
+async fn list_comments_after_the_newest_comment_is_an_empty_page_of_the_post() {
+    let app = TestApp::spawn().await;
+    let post = app.create_post("Busy", "Body").await;
+    let ids = app.add_comments_directly(post, 2).await;
+
+    let page = page_at(&app, &format!("/api/comments/{post}?cursor={}", ids[1])).await;
+
+    assert_eq!(page, json!({ "post": post, "comments": [] }));
+}
+
+#[tokio::test]
+async fn list_comments_answers_400_when_limit_is_not_between_1_and_100() {
+    let app = TestApp::spawn().await;
+    let post = app.create_post("Busy", "Body").await;
+
+    for limit in ["0", "101", "abc", "-1", ""] {
+        let response = app
+            .get(&format!("/api/comments/{post}?limit={limit}"))
+            .await;
+
+        let problem = assert_problem(response, StatusCode::BAD_REQUEST).await;
+        assert!(!detail(&problem).is_empty(), "limit={limit}");
+    }
+    let response = app.get(&format!("/api/comments/{post}?limit=101")).await;
+    let problem = assert_problem(response, StatusCode::BAD_REQUEST).await;
+    assert_eq!(
+        detail(&problem),
+        "limit must be between 1 and 100, not 101."
+    );
+}
+
+#[tokio::test]
+async fn list_comments_answers_400_when_the_cursor_is_not_a_comment_id() {
+    let app = TestApp::spawn().await;
+    let post = app.create_post("Busy", "Body").await;
+
+    for cursor in BAD_IDS.into_iter().chain(["+1", ""]) {
+        let response = app
+            .get(&format!("/api/comments/{post}?cursor={cursor}"))
+            .await;
+
+        let problem = assert_problem(response, StatusCode::BAD_REQUEST).await;
+        assert!(
+            detail(&problem).contains("comment id"),
+            "cursor={cursor}: {problem}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn list_comments_answers_400_for_an_unknown_query_parameter() {
+    let app = TestApp::spawn().await;
+    let post = app.create_post("Busy", "Body").await;
+
+    let response = app.get(&format!("/api/comments/{post}?page=2")).await;
+
+    assert_problem(response, StatusCode::BAD_REQUEST).await;
+}
+
 // ---- POST /api/comments/{id} ----
 
 #[tokio::test]

@@ -166,7 +166,7 @@ async fn drafts_are_hidden_from_queries_and_comments_outside_preview_mode() {
 
     let data = data(
         &app,
-        "query($id: PostId!) { posts { posts { id } } post(id: $id) { id } comments(postId: $id) { id } }",
+        "query($id: PostId!) { posts { posts { id } } post(id: $id) { id } comments(postId: $id) { comments { id } } }",
         json!({ "id": draft }),
     )
     .await;
@@ -225,13 +225,93 @@ async fn comments_lists_a_posts_comments_and_is_null_for_a_missing_post() {
 
     let data = data(
         &app,
-        "query Both($id: PostId!) { here: comments(postId: $id) { comment } missing: comments(postId: 999) { comment } }",
+        "query Both($id: PostId!) { here: comments(postId: $id) { comments { comment } nextCursor } missing: comments(postId: 999) { post } }",
         json!({ "id": id }),
     )
     .await;
 
-    assert_eq!(data["here"], json!([{ "comment": "Nice" }]));
+    assert_eq!(
+        data["here"],
+        json!({ "comments": [{ "comment": "Nice" }], "nextCursor": null })
+    );
     assert_eq!(data["missing"], Value::Null);
+}
+
+const COMMENTS_PAGE: &str = "query Page($post: PostId!, $limit: Int!, $cursor: CommentId) {
+    comments(postId: $post, limit: $limit, cursor: $cursor) { post comments { id comment } nextCursor }
+}";
+
+/// The ids of a list of comments.
+fn comment_ids(comments: &Value) -> Vec<i64> {
+    comments
+        .as_array()
+        .expect("a comments list")
+        .iter()
+        .map(|comment| comment["id"].as_i64().expect("a numeric id"))
+        .collect()
+}
+
+#[tokio::test]
+async fn comments_pages_through_every_comment_once_oldest_first_with_next_cursor() {
+    let app = TestApp::spawn().await;
+    let post = app.create_post("Busy", "Body").await;
+    let ids = app.add_comments_directly(post, 7).await;
+
+    let mut seen = Vec::new();
+    let mut cursor = Value::Null;
+    loop {
+        let variables = json!({ "post": post, "limit": 3, "cursor": cursor });
+        let page = data(&app, COMMENTS_PAGE, variables).await["comments"].clone();
+        assert_eq!(page["post"], post);
+        seen.extend(comment_ids(&page["comments"]));
+        cursor = page["nextCursor"].clone();
+        if cursor.is_null() {
+            break;
+        }
+    }
+
+    assert_eq!(seen, ids);
+}
+
+#[tokio::test]
+async fn comments_answers_50_by_default_and_refuses_a_limit_over_100() {
+    let app = TestApp::spawn().await;
+    let post = app.create_post("Busy", "Body").await;
+    let ids = app.add_comments_directly(post, 120).await;
+
+    let page = data(
+        &app,
+        "query($post: PostId!) { comments(postId: $post) { comments { id } nextCursor } }",
+        json!({ "post": post }),
+    )
+    .await;
+    let refused = graphql(&app, COMMENTS_PAGE, json!({ "post": post, "limit": 101 })).await;
+
+    assert_eq!(comment_ids(&page["comments"]["comments"]), ids[..50]);
+    assert_eq!(page["comments"]["nextCursor"], ids[49]);
+    let error = only_error(&refused);
+    assert_eq!(message(error), "limit must be between 1 and 100, not 101.");
+    assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn a_posts_comments_field_holds_one_page_of_them() {
+    let app = TestApp::spawn().await;
+    let post = app.create_post("Busy", "Body").await;
+    let ids = app.add_comments_directly(post, 120).await;
+
+    let data = data(
+        &app,
+        "query($id: PostId!, $after: CommentId) {
+            post(id: $id) { first: comments { id } most: comments(limit: 100) { id } rest: comments(limit: 100, cursor: $after) { id } }
+        }",
+        json!({ "id": post, "after": ids[99] }),
+    )
+    .await;
+
+    assert_eq!(comment_ids(&data["post"]["first"]), ids[..50]);
+    assert_eq!(comment_ids(&data["post"]["most"]), ids[..100]);
+    assert_eq!(comment_ids(&data["post"]["rest"]), ids[100..]);
 }
 
 // ---- mutations ----
@@ -397,6 +477,34 @@ async fn one_full_page_with_every_field_is_within_the_complexity_limit() {
     let data = data(&app, query, json!({})).await;
 
     assert_eq!(data["posts"]["posts"][0]["title"], "Hello");
+}
+
+#[tokio::test]
+async fn pages_of_comments_count_by_their_page_size_in_the_complexity() {
+    let app = TestApp::spawn().await;
+    let page = "comments(postId: 1, limit: 100) { comments { id comment createdAt } }";
+    let on_the_post = "post(id: 1) { comments(limit: 100) { id comment createdAt } }";
+    let query = format!("{{ a: {page} b: {page} c: {page} d: {on_the_post} }}");
+
+    let answer = graphql(&app, &query, json!({})).await;
+
+    assert_eq!(message(only_error(&answer)), "Query is too complex.");
+}
+
+#[tokio::test]
+async fn one_full_page_of_comments_with_every_field_is_within_the_complexity_limit() {
+    let app = TestApp::spawn().await;
+    let post = app.create_post("Busy", "Body").await;
+    app.add_comments_directly(post, 3).await;
+
+    let data = data(
+        &app,
+        "query($id: PostId!) { comments(postId: $id, limit: 100) { post comments { id comment createdAt } nextCursor } }",
+        json!({ "id": post }),
+    )
+    .await;
+
+    assert_eq!(data["comments"]["comments"][0]["comment"], "Comment 1");
 }
 
 #[tokio::test]

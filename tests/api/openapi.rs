@@ -169,6 +169,38 @@ async fn every_route_mounted_under_api_is_in_the_document_with_the_same_methods(
     );
 }
 
+#[tokio::test]
+async fn the_comments_list_documents_its_paging_parameters_and_their_limits() {
+    let app = TestApp::spawn().await;
+    let document = served_document(&app).await;
+
+    let operation = &document["paths"]["/api/comments/{id}"]["get"];
+    let parameter = |name: &str| {
+        operation["parameters"]
+            .as_array()
+            .expect("parameters")
+            .iter()
+            .find(|parameter| parameter["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("a {name} parameter: {operation}"))
+    };
+
+    let limit = parameter("limit");
+    let cursor = parameter("cursor");
+    assert_eq!(
+        (&limit["in"], &limit["required"]),
+        (&json!("query"), &json!(false))
+    );
+    assert_eq!(limit["schema"]["minimum"], 1, "{limit}");
+    assert_eq!(limit["schema"]["maximum"], 100, "{limit}");
+    assert_eq!(
+        (&cursor["in"], &cursor["required"]),
+        (&json!("query"), &json!(false))
+    );
+    let page = &document["components"]["schemas"]["CommentsForPost"];
+    assert!(page["properties"].get("next_cursor").is_some(), "{page}");
+}
+
 async fn served_document(app: &TestApp) -> Value {
     let response = app.get("/api/openapi.json").await;
     assert_eq!(response.status(), StatusCode::OK);

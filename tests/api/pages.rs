@@ -93,6 +93,47 @@ async fn the_post_page_shows_the_post_and_its_comments_on_the_server() {
     assert!(html.contains(&format!(r#"action="/api/comments/{id}""#)));
 }
 
+/// The `href` of the page's "Later comments" link, if it has one.
+fn later_comments_link(html: &str) -> Option<String> {
+    let link = html.find("Later comments")?;
+    let start = html[..link].rfind("href=\"")? + "href=\"".len();
+    let end = start + html[start..].find('"')?;
+    Some(html[start..end].to_owned())
+}
+
+#[tokio::test]
+async fn the_post_page_shows_one_page_of_50_comments_and_links_to_the_next_without_javascript() {
+    let app = TestApp::spawn().await;
+    let id = create_post(&app, "Busy", "Body").await;
+    let ids = app.add_comments_directly(id, 120).await;
+
+    let (_, first) = page(&app, &format!("/posts/{id}")).await;
+    let next = later_comments_link(&first).expect("a link to the next page");
+    let (status, second) = page(&app, &next).await;
+    let (_, last) = page(&app, &later_comments_link(&second).expect("a third page")).await;
+
+    assert!(
+        first.contains("Comments (120)"),
+        "the count is of every page"
+    );
+    assert!(first.contains(">Comment 1<") && first.contains(">Comment 50<"));
+    assert!(!first.contains(">Comment 51<"), "one page only");
+    assert_eq!(next, format!("/posts/{id}?cursor={}#comments", ids[49]));
+    assert_eq!(status, 200);
+    assert!(second.contains(">Comment 51<") && second.contains(">Comment 100<"));
+    assert!(!second.contains(">Comment 50<") && !second.contains(">Comment 101<"));
+    assert!(
+        second.contains(&format!(r#"action="/api/comments/{id}""#)),
+        "the form stays"
+    );
+    assert!(last.contains(">Comment 120<"));
+    assert_eq!(
+        later_comments_link(&last),
+        None,
+        "the last page links nowhere"
+    );
+}
+
 #[tokio::test]
 async fn a_post_page_for_a_missing_or_malformed_id_answers_404() {
     let app = TestApp::spawn().await;

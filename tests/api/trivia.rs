@@ -3,6 +3,7 @@
 
 use std::{
     net::SocketAddr,
+    num::NonZeroU32,
     sync::{
         Arc, Mutex,
         atomic::{AtomicUsize, Ordering},
@@ -28,7 +29,7 @@ use crate::harness::{TestApp, allowed_methods, assert_problem, content_type};
 
 /// How the stub upstream answers `GET /{number}`.
 #[derive(Clone, Copy)]
-enum Behaviour {
+pub enum Behaviour {
     /// 200 with [`stub_text`].
     Answer,
     /// 500, as a service that is down.
@@ -48,7 +49,7 @@ fn stub_text(number: &str) -> String {
 
 /// A trivia service on 127.0.0.1 whose behaviour a test can change, counting the requests it gets.
 /// It stops with the test's runtime.
-struct StubUpstream {
+pub struct StubUpstream {
     addr: SocketAddr,
     state: Arc<StubState>,
 }
@@ -59,7 +60,7 @@ struct StubState {
 }
 
 impl StubUpstream {
-    async fn start(behaviour: Behaviour) -> Self {
+    pub async fn start(behaviour: Behaviour) -> Self {
         let state = Arc::new(StubState {
             behaviour: Mutex::new(behaviour),
             requests: AtomicUsize::new(0),
@@ -83,15 +84,16 @@ impl StubUpstream {
         *self.state.behaviour.lock().expect("an unpoisoned lock") = behaviour;
     }
 
-    fn requests(&self) -> usize {
+    pub fn requests(&self) -> usize {
         self.state.requests.load(Ordering::SeqCst)
     }
 
     /// The trivia settings that point the server at this stub.
-    fn config(&self, timeout: Duration) -> TriviaConfig {
+    pub fn config(&self, timeout: Duration) -> TriviaConfig {
         TriviaConfig {
             api_url: Some(self.url()),
             timeout,
+            ..TriviaConfig::default()
         }
     }
 }
@@ -112,7 +114,7 @@ async fn stub_answer(State(state): State<Arc<StubState>>, Path(number): Path<Str
 }
 
 /// Generous, so a loaded machine does not turn a good stub answer into a timeout.
-const PATIENT: Duration = Duration::from_secs(5);
+pub const PATIENT: Duration = Duration::from_secs(5);
 
 /// Short, so the hanging stub is given up on quickly.
 const IMPATIENT: Duration = Duration::from_millis(300);
@@ -276,6 +278,56 @@ async fn trivia_serves_a_stale_cached_answer_when_the_upstream_fails() {
     assert_eq!(trivia["text"], stub_text("42"));
 }
 
+/// The numbers the trivia cache holds, in order.
+async fn cached_numbers(app: &TestApp) -> Vec<i64> {
+    app.database()
+        .column("SELECT number FROM trivia_cache ORDER BY number")
+        .await
+}
+
+/// Moves the fetch of `number` `seconds` into the past, so that the order of fetches does not hang
+/// on the clock's resolution.
+async fn fetched_earlier(app: &TestApp, number: i64, seconds: u32) {
+    let sql = match app.backend() {
+        Backend::Sqlite => format!(
+            "UPDATE trivia_cache SET fetched_at = fetched_at - {seconds} WHERE number = {number}"
+        ),
+        Backend::Postgres => format!(
+            "UPDATE trivia_cache SET fetched_at = fetched_at - interval '{seconds} seconds' \
+             WHERE number = {number}"
+        ),
+    };
+    assert_eq!(app.database().execute(&sql).await, 1);
+}
+
+#[tokio::test]
+async fn the_trivia_cache_keeps_its_maximum_and_evicts_the_answers_fetched_longest_ago() {
+    let upstream = StubUpstream::start(Behaviour::Answer).await;
+    let app = TestApp::spawn_with_trivia(TriviaConfig {
+        cache_max_entries: NonZeroU32::new(2).expect("a positive maximum"),
+        ..upstream.config(PATIENT)
+    })
+    .await;
+    ask(&app, "30").await;
+    fetched_earlier(&app, 30, 20).await;
+    ask(&app, "10").await;
+    fetched_earlier(&app, 10, 10).await;
+
+    ask(&app, "20").await;
+    let after_one_more = cached_numbers(&app).await;
+    let from_cache = ask(&app, "10").await;
+    ask(&app, "30").await;
+
+    assert_eq!(after_one_more, [10, 20], "30 was fetched longest ago");
+    assert_eq!(from_cache["source"], "cache", "a cache hit is no new fetch");
+    assert_eq!(
+        cached_numbers(&app).await,
+        [20, 30],
+        "10 was fetched before 20"
+    );
+    assert_eq!(upstream.requests(), 4, "30 was asked upstream again");
+}
+
 #[tokio::test]
 async fn trivia_falls_back_to_builtin_facts_within_the_timeout_when_the_upstream_hangs() {
     let upstream = StubUpstream::start(Behaviour::Hang).await;
@@ -319,6 +371,7 @@ async fn trivia_falls_back_to_builtin_facts_when_the_upstream_refuses_connection
     let app = TestApp::spawn_with_trivia(TriviaConfig {
         api_url: Some(Url::parse(&format!("http://{closed_port}")).expect("a valid URL")),
         timeout: PATIENT,
+        ..TriviaConfig::default()
     })
     .await;
 

@@ -5,8 +5,10 @@
 //! type Query {
 //!   posts(limit: Int! = 20, cursor: PostId): PostPage!   # newest first, as GET /api/post
 //!   post(id: PostId!): Post                              # null when there is no such post
-//!   comments(postId: PostId!): [Comment!]                # oldest first; null when there is no such post
+//!   comments(postId: PostId!, limit: Int! = 50, cursor: CommentId): CommentsForPost
+//!                                                        # oldest first; null when there is no such post
 //! }
+//! type Post { …, comments(limit: Int! = 50, cursor: CommentId): [Comment!]! }   # one page of them
 //! type Mutation {
 //!   createPost(title: String!, post: String!, draft: Boolean! = false): Post!
 //!   addComment(postId: PostId!, comment: String!): Comment!   # NOT_FOUND error when there is no such post
@@ -25,7 +27,7 @@
 //! rather than from the schema.
 
 use async_graphql::{
-    ComplexObject, Context, EmptySubscription, ErrorExtensionValues, InputValueError,
+    ComplexObject, Context, EmptySubscription, ErrorExtensionValues, InputType, InputValueError,
     InputValueResult, Name, Object, Scalar, ScalarType, Schema, Value,
 };
 
@@ -33,8 +35,8 @@ use crate::{
     api::error::ApiError,
     db::{self, Visibility},
     model::{
-        Comment, FieldErrors, NewComment, NewPost, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, Post, PostId,
-        PostPage,
+        COMMENT_PAGE_SIZE_DEFAULT, Comment, CommentId, CommentsForPost, FieldErrors, InvalidId,
+        NewComment, NewPost, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, Post, PostId, PostPage, page_size,
     },
 };
 
@@ -71,7 +73,7 @@ impl Query {
         #[graphql(default_with = "PAGE_SIZE_DEFAULT as i32")] limit: i32,
         cursor: Option<PostId>,
     ) -> GraphQLResult<PostPage> {
-        let limit = page_size(limit)?;
+        let limit = checked_limit(limit)?;
         Ok(db::list_posts(database(context)?, visibility(context), limit, cursor).await?)
     }
 
@@ -80,23 +82,49 @@ impl Query {
         Ok(db::get_post(database(context)?, visibility(context), id).await?)
     }
 
-    /// A post's comments, oldest first, or null when there is no such post.
+    /// One page of a post's comments, oldest first, or null when there is no such post. `limit`:
+    /// 1–100; `cursor`: the `nextCursor` of the page before.
+    #[graphql(complexity = "page_complexity(limit, child_complexity)")]
     async fn comments(
         &self,
         context: &Context<'_>,
         post_id: PostId,
-    ) -> GraphQLResult<Option<Vec<Comment>>> {
-        Ok(db::list_comments(database(context)?, visibility(context), post_id).await?)
+        #[graphql(default_with = "COMMENT_PAGE_SIZE_DEFAULT as i32")] limit: i32,
+        cursor: Option<CommentId>,
+    ) -> GraphQLResult<Option<CommentsForPost>> {
+        let limit = checked_limit(limit)?;
+        Ok(db::list_comments(
+            database(context)?,
+            visibility(context),
+            post_id,
+            limit,
+            cursor,
+        )
+        .await?)
     }
 }
 
 #[ComplexObject]
 impl Post {
-    /// Its comments, oldest first.
-    async fn comments(&self, context: &Context<'_>) -> GraphQLResult<Vec<Comment>> {
-        let comments = db::list_comments(database(context)?, visibility(context), self.id).await?;
+    /// One page of its comments, oldest first (`Query.comments` tells whether there are more).
+    #[graphql(complexity = "page_complexity(limit, child_complexity)")]
+    async fn comments(
+        &self,
+        context: &Context<'_>,
+        #[graphql(default_with = "COMMENT_PAGE_SIZE_DEFAULT as i32")] limit: i32,
+        cursor: Option<CommentId>,
+    ) -> GraphQLResult<Vec<Comment>> {
+        let limit = checked_limit(limit)?;
+        let page = db::list_comments(
+            database(context)?,
+            visibility(context),
+            self.id,
+            limit,
+            cursor,
+        )
+        .await?;
         // The post was read a moment ago; if it has been deleted since, it has no comments left.
-        Ok(comments.unwrap_or_default())
+        Ok(page.map(|page| page.comments).unwrap_or_default())
     }
 }
 
@@ -151,23 +179,17 @@ fn visibility(context: &Context<'_>) -> Visibility {
         .unwrap_or(Visibility::Published)
 }
 
-/// The paging rule of `GET /api/post`, with its message.
-fn page_size(limit: i32) -> Result<u32, ApiError> {
-    u32::try_from(limit)
-        .ok()
-        .filter(|limit| (1..=PAGE_SIZE_MAX).contains(limit))
-        .ok_or_else(|| {
-            ApiError::BadRequest(format!(
-                "limit must be between 1 and {PAGE_SIZE_MAX}, not {limit}."
-            ))
-        })
+/// The paging rule of every list (`model::page_size`), as a resolver's error.
+fn checked_limit(limit: i32) -> Result<u32, ApiError> {
+    page_size(limit.into()).map_err(ApiError::BadRequest)
 }
 
-/// A page costs what one post selects, once per post it can hold. An out-of-range `limit` is
-/// refused by the resolver; here it is only clamped so the estimate stays defined.
-fn page_complexity(limit: i32, per_post: usize) -> usize {
-    let posts = limit.clamp(1, PAGE_SIZE_MAX.try_into().unwrap_or(i32::MAX));
-    usize::try_from(posts).unwrap_or(1).saturating_mul(per_post)
+/// A page costs what one item (post or comment) selects, once per item it can hold. An
+/// out-of-range `limit` is refused by the resolver; here it is only clamped so the estimate stays
+/// defined.
+fn page_complexity(limit: i32, per_item: usize) -> usize {
+    let items = limit.clamp(1, PAGE_SIZE_MAX.try_into().unwrap_or(i32::MAX));
+    usize::try_from(items).unwrap_or(1).saturating_mul(per_item)
 }
 
 /// A post id: a positive integer that fits in 64 bits, as a JSON number (a string of digits is
@@ -176,17 +198,37 @@ fn page_complexity(limit: i32, per_post: usize) -> usize {
 #[Scalar(name = "PostId")]
 impl ScalarType for PostId {
     fn parse(value: Value) -> InputValueResult<Self> {
-        let parsed = match &value {
-            Value::Number(number) => number.to_string().parse(),
-            Value::String(text) => text.parse(),
-            _ => return Err(InputValueError::expected_type(value)),
-        };
-        parsed.map_err(InputValueError::custom)
+        parse_id(value)
     }
 
     fn to_value(&self) -> Value {
         Value::from(self.0)
     }
+}
+
+/// A comment id, read as a [`PostId`] is (the cursor of `comments`).
+#[Scalar(name = "CommentId")]
+impl ScalarType for CommentId {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        parse_id(value)
+    }
+
+    fn to_value(&self) -> Value {
+        Value::from(self.0)
+    }
+}
+
+/// An id from a JSON number or a string of digits, by the id type's own `FromStr`.
+fn parse_id<T>(value: Value) -> InputValueResult<T>
+where
+    T: InputType + std::str::FromStr<Err = InvalidId>,
+{
+    let parsed = match &value {
+        Value::Number(number) => number.to_string().parse(),
+        Value::String(text) => text.parse(),
+        _ => return Err(InputValueError::expected_type(value)),
+    };
+    parsed.map_err(InputValueError::custom)
 }
 
 /// What a resolver returns besides success. `?` turns an [`ApiError`] (and so a database error or

@@ -4,28 +4,50 @@
 //! One statement per write (GCRA, see `db/write_limit.rs`): an upsert moves the address's time on if
 //! the write is allowed, and when it is not, the same statement reads how long the address must wait.
 //! Time is the database's clock (`now()`), so instances whose clocks disagree still count alike.
-//! Rows whose time has passed mean what no row means; one write in [`SWEEP_EVERY`] on each
-//! instance deletes them, which keeps the table to the addresses that wrote within the last minute.
+//! Rows whose time has passed mean what no row means: each instance deletes them at its first write,
+//! then at most once per [`SWEEP_EVERY`] ([`Sweeps`]), which keeps the table to the addresses that
+//! wrote within the last two minutes or so, however short-lived the instances are (a Lambda's).
 
 use std::{
     net::IpAddr,
-    sync::atomic::{AtomicU64, Ordering},
-    time::Duration,
+    sync::{Mutex, PoisonError},
+    time::{Duration, Instant},
 };
 
 use sqlx::PgPool;
 
 use crate::db::{WriteAllowance, WriteLimit};
 
-const SWEEP_EVERY: u64 = 1024;
+/// How often an instance sweeps: as long as a row can stay useful (the rate limit's window).
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
+
+/// When this instance last swept the table. Counted in time, not in writes: an instance that counts
+/// few writes before it stops (a Lambda's, a test's) still sweeps, so rows cannot pile up over
+/// many short lives.
+#[derive(Debug, Default)]
+pub struct Sweeps(Mutex<Option<Instant>>);
+
+impl Sweeps {
+    /// Whether a write at `now` sweeps; if so, it is noted as the last sweep.
+    fn due(&self, now: Instant) -> bool {
+        let mut last = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        match *last {
+            Some(at) if now.saturating_duration_since(at) < SWEEP_EVERY => false,
+            _ => {
+                *last = Some(now);
+                true
+            }
+        }
+    }
+}
 
 pub async fn count(
     pool: &PgPool,
-    writes_counted: &AtomicU64,
+    sweeps: &Sweeps,
     address: IpAddr,
     limit: WriteLimit,
 ) -> Result<WriteAllowance, sqlx::Error> {
-    if writes_counted.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
+    if sweeps.due(Instant::now()) {
         sqlx::query!("DELETE FROM write_allowances WHERE next_at < now()")
             .execute(pool)
             .await?;
@@ -63,4 +85,24 @@ pub async fn count(
         ),
         None => WriteAllowance::RetryAfter(limit.interval),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_instance_sweeps_at_its_first_write_then_once_per_interval() {
+        let sweeps = Sweeps::default();
+        let start = Instant::now();
+
+        let first = sweeps.due(start);
+        let soon_after = sweeps.due(start + Duration::from_secs(1));
+        let just_before = sweeps.due(start + SWEEP_EVERY - Duration::from_millis(1));
+        let a_minute_on = sweeps.due(start + SWEEP_EVERY);
+
+        assert!(first);
+        assert!(!soon_after && !just_before);
+        assert!(a_minute_on);
+    }
 }

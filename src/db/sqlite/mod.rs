@@ -22,7 +22,7 @@ use super::{
 };
 use crate::{
     config::DatabaseConfig,
-    model::{Comment, Post, PostId, PostSummary, ValidComment, ValidPost},
+    model::{Comment, CommentId, Post, PostId, PostSummary, ValidComment, ValidPost},
 };
 use connections::{Connections, Lease};
 use write_limit::WriteTimes;
@@ -147,21 +147,38 @@ impl Db {
         .await
     }
 
+    /// Up to `fetch` comments of the post with an id above `after`, oldest first (see
+    /// `PostComment`). The join walks the `comments_by_post` index in order: no sort, and no row past
+    /// the page is read.
     pub async fn list_comments(
         &self,
         drafts: bool,
         post: PostId,
+        after: i64,
+        fetch: i64,
     ) -> Result<Vec<PostComment>, sqlx::Error> {
         sqlx::query_as!(
             PostComment,
-            r#"SELECT c.id AS "id?: i64", c.body AS "comment?: String", c.created_at AS "created_at?: String"
-               FROM posts p LEFT JOIN comments c ON c.post_id = p.id
-               WHERE p.id = $1 AND (p.draft = 0 OR $2)
-               ORDER BY c.id"#,
+            r#"SELECT c.id AS "id?: CommentId", c.body AS "comment?: String", c.created_at AS "created_at?: String"
+               FROM posts p LEFT JOIN comments c ON c.post_id = p.id AND c.id > $2
+               WHERE p.id = $1 AND (p.draft = 0 OR $3)
+               ORDER BY c.id
+               LIMIT $4"#,
             post,
+            after,
             drafts,
+            fetch,
         )
         .fetch_all(&mut *self.reader().await?)
+        .await
+    }
+
+    pub async fn count_comments(&self, post: PostId) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar!(
+            r#"SELECT COUNT(*) AS "count!: i64" FROM comments WHERE post_id = $1"#,
+            post,
+        )
+        .fetch_one(&mut *self.reader().await?)
         .await
     }
 
@@ -183,7 +200,7 @@ impl Db {
             Comment,
             r#"INSERT INTO comments (post_id, body)
                SELECT id, $2 FROM posts WHERE id = $1 AND (draft = 0 OR $3)
-               RETURNING id AS "id!: i64", body AS comment, created_at"#,
+               RETURNING id AS "id!: CommentId", body AS comment, created_at"#,
             post,
             comment.body,
             drafts,
@@ -243,16 +260,35 @@ impl Db {
         .await
     }
 
-    pub async fn cache_trivia(&self, number: i64, text: &str) -> Result<(), sqlx::Error> {
+    /// The answer, then the eviction of the oldest fetches past `max_entries`, in one transaction.
+    /// Fetches of the same second go by number; the answer just kept never goes.
+    pub async fn cache_trivia(
+        &self,
+        number: i64,
+        text: &str,
+        max_entries: i64,
+    ) -> Result<(), sqlx::Error> {
+        let mut writer = self.writer().await?;
+        let mut transaction = writer.begin().await?;
         sqlx::query!(
             r#"INSERT INTO trivia_cache (number, text, fetched_at) VALUES ($1, $2, unixepoch())
                ON CONFLICT (number) DO UPDATE SET text = excluded.text, fetched_at = excluded.fetched_at"#,
             number,
             text,
         )
-        .execute(&mut *self.writer().await?)
-        .await
-        .map(drop)
+        .execute(&mut *transaction)
+        .await?;
+        sqlx::query!(
+            r#"DELETE FROM trivia_cache WHERE number IN (
+                   SELECT number FROM trivia_cache WHERE number <> $1
+                   ORDER BY fetched_at, number
+                   LIMIT max(0, (SELECT COUNT(*) FROM trivia_cache) - $2))"#,
+            number,
+            max_entries,
+        )
+        .execute(&mut *transaction)
+        .await?;
+        transaction.commit().await
     }
 
     /// In memory: a SQLite database is served by one process, so this process sees every write.

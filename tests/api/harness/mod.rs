@@ -30,6 +30,7 @@ pub async fn silent_trivia_upstream(timeout: Duration) -> (TcpListener, TriviaCo
     let trivia = TriviaConfig {
         api_url: Some(upstream),
         timeout,
+        ..TriviaConfig::default()
     };
     (silent, trivia)
 }
@@ -188,6 +189,27 @@ impl TestApp {
             )
             .await;
         created_id(response).await
+    }
+
+    /// Adds `count` comments ("Comment 1"…, oldest first) to `post` straight in the database, past
+    /// the write rate limit, in one statement; returns their ids, oldest first.
+    pub async fn add_comments_directly(&self, post: i64, count: u32) -> Vec<i64> {
+        let before: i64 = self
+            .database
+            .column("SELECT COALESCE(MAX(id), 0) FROM comments")
+            .await[0];
+        self.database
+            .execute(&format!(
+                "INSERT INTO comments (post_id, body) \
+                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) \
+                 SELECT {post}, 'Comment ' || i FROM n"
+            ))
+            .await;
+        self.database
+            .column(&format!(
+                "SELECT id FROM comments WHERE post_id = {post} AND id > {before} ORDER BY id"
+            ))
+            .await
     }
 
     /// How many rows `table` holds, read straight from the database.

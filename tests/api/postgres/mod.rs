@@ -8,3 +8,4 @@ mod migrations;
 mod outage;
 mod several_instances;
 mod tls;
+mod write_allowances;
