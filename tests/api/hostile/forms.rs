@@ -2,10 +2,13 @@
 //! (the no-JavaScript forms show invalid input again from the URL), control characters PostgreSQL
 //! cannot store, and JSON objects with a key twice.
 
+use std::time::Duration;
+
 use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::{RawAnswer, assert_still_serving, send_raw};
-use crate::harness::TestApp;
+use crate::harness::{TestApp, silent_trivia_upstream};
 
 /// Sends one request with `body` (and `Content-Type: content_type` when there is a body) on a raw
 /// connection, then checks the server still serves.
@@ -328,4 +331,30 @@ async fn the_same_key_in_different_objects_is_not_a_duplicate() {
     .await;
 
     assert_eq!(answer.status, 201, "{answer:?}");
+}
+
+#[tokio::test]
+async fn an_upstream_trivia_text_with_a_nul_is_neither_served_nor_cached() {
+    let (upstream, trivia) = silent_trivia_upstream(Duration::from_secs(5)).await;
+    let app = TestApp::spawn_with_trivia(trivia).await;
+    // The upstream answers every request with a text PostgreSQL cannot store.
+    tokio::spawn(async move {
+        while let Ok((mut connection, _)) = upstream.accept().await {
+            let mut request = [0u8; 4096];
+            let _ = connection.read(&mut request).await;
+            let text = "7 is\0 prime.";
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+                text.len()
+            );
+            let _ = connection.write_all(answer.as_bytes()).await;
+        }
+    });
+
+    let answer = get(&app, "/api/trivia/7").await;
+
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let trivia: Value = serde_json::from_slice(&answer.body).expect("a JSON answer");
+    assert_eq!(trivia["source"], "builtin", "{trivia}");
+    assert_eq!(app.rows().await, [0, 0, 0]);
 }
