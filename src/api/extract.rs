@@ -309,3 +309,53 @@ where
         Ok(Self(value))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::*;
+    use crate::model::NewPost;
+
+    #[test]
+    fn json_without_a_repeated_key_reads_as_serde_json_reads_it() {
+        for text in [
+            r#"{"a":1,"b":[true,null,{"a":-2.5,"c":"é\u0000"}],"c":{"a":{"a":18446744073709551615}}}"#,
+            "[]",
+            "\"text\"",
+            "-0",
+        ] {
+            let expected: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(
+                parse_unique_keys(text.as_bytes()).unwrap(),
+                expected,
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_key_twice_is_malformed_even_when_the_shape_is_wrong_too() {
+        let refused = parse_json_object::<NewPost>(br#"{"title":5,"post":"x","title":6}"#);
+        assert!(
+            matches!(&refused, Err(JsonRefusal::Malformed(error)) if error.contains("\"title\" appears twice")),
+            "{refused:?}"
+        );
+    }
+
+    #[test]
+    fn json_of_the_wrong_shape_is_still_told_apart_from_malformed_json() {
+        for text in [&br#"{"title":5,"post":"x"}"#[..], b"[\"a\",\"b\"]", b"null"] {
+            let refused = parse_json_object::<NewPost>(text);
+            assert!(
+                matches!(refused, Err(JsonRefusal::WrongShape(_))),
+                "{refused:?}"
+            );
+        }
+        let refused = parse_json_object::<NewPost>(br#"{"title":"a""#);
+        assert!(
+            matches!(refused, Err(JsonRefusal::Malformed(_))),
+            "{refused:?}"
+        );
+    }
+}
