@@ -102,19 +102,24 @@ async fn markup_sent_back_to_the_comment_form_is_shown_as_text_in_its_textarea()
 }
 
 #[tokio::test]
-async fn a_title_sent_back_to_the_form_stays_inside_its_value_attribute() {
+async fn text_sent_back_to_an_input_stays_inside_its_value_attribute() {
     let app = TestApp::spawn().await;
 
-    let page = get(&app, "/?title=%22%3E%3Cb%3Ex%3C%2Fb%3E&post=").await;
+    for target in [
+        "/?title=%22%3E%3Cb%3Ex%3C%2Fb%3E&post=",
+        "/?number=%22%3E%3Cb%3Ex%3C%2Fb%3E",
+    ] {
+        let page = get(&app, target).await;
 
-    assert_eq!(page.status, 200);
-    assert!(
-        page.text()
-            .contains("value=\"&quot;&gt;&lt;b&gt;x&lt;/b&gt;\""),
-        "{}",
-        page.text()
-    );
-    assert!(!page.text().contains("<b>"));
+        assert_eq!(page.status, 200, "{target}");
+        assert!(
+            page.text()
+                .contains("value=\"&quot;&gt;&lt;b&gt;x&lt;/b&gt;\""),
+            "{target}: {}",
+            page.text()
+        );
+        assert!(!page.text().contains("<b>"), "{target}");
+    }
 }
 
 #[tokio::test]
