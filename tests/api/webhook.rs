@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 
 use crate::harness::{
-    JSON, TestApp, allowed_methods, assert_problem, signed_delivery_headers, unix_now,
-    webhook_signature,
+    JSON, TestApp, allowed_methods, assert_problem, signed_delivery_headers,
+    signed_delivery_headers_at, unix_now, webhook_signature,
 };
 
 const SECRET: &str = "webhook-secret-for-tests";
@@ -329,14 +329,7 @@ async fn a_delivery_signed_more_than_five_minutes_away_from_now_is_refused() {
     let body = json!({ "type": "post.deleted", "id": post }).to_string();
 
     for timestamp in [unix_now() - 301, unix_now() + 301, 0] {
-        let headers = [
-            (
-                "x-signature-256",
-                webhook_signature(SECRET, timestamp, "d-1", &body),
-            ),
-            ("x-delivery-id", "d-1".to_owned()),
-            ("x-webhook-timestamp", timestamp.to_string()),
-        ];
+        let headers = signed_delivery_headers_at(SECRET, timestamp, "d-1", &body);
         let response = deliver_with_headers(&app, &body, &headers).await;
         let problem = assert_problem(response, StatusCode::UNAUTHORIZED).await;
         assert!(
@@ -358,13 +351,10 @@ async fn a_delivery_without_a_timestamp_or_with_one_not_in_plain_digits_is_refus
     let body = json!({ "type": "post.deleted", "id": post }).to_string();
     let now = unix_now();
 
-    let missing = [
-        (
-            "x-signature-256",
-            webhook_signature(SECRET, now, "d-1", &body),
-        ),
-        ("x-delivery-id", "d-1".to_owned()),
-    ];
+    let missing: Vec<_> = signed_delivery_headers(SECRET, "d-1", &body)
+        .into_iter()
+        .filter(|(name, _)| *name != "x-webhook-timestamp")
+        .collect();
     assert_problem(
         deliver_with_headers(&app, &body, &missing).await,
         StatusCode::UNAUTHORIZED,
@@ -376,14 +366,7 @@ async fn a_delivery_without_a_timestamp_or_with_one_not_in_plain_digits_is_refus
         format!("-{now}"),
         "soon".to_owned(),
     ] {
-        let headers = [
-            (
-                "x-signature-256",
-                webhook_signature(SECRET, &spelling, "d-1", &body),
-            ),
-            ("x-delivery-id", "d-1".to_owned()),
-            ("x-webhook-timestamp", spelling.clone()),
-        ];
+        let headers = signed_delivery_headers_at(SECRET, &spelling, "d-1", &body);
         let response = deliver_with_headers(&app, &body, &headers).await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{spelling}");
     }
@@ -396,14 +379,7 @@ async fn a_fresh_delivery_a_little_off_the_clock_is_applied() {
     let post = app.create_post("Post", "Body").await;
     let body = json!({ "type": "post.deleted", "id": post }).to_string();
     let timestamp = unix_now() - 240;
-    let headers = [
-        (
-            "x-signature-256",
-            webhook_signature(SECRET, timestamp, "d-1", &body),
-        ),
-        ("x-delivery-id", "d-1".to_owned()),
-        ("x-webhook-timestamp", timestamp.to_string()),
-    ];
+    let headers = signed_delivery_headers_at(SECRET, timestamp, "d-1", &body);
 
     let response = deliver_with_headers(&app, &body, &headers).await;
 

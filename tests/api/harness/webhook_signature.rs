@@ -35,13 +35,23 @@ pub fn signed_delivery_headers(
     delivery: &str,
     body: &str,
 ) -> [(&'static str, String); 3] {
-    let now = unix_now();
+    signed_delivery_headers_at(secret, unix_now(), delivery, body)
+}
+
+/// The headers of a delivery of `body` under `delivery`, signed with `secret` and stamped
+/// `timestamp` (written as it is: a test may spell it wrongly).
+pub fn signed_delivery_headers_at(
+    secret: &str,
+    timestamp: impl Display,
+    delivery: &str,
+    body: &str,
+) -> [(&'static str, String); 3] {
     [
         (
             "x-signature-256",
-            webhook_signature(secret, now, delivery, body),
+            webhook_signature(secret, &timestamp, delivery, body),
         ),
         ("x-delivery-id", delivery.to_owned()),
-        ("x-webhook-timestamp", now.to_string()),
+        ("x-webhook-timestamp", timestamp.to_string()),
     ]
 }
