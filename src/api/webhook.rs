@@ -56,7 +56,7 @@ const BODY_LIMIT: usize = 64 * 1024;
 const DELIVERY_ID_MAX: usize = 128;
 /// How far a delivery's `X-Webhook-Timestamp` may be from the server's clock, either way: Stripe's
 /// and Slack's five minutes, room enough for retries in flight and clocks a little apart.
-pub const TOLERANCE_SECONDS: u64 = 5 * 60;
+const TOLERANCE_SECONDS: u64 = 5 * 60;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -115,7 +115,7 @@ enum DeliveryStatus {
             pattern = r"^[\t\x20-\x7E]*[\x21-\x7E][\t\x20-\x7E]*$",
             description = "The delivery's id: 1–128 printable ASCII characters, signed; a replayed id changes nothing"),
         ("x-webhook-timestamp" = String, Header, pattern = r"^[0-9]+$",
-            description = "When the delivery was signed, in Unix seconds, signed: more than 300 seconds from the server's clock (earlier or later) is a 401"),
+            description = "When the delivery was signed, in Unix seconds (the signature covers it): more than 300 seconds from the server's clock, earlier or later, is a 401"),
     ),
     responses(
         (status = 200, description = "Applied, or replayed (nothing changed).", body = Receipt),
@@ -162,8 +162,9 @@ async fn receive_delivery(
     }))
 }
 
-/// Checks `X-Signature-256: sha256=<hex>` against the HMAC-SHA256 of `"{timestamp}.{delivery_id}.
-/// {body}"` in constant time, then that `X-Webhook-Timestamp` is within [`TOLERANCE_SECONDS`] of now.
+/// Checks `X-Signature-256: sha256=<hex>` in constant time against the HMAC-SHA256 of the
+/// `X-Webhook-Timestamp` header, the delivery id and the raw body, joined by dots; then that the
+/// timestamp is within [`TOLERANCE_SECONDS`] of now.
 fn verify_signature(
     key: &Secret,
     headers: &HeaderMap,
