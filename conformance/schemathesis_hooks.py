@@ -4,17 +4,22 @@
 schemathesis.toml's `[auth.openapi]`, which would turn off the providers below.) The preview cookie
 is optional wherever it is accepted (without it drafts are hidden), so none is given.
 
-The webhook's credential is not a key but an HMAC-SHA256 of each body, keyed by WEBHOOK_SECRET
-(`X-Signature-256: sha256=<hex>`), so no static `[auth]` entry can supply it. This provider signs the
-JSON text schemathesis sends for the case (`json.dumps`, as its requests transport writes JSON
-bodies), so deliveries reach the route's own checks (shape, post, replay) instead of stopping at
-401. schemathesis's `ignored_auth` check still sends them unsigned and wrongly signed.
+The webhook's credential is not a key but an HMAC-SHA256 of each delivery, keyed by WEBHOOK_SECRET
+(`X-Signature-256: sha256=<hex of "{X-Webhook-Timestamp}.{X-Delivery-Id}.{body}">`), so no static
+`[auth]` entry can supply it. This provider signs the JSON text schemathesis sends for the case
+(`json.dumps`, as its requests transport writes JSON bodies) with the case's delivery id, so
+deliveries reach the route's own checks (shape, post, replay) instead of stopping at 401. The
+timestamp is set to now where the case has a well-formed one (any digits); a missing or malformed
+one is left as schemathesis made it, to be refused. schemathesis's `ignored_auth` check still sends
+deliveries unsigned and wrongly signed.
 """
 
 import hashlib
 import hmac
 import json
 import os
+import re
+import time
 
 import schemathesis
 from schemathesis.core import NOT_SET
@@ -45,5 +50,21 @@ class WebhookSignature:
             except (TypeError, ValueError):
                 # Not something schemathesis sends as JSON text: left unsigned, refused with 401.
                 return
-        signature = hmac.new(key, body, hashlib.sha256).hexdigest()
-        case.headers = {**(case.headers or {}), "X-Signature-256": f"sha256={signature}"}
+        headers = dict(case.headers or {})
+        delivery = header(headers, "x-delivery-id") or ""
+        timestamp = header(headers, "x-webhook-timestamp")
+        if timestamp is not None and re.fullmatch(r"[0-9]+", timestamp.strip(" \t")):
+            headers = {name: value for name, value in headers.items()
+                       if name.lower() != "x-webhook-timestamp"}
+            timestamp = str(int(time.time()))
+            headers["X-Webhook-Timestamp"] = timestamp
+        # The server reads both headers without the spaces and tabs around them, as HTTP does.
+        blanks = " \t"
+        signed = f"{(timestamp or '').strip(blanks)}.{delivery.strip(blanks)}.".encode() + body
+        signature = hmac.new(key, signed, hashlib.sha256).hexdigest()
+        case.headers = {**headers, "X-Signature-256": f"sha256={signature}"}
+
+
+def header(headers, name):
+    """The value of header `name` (any case) in `headers`, or None."""
+    return next((value for key, value in headers.items() if key.lower() == name), None)

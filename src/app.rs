@@ -11,6 +11,7 @@ use leptos_router::{
 };
 
 use crate::{
+    components::raw_text::escape_text,
     data,
     pages::{home::HomePage, not_found::NotFound, post::PostPage},
     site::AssetUrls,
@@ -43,16 +44,6 @@ pub fn shell(options: LeptosOptions, assets: AssetUrls) -> impl IntoView {
     }
 }
 
-/// The document title, HTML-escaped: leptos_meta (0.8.7) writes the title into the server's HTML as
-/// it is, so a post titled `</title><script>…` would escape the element. (The browser decodes the
-/// entities back; it never sets the title itself, pages being rendered on the server only.)
-fn title_text(title: &str) -> String {
-    title
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -64,7 +55,8 @@ pub fn App() -> impl IntoView {
     // unknown post) and the `<title>` must be known before the headers go out, and a browser without
     // JavaScript gets the complete page.
     view! {
-        <Title formatter=|page: String| title_text(&format!("{page} · Leptos API Routes")) />
+        // leptos_meta writes the title into the page unescaped (see `components/raw_text.rs`).
+        <Title formatter=|page: String| escape_text(&format!("{page} · Leptos API Routes")) />
         <Router>
             <header class="site-header">
                 <a href="/">"Leptos API Routes"</a>

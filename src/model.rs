@@ -130,9 +130,9 @@ impl NewComment {
 /// character that is not whitespace, then at most `max - 2` characters of any kind and a last one
 /// that is not whitespace, then optional whitespace — that is, 1 to `max` characters once the
 /// whitespace around them is gone. "Whitespace" is Rust's `char::is_whitespace`, what `trim` removes,
-/// listed by code point (JSON Schema's `\s` is JavaScript's, a slightly different set). No
-/// `maxLength`: it would count the whitespace that trimming removes, and refuse values the server
-/// accepts.
+/// listed by code point (JSON Schema's `\s` is JavaScript's, a slightly different set). No character
+/// anywhere may be one of the refused controls, whitespace or not. No `maxLength`: it would count the
+/// whitespace that trimming removes, and refuse values the server accepts.
 #[cfg(feature = "ssr")]
 pub mod text_schema {
     use utoipa::openapi::{ObjectBuilder, Type, schema::Object};
@@ -142,6 +142,11 @@ pub mod text_schema {
     /// The characters `str::trim` removes (Rust's `char::is_whitespace`), as a character-class body.
     const WHITESPACE: &str =
         r"\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
+    /// The whitespace a text may have: [`WHITESPACE`] without the refused controls U+000B, U+000C.
+    const ALLOWED_WHITESPACE: &str =
+        r"\u0009\u000A\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
+    /// The controls no text may have ([`super::is_refused_control`]).
+    const CONTROLS: &str = r"\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F";
 
     pub fn title() -> Object {
         text(TITLE_MAX, "1–200 characters after trimming.")
@@ -165,12 +170,13 @@ pub mod text_schema {
     }
 
     /// A regular expression (ECMA-262, as JSON Schema's; Rust's `regex` reads it the same) that
-    /// matches text of 1 to `max` characters after trimming.
+    /// matches text without refused controls, of 1 to `max` characters after trimming.
     pub fn trimmed_length_pattern(max: usize) -> String {
-        let space = format!("[{WHITESPACE}]");
-        let visible = format!("[^{WHITESPACE}]");
+        let space = format!("[{ALLOWED_WHITESPACE}]");
+        let visible = format!("[^{WHITESPACE}{CONTROLS}]");
+        let any = format!("[^{CONTROLS}]");
         let middle = max.saturating_sub(2);
-        format!("^{space}*{visible}(?:[\\s\\S]{{0,{middle}}}{visible})?{space}*$")
+        format!("^{space}*{visible}(?:{any}{{0,{middle}}}{visible})?{space}*$")
     }
 
     /// The schemas must state the rule exactly, or OpenAPI clients (and schemathesis) would send
@@ -181,32 +187,50 @@ pub mod text_schema {
         use utoipa::PartialSchema;
 
         use super::*;
-        use crate::model::{FieldErrors, NewComment, NewPost, check_text};
+        use crate::model::{FieldErrors, NewComment, NewPost, check_text, is_refused_control};
 
-        #[test]
-        fn whitespace_is_exactly_what_trim_removes() {
+        /// `matching` as a character-class body, by ranges of code points.
+        fn class_of(matching: impl Fn(char) -> bool) -> String {
             let mut ranges: Vec<(char, char)> = Vec::new();
-            for c in (char::MIN..=char::MAX).filter(|c| c.is_whitespace()) {
+            for c in (char::MIN..=char::MAX).filter(|&c| matching(c)) {
                 match ranges.last_mut() {
                     Some((_, end)) if *end as u32 + 1 == c as u32 => *end = c,
                     _ => ranges.push((c, c)),
                 }
             }
-            let class: String = ranges
+            ranges
                 .iter()
                 .map(|&(start, end)| match end as u32 - start as u32 {
                     0 => format!("\\u{:04X}", start as u32),
                     1 => format!("\\u{:04X}\\u{:04X}", start as u32, end as u32),
                     _ => format!("\\u{:04X}-\\u{:04X}", start as u32, end as u32),
                 })
-                .collect();
-            assert_eq!(WHITESPACE, class);
+                .collect()
+        }
+
+        #[test]
+        fn whitespace_is_exactly_what_trim_removes() {
+            assert_eq!(WHITESPACE, class_of(char::is_whitespace));
+        }
+
+        #[test]
+        fn the_classes_of_controls_and_allowed_whitespace_are_exactly_the_rule() {
+            assert_eq!(CONTROLS, class_of(is_refused_control));
+            assert_eq!(
+                ALLOWED_WHITESPACE,
+                class_of(|c| c.is_whitespace() && !is_refused_control(c))
+            );
         }
 
         #[test]
         fn the_pattern_matches_exactly_the_text_validation_accepts() {
             for max in [TITLE_MAX, COMMENT_MAX, POST_MAX] {
-                let pattern = regex::Regex::new(&trimmed_length_pattern(max)).expect("a regex");
+                // A counted repetition of a large class is a big automaton: more than `regex`'s
+                // default 10 MiB for the longest limit.
+                let pattern = regex::RegexBuilder::new(&trimmed_length_pattern(max))
+                    .size_limit(1 << 28)
+                    .build()
+                    .expect("a regex");
                 let samples = [
                     String::new(),
                     " ".to_owned(),
@@ -223,6 +247,15 @@ pub mod text_schema {
                     "😀".repeat(max + 1),
                     format!("a{}a", " ".repeat(max - 2)),
                     format!("a{}a", " ".repeat(max - 1)),
+                    "\0".to_owned(),
+                    "a\0b".to_owned(),
+                    " a\u{B}".to_owned(),
+                    "\u{C}a".to_owned(),
+                    "a\u{1F}".to_owned(),
+                    "a\u{7F}".to_owned(),
+                    "\u{1}".repeat(max),
+                    "\ta\r\nb\n".to_owned(),
+                    "a\u{80}\u{9F}b\u{85}".to_owned(),
                 ];
                 for sample in samples {
                     let valid = check_text(&mut FieldErrors::new(), "text", &sample, max).is_some();
@@ -258,20 +291,36 @@ pub mod text_schema {
     }
 }
 
-/// The one rule for user text: trimmed, then between 1 and `max` characters (Unicode scalar values,
-/// which is what a person counts, not bytes). Records a message under `field` when it fails.
+/// The one rule for user text: no control characters (see [`is_refused_control`]), then trimmed,
+/// between 1 and `max` characters (Unicode scalar values, which is what a person counts, not bytes).
+/// Records a message under `field` when it fails.
 fn check_text(errors: &mut FieldErrors, field: &str, text: &str, max: usize) -> Option<String> {
-    let text = text.trim();
-    let length = text.chars().count();
-    let message = if length == 0 {
+    let trimmed = text.trim();
+    let length = trimmed.chars().count();
+    let message = if let Some(control) = text.chars().find(|&c| is_refused_control(c)) {
+        format!(
+            "{field} must not contain control characters (it has U+{:04X})",
+            u32::from(control)
+        )
+    } else if length == 0 {
         format!("{field} is required")
     } else if length > max {
         format!("{field} must be at most {max} characters (it has {length})")
     } else {
-        return Some(text.to_owned());
+        return Some(trimmed.to_owned());
     };
     errors.entry(field.to_owned()).or_default().push(message);
     None
+}
+
+/// The ASCII control characters but tab, line feed and carriage return (which text typed in a
+/// form has), and DEL: never typed, invisible when shown, and U+0000 is refused by PostgreSQL
+/// (`invalid byte sequence for encoding "UTF8"`) while SQLite stores it. Refused anywhere in the
+/// text, even where trimming would remove them (U+000B and U+000C are whitespace), so that the
+/// answer does not depend on where they were. Other Unicode controls (U+0080–U+009F) are left to
+/// the reader: both databases store them, and U+0085 is a line break.
+pub fn is_refused_control(c: char) -> bool {
+    c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r')
 }
 
 /// The id of a post (`/posts/{id}`, `/api/comments/{id}`, `?cursor=`): a positive integer that fits
@@ -595,6 +644,35 @@ mod tests {
         assert_eq!(
             errors["title"],
             ["title must be at most 200 characters (it has 201)"]
+        );
+    }
+
+    #[test]
+    fn control_characters_but_tab_and_line_breaks_are_refused_anywhere() {
+        for refused in [
+            "a\0b",
+            "\u{1}a",
+            "a\u{8}",
+            "a\u{B}",
+            "a\u{C} ",
+            "a\u{1B}[0m",
+            "a\u{7F}",
+        ] {
+            let errors = post(refused, "x").validate().unwrap_err();
+            assert!(
+                errors["title"][0].starts_with("title must not contain control characters"),
+                "{refused:?}: {errors:?}"
+            );
+        }
+        assert!(post("a\tb", "line\r\nline\n").validate().is_ok());
+        let errors = NewComment {
+            comment: "nul \0".into(),
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(
+            errors["comment"],
+            ["comment must not contain control characters (it has U+0000)"]
         );
     }
 

@@ -7,8 +7,15 @@ use axum::{
     http::{HeaderMap, StatusCode, header, request::Parts},
     response::{IntoResponse, Redirect, Response},
 };
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
-use std::{fmt::Display, str::FromStr};
+use serde::{
+    Deserialize, Serialize,
+    de::{DeserializeOwned, MapAccess, SeqAccess, Visitor},
+};
+use serde_json::{Value, map::Entry};
+use std::{
+    fmt::{self, Display},
+    str::FromStr,
+};
 
 use super::error::ApiError;
 use crate::model::FieldErrors;
@@ -100,7 +107,7 @@ where
         // Reading the body enforces the route's size limit (413).
         let body = Bytes::from_request(request, state).await?;
         if is_json {
-            parse_json_object(&body).map(Self::Json)
+            Ok(Self::Json(parse_json_object(&body)?))
         } else {
             serde_urlencoded::from_bytes::<T::Form>(&body)
                 .map(|form| Self::Form(form.into()))
@@ -109,14 +116,145 @@ where
     }
 }
 
-/// A JSON body into the route's type: broken JSON is a 400, the wrong shape a 422.
+/// A JSON body into the route's type: broken JSON (or a key twice in one object) is a 400, the wrong
+/// shape a 422.
 ///
 /// serde also reads a struct from an array of its fields (`["Hello","Body"]`); the API's bodies are
 /// objects, so only an object gets as far as the route's type.
-pub fn parse_json_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let object: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_slice(body).map_err(json_error)?;
-    serde_json::from_value(object.into()).map_err(json_error)
+pub fn parse_json_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, JsonRefusal> {
+    let value = parse_unique_keys(body)?;
+    if !value.is_object() {
+        return Err(JsonRefusal::WrongShape(
+            "the body must be a JSON object".to_owned(),
+        ));
+    }
+    serde_json::from_value(value).map_err(JsonRefusal::shape)
+}
+
+/// JSON text of any kind (GraphQL's `variables` in a query string may be `null`) into `T`, with the
+/// same rule for keys as [`parse_json_object`].
+pub fn parse_json<T: DeserializeOwned>(text: &[u8]) -> Result<T, JsonRefusal> {
+    serde_json::from_value(parse_unique_keys(text)?).map_err(JsonRefusal::shape)
+}
+
+/// Reading into [`UniqueKeys`] accepts any JSON value, so each error is a syntax error or a
+/// duplicate key: the text is malformed either way.
+fn parse_unique_keys(text: &[u8]) -> Result<Value, JsonRefusal> {
+    serde_json::from_slice(text)
+        .map(|UniqueKeys(value)| value)
+        .map_err(|error| JsonRefusal::Malformed(error.to_string()))
+}
+
+/// Why [`parse_json_object`] refused a body; an [`ApiError`] of its own status through `?`, while
+/// the GraphQL route words it as the GraphQL over HTTP specification does.
+#[derive(Debug)]
+pub enum JsonRefusal {
+    /// Not JSON, or an object with a key twice: 400.
+    Malformed(String),
+    /// JSON, of the wrong shape: 422.
+    WrongShape(String),
+}
+
+impl JsonRefusal {
+    fn shape(error: serde_json::Error) -> Self {
+        Self::WrongShape(error.to_string())
+    }
+}
+
+impl Display for JsonRefusal {
+    fn fmt(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            Self::Malformed(error) | Self::WrongShape(error) => formatter.write_str(error),
+        }
+    }
+}
+
+impl From<JsonRefusal> for ApiError {
+    fn from(refusal: JsonRefusal) -> Self {
+        match refusal {
+            JsonRefusal::Malformed(error) => Self::BadRequest(format!("Malformed JSON: {error}.")),
+            JsonRefusal::WrongShape(error) => {
+                Self::Unprocessable(format!("JSON of the wrong shape: {error}."))
+            }
+        }
+    }
+}
+
+/// Any JSON value, read with one rule serde_json leaves out: no object may have the same key twice
+/// (serde_json keeps the last, and another reader of the same text may keep the first: a signed or
+/// checked body could mean two things). Built while parsing, as serde_json's own `Value` is, so the
+/// check costs no second pass.
+struct UniqueKeys(Value);
+
+impl<'de> Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(UniqueKeysVisitor).map(Self)
+    }
+}
+
+struct UniqueKeysVisitor;
+
+impl<'de> Visitor<'de> for UniqueKeysVisitor {
+    type Value = Value;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Value, E> {
+        Ok(Value::Bool(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Value, E> {
+        Ok(Value::String(value.to_owned()))
+    }
+
+    fn visit_string<E>(self, value: String) -> Result<Value, E> {
+        Ok(Value::String(value))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<Value, A::Error> {
+        let mut array = Vec::with_capacity(items.size_hint().unwrap_or(0));
+        while let Some(UniqueKeys(item)) = items.next_element()? {
+            array.push(item);
+        }
+        Ok(Value::Array(array))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut entries: A) -> Result<Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = entries.next_key::<String>()? {
+            match object.entry(key) {
+                Entry::Occupied(entry) => {
+                    return Err(serde::de::Error::custom(format_args!(
+                        "the key {:?} appears twice in one object",
+                        entry.key()
+                    )));
+                }
+                Entry::Vacant(entry) => {
+                    let UniqueKeys(value) = entries.next_value()?;
+                    entry.insert(value);
+                }
+            }
+        }
+        Ok(Value::Object(object))
+    }
 }
 
 /// The media type without parameters (`charset` is accepted whatever it says), lower-cased.
@@ -124,17 +262,6 @@ pub(super) fn media_type(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
     let essence = value.split(';').next()?.trim();
     (!essence.is_empty()).then(|| essence.to_ascii_lowercase())
-}
-
-/// Broken JSON is a 400; JSON of the wrong shape (a number for a string, an array) is a 422.
-fn json_error(error: serde_json::Error) -> ApiError {
-    use serde_json::error::Category;
-    match error.classify() {
-        Category::Data => ApiError::Unprocessable(format!("JSON of the wrong shape: {error}.")),
-        Category::Syntax | Category::Eof | Category::Io => {
-            ApiError::BadRequest(format!("Malformed JSON: {error}."))
-        }
-    }
 }
 
 /// A route's one dynamic segment (`{id}`, `{number}`), parsed with the type's own `FromStr`; a
@@ -180,5 +307,55 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let Query(value) = Query::<T>::from_request_parts(parts, state).await?;
         Ok(Self(value))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::*;
+    use crate::model::NewPost;
+
+    #[test]
+    fn json_without_a_repeated_key_reads_as_serde_json_reads_it() {
+        for text in [
+            r#"{"a":1,"b":[true,null,{"a":-2.5,"c":"é\u0000"}],"c":{"a":{"a":18446744073709551615}}}"#,
+            "[]",
+            "\"text\"",
+            "-0",
+        ] {
+            let expected: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(
+                parse_unique_keys(text.as_bytes()).unwrap(),
+                expected,
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_key_twice_is_malformed_even_when_the_shape_is_wrong_too() {
+        let refused = parse_json_object::<NewPost>(br#"{"title":5,"post":"x","title":6}"#);
+        assert!(
+            matches!(&refused, Err(JsonRefusal::Malformed(error)) if error.contains("\"title\" appears twice")),
+            "{refused:?}"
+        );
+    }
+
+    #[test]
+    fn json_of_the_wrong_shape_is_still_told_apart_from_malformed_json() {
+        for text in [&br#"{"title":5,"post":"x"}"#[..], b"[\"a\",\"b\"]", b"null"] {
+            let refused = parse_json_object::<NewPost>(text);
+            assert!(
+                matches!(refused, Err(JsonRefusal::WrongShape(_))),
+                "{refused:?}"
+            );
+        }
+        let refused = parse_json_object::<NewPost>(br#"{"title":"a""#);
+        assert!(
+            matches!(refused, Err(JsonRefusal::Malformed(_))),
+            "{refused:?}"
+        );
     }
 }

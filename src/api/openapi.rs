@@ -71,8 +71,9 @@ struct ApiDoc;
 /// - `preview_secret`: `PREVIEW_SECRET`, as `/api/preview?secret=`;
 /// - `preview_cookie`: the signed `preview` cookie that `/api/preview` sets. Optional wherever drafts
 ///   can be seen: without it, drafts are hidden (404 or left out), not refused;
-/// - `webhook_signature`: `X-Signature-256`, the body's HMAC-SHA256 keyed by `WEBHOOK_SECRET`. Not a
-///   key but a signature of each body; an API key in a header is the nearest OpenAPI scheme.
+/// - `webhook_signature`: `X-Signature-256`, the HMAC-SHA256 keyed by `WEBHOOK_SECRET` of the
+///   delivery's timestamp, id and body. Not a key but a signature of each delivery; an API key in a
+///   header is the nearest OpenAPI scheme.
 struct Credentials;
 
 impl Modify for Credentials {
@@ -98,7 +99,9 @@ impl Modify for Credentials {
                 WEBHOOK_SIGNATURE,
                 ApiKey::Header(ApiKeyValue::with_description(
                     "X-Signature-256",
-                    "`sha256=<hex HMAC-SHA256 of the exact body bytes, keyed by WEBHOOK_SECRET>`.",
+                    "`sha256=<hex HMAC-SHA256 of \"{X-Webhook-Timestamp}.{X-Delivery-Id}.{body}\" \
+                     (the exact body bytes), keyed by WEBHOOK_SECRET>`; a timestamp more than 300 \
+                     seconds from the server's clock is refused with 401.",
                 )),
             ),
         ];

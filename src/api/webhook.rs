@@ -3,17 +3,23 @@
 //! bytes sent, so they are verified before anything parses them.
 //!
 //! A delivery is `{"type":"post.published","id":N}` (publish a draft) or `{"type":"post.deleted",
-//! "id":N}`, signed with `X-Signature-256: sha256=<hex HMAC-SHA256 of the body keyed by
-//! WEBHOOK_SECRET>` and named by `X-Delivery-Id`; a delivery id seen before changes nothing.
+//! "id":N}`, named by `X-Delivery-Id`, timed by `X-Webhook-Timestamp` (Unix seconds) and signed with
+//! `X-Signature-256: sha256=<hex HMAC-SHA256 of "{timestamp}.{delivery id}.{body}" keyed by
+//! WEBHOOK_SECRET>`, as Stripe and Slack sign theirs: a captured delivery can be neither sent again
+//! under a new id nor later than [`TOLERANCE_SECONDS`]; a delivery id seen before changes nothing.
 //!
 //! ```sh
-//! body='{"type":"post.published","id":1}'
-//! signature=$(printf %s "$body" | openssl dgst -sha256 -hmac "$WEBHOOK_SECRET" | sed 's/^.* //')
+//! body='{"type":"post.published","id":1}' id=$(uuidgen) now=$(date +%s)
+//! signature=$(printf %s "$now.$id.$body" | openssl dgst -sha256 -hmac "$WEBHOOK_SECRET" | sed 's/^.* //')
 //! curl -i -X POST http://127.0.0.1:3000/api/webhook -H 'Content-Type: application/json' \
-//!      -H "X-Signature-256: sha256=$signature" -H 'X-Delivery-Id: 1f6e…' -d "$body"
+//!      -H "X-Signature-256: sha256=$signature" -H "X-Delivery-Id: $id" \
+//!      -H "X-Webhook-Timestamp: $now" -d "$body"
 //! ```
 
-use std::sync::Arc;
+use std::{
+    sync::Arc,
+    time::{SystemTime, UNIX_EPOCH},
+};
 
 use axum::{
     Json,
@@ -49,6 +55,9 @@ use crate::{
 const BODY_LIMIT: usize = 64 * 1024;
 /// The longest `X-Delivery-Id` kept (a UUID has 36 characters).
 const DELIVERY_ID_MAX: usize = 128;
+/// How far a delivery's `X-Webhook-Timestamp` may be from the server's clock, either way: Stripe's
+/// and Slack's five minutes, room enough for retries in flight and clocks a little apart.
+const TOLERANCE_SECONDS: u64 = 5 * 60;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -105,7 +114,9 @@ enum DeliveryStatus {
     params(
         ("x-delivery-id" = String, Header, min_length = 1, max_length = 128,
             pattern = r"^[\t\x20-\x7E]*[\x21-\x7E][\t\x20-\x7E]*$",
-            description = "The delivery's id: 1–128 printable ASCII characters; a replayed id changes nothing"),
+            description = "The delivery's id: 1–128 printable ASCII characters, signed; a replayed id changes nothing"),
+        ("x-webhook-timestamp" = String, Header, pattern = r"^[0-9]+$",
+            description = "When the delivery was signed, in Unix seconds (the signature covers it): more than 300 seconds from the server's clock, earlier or later, is a 401"),
     ),
     responses(
         (status = 200, description = "Applied, or replayed (nothing changed).", body = Receipt),
@@ -134,9 +145,9 @@ async fn receive_delivery(
             "The publishing webhook is not enabled on this server.".to_owned(),
         ));
     };
-    verify_signature(&key, &headers, &body)?;
     let delivery_id = delivery_id(&headers)?;
     tracing::Span::current().record("delivery", delivery_id);
+    verify_signature(&key, &headers, delivery_id, &body)?;
     let (id, change) = match parse_json_object::<Delivery>(&body)? {
         Delivery::Published { id } => (id, PostChange::Publish),
         Delivery::Deleted { id } => (id, PostChange::Delete),
@@ -152,8 +163,15 @@ async fn receive_delivery(
     }))
 }
 
-/// Checks `X-Signature-256: sha256=<hex>` against the HMAC-SHA256 of the raw body, in constant time.
-fn verify_signature(key: &Secret, headers: &HeaderMap, body: &[u8]) -> ApiResult<()> {
+/// Checks `X-Signature-256: sha256=<hex>` in constant time against the HMAC-SHA256 of the
+/// `X-Webhook-Timestamp` header, the delivery id and the raw body, joined by dots; then that the
+/// timestamp is within [`TOLERANCE_SECONDS`] of now.
+fn verify_signature(
+    key: &Secret,
+    headers: &HeaderMap,
+    delivery_id: &str,
+    body: &[u8],
+) -> ApiResult<()> {
     let signature = headers
         .get("x-signature-256")
         .and_then(|value| value.to_str().ok())
@@ -164,11 +182,46 @@ fn verify_signature(key: &Secret, headers: &HeaderMap, body: &[u8]) -> ApiResult
                 "A valid X-Signature-256: sha256=<hex> header is required.".to_owned(),
             )
         })?;
+    // Digits only: no sign, no fraction, no exponent.
+    let timestamp = headers
+        .get("x-webhook-timestamp")
+        .and_then(|value| value.to_str().ok())
+        .map(str::trim)
+        .filter(|text| !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit()))
+        .and_then(|text| Some((text, text.parse::<u64>().ok()?)))
+        .ok_or_else(|| {
+            ApiError::Unauthorized(
+                "An X-Webhook-Timestamp header (Unix seconds) is required.".to_owned(),
+            )
+        })?;
     let mut mac = Hmac::<Sha256>::new_from_slice(key.expose())
         .map_err(|error| ApiError::Internal(error.into()))?;
-    mac.update(body);
-    mac.verify_slice(&signature)
-        .map_err(|_| ApiError::Unauthorized("The signature does not match the body.".to_owned()))
+    for part in [
+        timestamp.0.as_bytes(),
+        b".",
+        delivery_id.as_bytes(),
+        b".",
+        body,
+    ] {
+        mac.update(part);
+    }
+    mac.verify_slice(&signature).map_err(|_| {
+        ApiError::Unauthorized(
+            "The signature does not match the timestamp, delivery id and body.".to_owned(),
+        )
+    })?;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_err(|error| ApiError::Internal(error.into()))?
+        .as_secs();
+    let skew = now.abs_diff(timestamp.1);
+    if skew > TOLERANCE_SECONDS {
+        return Err(ApiError::Unauthorized(format!(
+            "The delivery's X-Webhook-Timestamp is {skew} seconds from the server's clock; more \
+             than {TOLERANCE_SECONDS} are refused (a replayed delivery, or a clock that is wrong)."
+        )));
+    }
+    Ok(())
 }
 
 /// `X-Delivery-Id`: required, printable ASCII, at most [`DELIVERY_ID_MAX`] characters.

@@ -11,6 +11,7 @@ use super::{
     hydrated::hydrated,
     page_url,
     post_list::Timestamp,
+    raw_text::textarea_text,
 };
 use crate::{
     data,
@@ -117,7 +118,7 @@ pub fn CommentForm() -> impl IntoView {
                 aria-describedby="comment-error"
                 aria-invalid=form.is_invalid("comment")
             >
-                {initial.comment}
+                {textarea_text(&initial.comment)}
             </textarea>
             <FieldErrorText field="comment" form />
             <SubmitButton form label="Add comment" sending_label="Sending…" />

@@ -8,4 +8,5 @@ pub mod hydrated;
 pub mod page_url;
 pub mod post_form;
 pub mod post_list;
+pub mod raw_text;
 pub mod trivia_box;

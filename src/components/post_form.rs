@@ -13,6 +13,7 @@ use super::{
     hydrated::hydrated,
     page_url,
     post_list::POSTS_SECTION,
+    raw_text::textarea_text,
 };
 use crate::{
     data,
@@ -107,7 +108,7 @@ pub fn PostForm() -> impl IntoView {
                 aria-describedby="post-error"
                 aria-invalid=form.is_invalid("post")
             >
-                {initial.post}
+                {textarea_text(&initial.post)}
             </textarea>
             <FieldErrorText field="post" form />
 

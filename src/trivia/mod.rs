@@ -12,7 +12,7 @@ use reqwest::{Client, Url};
 use crate::{
     config::TriviaConfig,
     db,
-    model::{Trivia, TriviaSource},
+    model::{Trivia, TriviaSource, is_refused_control},
 };
 
 /// A cached upstream answer younger than this is served without asking the upstream again. Older
@@ -41,6 +41,8 @@ enum UpstreamError {
     TooLong,
     #[error("answered an empty text")]
     Empty,
+    #[error("answered a text with the control character U+{0:04X}")]
+    ControlCharacter(u32),
 }
 
 impl TriviaService {
@@ -108,6 +110,11 @@ impl TriviaService {
         let text = String::from_utf8_lossy(&body).trim().to_owned();
         if text.is_empty() {
             return Err(UpstreamError::Empty);
+        }
+        // Users' text has the same rule (model.rs): PostgreSQL cannot cache U+0000, and the answer
+        // is shown in a page.
+        if let Some(control) = text.chars().find(|&c| is_refused_control(c)) {
+            return Err(UpstreamError::ControlCharacter(control.into()));
         }
         Ok(text)
     }

@@ -32,7 +32,7 @@ use utoipa::{
 use crate::{
     api::{
         error::{self, ApiError},
-        extract::media_type,
+        extract::{JsonRefusal, media_type, parse_json, parse_json_object},
     },
     qvalue,
 };
@@ -231,7 +231,7 @@ fn json_map<T: serde::de::DeserializeOwned>(
     name: &str,
 ) -> Result<Option<T>, ApiError> {
     text.filter(|text| !text.is_empty())
-        .map(serde_json::from_str::<Option<T>>)
+        .map(|text| parse_json::<Option<T>>(text.as_bytes()))
         .transpose()
         .map(Option::flatten)
         .map_err(|error| not_graphql(format!("{name} must be a JSON object: {error}")))
@@ -282,10 +282,10 @@ impl<S: Send + Sync> FromRequest<S> for GraphQLRequest {
         let body = Bytes::from_request(request, state)
             .await
             .map_err(|rejection| ApiError::from(rejection).into_response())?;
-        let parameters: GraphQLParameters = serde_json::from_slice(&body).map_err(|error| {
-            match error.classify() {
-                serde_json::error::Category::Data => not_graphql(error),
-                _ => ApiError::BadRequest(format!("Malformed JSON: {error}.")),
+        let parameters: GraphQLParameters = parse_json_object(&body).map_err(|refusal| {
+            match refusal {
+                JsonRefusal::WrongShape(error) => not_graphql(error),
+                malformed => ApiError::from(malformed),
             }
             .into_response()
         })?;

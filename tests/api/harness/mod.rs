@@ -4,6 +4,7 @@
 mod database;
 mod postgres_cluster;
 mod server_process;
+mod webhook_signature;
 
 use std::{net::SocketAddr, time::Duration};
 
@@ -20,6 +21,9 @@ use tokio::{net::TcpListener, sync::oneshot};
 pub use database::TestDatabase;
 pub use postgres_cluster::{PgCluster, hand_to_server};
 pub use server_process::{BINARY, PREVIEW_SECRET, ServerProcess, WEBHOOK_SECRET};
+pub use webhook_signature::{
+    signed_delivery_headers, signed_delivery_headers_at, unix_now, webhook_signature,
+};
 
 /// A trivia upstream that accepts connections and never answers, and the trivia settings that point
 /// at it with `timeout`. It stays silent (rather than refusing connections) while the listener lives.

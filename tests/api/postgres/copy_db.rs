@@ -8,7 +8,7 @@ use leptos_api_routes::config::Config;
 use reqwest::{StatusCode, header};
 use serde_json::{Value, json};
 
-use crate::harness::{BINARY, TestApp, TestDatabase};
+use crate::harness::{BINARY, TestApp, TestDatabase, signed_delivery_headers};
 
 const PREVIEW_SECRET: &str = "copy-preview-secret";
 const WEBHOOK_SECRET: &str = "copy-webhook-secret";
@@ -50,17 +50,16 @@ async fn filled_sqlite_database() -> (TestDatabase, Vec<i64>) {
 }
 
 async fn deliver(app: &TestApp, body: &str, delivery: &str) -> Value {
-    use hmac::{Hmac, Mac};
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(WEBHOOK_SECRET.as_bytes()).unwrap();
-    mac.update(body.as_bytes());
-    let signature = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
-    let response = app
+    let request = app
         .client
         .post(app.url("/api/webhook"))
         .header(header::CONTENT_TYPE, "application/json")
-        .header("x-signature-256", signature)
-        .header("x-delivery-id", delivery)
-        .body(body.to_owned())
+        .body(body.to_owned());
+    let response = signed_delivery_headers(WEBHOOK_SECRET, delivery, body)
+        .into_iter()
+        .fold(request, |request, (name, value)| {
+            request.header(name, value)
+        })
         .send()
         .await
         .unwrap();

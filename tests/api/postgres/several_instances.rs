@@ -11,15 +11,15 @@ use std::{
     time::Duration,
 };
 
-use hmac::{Hmac, Mac};
 use reqwest::{Client, StatusCode, header, redirect::Policy};
 use serde_json::{Value, json};
-use sha2::Sha256;
 use tempfile::TempDir;
 
 use crate::{
     durability::{lost_posts, post_until_the_server_is_gone, wait_for_confirmed},
-    harness::{PREVIEW_SECRET, ServerProcess, TestDatabase, WEBHOOK_SECRET},
+    harness::{
+        PREVIEW_SECRET, ServerProcess, TestDatabase, WEBHOOK_SECRET, signed_delivery_headers,
+    },
 };
 
 /// Two instances over one fresh PostgreSQL database.
@@ -165,14 +165,14 @@ async fn a_preview_cookie_set_by_one_instance_shows_drafts_on_the_other() {
 /// A signed webhook delivery to `on`; returns the receipt's status.
 async fn deliver(client: &Client, on: &ServerProcess, event: &Value, delivery: &str) -> String {
     let body = event.to_string();
-    let mut mac = Hmac::<Sha256>::new_from_slice(WEBHOOK_SECRET.as_bytes()).unwrap();
-    mac.update(body.as_bytes());
-    let signature = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
-    let response = client
+    let request = client
         .post(on.url("/api/webhook"))
-        .header(header::CONTENT_TYPE, "application/json")
-        .header("x-signature-256", signature)
-        .header("x-delivery-id", delivery)
+        .header(header::CONTENT_TYPE, "application/json");
+    let response = signed_delivery_headers(WEBHOOK_SECRET, delivery, &body)
+        .into_iter()
+        .fold(request, |request, (name, value)| {
+            request.header(name, value)
+        })
         .body(body)
         .send()
         .await
