@@ -15,7 +15,6 @@
 //! call: no batches, no multipart uploads.
 
 use axum::{
-    Extension,
     extract::{DefaultBodyLimit, State},
     response::Response,
 };
@@ -35,6 +34,9 @@ use crate::{
     server::AppState,
 };
 
+mod complexity;
+mod introspection;
+pub mod nesting;
 pub mod schema;
 pub mod transport;
 
@@ -50,7 +52,6 @@ const BODY_LIMIT: usize = DEFAULT_BODY_LIMIT;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(query_over_get, query_or_mutation_over_post))
-        .layer(Extension(schema::build()))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
 }
 
@@ -85,7 +86,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 async fn query_over_get(
     State(db): State<Db>,
     visibility: Visibility,
-    Extension(schema): Extension<GraphQLSchema>,
+    State(schema): State<GraphQLSchema>,
     Negotiated(media_type): Negotiated,
     GraphQLRequest(request): GraphQLRequest,
 ) -> Response {
@@ -125,7 +126,7 @@ async fn query_over_get(
 async fn query_or_mutation_over_post(
     State(db): State<Db>,
     visibility: Visibility,
-    Extension(schema): Extension<GraphQLSchema>,
+    State(schema): State<GraphQLSchema>,
     Negotiated(media_type): Negotiated,
     GraphQLRequest(request): GraphQLRequest,
 ) -> Response {
