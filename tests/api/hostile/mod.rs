@@ -193,3 +193,4 @@ async fn a_plain_request_on_a_raw_connection_is_read_back_whole() {
     assert_eq!(answer.body, br#"{"name":"John Doe"}"#);
     assert_still_serving(&app).await;
 }
+mod graphql;
