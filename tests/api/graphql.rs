@@ -599,6 +599,56 @@ async fn typename_in_a_fragment_counts_each_time_it_is_spread() {
     assert_eq!(message(only_error(&answer)), "Query is too complex.");
 }
 
+/// Fragments `F0` to `F{levels}`, each spreading the next one twice.
+fn doubling_fragments(levels: usize) -> String {
+    (0..levels)
+        .map(|level| {
+            let next = level + 1;
+            format!("fragment F{level} on Query {{ ...F{next} ...F{next} }} ")
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn fragments_that_spread_the_next_one_twice_30_deep_are_refused_at_once() {
+    let app = TestApp::spawn().await;
+    let query = format!(
+        "{{ ...F0 }} {} fragment F30 on Query {{ id: __typename }}",
+        doubling_fragments(30)
+    );
+
+    let answer = graphql(&app, &query, json!({})).await;
+
+    // Inlined, that is 2³⁰ fields; without the count, the depth check alone took minutes.
+    assert_eq!(message(only_error(&answer)), "Query is too complex.");
+}
+
+#[tokio::test]
+async fn fragments_that_spread_the_next_one_twice_a_few_times_run() {
+    let app = TestApp::spawn().await;
+    let query = format!(
+        "{{ ...F0 }} {} fragment F5 on Query {{ id: __typename }}",
+        doubling_fragments(5)
+    );
+
+    let data = data(&app, &query, json!({})).await;
+
+    assert_eq!(data["id"], "Query");
+}
+
+#[tokio::test]
+async fn a_fragment_that_spreads_itself_twice_is_refused_at_once() {
+    let app = TestApp::spawn().await;
+    let query = "{ ...Again } fragment Again on Query { __typename ...Again ...Again }";
+
+    let answer = graphql(&app, query, json!({})).await;
+
+    assert_eq!(
+        message(only_error(&answer)),
+        r#"Cannot spread fragment "Again" within itself."#
+    );
+}
+
 // ---- introspection ----
 
 #[tokio::test]

@@ -1,8 +1,10 @@
-//! `__typename` in the complexity limit. async-graphql's validation walks every field but
-//! `__typename` (its visitor skips it), so the complexity it computes leaves those out, and 10 000
-//! aliases of `__typename` cost nothing. This extension counts them as it counts any other field —
-//! 1 each, times the page size of each page they are in — adds them to async-graphql's figure and
-//! applies the schema's limit to the sum.
+//! What async-graphql's complexity limit misses. Its validation walks every field but `__typename`
+//! (its visitor skips it), so 10 000 aliases of `__typename` cost nothing: this extension counts
+//! them as any other field — 1 each, times the page size of each page they are in — and applies
+//! the limit to the sum. And its passes over a document (the depth check, validation) inline every
+//! fragment spread anew, so fragments that spread the next one twice, 30 deep, make 2³⁰ visits of
+//! a 1 KiB document: this extension first counts the fields with fragments inlined, once per
+//! fragment, and refuses a document with more than [`MAX_INLINED_FIELDS`] before those passes.
 
 use std::{
     collections::HashMap,
@@ -13,15 +15,27 @@ use std::{
 };
 
 use async_graphql::{
-    Name, ServerError, ServerResult, ValidationResult, Value, Variables,
+    Name, Request, ServerError, ServerResult, ValidationResult, Value, Variables,
     async_trait::async_trait,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation},
+    extensions::{
+        Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
+        NextValidation,
+    },
     parser::types::{ExecutableDocument, Field, OperationType, Selection, SelectionSet},
     registry::{MetaField, MetaTypeName, Registry},
 };
 
 use super::schema::page_complexity;
 use crate::model::PAGE_SIZE_MAX;
+
+/// The most fields a document may have once its fragments are inlined. A document within the
+/// complexity limit has at most twice that many (a field costs at least 1, but a page with one item
+/// costs only what it selects), so this refuses none of them; and 10 000 visits are quick.
+pub const MAX_INLINED_FIELDS: usize = 10_000;
+
+/// How deep fragment spreads and selections may nest while they are counted: async-graphql refuses
+/// more than 32 spreads deep anyway, and the parser more than 64 selections.
+const MAX_INLINING_DEPTH: usize = 128;
 
 /// The extension, with the limit the sum must stay within.
 pub struct TypenameComplexity {
@@ -45,6 +59,27 @@ struct CountedRequest {
 
 #[async_trait]
 impl Extension for CountedRequest {
+    /// Parses the document (the schema then uses this parse) and counts its inlined fields. A
+    /// document that does not parse is left to the schema, which answers the syntax error.
+    async fn prepare_request(
+        &self,
+        context: &ExtensionContext<'_>,
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        if let Ok(document) = request.parsed_query() {
+            let mut inlined = InlinedFields {
+                document,
+                fragments: HashMap::new(),
+            };
+            let fields = inlined.of_document()?;
+            if fields > MAX_INLINED_FIELDS {
+                return Err(too_complex());
+            }
+        }
+        next.run(context, request).await
+    }
+
     async fn parse_query(
         &self,
         context: &ExtensionContext<'_>,
@@ -73,10 +108,79 @@ impl Extension for CountedRequest {
             .complexity
             .saturating_add(self.typenames.load(Ordering::Relaxed));
         if result.complexity > self.limit {
-            // async-graphql's own words for its own limit.
-            return Err(vec![ServerError::new("Query is too complex.", None)]);
+            return Err(vec![too_complex()]);
         }
         Ok(result)
+    }
+}
+
+/// async-graphql's own words for its own limit.
+fn too_complex() -> ServerError {
+    ServerError::new("Query is too complex.", None)
+}
+
+/// How many fields a document has with its fragments inlined, each fragment counted once.
+struct InlinedFields<'a> {
+    document: &'a ExecutableDocument,
+    /// Each fragment's count once known; `None` while it is being counted.
+    fragments: HashMap<&'a str, Option<usize>>,
+}
+
+impl<'a> InlinedFields<'a> {
+    fn of_document(&mut self) -> ServerResult<usize> {
+        let document = self.document;
+        document
+            .operations
+            .iter()
+            .try_fold(0usize, |total, (_, operation)| {
+                let fields = self.of_selections(&operation.node.selection_set.node, 0)?;
+                Ok(total.saturating_add(fields))
+            })
+    }
+
+    fn of_selections(&mut self, selections: &'a SelectionSet, depth: usize) -> ServerResult<usize> {
+        if depth > MAX_INLINING_DEPTH {
+            return Err(ServerError::new("Query is nested too deep.", None));
+        }
+        selections
+            .items
+            .iter()
+            .try_fold(0usize, |total, selection| {
+                let fields = match &selection.node {
+                    Selection::Field(field) => self
+                        .of_selections(&field.node.selection_set.node, depth + 1)?
+                        .saturating_add(1),
+                    Selection::FragmentSpread(spread) => {
+                        self.of_fragment(&spread.node.fragment_name.node, depth + 1)?
+                    }
+                    Selection::InlineFragment(inline) => {
+                        self.of_selections(&inline.node.selection_set.node, depth + 1)?
+                    }
+                };
+                Ok(total.saturating_add(fields))
+            })
+    }
+
+    fn of_fragment(&mut self, name: &'a Name, depth: usize) -> ServerResult<usize> {
+        match self.fragments.get(name.as_str()) {
+            Some(Some(fields)) => return Ok(*fields),
+            // async-graphql's words for a cycle, which its validation would find too, but after
+            // the depth check has gone round it 32 times, doubling at every spread.
+            Some(None) => {
+                return Err(ServerError::new(
+                    format!("Cannot spread fragment \"{name}\" within itself."),
+                    None,
+                ));
+            }
+            None => {}
+        }
+        let Some(fragment) = self.document.fragments.get(name) else {
+            return Ok(0);
+        };
+        self.fragments.insert(name.as_str(), None);
+        let fields = self.of_selections(&fragment.node.selection_set.node, depth)?;
+        self.fragments.insert(name.as_str(), Some(fields));
+        Ok(fields)
     }
 }
 

@@ -8,10 +8,9 @@
 use std::sync::Arc;
 
 use async_graphql::{
-    Pos, ServerError, ServerResult, Variables,
+    Pos, Request, ServerError, ServerResult,
     async_trait::async_trait,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery},
-    parser::types::ExecutableDocument,
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest},
 };
 
 /// The deepest bracket nesting a document may have: four times what the deepest real query needs
@@ -30,7 +29,7 @@ pub fn check(document: &str) -> Result<(), ServerError> {
     }
 }
 
-/// The guard as a schema extension: it runs just before the schema parses a request's document.
+/// The guard as a schema extension: the first thing the schema does with a request.
 pub struct NestingGuard;
 
 impl ExtensionFactory for NestingGuard {
@@ -41,15 +40,14 @@ impl ExtensionFactory for NestingGuard {
 
 #[async_trait]
 impl Extension for NestingGuard {
-    async fn parse_query(
+    async fn prepare_request(
         &self,
         context: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        check(query)?;
-        next.run(context, query, variables).await
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        check(&request.query)?;
+        next.run(context, request).await
     }
 }
 
