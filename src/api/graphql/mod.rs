@@ -1,7 +1,9 @@
 //! `/api/graphql`: the posts and comments as a GraphQL API (async-graphql), beside the REST routes
 //! and over the same data layer — the Next.js examples' `pages/api/graphql.js`. The schema, its
-//! limits and its error codes are in [`schema`]; how requests and answers travel over HTTP (the
-//! GraphQL over HTTP specification: media types, status codes, GET rules) is in [`transport`].
+//! limits and its error codes are in [`schema`] (the guards it runs before async-graphql's own
+//! checks in [`nesting`], `complexity.rs` and `introspection.rs`); how requests and answers travel
+//! over HTTP (the GraphQL over HTTP specification: media types, status codes, GET rules) is in
+//! [`transport`].
 //!
 //! ```sh
 //! curl http://127.0.0.1:3000/api/graphql -H 'Content-Type: application/json' \
