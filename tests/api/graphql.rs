@@ -481,23 +481,28 @@ async fn get_refuses_a_document_nested_too_deep_as_post_does() {
     assert!(answer.get("data").is_none(), "{answer}");
 }
 
-#[tokio::test]
-async fn variables_nested_as_deep_as_json_allows_are_a_graphql_error() {
-    let app = TestApp::spawn().await;
-    // serde_json reads 128 levels: the `variables` object, then 127 lists.
+/// POSTs a query whose `id` variable is `[[…1…]]`, `lists` deep, as JSON text (`serde_json::Value`
+/// cannot hold what serde_json refuses to read).
+async fn post_with_nested_variables(app: &TestApp, lists: usize) -> reqwest::Response {
     let body = format!(
         r#"{{"query":"query Post($id: PostId!) {{ post(id: $id) {{ id }} }}","variables":{{"id":{}}}}}"#,
-        json_lists(125)
+        json_lists(lists)
     );
-
-    let response = app
-        .client
+    app.client
         .post(app.url(ROUTE))
         .header(reqwest::header::CONTENT_TYPE, JSON)
         .body(body)
         .send()
         .await
-        .expect("the server answers");
+        .expect("the server answers")
+}
+
+#[tokio::test]
+async fn variables_nested_as_deep_as_json_allows_are_a_graphql_error() {
+    let app = TestApp::spawn().await;
+
+    // The body and `variables` are two of the 128 levels serde_json reads.
+    let response = post_with_nested_variables(&app, 125).await;
 
     assert_eq!(response.status(), StatusCode::OK);
     let answer: Value = response.json().await.expect("a GraphQL answer");
@@ -507,19 +512,8 @@ async fn variables_nested_as_deep_as_json_allows_are_a_graphql_error() {
 #[tokio::test]
 async fn variables_nested_deeper_than_json_allows_are_a_400_problem() {
     let app = TestApp::spawn().await;
-    let body = format!(
-        r#"{{"query":"query Post($id: PostId!) {{ post(id: $id) {{ id }} }}","variables":{{"id":{}}}}}"#,
-        json_lists(3000)
-    );
 
-    let response = app
-        .client
-        .post(app.url(ROUTE))
-        .header(reqwest::header::CONTENT_TYPE, JSON)
-        .body(body)
-        .send()
-        .await
-        .expect("the server answers");
+    let response = post_with_nested_variables(&app, 3000).await;
 
     let problem = assert_problem(response, StatusCode::BAD_REQUEST).await;
     assert!(detail(&problem).contains("recursion limit"), "{problem}");
