@@ -55,6 +55,7 @@ impl Extension for NestingGuard {
 fn first_bracket_too_deep(text: &[u8]) -> Option<usize> {
     let mut depth = 0usize;
     let mut at = 0;
+    let mut block_strings_close = true;
     while let Some(&byte) = text.get(at) {
         match byte {
             b'[' | b'{' | b'(' => {
@@ -69,7 +70,7 @@ fn first_bracket_too_deep(text: &[u8]) -> Option<usize> {
                 at += 1;
             }
             b'#' => at = end_of_line(text, at),
-            b'"' => at = end_of_string(text, at),
+            b'"' => at = end_of_string(text, at, &mut block_strings_close),
             _ => at += 1,
         }
     }
@@ -88,11 +89,16 @@ fn end_of_line(text: &[u8], from: usize) -> usize {
 /// `"""` is a block string only if a closing `"""` follows (else it reads as `""` and a new
 /// string), and a plain string stops at a line terminator: from there the parser fails, and the
 /// guard goes on counting, which can only make it stricter.
-fn end_of_string(text: &[u8], from: usize) -> usize {
-    if text[from..].starts_with(b"\"\"\"")
-        && let Some(end) = end_of_block_string(text, from + 3)
-    {
-        return end;
+///
+/// Once a block string finds no end, none after it can (a later search walks the same bytes), so
+/// `block_strings_close` turns false and they are not searched again: else a document of
+/// `\"""` and line breaks would be searched to its end at every line.
+fn end_of_string(text: &[u8], from: usize, block_strings_close: &mut bool) -> usize {
+    if *block_strings_close && text[from..].starts_with(b"\"\"\"") {
+        match end_of_block_string(text, from + 3) {
+            Some(end) => return end,
+            None => *block_strings_close = false,
+        }
     }
     let mut at = from + 1;
     while let Some(&byte) = text.get(at) {
@@ -352,6 +358,16 @@ mod tests {
             format!("{{ a(s: \"{deep}\", b: \"\"\"{deep} \\\"\"\" {deep}\"\"\") # {deep}\n b }}");
         assert!(parse_query(&document).is_ok());
         assert!(check(&document).is_ok());
+    }
+
+    #[test]
+    fn unclosed_block_strings_on_every_line_of_a_mebibyte_are_searched_once() {
+        let document = "\\\"\"\"\n".repeat(1024 * 1024 / 5);
+        let started = std::time::Instant::now();
+
+        assert!(check(&document).is_ok());
+
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
     }
 
     #[test]
