@@ -38,6 +38,10 @@ pub struct Config {
     /// HTTP: the middleware (timeout, CORS, rate limit; see `src/middleware/`) and the limits on
     /// connections (see `src/server/serve.rs`).
     pub http: HttpConfig,
+    /// `GRAPHQL_INTROSPECTION` (`true` or `false`; default `true` in a debug build, `false` in a
+    /// release): whether `/api/graphql` answers introspection (`__schema`, `__type`), which tools
+    /// such as GraphiQL need, and which shows anyone the whole schema.
+    pub graphql_introspection: bool,
     /// Where the JS, wasm, CSS and `public/` files are served from: [`Site::Folder`]
     /// (`LEPTOS_SITE_ROOT`) as read from the environment; `main` puts the site built into the
     /// binary here when it carries one ([`Site::of_running_binary`]).
@@ -532,6 +536,8 @@ impl Config {
             preview_secret: parse_var("PREVIEW_SECRET")?,
             webhook_secret: parse_var("WEBHOOK_SECRET")?,
             http: http_from_env()?,
+            graphql_introspection: parse_var("GRAPHQL_INTROSPECTION")?
+                .unwrap_or(cfg!(debug_assertions)),
             site: Site::Folder,
         })
         .and_then(Config::check_timeouts)

@@ -25,7 +25,7 @@ mod serve;
 
 use crate::{
     api,
-    api::{openapi, webhook::WebhookKey},
+    api::{graphql::schema::GraphQLSchema, openapi, webhook::WebhookKey},
     app::{App, shell},
     config::{AllowedHosts, Config, ConfigError, HttpConfig},
     db,
@@ -54,6 +54,8 @@ pub struct Shared {
     pub webhook: WebhookKey,
     pub http: HttpConfig,
     pub site: Site,
+    /// The GraphQL schema of `/api/graphql`, with its limits and `GRAPHQL_INTROSPECTION`.
+    pub graphql: GraphQLSchema,
     /// What `GET /api/openapi.json` serves, built at start from the routes `api::router()` mounts.
     pub openapi: openapi::Document,
 }
@@ -76,6 +78,7 @@ impl AppState {
             webhook: WebhookKey::new(config.webhook_secret),
             http: config.http,
             site: config.site,
+            graphql: api::graphql::schema::build(config.graphql_introspection),
             openapi: api::document(),
         }))
     }
@@ -105,6 +108,7 @@ state_parts! {
     trivia: TriviaService,
     preview: PreviewMode,
     webhook: WebhookKey,
+    graphql: GraphQLSchema,
     openapi: openapi::Document,
 }
 

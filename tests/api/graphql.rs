@@ -3,7 +3,7 @@
 //! types by `Accept`, the status of each kind of failure, GET for queries, POST for both,
 //! problem+json for requests that are not GraphQL at all).
 
-use leptos_api_routes::api::graphql::schema::MAX_DEPTH;
+use leptos_api_routes::api::graphql::{nesting::MAX_NESTING, schema::MAX_DEPTH};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -84,6 +84,31 @@ fn introspection_nested(levels: usize) -> String {
     let of_types = "ofType { ".repeat(levels - 5);
     let closing = "} ".repeat(levels - 5);
     format!("{{ __schema {{ types {{ fields {{ type {{ {of_types} name {closing} }} }} }} }} }}")
+}
+
+/// `{ post(id: [[…1…]]) { id } }`, its lists nested so that the document nests `depth` deep.
+fn lists_nested(depth: usize) -> String {
+    // The operation's braces and the arguments' parenthesis are two of the levels.
+    let lists = depth - 2;
+    format!(
+        "{{ post(id: {}1{}) {{ id }} }}",
+        "[".repeat(lists),
+        "]".repeat(lists)
+    )
+}
+
+/// `[[…1…]]` as JSON text, `depth` lists deep.
+fn json_lists(depth: usize) -> String {
+    format!("{}1{}", "[".repeat(depth), "]".repeat(depth))
+}
+
+fn nesting_refusal() -> String {
+    format!("The document nests brackets more than {MAX_NESTING} deep.")
+}
+
+/// `count` aliases of `__typename`.
+fn typename_aliases(count: usize) -> String {
+    (0..count).map(|n| format!("t{n}: __typename ")).collect()
 }
 
 // ---- queries ----
@@ -516,6 +541,259 @@ async fn the_introspection_query_of_graphql_tools_is_within_the_limits() {
     let types = data["__schema"]["types"].as_array().expect("a types list");
     assert!(types.iter().any(|kind| kind["name"] == "PostId"));
     assert_eq!(data["__schema"]["mutationType"]["name"], "Mutation");
+}
+
+#[tokio::test]
+async fn a_document_nested_deeper_than_the_nesting_bound_is_refused_before_it_is_parsed() {
+    let app = TestApp::spawn().await;
+
+    let answer = graphql(&app, &lists_nested(MAX_NESTING + 1), json!({})).await;
+
+    let error = only_error(&answer);
+    assert_eq!(message(error), nesting_refusal());
+    assert_eq!(error["locations"][0]["line"], 1, "{answer}");
+    assert!(answer.get("data").is_none(), "{answer}");
+}
+
+#[tokio::test]
+async fn a_document_nested_as_deep_as_the_nesting_bound_is_parsed_and_validated() {
+    let app = TestApp::spawn().await;
+
+    let answer = graphql(&app, &lists_nested(MAX_NESTING), json!({})).await;
+
+    // A list is no post id: the answer is validation's, the guard let it through.
+    assert_ne!(message(only_error(&answer)), nesting_refusal(), "{answer}");
+    assert!(message(only_error(&answer)).contains("PostId"), "{answer}");
+}
+
+#[tokio::test]
+async fn with_graphql_response_json_a_document_nested_too_deep_is_a_400_without_data() {
+    let app = TestApp::spawn().await;
+    let body = json!({ "query": lists_nested(MAX_NESTING + 1) });
+
+    let answer = assert_refused_before_running(&app, body).await;
+
+    assert_eq!(message(only_error(&answer)), nesting_refusal());
+}
+
+#[tokio::test]
+async fn get_refuses_a_document_nested_too_deep_as_post_does() {
+    let app = TestApp::spawn().await;
+    let query = lists_nested(MAX_NESTING + 1);
+
+    let response = get_with_query(&app, &[("query", &query)]).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let answer: Value = response.json().await.expect("a GraphQL answer");
+    assert_eq!(message(only_error(&answer)), nesting_refusal());
+    assert!(answer.get("data").is_none(), "{answer}");
+}
+
+/// POSTs a query whose `id` variable is `[[…1…]]`, `lists` deep, as JSON text (`serde_json::Value`
+/// cannot hold what serde_json refuses to read).
+async fn post_with_nested_variables(app: &TestApp, lists: usize) -> reqwest::Response {
+    let body = format!(
+        r#"{{"query":"query Post($id: PostId!) {{ post(id: $id) {{ id }} }}","variables":{{"id":{}}}}}"#,
+        json_lists(lists)
+    );
+    app.client
+        .post(app.url(ROUTE))
+        .header(reqwest::header::CONTENT_TYPE, JSON)
+        .body(body)
+        .send()
+        .await
+        .expect("the server answers")
+}
+
+#[tokio::test]
+async fn variables_nested_as_deep_as_json_allows_are_a_graphql_error() {
+    let app = TestApp::spawn().await;
+
+    // The body and `variables` are two of the 128 levels serde_json reads.
+    let response = post_with_nested_variables(&app, 125).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let answer: Value = response.json().await.expect("a GraphQL answer");
+    assert!(message(only_error(&answer)).contains("PostId"), "{answer}");
+}
+
+#[tokio::test]
+async fn variables_nested_deeper_than_json_allows_are_a_400_problem() {
+    let app = TestApp::spawn().await;
+
+    let response = post_with_nested_variables(&app, 3000).await;
+
+    let problem = assert_problem(response, StatusCode::BAD_REQUEST).await;
+    assert!(detail(&problem).contains("recursion limit"), "{problem}");
+}
+
+#[tokio::test]
+async fn get_with_variables_nested_deeper_than_json_allows_is_a_400_problem() {
+    let app = TestApp::spawn().await;
+    let variables = format!(r#"{{"id":{}}}"#, json_lists(3000));
+    let query = "query Post($id: PostId!) { post(id: $id) { id } }";
+
+    let response = get_with_query(&app, &[("query", query), ("variables", &variables)]).await;
+
+    let problem = assert_problem(response, StatusCode::BAD_REQUEST).await;
+    assert!(detail(&problem).contains("recursion limit"), "{problem}");
+}
+
+#[tokio::test]
+async fn ten_thousand_typename_aliases_are_over_the_complexity_limit() {
+    let app = TestApp::spawn().await;
+    let query = format!("{{ {} }}", typename_aliases(10_000));
+
+    let answer = graphql(&app, &query, json!({})).await;
+
+    assert_eq!(message(only_error(&answer)), "Query is too complex.");
+    assert!(answer.get("data").is_none(), "{answer}");
+}
+
+#[tokio::test]
+async fn a_few_typename_fields_run() {
+    let app = TestApp::spawn().await;
+    let id = app.create_post("Hello", "Body").await;
+    let query = format!(
+        "{{ __typename {} post(id: {id}) {{ __typename }} }}",
+        typename_aliases(3)
+    );
+
+    let data = data(&app, &query, json!({})).await;
+
+    assert_eq!(data["__typename"], "Query");
+    assert_eq!(data["t2"], "Query");
+    assert_eq!(data["post"]["__typename"], "Post");
+}
+
+#[tokio::test]
+async fn typename_in_a_page_counts_once_per_post_the_page_can_hold() {
+    let app = TestApp::spawn().await;
+    // async-graphql alone counts 100 × (posts + id) = 200; each `__typename` adds 100.
+    let page = |limit: u32| {
+        format!(
+            "{{ posts(limit: {limit}) {{ posts {{ id {} }} }} }}",
+            typename_aliases(9)
+        )
+    };
+
+    let answer = graphql(&app, &page(100), json!({})).await;
+    assert_eq!(message(only_error(&answer)), "Query is too complex.");
+
+    data(&app, &page(10), json!({})).await;
+}
+
+#[tokio::test]
+async fn typename_in_a_fragment_counts_each_time_it_is_spread() {
+    let app = TestApp::spawn().await;
+    let names = format!("fragment Names on Query {{ {} }}", typename_aliases(400));
+    let post_names = format!("fragment PostNames on Post {{ {} }}", typename_aliases(300));
+
+    // 2 × 400 for the names, 2 for the post and its id.
+    let query = format!("{{ ...Names ... on Query {{ ...Names }} post(id: 1) {{ id }} }} {names}");
+    data(&app, &query, json!({})).await;
+
+    // 2 × 400 + 300 for the names, 2 for the post and its id.
+    let query = format!(
+        "{{ ...Names ... on Query {{ ...Names }} post(id: 1) {{ id ...PostNames }} }} {names} {post_names}"
+    );
+    let answer = graphql(&app, &query, json!({})).await;
+    assert_eq!(message(only_error(&answer)), "Query is too complex.");
+}
+
+/// Fragments `F0` to `F{levels}`, each spreading the next one twice.
+fn doubling_fragments(levels: usize) -> String {
+    (0..levels)
+        .map(|level| {
+            let next = level + 1;
+            format!("fragment F{level} on Query {{ ...F{next} ...F{next} }} ")
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn fragments_that_spread_the_next_one_twice_30_deep_are_refused_at_once() {
+    let app = TestApp::spawn().await;
+    let query = format!(
+        "{{ ...F0 }} {} fragment F30 on Query {{ id: __typename }}",
+        doubling_fragments(30)
+    );
+
+    let answer = graphql(&app, &query, json!({})).await;
+
+    // Inlined, that is 2³⁰ fields; without the count, the depth check alone took minutes.
+    assert_eq!(message(only_error(&answer)), "Query is too complex.");
+}
+
+#[tokio::test]
+async fn fragments_that_spread_the_next_one_twice_a_few_times_run() {
+    let app = TestApp::spawn().await;
+    let query = format!(
+        "{{ ...F0 }} {} fragment F5 on Query {{ id: __typename }}",
+        doubling_fragments(5)
+    );
+
+    let data = data(&app, &query, json!({})).await;
+
+    assert_eq!(data["id"], "Query");
+}
+
+#[tokio::test]
+async fn a_fragment_that_spreads_itself_twice_is_refused_at_once() {
+    let app = TestApp::spawn().await;
+    let query = "{ ...Again } fragment Again on Query { __typename ...Again ...Again }";
+
+    let answer = graphql(&app, query, json!({})).await;
+
+    assert_eq!(
+        message(only_error(&answer)),
+        r#"Cannot spread fragment "Again" within itself."#
+    );
+}
+
+// ---- introspection ----
+
+#[tokio::test]
+async fn with_introspection_on_a_schema_query_answers_the_types() {
+    let app = TestApp::spawn_with(|config| config.graphql_introspection = true).await;
+
+    let data = data(&app, "{ __schema { types { name } } }", json!({})).await;
+
+    let types = data["__schema"]["types"].as_array().expect("a types list");
+    assert!(types.iter().any(|kind| kind["name"] == "Post"), "{data}");
+}
+
+const INTROSPECTION_OFF: &str =
+    "Introspection is off on this server: it does not answer __schema or __type.";
+
+#[tokio::test]
+async fn with_introspection_off_a_schema_query_is_refused_before_it_runs() {
+    let app = TestApp::spawn_with(|config| config.graphql_introspection = false).await;
+    let body = json!({ "query": "{ __schema { types { name } } }" });
+
+    let answer = assert_refused_before_running(&app, body).await;
+
+    assert_eq!(message(only_error(&answer)), INTROSPECTION_OFF);
+}
+
+#[tokio::test]
+async fn with_introspection_off_a_type_query_in_a_fragment_is_refused() {
+    let app = TestApp::spawn_with(|config| config.graphql_introspection = false).await;
+    let query = r#"{ ...Types } fragment Types on Query { __type(name: "Post") { name } }"#;
+
+    let answer = graphql(&app, query, json!({})).await;
+
+    assert_eq!(message(only_error(&answer)), INTROSPECTION_OFF);
+    assert!(answer.get("data").is_none(), "{answer}");
+}
+
+#[tokio::test]
+async fn with_introspection_off_typename_and_data_queries_still_run() {
+    let app = TestApp::spawn_with(|config| config.graphql_introspection = false).await;
+
+    let data = data(&app, "{ __typename posts { nextCursor } }", json!({})).await;
+
+    assert_eq!(data["__typename"], "Query");
 }
 
 // ---- transport ----

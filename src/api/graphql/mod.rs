@@ -1,7 +1,9 @@
 //! `/api/graphql`: the posts and comments as a GraphQL API (async-graphql), beside the REST routes
 //! and over the same data layer — the Next.js examples' `pages/api/graphql.js`. The schema, its
-//! limits and its error codes are in [`schema`]; how requests and answers travel over HTTP (the
-//! GraphQL over HTTP specification: media types, status codes, GET rules) is in [`transport`].
+//! limits and its error codes are in [`schema`] (the guards it runs before async-graphql's own
+//! checks in [`nesting`], `complexity.rs` and `introspection.rs`); how requests and answers travel
+//! over HTTP (the GraphQL over HTTP specification: media types, status codes, GET rules) is in
+//! [`transport`].
 //!
 //! ```sh
 //! curl http://127.0.0.1:3000/api/graphql -H 'Content-Type: application/json' \
@@ -14,7 +16,7 @@
 //! `<img>` cannot write, and writes stay behind the API's rules for unsafe methods). One request per
 //! call: no batches, no multipart uploads.
 
-use axum::{Extension, extract::State, response::Response};
+use axum::{extract::State, response::Response};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
@@ -32,6 +34,9 @@ use crate::{
     server::AppState,
 };
 
+mod complexity;
+mod introspection;
+pub mod nesting;
 pub mod schema;
 pub mod transport;
 
@@ -47,7 +52,6 @@ const BODY_LIMIT: usize = DEFAULT_BODY_LIMIT;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(query_over_get, query_or_mutation_over_post))
-        .layer(Extension(schema::build()))
         .layer(BodyLimit::max(BODY_LIMIT))
 }
 
@@ -82,7 +86,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 async fn query_over_get(
     State(db): State<Db>,
     visibility: Visibility,
-    Extension(schema): Extension<GraphQLSchema>,
+    State(schema): State<GraphQLSchema>,
     Negotiated(media_type): Negotiated,
     GraphQLRequest(request): GraphQLRequest,
 ) -> Response {
@@ -122,7 +126,7 @@ async fn query_over_get(
 async fn query_or_mutation_over_post(
     State(db): State<Db>,
     visibility: Visibility,
-    Extension(schema): Extension<GraphQLSchema>,
+    State(schema): State<GraphQLSchema>,
     Negotiated(media_type): Negotiated,
     GraphQLRequest(request): GraphQLRequest,
 ) -> Response {

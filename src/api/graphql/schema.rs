@@ -31,6 +31,9 @@ use async_graphql::{
     InputValueResult, Name, Object, Scalar, ScalarType, Schema, Value,
 };
 
+use super::{
+    complexity::TypenameComplexity, introspection::IntrospectionOff, nesting::NestingGuard,
+};
 use crate::{
     api::error::ApiError,
     db::{self, Visibility},
@@ -45,19 +48,32 @@ use crate::{
 /// graphql-js 17), and nesting `ofType` in introspection is the only way to go deeper.
 pub const MAX_DEPTH: usize = 16;
 
-/// The most a query may cost, where a field costs 1 and `posts` costs its page size times what it
-/// selects. One full page with every field (`posts(limit: 100)`, about 700) fits; two such pages
+/// The most a query may cost, where a field (`__typename` too: see `complexity.rs`) costs 1 and
+/// `posts` costs its page size times what it selects. One full page with every field (`posts(limit: 100)`, about 700) fits; two such pages
 /// under aliases do not.
 pub const MAX_COMPLEXITY: usize = 1_000;
 
 pub type GraphQLSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// Built once, when the router is: the limits are part of the schema.
-pub fn build() -> GraphQLSchema {
-    Schema::build(Query, Mutation, EmptySubscription)
+/// Built once, at start: the limits are part of the schema. Without `introspection`
+/// (`GRAPHQL_INTROSPECTION`), a document that asks for `__schema` or `__type` is refused.
+pub fn build(introspection: bool) -> GraphQLSchema {
+    let builder = Schema::build(Query, Mutation, EmptySubscription)
+        // Before anything else: the parser must never see a document nested deeper.
+        .extension(NestingGuard)
+        .extension(TypenameComplexity {
+            limit: MAX_COMPLEXITY,
+        })
         .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
-        .finish()
+        .limit_complexity(MAX_COMPLEXITY);
+    if introspection {
+        builder.finish()
+    } else {
+        builder
+            .extension(IntrospectionOff)
+            .disable_introspection()
+            .finish()
+    }
 }
 
 pub struct Query;
@@ -187,7 +203,7 @@ fn checked_limit(limit: i32) -> Result<u32, ApiError> {
 /// A page costs what one item (post or comment) selects, once per item it can hold. An
 /// out-of-range `limit` is refused by the resolver; here it is only clamped so the estimate stays
 /// defined.
-fn page_complexity(limit: i32, per_item: usize) -> usize {
+pub(super) fn page_complexity(limit: i32, per_item: usize) -> usize {
     let items = limit.clamp(1, PAGE_SIZE_MAX.try_into().unwrap_or(i32::MAX));
     usize::try_from(items).unwrap_or(1).saturating_mul(per_item)
 }

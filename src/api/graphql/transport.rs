@@ -29,6 +29,7 @@ use utoipa::{
     openapi::{Object, ObjectBuilder, Type},
 };
 
+use super::nesting;
 use crate::{
     api::{
         error::{self, ApiError},
@@ -302,10 +303,14 @@ impl GraphQLParameters {
     }
 }
 
-/// Whether the operation the request asks for is a mutation. A document that does not parse is
-/// left to the executor, which answers it with a GraphQL syntax error (and keeps the parse).
+/// Whether the operation the request asks for is a mutation. A document that the nesting guard
+/// refuses, or that does not parse, is left to the executor, which answers it with a GraphQL error
+/// (and keeps the parse).
 fn is_mutation(request: &mut async_graphql::Request) -> bool {
     let wanted = request.operation_name.clone();
+    if nesting::check(&request.query).is_err() {
+        return false;
+    }
     let Ok(document) = request.parsed_query() else {
         return false;
     };

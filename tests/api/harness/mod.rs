@@ -271,6 +271,7 @@ pub fn test_config(database: &TestDatabase) -> Config {
         preview_secret: None,
         webhook_secret: None,
         http: test_http_config(),
+        graphql_introspection: true,
         site: Site::Folder,
     }
 }

@@ -194,6 +194,7 @@ async fn a_plain_request_on_a_raw_connection_is_read_back_whole() {
     assert_still_serving(&app).await;
 }
 mod forms;
+mod graphql;
 mod growth;
 mod headers;
 mod http;

@@ -1,0 +1,304 @@
+//! What async-graphql's complexity limit misses. Its validation walks every field but `__typename`
+//! (its visitor skips it), so 10 000 aliases of `__typename` cost nothing: this extension counts
+//! them as any other field — 1 each, times the page size of each page they are in — and applies
+//! the limit to the sum. And its passes over a document (the depth check, validation) inline every
+//! fragment spread anew, so fragments that spread the next one twice, 30 deep, make 2³⁰ visits of
+//! a 1 KiB document: this extension first counts the fields with fragments inlined, once per
+//! fragment, and refuses a document with more than [`MAX_INLINED_FIELDS`] before those passes.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+};
+
+use async_graphql::{
+    Name, Request, ServerError, ServerResult, ValidationResult, Value, Variables,
+    async_trait::async_trait,
+    extensions::{
+        Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
+        NextValidation,
+    },
+    parser::types::{ExecutableDocument, Field, OperationType, Selection, SelectionSet},
+    registry::{MetaField, MetaTypeName, Registry},
+};
+
+use super::schema::page_complexity;
+use crate::model::PAGE_SIZE_MAX;
+
+/// The most fields a document may have once its fragments are inlined. A document within the
+/// complexity limit has at most twice that many (a field costs at least 1, but a page with one item
+/// costs only what it selects), so this refuses none of them; and 10 000 visits are quick.
+pub const MAX_INLINED_FIELDS: usize = 10_000;
+
+/// How deep fragment spreads and selections may nest while they are counted: async-graphql refuses
+/// more than 32 spreads deep anyway, and the parser more than 64 selections.
+const MAX_INLINING_DEPTH: usize = 128;
+
+/// The extension, with the limit the sum must stay within.
+pub struct TypenameComplexity {
+    pub limit: usize,
+}
+
+impl ExtensionFactory for TypenameComplexity {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(CountedRequest {
+            limit: self.limit,
+            typenames: AtomicUsize::new(0),
+        })
+    }
+}
+
+/// One request's count: made when its document is parsed, used when it is validated.
+struct CountedRequest {
+    limit: usize,
+    typenames: AtomicUsize,
+}
+
+#[async_trait]
+impl Extension for CountedRequest {
+    /// Parses the document (the schema then uses this parse) and counts its inlined fields. A
+    /// document that does not parse is left to the schema, which answers the syntax error.
+    async fn prepare_request(
+        &self,
+        context: &ExtensionContext<'_>,
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        if let Ok(document) = request.parsed_query() {
+            let mut inlined = InlinedFields {
+                document,
+                fragments: HashMap::new(),
+            };
+            let fields = inlined.of_document()?;
+            if fields > MAX_INLINED_FIELDS {
+                return Err(too_complex());
+            }
+        }
+        next.run(context, request).await
+    }
+
+    async fn parse_query(
+        &self,
+        context: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(context, query, variables).await?;
+        let mut cost = TypenameCost {
+            registry: &context.schema_env.registry,
+            document: &document,
+            variables,
+            fragments: HashMap::new(),
+        };
+        self.typenames.store(cost.of_document(), Ordering::Relaxed);
+        Ok(document)
+    }
+
+    async fn validation(
+        &self,
+        context: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let mut result = next.run(context).await?;
+        result.complexity = result
+            .complexity
+            .saturating_add(self.typenames.load(Ordering::Relaxed));
+        if result.complexity > self.limit {
+            return Err(vec![too_complex()]);
+        }
+        Ok(result)
+    }
+}
+
+/// async-graphql's own words for its own limit.
+fn too_complex() -> ServerError {
+    ServerError::new("Query is too complex.", None)
+}
+
+/// How many fields a document has with its fragments inlined, each fragment counted once.
+struct InlinedFields<'a> {
+    document: &'a ExecutableDocument,
+    /// Each fragment's count once known; `None` while it is being counted.
+    fragments: HashMap<&'a str, Option<usize>>,
+}
+
+impl<'a> InlinedFields<'a> {
+    fn of_document(&mut self) -> ServerResult<usize> {
+        let document = self.document;
+        document
+            .operations
+            .iter()
+            .try_fold(0usize, |total, (_, operation)| {
+                let fields = self.of_selections(&operation.node.selection_set.node, 0)?;
+                Ok(total.saturating_add(fields))
+            })
+    }
+
+    fn of_selections(&mut self, selections: &'a SelectionSet, depth: usize) -> ServerResult<usize> {
+        if depth > MAX_INLINING_DEPTH {
+            return Err(ServerError::new("Query is nested too deep.", None));
+        }
+        selections
+            .items
+            .iter()
+            .try_fold(0usize, |total, selection| {
+                let fields = match &selection.node {
+                    Selection::Field(field) => self
+                        .of_selections(&field.node.selection_set.node, depth + 1)?
+                        .saturating_add(1),
+                    Selection::FragmentSpread(spread) => {
+                        self.of_fragment(&spread.node.fragment_name.node, depth + 1)?
+                    }
+                    Selection::InlineFragment(inline) => {
+                        self.of_selections(&inline.node.selection_set.node, depth + 1)?
+                    }
+                };
+                Ok(total.saturating_add(fields))
+            })
+    }
+
+    fn of_fragment(&mut self, name: &'a Name, depth: usize) -> ServerResult<usize> {
+        match self.fragments.get(name.as_str()) {
+            Some(Some(fields)) => return Ok(*fields),
+            // async-graphql's words for a cycle, which its validation would find too, but after
+            // the depth check has gone round it 32 times, doubling at every spread.
+            Some(None) => {
+                return Err(ServerError::new(
+                    format!("Cannot spread fragment \"{name}\" within itself."),
+                    None,
+                ));
+            }
+            None => {}
+        }
+        let Some(fragment) = self.document.fragments.get(name) else {
+            return Ok(0);
+        };
+        self.fragments.insert(name.as_str(), None);
+        let fields = self.of_selections(&fragment.node.selection_set.node, depth)?;
+        self.fragments.insert(name.as_str(), Some(fields));
+        Ok(fields)
+    }
+}
+
+/// What the `__typename` fields of a document cost, over all its operations (as async-graphql
+/// sums the rest). Runs before validation, so an unknown field or fragment just costs nothing
+/// here: validation refuses it anyway.
+struct TypenameCost<'a> {
+    registry: &'a Registry,
+    document: &'a ExecutableDocument,
+    variables: &'a Variables,
+    /// Each fragment's cost, once worked out (a fragment spread many times is walked once; while
+    /// it is being walked it costs 0, so a cycle, which validation refuses, ends).
+    fragments: HashMap<&'a str, usize>,
+}
+
+impl<'a> TypenameCost<'a> {
+    fn of_document(&mut self) -> usize {
+        let (registry, document) = (self.registry, self.document);
+        document
+            .operations
+            .iter()
+            .map(|(_, operation)| {
+                let root = match operation.node.ty {
+                    OperationType::Query => Some(&registry.query_type),
+                    OperationType::Mutation => registry.mutation_type.as_ref(),
+                    OperationType::Subscription => registry.subscription_type.as_ref(),
+                };
+                root.map_or(0, |root| {
+                    self.of_selections(root, &operation.node.selection_set.node)
+                })
+            })
+            .fold(0, usize::saturating_add)
+    }
+
+    /// The cost of `selections`, made on an object of type `type_name`.
+    fn of_selections(&mut self, type_name: &str, selections: &'a SelectionSet) -> usize {
+        selections
+            .items
+            .iter()
+            .map(|selection| match &selection.node {
+                Selection::Field(field) => self.of_field(type_name, &field.node),
+                Selection::FragmentSpread(spread) => {
+                    self.of_fragment(&spread.node.fragment_name.node)
+                }
+                Selection::InlineFragment(inline) => {
+                    let on = inline
+                        .node
+                        .type_condition
+                        .as_ref()
+                        .map_or(type_name, |condition| condition.node.on.node.as_str());
+                    self.of_selections(on, &inline.node.selection_set.node)
+                }
+            })
+            .fold(0, usize::saturating_add)
+    }
+
+    fn of_fragment(&mut self, name: &'a Name) -> usize {
+        if let Some(&cost) = self.fragments.get(name.as_str()) {
+            return cost;
+        }
+        let Some(fragment) = self.document.fragments.get(name) else {
+            return 0;
+        };
+        self.fragments.insert(name.as_str(), 0);
+        let on = fragment.node.type_condition.node.on.node.as_str();
+        let cost = self.of_selections(on, &fragment.node.selection_set.node);
+        self.fragments.insert(name.as_str(), cost);
+        cost
+    }
+
+    /// A `__typename` costs 1. Another field costs what its own selections cost; a field with a
+    /// complexity of its own is a page (`schema.rs`), which costs them once per item it can hold.
+    fn of_field(&mut self, type_name: &str, field: &'a Field) -> usize {
+        if field.name.node == "__typename" {
+            return 1;
+        }
+        let registry = self.registry;
+        let Some(meta) = registry
+            .types
+            .get(type_name)
+            .and_then(|parent| parent.field_by_name(&field.name.node))
+        else {
+            return 0;
+        };
+        let inner = self.of_selections(
+            MetaTypeName::concrete_typename(&meta.ty),
+            &field.selection_set.node,
+        );
+        if meta.compute_complexity.is_some() {
+            page_complexity(self.page_size(field, meta), inner)
+        } else {
+            inner
+        }
+    }
+
+    /// The page's `limit`: its argument (a literal or a variable), else its default; the largest
+    /// page when neither says (the resolver then refuses the request anyway).
+    fn page_size(&self, field: &Field, meta: &MetaField) -> i32 {
+        let given = field.get_argument("limit").map(|argument| {
+            argument
+                .node
+                .clone()
+                .into_const_with(|name| self.variables.get(&name).cloned().ok_or(()))
+                .ok()
+                .and_then(|value| match value {
+                    Value::Number(number) => number.as_i64(),
+                    _ => None,
+                })
+        });
+        let default = || {
+            meta.args
+                .get("limit")
+                .and_then(|argument| argument.default_value.as_deref())
+                .and_then(|text| text.parse().ok())
+        };
+        given
+            .unwrap_or_else(default)
+            .and_then(|limit| i32::try_from(limit).ok())
+            .unwrap_or_else(|| i32::try_from(PAGE_SIZE_MAX).unwrap_or(i32::MAX))
+    }
+}
