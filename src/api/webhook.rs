@@ -9,7 +9,7 @@
 //! under a new id nor later than [`TOLERANCE_SECONDS`]; a delivery id seen before changes nothing.
 //!
 //! ```sh
-//! body='{"type":"post.published","id":1}' id=$(uuidgen) now=$(date +%s)
+//! body='{"type":"post.published","id":1}' id=$(openssl rand -hex 16) now=$(date +%s)
 //! signature=$(printf %s "$now.$id.$body" | openssl dgst -sha256 -hmac "$WEBHOOK_SECRET" | sed 's/^.* //')
 //! curl -i -X POST http://127.0.0.1:3000/api/webhook -H 'Content-Type: application/json' \
 //!      -H "X-Signature-256: sha256=$signature" -H "X-Delivery-Id: $id" \

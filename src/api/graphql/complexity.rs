@@ -4,7 +4,8 @@
 //! the limit to the sum. And its passes over a document (the depth check, validation) inline every
 //! fragment spread anew, so fragments that spread the next one twice, 30 deep, make 2³⁰ visits of
 //! a 1 KiB document: this extension first counts the fields with fragments inlined, once per
-//! fragment, and refuses a document with more than [`MAX_INLINED_FIELDS`] before those passes.
+//! fragment, and refuses a document with more than [`MAX_INLINED_FIELDS`] before those passes —
+//! or with a fragment no operation uses, which validation would walk without a bound.
 
 use std::{
     collections::HashMap,
@@ -76,6 +77,14 @@ impl Extension for CountedRequest {
             if fields > MAX_INLINED_FIELDS {
                 return Err(too_complex());
             }
+            // Validation would say so too, but only after walking them, unbounded: a chain of
+            // 6 000 unused fragments overflowed its stack.
+            if let Some(unused) = inlined.first_unused_fragment() {
+                return Err(ServerError::new(
+                    format!("Fragment \"{unused}\" is never used"),
+                    None,
+                ));
+            }
         }
         next.run(context, request).await
     }
@@ -136,6 +145,15 @@ impl<'a> InlinedFields<'a> {
                 let fields = self.of_selections(&operation.node.selection_set.node, 0)?;
                 Ok(total.saturating_add(fields))
             })
+    }
+
+    /// A fragment that no operation spreads, once the operations are counted: the walk above
+    /// reached every fragment they use, within its bounds.
+    fn first_unused_fragment(&self) -> Option<&'a Name> {
+        self.document
+            .fragments
+            .keys()
+            .find(|name| !self.fragments.contains_key(name.as_str()))
     }
 
     fn of_selections(&mut self, selections: &'a SelectionSet, depth: usize) -> ServerResult<usize> {

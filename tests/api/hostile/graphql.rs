@@ -177,3 +177,76 @@ async fn ten_thousand_typename_aliases_are_refused_and_the_server_keeps_serving(
     );
     assert_still_serving(&app).await;
 }
+
+/// `fragment f0 on Query{...f1} … fragment f5999 on Query{__typename}`: each fragment one bracket
+/// deep, the chain 6 000 spreads long (196 KB). Unused, it was walked by validation without a
+/// bound and overflowed its stack; used, it is deeper than any count goes.
+fn fragment_chain(operation: &str) -> String {
+    let chain: String = (0..6000)
+        .map(|index| format!("fragment f{index} on Query{{...f{}}}", index + 1))
+        .collect();
+    format!("{operation}{chain}fragment f6000 on Query{{__typename}}")
+}
+
+/// The answer's one error message, from an `application/json` GraphQL answer that never ran.
+fn refusal_message(answer: &RawAnswer) -> String {
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let body: Value = serde_json::from_slice(&answer.body).expect("a GraphQL answer");
+    assert!(body.get("data").is_none(), "{body}");
+    body["errors"][0]["message"]
+        .as_str()
+        .expect("an error message")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_chain_of_6000_unused_fragments_is_refused_and_the_server_keeps_serving() {
+    let app = TestApp::spawn().await;
+    let body = serde_json::json!({ "query": fragment_chain("{__typename}") }).to_string();
+
+    let answer = send_raw(app.addr, &post(&body, "application/json")).await;
+
+    let message = refusal_message(&answer);
+    assert!(
+        message.starts_with("Fragment \"f") && message.ends_with("\" is never used"),
+        "{message}"
+    );
+    assert_still_serving(&app).await;
+}
+
+#[tokio::test]
+async fn a_chain_of_6000_fragments_spread_by_the_query_is_refused_and_the_server_keeps_serving() {
+    let app = TestApp::spawn().await;
+    let body = serde_json::json!({ "query": fragment_chain("{...f0}") }).to_string();
+
+    let answer = send_raw(app.addr, &post(&body, "application/json")).await;
+
+    assert_eq!(refusal_message(&answer), "Query is nested too deep.");
+    assert_still_serving(&app).await;
+}
+
+#[tokio::test]
+async fn fragments_that_each_spread_the_next_eight_are_refused_at_once() {
+    let app = TestApp::spawn().await;
+    let count = 4000;
+    let fragments: String = (0..count)
+        .map(|index| {
+            let spreads: String = (1..=8)
+                .rev()
+                .map(|step| format!("...f{}", (index + step).min(count)))
+                .collect();
+            format!("fragment f{index} on Query{{{spreads}}}")
+        })
+        .collect();
+    let query = format!("{{...f0}}{fragments}fragment f{count} on Query{{__typename}}");
+    let body = serde_json::json!({ "query": query }).to_string();
+
+    let answer = send_raw(app.addr, &post(&body, "application/json")).await;
+
+    let message = refusal_message(&answer);
+    assert!(
+        ["Query is too complex.", "Query is nested too deep."].contains(&message.as_str()),
+        "{message}"
+    );
+    assert_still_serving(&app).await;
+}
