@@ -22,9 +22,9 @@ use crate::{
 pub const COMMENTS_SECTION: &str = "comments-section";
 
 /// The comments section: a heading with their number (`count`, all pages together), then one page
-/// of them and a link to the next.
+/// of them, a link to the next and, on a `later_page`, one back to the first.
 #[component]
-pub fn CommentList(page: CommentsForPost, count: i64) -> impl IntoView {
+pub fn CommentList(page: CommentsForPost, count: i64, later_page: bool) -> impl IntoView {
     let CommentsForPost {
         post,
         comments,
@@ -52,6 +52,10 @@ pub fn CommentList(page: CommentsForPost, count: i64) -> impl IntoView {
                 }
                     .into_any()
             }}
+            {later_page.then(|| view! {
+                <a class="older" href=format!("/posts/{post}#comments")>"← First comments"</a>
+                " "
+            })}
             {next_cursor.map(|cursor| view! {
                 <a class="older" href=format!("/posts/{post}?cursor={cursor}#comments")>
                     "Later comments →"

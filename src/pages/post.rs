@@ -40,7 +40,9 @@ pub fn PostPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match found.await {
-                    Ok(Some(found)) => view! { <PostView found /> }.into_any(),
+                    Ok(Some(found)) => {
+                        view! { <PostView found later_page=cursor.is_some() /> }.into_any()
+                    }
                     Ok(None) => view! { <NotFound /> }.into_any(),
                     Err(LoadError::Unavailable) => view! { <Unavailable /> }.into_any(),
                     Err(error) => view! { <p class="failed">{error.to_string()}</p> }.into_any(),
@@ -51,7 +53,7 @@ pub fn PostPage() -> impl IntoView {
 }
 
 #[component]
-fn PostView(found: PostWithComments) -> impl IntoView {
+fn PostView(found: PostWithComments, later_page: bool) -> impl IntoView {
     let PostWithComments {
         post,
         comments,
@@ -67,7 +69,7 @@ fn PostView(found: PostWithComments) -> impl IntoView {
             <p class="meta"><Timestamp utc=post.created_at /></p>
             <div class="post-body">{post.body}</div>
         </article>
-        <CommentList page=comments count=comment_count />
+        <CommentList page=comments count=comment_count later_page />
         <section aria-labelledby="new-comment" id="new-comment-section">
             <h2 id="new-comment">"Add a comment"</h2>
             <CommentForm />

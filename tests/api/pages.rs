@@ -135,6 +135,21 @@ async fn the_post_page_shows_one_page_of_50_comments_and_links_to_the_next_witho
 }
 
 #[tokio::test]
+async fn a_later_page_of_comments_links_back_to_the_first_and_the_first_does_not() {
+    let app = TestApp::spawn().await;
+    let id = create_post(&app, "Busy", "Body").await;
+    app.add_comments_directly(id, 60).await;
+    let back = format!(r#"href="/posts/{id}#comments" class="older">← First comments"#);
+
+    let (_, first) = page(&app, &format!("/posts/{id}")).await;
+    let next = later_comments_link(&first).expect("a link to the next page");
+    let (_, second) = page(&app, &next).await;
+
+    assert!(!first.contains(&back), "the first page needs no way back");
+    assert!(second.contains(&back), "a later page links back: {second}");
+}
+
+#[tokio::test]
 async fn a_post_page_for_a_missing_or_malformed_id_answers_404() {
     let app = TestApp::spawn().await;
 
