@@ -118,7 +118,8 @@ impl From<CommentForm> for NewComment {
     responses(
         (status = 201, description = "Added (JSON request).", body = Comment,
             headers(("location" = String, description = "`/posts/{id}`, the post's page"))),
-        (status = 303, description = "Form request: to `/posts/{id}`, with the typed value in the \
+        (status = 303, description = "Form request: to `/posts/{id}` (when its comments fill more \
+            than a page, to the page that starts with the new one), with the typed value in the \
             query when invalid.",
             headers(("location" = String, description = "Where the browser goes next"))),
         (status = 400, response = BadRequest),
@@ -149,5 +150,22 @@ async fn add_comment(
     let added = db::add_comment(&db, visibility, id, &comment)
         .await?
         .ok_or_else(|| ApiError::no_such_post(id))?;
-    Ok(submitted.created(&format!("/posts/{id}"), added))
+    let location = if submitted.is_form() {
+        page_showing(&db, id, &added).await?
+    } else {
+        format!("/posts/{id}")
+    };
+    Ok(submitted.created(&location, added))
+}
+
+/// Where a plain form lands after adding `comment`: the post's page, or, when the post's comments
+/// run past its first page (where the new one would not show), the page that starts with it.
+async fn page_showing(db: &db::Db, post: PostId, comment: &Comment) -> ApiResult<String> {
+    if db::count_comments(db, post).await? <= i64::from(COMMENT_PAGE_SIZE_DEFAULT) {
+        return Ok(format!("/posts/{post}"));
+    }
+    Ok(format!(
+        "/posts/{post}?cursor={}#comments",
+        comment.id.0 - 1
+    ))
 }

@@ -314,6 +314,31 @@ async fn add_comment_accepts_json_with_a_charset_parameter() {
 }
 
 #[tokio::test]
+async fn add_comment_from_a_form_on_a_post_with_more_than_a_page_of_comments_lands_where_it_shows()
+{
+    let app = TestApp::spawn().await;
+    let post = app.create_post("Busy", "Body").await;
+    app.add_comments_directly(post, 60).await;
+
+    let response = app
+        .post_form(&format!("/api/comments/{post}"), &[("comment", "Mine")])
+        .await;
+
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let landing = location(&response);
+    let html = app.get(&landing).await.text().await.expect("the page");
+    assert!(
+        landing.starts_with(&format!("/posts/{post}?cursor=")),
+        "{landing}"
+    );
+    assert!(
+        html.contains(">Mine<"),
+        "the new comment is on the page it lands on"
+    );
+    assert!(html.contains("Comments (61)"), "the count is of every page");
+}
+
+#[tokio::test]
 async fn add_comment_from_a_form_redirects_303_to_the_post() {
     let app = TestApp::spawn().await;
     let post = app.create_post("Post", "Body").await;
