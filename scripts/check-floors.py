@@ -15,7 +15,7 @@ FLOORS = [
     ["api", "app", "middleware", "site"],
     ["pages"],
     ["state", "problem"],
-    ["components", "trivia", "preview", "db", "http"],
+    ["components", "trivia", "preview", "db", "qvalue"],
     ["model", "config"],
 ]
 FLOOR = {room: len(FLOORS) - i for i, rooms in enumerate(FLOORS) for room in rooms}
