@@ -10,12 +10,12 @@ import sys
 # Top-level modules of the crate, from the top floor down. A module may use its own floor and below.
 FLOORS = [
     ["main"],
-    ["runtime"],
+    ["runtime", "server", "listener", "systemd", "healthcheck", "lambda"],
     ["router"],
-    ["api", "app", "middleware", "site"],
-    ["pages"],
+    ["api", "app", "middleware"],
+    ["pages", "data"],
     ["state", "problem"],
-    ["components", "trivia", "preview", "db", "qvalue"],
+    ["components", "trivia", "preview", "db", "site", "qvalue"],
     ["model", "config"],
 ]
 FLOOR = {room: len(FLOORS) - i for i, rooms in enumerate(FLOORS) for room in rooms}

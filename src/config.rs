@@ -15,8 +15,6 @@ use axum::http::HeaderValue;
 use leptos::config::LeptosOptions;
 use reqwest::Url;
 
-use crate::site::Site;
-
 /// Where the database lives when `DATABASE_URL` is not set: a file under `data/`, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/leptos-api-routes.db";
 
@@ -42,10 +40,6 @@ pub struct Config {
     /// release): whether `/api/graphql` answers introspection (`__schema`, `__type`), which tools
     /// such as GraphiQL need, and which shows anyone the whole schema.
     pub graphql_introspection: bool,
-    /// Where the JS, wasm, CSS and `public/` files are served from: [`Site::Folder`]
-    /// (`LEPTOS_SITE_ROOT`) as read from the environment; `main` puts the site built into the
-    /// binary here when it carries one ([`Site::of_running_binary`]).
-    pub site: Site,
 }
 
 /// The database the server runs on. `DATABASE_URL`'s scheme picks the backend (see `src/db/`).
@@ -538,7 +532,6 @@ impl Config {
             http: http_from_env()?,
             graphql_introspection: parse_var("GRAPHQL_INTROSPECTION")?
                 .unwrap_or(cfg!(debug_assertions)),
-            site: Site::Folder,
         })
         .and_then(Config::check_timeouts)
     }

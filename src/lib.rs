@@ -36,11 +36,17 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod preview;
 #[cfg(feature = "ssr")]
+pub mod problem;
+#[cfg(feature = "ssr")]
 pub mod qvalue;
+#[cfg(feature = "ssr")]
+pub mod router;
 #[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(feature = "ssr")]
 pub mod site;
+#[cfg(feature = "ssr")]
+pub mod state;
 #[cfg(feature = "ssr")]
 pub mod systemd;
 #[cfg(feature = "ssr")]

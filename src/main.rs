@@ -113,9 +113,9 @@ async fn serve() -> Result<(), lambda::BoxError> {
     if let Some(function) = lambda::Function::from_env() {
         return function.serve(settings()).await;
     }
-    let config = settings()?;
+    let (config, site) = settings()?;
     let shutdown = shutdown_signal()?;
-    let server = Server::bind(config).await?;
+    let server = Server::bind(config, site).await?;
     let origin = match server.origin() {
         listener::Origin::Bound => "",
         listener::Origin::Systemd => " (socket from systemd)",
@@ -128,14 +128,14 @@ async fn serve() -> Result<(), lambda::BoxError> {
 }
 
 /// The settings from the environment, with the site this binary carries, if it carries one.
-fn settings() -> Result<Config, lambda::BoxError> {
-    let mut config = Config::from_env()?;
-    config.site = Site::of_running_binary()?;
-    match config.site.embedded_files() {
+fn settings() -> Result<(Config, Site), lambda::BoxError> {
+    let config = Config::from_env()?;
+    let site = Site::of_running_binary()?;
+    match site.embedded_files() {
         0 => tracing::info!("serving the site from {}", config.leptos.site_root),
         files => tracing::info!("serving the site built into this binary ({files} files)"),
     }
-    Ok(config)
+    Ok((config, site))
 }
 
 fn pack(site_root: PathBuf, out: PathBuf) -> Result<(), Box<dyn std::error::Error>> {

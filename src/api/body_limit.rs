@@ -24,7 +24,7 @@ use axum::{
 use pin_project_lite::pin_project;
 use tower::{Layer, Service};
 
-use super::error::{closing_connection, problem};
+use crate::problem::{closing_connection, problem};
 
 /// The largest body a route reads, in bytes.
 #[derive(Clone, Copy, Debug)]

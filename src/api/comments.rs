@@ -15,14 +15,14 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::{
     DEFAULT_BODY_LIMIT,
     body_limit::BodyLimit,
-    error::{
-        ApiError, ApiResult,
-        responses::{
-            BadRequest, Forbidden, InsufficientStorage, Internal, NotFound, PayloadTooLarge,
-            TooManyRequests, Unavailable, Unprocessable, UnsupportedMediaType,
-        },
-    },
     extract::{FormFields, QueryParams, Segment, Submitted, optional_from_str},
+};
+use crate::problem::{
+    ApiError, ApiResult,
+    responses::{
+        BadRequest, Forbidden, InsufficientStorage, Internal, NotFound, PayloadTooLarge,
+        TooManyRequests, Unavailable, Unprocessable, UnsupportedMediaType,
+    },
 };
 use crate::{
     db::{self, Visibility},
@@ -30,7 +30,7 @@ use crate::{
         COMMENT_PAGE_SIZE_DEFAULT, Comment, CommentId, CommentsForPost, NewComment, PostId,
         page_size,
     },
-    server::AppState,
+    state::AppState,
 };
 
 /// The largest body this route reads (see `post.rs`).

@@ -17,8 +17,8 @@ use std::{
     str::FromStr,
 };
 
-use super::error::ApiError;
 use crate::model::FieldErrors;
+use crate::problem::ApiError;
 
 /// A request body in JSON (what `fetch` sends) or form-encoded (what a `<form>` posts with JavaScript
 /// off). The variant remembers which, so the route can answer each the way its client expects.

@@ -8,8 +8,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::error::{ApiError, ApiResult, responses::Unavailable};
-use crate::{db, server::AppState};
+use crate::problem::{ApiError, ApiResult, responses::Unavailable};
+use crate::{db, state::AppState};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(health))

@@ -11,7 +11,7 @@
 //! (bench/README.md).
 //!
 //! Rules every route follows (see the README's API contract): errors are problem+json
-//! ([`error::ApiError`]), other methods get 405 with `Allow`, a route that reads a body sets its
+//! ([`crate::problem::ApiError`]), other methods get 405 with `Allow`, a route that reads a body sets its
 //! limit with [`body_limit::BodyLimit`] (usually [`DEFAULT_BODY_LIMIT`]): more is a 413, refused
 //! from the `Content-Length` when the body declares it.
 
@@ -24,11 +24,10 @@ use axum::{
 };
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::server::AppState;
+use crate::{problem::problem, state::AppState};
 
 pub mod body_limit;
 pub mod comments;
-pub mod error;
 pub mod extract;
 pub mod graphql;
 pub mod health;
@@ -44,8 +43,13 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 
 /// Every API route, plus a problem+json 404 for any other path under `/api` (`/api` itself
 /// included) and a problem+json 405 for a method a route does not answer.
-pub fn router() -> Router<AppState> {
-    let (router, _paths) = routes().split_for_parts();
+///
+/// `graphql_introspection`: whether `/api/graphql` answers introspection (`GRAPHQL_INTROSPECTION`).
+pub fn router(graphql_introspection: bool) -> Router<AppState> {
+    let document = openapi::Document::default();
+    let schema = graphql::schema::build(graphql_introspection);
+    let (router, paths) = routes(schema, document.clone()).split_for_parts();
+    document.describe(paths);
     router
         .route("/api", any(no_such_route))
         .route("/api/", any(no_such_route))
@@ -53,13 +57,11 @@ pub fn router() -> Router<AppState> {
         .method_not_allowed_fallback(wrong_method)
 }
 
-/// The OpenAPI document of what [`router`] mounts.
-pub fn document() -> openapi::Document {
-    openapi::Document::new(routes().split_for_parts().1)
-}
-
 /// Every API route with its OpenAPI description.
-fn routes() -> OpenApiRouter<AppState> {
+fn routes(
+    graphql: graphql::schema::GraphQLSchema,
+    document: openapi::Document,
+) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(hello::router())
         .merge(health::router())
@@ -68,13 +70,13 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(trivia::router())
         .merge(preview::router())
         .merge(webhook::router())
-        .merge(graphql::router())
-        .merge(openapi::router())
+        .merge(graphql::router(graphql))
+        .merge(openapi::router(document))
 }
 
 /// Unknown `/api/...` paths get JSON, not the HTML 404 page a browser would get.
 async fn no_such_route(OriginalUri(uri): OriginalUri) -> Response {
-    error::problem(
+    problem(
         StatusCode::NOT_FOUND,
         format!("No API route matches {}.", uri.path()),
         None,
@@ -84,7 +86,7 @@ async fn no_such_route(OriginalUri(uri): OriginalUri) -> Response {
 /// A route asked with a method it does not have: 405 with the API's problem+json body. axum still
 /// adds the `Allow` header (it lists the route's methods), so the detail points to it.
 async fn wrong_method(method: Method) -> Response {
-    error::problem(
+    problem(
         StatusCode::METHOD_NOT_ALLOWED,
         format!("This route does not answer {method}; the Allow header lists the methods it does."),
         None,

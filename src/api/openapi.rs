@@ -8,11 +8,13 @@
 //! `curl http://127.0.0.1:3000/api/openapi.json`
 
 use axum::{
+    Extension,
     body::Bytes,
-    extract::State,
     http::header,
     response::{IntoResponse, Response},
 };
+use std::sync::{Arc, OnceLock};
+
 use serde_json::{Value, json};
 use utoipa::{
     Modify, OpenApi,
@@ -20,7 +22,7 @@ use utoipa::{
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::error::{
+use crate::problem::{
     Problem,
     responses::{
         BadRequest, Forbidden, InsufficientStorage, Internal, NotAcceptable, NotFound,
@@ -28,10 +30,13 @@ use super::error::{
         UnsupportedMediaType,
     },
 };
-use crate::server::AppState;
+use crate::state::AppState;
 
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(openapi_json))
+/// The route, serving `document` (an `Extension` of this route only).
+pub fn router(document: Document) -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(openapi_json))
+        .layer(Extension(document))
 }
 
 /// Title, version and licence come from Cargo.toml; the error answers and the credentials are
@@ -116,18 +121,19 @@ const PREVIEW_SECRET: &str = "preview_secret";
 const PREVIEW_COOKIE: &str = "preview_cookie";
 const WEBHOOK_SIGNATURE: &str = "webhook_signature";
 
-/// The document `GET /api/openapi.json` serves, built once at start and kept in the app's state as
-/// the JSON it is served as.
-#[derive(Clone)]
-pub struct Document(Bytes);
+/// The document `GET /api/openapi.json` serves, as the JSON it is served as: written once at start
+/// by [`Document::describe`], after the API router is assembled (its own route is part of it).
+#[derive(Clone, Default)]
+pub struct Document(Arc<OnceLock<Bytes>>);
 
 impl Document {
     /// `paths`: what the API router mounts, each path written out in full.
-    pub fn new(paths: utoipa::openapi::OpenApi) -> Self {
+    pub fn describe(&self, paths: utoipa::openapi::OpenApi) {
         let mut document = serde_json::to_value(ApiDoc::openapi().merge_from(paths))
             .expect("an OpenAPI document is JSON");
         write_json_parameters_as_content(&mut document);
-        Self(Bytes::from(document.to_string()))
+        // Set once, by `api::router`, before the router serves anything.
+        let _ = self.0.set(Bytes::from(document.to_string()));
     }
 }
 
@@ -172,7 +178,8 @@ fn write_json_parameters_as_content(document: &mut Value) {
     summary = "Get this OpenAPI document",
     responses((status = 200, description = "This document (OpenAPI 3.1).", body = Object)),
 )]
-async fn openapi_json(State(Document(document)): State<Document>) -> Response {
+async fn openapi_json(Extension(Document(document)): Extension<Document>) -> Response {
+    let document = document.get().cloned().unwrap_or_default();
     ([(header::CONTENT_TYPE, "application/json")], document).into_response()
 }
 

@@ -15,19 +15,19 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::{
     DEFAULT_BODY_LIMIT,
     body_limit::BodyLimit,
-    error::{
-        ApiError, ApiResult,
-        responses::{
-            BadRequest, Forbidden, InsufficientStorage, Internal, NotFound, PayloadTooLarge,
-            TooManyRequests, Unavailable, Unprocessable, UnsupportedMediaType,
-        },
-    },
     extract::{FormFields, QueryParams, Segment, Submitted, optional_from_str},
+};
+use crate::problem::{
+    ApiError, ApiResult,
+    responses::{
+        BadRequest, Forbidden, InsufficientStorage, Internal, NotFound, PayloadTooLarge,
+        TooManyRequests, Unavailable, Unprocessable, UnsupportedMediaType,
+    },
 };
 use crate::{
     db::{self, Visibility},
     model::{NewPost, PAGE_SIZE_DEFAULT, Post, PostCreated, PostId, PostPage, page_size},
-    server::AppState,
+    state::AppState,
 };
 
 /// The largest body this route reads: Next.js's `export const config = { api: { bodyParser:

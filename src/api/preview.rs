@@ -16,18 +16,16 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{
-    error::{
-        ApiError, ApiResult,
-        responses::{BadRequest, Internal, Unauthorized, Unavailable},
-    },
-    extract::QueryParams,
+use super::extract::QueryParams;
+use crate::problem::{
+    ApiError, ApiResult,
+    responses::{BadRequest, Internal, Unauthorized, Unavailable},
 };
 use crate::{
     db::{self, Visibility},
     model::PostId,
     preview::{self, PreviewMode},
-    server::AppState,
+    state::AppState,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -11,14 +11,12 @@ use std::{fmt, str::FromStr};
 use axum::{Json, extract::State};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{
-    error::{
-        ApiResult,
-        responses::{BadRequest, Internal, Unavailable},
-    },
-    extract::Segment,
+use super::extract::Segment;
+use crate::problem::{
+    ApiResult,
+    responses::{BadRequest, Internal, Unavailable},
 };
-use crate::{db::Db, model::Trivia, server::AppState, trivia::TriviaService};
+use crate::{db::Db, model::Trivia, state::AppState, trivia::TriviaService};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(trivia))

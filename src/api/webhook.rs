@@ -16,10 +16,7 @@
 //!      -H "X-Webhook-Timestamp: $now" -d "$body"
 //! ```
 
-use std::{
-    sync::Arc,
-    time::{SystemTime, UNIX_EPOCH},
-};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::{
     Json,
@@ -33,22 +30,19 @@ use sha2::Sha256;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{
-    body_limit::BodyLimit,
-    error::{
-        ApiError, ApiResult,
-        responses::{
-            BadRequest, InsufficientStorage, Internal, NotFound, PayloadTooLarge, TooManyRequests,
-            Unauthorized, Unavailable, Unprocessable,
-        },
+use super::{body_limit::BodyLimit, extract::parse_json_object};
+use crate::problem::{
+    ApiError, ApiResult,
+    responses::{
+        BadRequest, InsufficientStorage, Internal, NotFound, PayloadTooLarge, TooManyRequests,
+        Unauthorized, Unavailable, Unprocessable,
     },
-    extract::parse_json_object,
 };
 use crate::{
     config::Secret,
     db::{self, DeliveryOutcome, PostChange},
     model::PostId,
-    server::AppState,
+    state::{AppState, WebhookKey},
 };
 
 /// Deliveries are a few dozen bytes; nothing near this is legitimate.
@@ -63,16 +57,6 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(receive_delivery))
         .layer(BodyLimit::max(BODY_LIMIT))
-}
-
-/// The webhook's key; `None` (no `WEBHOOK_SECRET`) and the route answers 404.
-#[derive(Clone)]
-pub struct WebhookKey(Option<Arc<Secret>>);
-
-impl WebhookKey {
-    pub fn new(secret: Option<Secret>) -> Self {
-        Self(secret.map(Arc::new))
-    }
 }
 
 /// What a delivery asks for.

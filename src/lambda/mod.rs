@@ -1,7 +1,7 @@
 //! The same router as an AWS Lambda function: the one-file release, uploaded as a function's
 //! `bootstrap` (runtime `provided.al2023`), finds itself started by Lambda (`AWS_LAMBDA_RUNTIME_API`
 //! is set) and, instead of listening on a port, takes invocations from Lambda's Runtime API and
-//! answers each with [`server::app`]: the pages, the API and the static files the binary carries,
+//! answers each with [`router::app`]: the pages, the API and the static files the binary carries,
 //! the very code and middleware a server runs. `lambda_http` turns each event into an HTTP request
 //! and the answer into the response the front door expects.
 //!
@@ -47,7 +47,9 @@ use tower::ServiceExt;
 use crate::{
     config::{Backend, Config},
     middleware::App,
-    server::{self, AppState},
+    router,
+    site::Site,
+    state::AppState,
 };
 
 /// An error as the start and `lambda_http` report them.
@@ -80,11 +82,11 @@ impl Function {
             .map(|runtime_api| Self { runtime_api })
     }
 
-    /// Starts the app from `config` (the settings as read, or why they could not be) and answers
+    /// Starts the app from `settings` (as read, with the site to serve, or why they could not be) and answers
     /// invocations until Lambda ends the process. A failed start is reported to `/init/error`
     /// before it is returned.
-    pub async fn serve(self, config: Result<Config, BoxError>) -> Result<(), BoxError> {
-        let app = match self.start(config).await {
+    pub async fn serve(self, settings: Result<(Config, Site), BoxError>) -> Result<(), BoxError> {
+        let app = match self.start(settings).await {
             Ok(app) => app,
             Err(error) => {
                 self.report_init_error(&error).await;
@@ -98,8 +100,8 @@ impl Function {
         lambda_http::run(handler(app)).await
     }
 
-    async fn start(&self, config: Result<Config, BoxError>) -> Result<App, BoxError> {
-        let mut config = config?;
+    async fn start(&self, settings: Result<(Config, Site), BoxError>) -> Result<App, BoxError> {
+        let (mut config, site) = settings?;
         for variable in LAMBDA_VARIABLES {
             if std::env::var_os(variable).is_none() {
                 return Err(format!(
@@ -119,8 +121,8 @@ impl Function {
         if std::env::var_os("DATABASE_MAX_CONNECTIONS").is_none() {
             config.database.max_connections = DEFAULT_MAX_CONNECTIONS;
         }
-        let state = AppState::open(config).await?;
-        Ok(server::app(state))
+        let state = AppState::open(config, site).await?;
+        Ok(router::app(state))
     }
 
     /// Tells the Runtime API why the start failed: Lambda shows the message to whoever invoked the

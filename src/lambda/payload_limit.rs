@@ -14,7 +14,7 @@ use axum::{
     response::Response,
 };
 
-use crate::api::error::problem;
+use crate::problem::problem;
 
 /// Lambda's limit on a synchronous invocation's response, in bytes of JSON.
 pub const LAMBDA_PAYLOAD_LIMIT: usize = 6 * 1024 * 1024;

@@ -8,7 +8,7 @@ use std::any::Any;
 use axum::{body::Body, http::StatusCode, response::Response};
 use tower_http::catch_panic::{CatchPanic, CatchPanicLayer, ResponseForPanic};
 
-use crate::api::error::problem;
+use crate::problem::problem;
 
 /// The service `S`, its panics answered with [`PanicAnswer`].
 pub type PanicsAnswered<S> = CatchPanic<S, PanicAnswer>;

@@ -4,6 +4,7 @@
 //! (server-sent events), and not the embedded site's files, which were compressed once at their
 //! best level when the release was packed (`site/pack.rs`) and are sent as they were stored.
 
+use crate::site::PreEncoded;
 use axum::http::{Extensions, HeaderMap, StatusCode, Version};
 use tower_http::compression::{
     Compression, CompressionLayer,
@@ -12,11 +13,6 @@ use tower_http::compression::{
 
 /// Bodies smaller than this go out as they are.
 const MIN_SIZE: u16 = 1024;
-
-/// Marks a response whose handler chose its encoding itself: this layer leaves it as it is, even
-/// when it chose to send it uncompressed.
-#[derive(Clone, Copy, Debug)]
-pub struct PreEncoded;
 
 /// The test of [`not_pre_encoded`], as a type the [`Policy`] can name.
 type NotPreEncoded = fn(StatusCode, Version, &HeaderMap, &Extensions) -> bool;

@@ -20,7 +20,7 @@ use axum::{
 };
 use reqwest::Url;
 
-use crate::api::error::problem;
+use crate::problem::problem;
 
 /// Paths under `/api` that authenticate their callers themselves and take writes from other servers.
 const EXEMPT: &[&str] = &["/api/webhook"];

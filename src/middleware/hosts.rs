@@ -18,8 +18,8 @@ use axum::{
 };
 
 use crate::{
-    api::error::problem,
     config::{AllowedHosts, HostPattern, split_host_port},
+    problem::problem,
 };
 
 /// The 400 for a request that names no host, several, or one not served here; `None` lets it on.

@@ -25,8 +25,8 @@ use axum::{
 };
 
 use crate::{
-    api::error::{ApiError, problem},
     db::{self, Db, WriteAllowance, WriteLimit},
+    problem::{ApiError, problem},
 };
 
 /// Writes allowed per address; cheap to clone.

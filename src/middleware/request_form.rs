@@ -13,7 +13,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::api::error::{closing_connection, problem};
+use crate::problem::{closing_connection, problem};
 
 /// Every method the server answers somewhere.
 const SERVER_METHODS: HeaderValue = HeaderValue::from_static("GET, HEAD, POST, OPTIONS");

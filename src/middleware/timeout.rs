@@ -28,7 +28,7 @@ use http_body::{Frame, SizeHint};
 use pin_project_lite::pin_project;
 use tokio::time::Timeout;
 
-use crate::api::error::{closing_connection, problem};
+use crate::problem::{closing_connection, problem};
 
 /// `answer`, or `Err(Elapsed)` if it is not there `timeout` after the request arrived at `started`
 /// (`answer` is then dropped).

@@ -23,6 +23,11 @@ use leptos::config::LeptosOptions;
 
 pub use archive::ArchiveError;
 
+/// Marks a response whose handler chose its encoding itself (an embedded file, stored compressed):
+/// the compression layer leaves it as it is, even when it was chosen to go uncompressed.
+#[derive(Clone, Copy, Debug)]
+pub struct PreEncoded;
+
 /// The folder under the site root that holds the JS, wasm and CSS, and its URL path.
 pub const PKG_DIR: &str = "pkg";
 

@@ -10,8 +10,8 @@ use axum::{
     response::Response,
 };
 
-use super::archive::StoredFile;
-use crate::{middleware::compression::PreEncoded, qvalue};
+use super::{PreEncoded, archive::StoredFile};
+use crate::qvalue;
 
 /// For names that carry a hash of the content: the file at that URL never changes, so browsers and
 /// CDNs keep it a year (the longest RFC 9111 advises) and never ask again, not even on reload.

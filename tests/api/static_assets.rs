@@ -11,7 +11,7 @@ use leptos_api_routes::site::{Site, pack};
 use reqwest::{StatusCode, header};
 use tempfile::TempDir;
 
-use crate::harness::{TestApp, content_type, header};
+use crate::harness::{TestApp, TestDatabase, content_type, header};
 
 const OUTPUT_NAME: &str = "leptos-api-routes";
 
@@ -38,7 +38,12 @@ fn built(site: &TempDir, name: &str) -> Vec<u8> {
 /// The server with `site` packed into it, as a release binary carries it.
 async fn spawn_release(site: &TempDir) -> TestApp {
     let archive = pack::in_memory(site.path(), OUTPUT_NAME).expect("the site packs");
-    TestApp::spawn_with(|config| config.site = Site::Embedded(Arc::new(archive))).await
+    TestApp::spawn_on_site(
+        TestDatabase::fresh().await,
+        Site::Embedded(Arc::new(archive)),
+        |_| {},
+    )
+    .await
 }
 
 /// The `/pkg/…` URLs the home page links to, in the order they appear.

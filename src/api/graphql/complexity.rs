@@ -26,7 +26,6 @@ use async_graphql::{
     registry::{MetaField, MetaTypeName, Registry},
 };
 
-use super::schema::page_complexity;
 use crate::model::PAGE_SIZE_MAX;
 
 /// The most fields a document may have once its fragments are inlined. A document within the
@@ -319,4 +318,12 @@ impl<'a> TypenameCost<'a> {
             .and_then(|limit| i32::try_from(limit).ok())
             .unwrap_or_else(|| i32::try_from(PAGE_SIZE_MAX).unwrap_or(i32::MAX))
     }
+}
+
+/// A page costs what one item (post or comment) selects, once per item it can hold. An
+/// out-of-range `limit` is refused by the resolver; here it is only clamped so the estimate stays
+/// defined.
+pub(super) fn page_complexity(limit: i32, per_item: usize) -> usize {
+    let items = limit.clamp(1, PAGE_SIZE_MAX.try_into().unwrap_or(i32::MAX));
+    usize::try_from(items).unwrap_or(1).saturating_mul(per_item)
 }

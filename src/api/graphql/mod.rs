@@ -16,22 +16,17 @@
 //! `<img>` cannot write, and writes stay behind the API's rules for unsafe methods). One request per
 //! call: no batches, no multipart uploads.
 
-use axum::{extract::State, response::Response};
+use axum::{Extension, extract::State, response::Response};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{
-    DEFAULT_BODY_LIMIT,
-    body_limit::BodyLimit,
-    error::{
-        Problem,
-        responses::{
-            Forbidden, NotAcceptable, PayloadTooLarge, TooManyRequests, UnsupportedMediaType,
-        },
-    },
+use super::{DEFAULT_BODY_LIMIT, body_limit::BodyLimit};
+use crate::problem::{
+    Problem,
+    responses::{Forbidden, NotAcceptable, PayloadTooLarge, TooManyRequests, UnsupportedMediaType},
 };
 use crate::{
     db::{Db, Visibility},
-    server::AppState,
+    state::AppState,
 };
 
 mod complexity;
@@ -49,10 +44,13 @@ use transport::{
 /// 10 000-character limit, however it is escaped.
 const BODY_LIMIT: usize = DEFAULT_BODY_LIMIT;
 
-pub fn router() -> OpenApiRouter<AppState> {
+/// The route, answering with `schema` (an `Extension` of these routes only: the schema is the API's
+/// own part, not the app state's).
+pub fn router(schema: GraphQLSchema) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(query_over_get, query_or_mutation_over_post))
         .layer(BodyLimit::max(BODY_LIMIT))
+        .layer(Extension(schema))
 }
 
 /// `GET /api/graphql?query=…`: a query (not a mutation) from the query string. `operationName` and
@@ -86,7 +84,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 async fn query_over_get(
     State(db): State<Db>,
     visibility: Visibility,
-    State(schema): State<GraphQLSchema>,
+    Extension(schema): Extension<GraphQLSchema>,
     Negotiated(media_type): Negotiated,
     GraphQLRequest(request): GraphQLRequest,
 ) -> Response {
@@ -126,7 +124,7 @@ async fn query_over_get(
 async fn query_or_mutation_over_post(
     State(db): State<Db>,
     visibility: Visibility,
-    State(schema): State<GraphQLSchema>,
+    Extension(schema): Extension<GraphQLSchema>,
     Negotiated(media_type): Negotiated,
     GraphQLRequest(request): GraphQLRequest,
 ) -> Response {

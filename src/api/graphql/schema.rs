@@ -32,15 +32,17 @@ use async_graphql::{
 };
 
 use super::{
-    complexity::TypenameComplexity, introspection::IntrospectionOff, nesting::NestingGuard,
+    complexity::{TypenameComplexity, page_complexity},
+    introspection::IntrospectionOff,
+    nesting::NestingGuard,
 };
 use crate::{
-    api::error::ApiError,
     db::{self, Visibility},
     model::{
         COMMENT_PAGE_SIZE_DEFAULT, Comment, CommentId, CommentsForPost, FieldErrors, InvalidId,
-        NewComment, NewPost, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, Post, PostId, PostPage, page_size,
+        NewComment, NewPost, PAGE_SIZE_DEFAULT, Post, PostId, PostPage, page_size,
     },
+    problem::ApiError,
 };
 
 /// The deepest selection a query may have. Data queries need 4 at most (`post { comments { id } }`
@@ -198,14 +200,6 @@ fn visibility(context: &Context<'_>) -> Visibility {
 /// The paging rule of every list (`model::page_size`), as a resolver's error.
 fn checked_limit(limit: i32) -> Result<u32, ApiError> {
     page_size(limit.into()).map_err(ApiError::BadRequest)
-}
-
-/// A page costs what one item (post or comment) selects, once per item it can hold. An
-/// out-of-range `limit` is refused by the resolver; here it is only clamped so the estimate stays
-/// defined.
-pub(super) fn page_complexity(limit: i32, per_item: usize) -> usize {
-    let items = limit.clamp(1, PAGE_SIZE_MAX.try_into().unwrap_or(i32::MAX));
-    usize::try_from(items).unwrap_or(1).saturating_mul(per_item)
 }
 
 /// A post id: a positive integer that fits in 64 bits, as a JSON number (a string of digits is

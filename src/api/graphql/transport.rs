@@ -31,10 +31,8 @@ use utoipa::{
 
 use super::nesting;
 use crate::{
-    api::{
-        error::{self, ApiError},
-        extract::{JsonRefusal, media_type, parse_json, parse_json_object},
-    },
+    api::extract::{JsonRefusal, media_type, parse_json, parse_json_object},
+    problem::{self, ApiError},
     qvalue,
 };
 
@@ -322,7 +320,7 @@ fn is_mutation(request: &mut async_graphql::Request) -> bool {
 }
 
 fn mutation_over_get() -> Response {
-    let mut response = error::problem(
+    let mut response = problem::problem(
         StatusCode::METHOD_NOT_ALLOWED,
         "A mutation must be sent with POST; GET runs queries only.",
         None,

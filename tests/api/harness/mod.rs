@@ -73,9 +73,18 @@ impl TestApp {
 
     /// The server on `database` (which it then owns), with the settings `configure` changes.
     pub async fn spawn_on(database: TestDatabase, configure: impl FnOnce(&mut Config)) -> Self {
+        Self::spawn_on_site(database, Site::Folder, configure).await
+    }
+
+    /// [`Self::spawn_on`], serving the static files of `site`.
+    pub async fn spawn_on_site(
+        database: TestDatabase,
+        site: Site,
+        configure: impl FnOnce(&mut Config),
+    ) -> Self {
         let mut config = test_config(&database);
         configure(&mut config);
-        let server = Server::bind(config).await.expect("the server starts");
+        let server = Server::bind(config, site).await.expect("the server starts");
         let addr = server.local_addr().expect("a bound address");
         let (stop, stopped) = oneshot::channel();
         let server = tokio::spawn(server.run(async {
@@ -272,7 +281,6 @@ pub fn test_config(database: &TestDatabase) -> Config {
         webhook_secret: None,
         http: test_http_config(),
         graphql_introspection: true,
-        site: Site::Folder,
     }
 }
 

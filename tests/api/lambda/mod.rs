@@ -13,8 +13,9 @@ use leptos_api_routes::{
     config::{Config, HttpConfig},
     lambda,
     middleware::App,
-    server::{self, AppState},
+    router,
     site::{Site, pack},
+    state::AppState,
 };
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -52,14 +53,16 @@ impl Function {
         let database = TestDatabase::fresh().await;
         let site = built_site();
         let mut config = test_config(&database);
-        config.site = Site::Embedded(Arc::new(
+        let embedded = Site::Embedded(Arc::new(
             pack::in_memory(site.path(), OUTPUT_NAME).expect("the site packs"),
         ));
         config.preview_secret = Some(PREVIEW_SECRET.parse().unwrap());
         configure(&mut config);
-        let state = AppState::open(config).await.expect("the app starts");
+        let state = AppState::open(config, embedded)
+            .await
+            .expect("the app starts");
         Self {
-            app: server::app(state),
+            app: router::app(state),
             database,
             site,
         }

@@ -1,0 +1,102 @@
+//! The whole application as one router: the Leptos pages, the API under `/api` and the site's static
+//! files, inside the middleware of `src/middleware/`. A server (`runtime/`) and a Lambda function
+//! serve exactly this.
+
+use std::sync::OnceLock;
+
+use axum::Router;
+use leptos::{config::LeptosOptions, prelude::provide_context};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
+
+use crate::{
+    api,
+    app::{App, shell},
+    config::AllowedHosts,
+    middleware,
+    site::Site,
+    state::AppState,
+};
+
+/// The app as a Lambda function runs it, with no listening address: `ALLOWED_HOSTS` as set, else
+/// any host ([`AllowedHosts::for_lambda`] says why). A server uses [`app_for_hosts`].
+///
+/// Any other path is a page that does not exist (404), or, when the site is served from a folder, a
+/// file in it (leptos_axum's file handler); an embedded site has a route per file instead.
+pub fn app(state: AppState) -> middleware::App {
+    let allowed_hosts = state.http.allowed_hosts.for_lambda();
+    app_for_hosts(state, allowed_hosts)
+}
+
+/// [`app`], serving the hosts `allowed_hosts`.
+pub fn app_for_hosts(state: AppState, allowed_hosts: AllowedHosts) -> middleware::App {
+    let router = Router::new()
+        .merge(middleware::around_api(
+            api::router(state.graphql_introspection),
+            &state.http,
+        ))
+        .merge(state.site.routes())
+        .merge(middleware::around_pages(pages(&state), &state.http));
+    let (http, leptos_options, preview, db) = (
+        state.http.clone(),
+        state.leptos_options.clone(),
+        state.preview.clone(),
+        state.db.clone(),
+    );
+    middleware::around_app(
+        router.with_state(state),
+        &http,
+        allowed_hosts,
+        &leptos_options,
+        preview,
+        db,
+    )
+}
+
+/// The page routes, and the fallback: the 404 page, and when the site is served from a folder, its
+/// files.
+fn pages(state: &AppState) -> Router<AppState> {
+    // Pages read the database directly (never through `/api` over HTTP), so they get the database, the
+    // trivia service, and preview mode (to know whether the request may see drafts) too.
+    let (db, trivia, preview) = (
+        state.db.clone(),
+        state.trivia.clone(),
+        state.preview.clone(),
+    );
+    let page_context = move || {
+        provide_context(db.clone());
+        provide_context(trivia.clone());
+        provide_context(preview.clone());
+        // The nonce of this response's Content-Security-Policy, for Leptos's inline scripts.
+        middleware::provide_page_nonce();
+    };
+    let assets = state.site.asset_urls(&state.leptos_options);
+    let page_shell = move |options: LeptosOptions| shell(options, assets.clone());
+    let pages =
+        Router::new().leptos_routes_with_context(state, page_routes(), page_context.clone(), {
+            let (options, page_shell) = (state.leptos_options.clone(), page_shell.clone());
+            move || page_shell(options.clone())
+        });
+    match state.site {
+        Site::Embedded(_) => {
+            pages.fallback(leptos_axum::render_app_async_with_context(page_context, {
+                let options = state.leptos_options.clone();
+                move || page_shell(options.clone())
+            }))
+        }
+        Site::Folder => pages.fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(page_context, page_shell)),
+    }
+}
+
+/// The page routes, worked out once per process by rendering `<App/>` without data.
+///
+/// Once, not per router: while `generate_route_list` runs, Leptos (0.8) holds back every resource
+/// that starts loading anywhere in the process, and such a resource never loads at all
+/// (leptos-rs/leptos#4773). A server built while another serves — as the integration tests do —
+/// would leave that other server's page requests hanging.
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}

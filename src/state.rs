@@ -1,0 +1,104 @@
+//! What every handler can reach: [`AppState`], one `Arc` around the app's parts (the database,
+//! Leptos's options, the trivia client, the middleware settings, the keys of preview mode and of the
+//! webhook, the site's static files). Nothing is global; handlers take the part they need with
+//! `State<db::Db>`, `State<TriviaService>`… A server and a Lambda function open it the same way.
+
+use std::{ops::Deref, sync::Arc};
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+use crate::{
+    config::{Config, ConfigError, HttpConfig, Secret},
+    db,
+    preview::PreviewMode,
+    site::Site,
+    trivia::TriviaService,
+};
+
+/// Behind one `Arc`: axum hands every request its own clone of the state, and this makes that clone
+/// one reference count instead of a copy of every field.
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
+    pub db: db::Db,
+    pub leptos_options: LeptosOptions,
+    pub trivia: TriviaService,
+    pub preview: PreviewMode,
+    pub webhook: WebhookKey,
+    pub http: HttpConfig,
+    pub site: Site,
+    /// `GRAPHQL_INTROSPECTION`: whether `/api/graphql` answers `__schema` and `__type`.
+    pub graphql_introspection: bool,
+}
+
+/// The key of `/api/webhook`'s signatures (`WEBHOOK_SECRET`); `None`: the route answers 404.
+#[derive(Clone)]
+pub struct WebhookKey(pub Option<Arc<Secret>>);
+
+impl WebhookKey {
+    pub fn new(secret: Option<Secret>) -> Self {
+        Self(secret.map(Arc::new))
+    }
+}
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+
+    /// Everything the router needs, from the settings: the trivia client, and the database, opened
+    /// and its schema brought up to date. What a server and a Lambda function share.
+    pub async fn open(config: Config, site: Site) -> Result<Self, StartError> {
+        let trivia = TriviaService::new(&config.trivia)?;
+        let db = db::open(&config.database).await?;
+        Ok(Self::new(Shared {
+            db,
+            leptos_options: config.leptos,
+            trivia,
+            preview: PreviewMode::new(config.preview_secret),
+            webhook: WebhookKey::new(config.webhook_secret),
+            http: config.http,
+            site,
+            graphql_introspection: config.graphql_introspection,
+        }))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// `State<T>` for each part a handler (or Leptos) may ask for.
+macro_rules! state_parts {
+    ($($field:ident: $part:ty),+ $(,)?) => {$(
+        impl FromRef<AppState> for $part {
+            fn from_ref(state: &AppState) -> Self {
+                state.$field.clone()
+            }
+        }
+    )+};
+}
+state_parts! {
+    db: db::Db,
+    leptos_options: LeptosOptions,
+    trivia: TriviaService,
+    preview: PreviewMode,
+    webhook: WebhookKey,
+}
+
+/// Why the app could not open.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Database(#[from] db::OpenError),
+    #[error("cannot build the trivia HTTP client: {0}")]
+    TriviaClient(#[from] reqwest::Error),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
