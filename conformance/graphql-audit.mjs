@@ -5,9 +5,9 @@
 //
 // Prints one line per audit and exits 1 on any error (a MUST broken) or warning (a SHOULD broken).
 // Notices (a MAY not taken) are printed and do not fail the run. A deliberate deviation goes in
-// DEVIATIONS below, by the audit's id, with its reason, and in the README's GraphQL section: it is then
-// printed as "deviation" instead of failing the run, and a deviation that starts passing fails the run,
-// so the list cannot go stale.
+// DEVIATIONS below, by the audit's id, with its reason, and in docs/api.md ("Standards checked by
+// their own suites"): it is then printed as "deviation" instead of failing the run, and a deviation
+// that starts passing fails the run, so the list cannot go stale.
 import { auditServer } from 'graphql-http';
 
 /** Audit id -> why this server deliberately does otherwise. None today. */

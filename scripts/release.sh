@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one-file release: builds the site and the server for release, then packs the finished site
-# into a copy of the server binary. Deploying is copying that one file (see the README, "Deploy").
+# into a copy of the server binary. Deploying is copying that one file (see docs/deploy.md).
 #
 #   scripts/release.sh            # writes target/dist/leptos-api-routes
 #

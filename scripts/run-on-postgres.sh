@@ -3,7 +3,7 @@
 # throwaway-postgres.sh), points DATABASE_URL at a fresh database on it, and runs `cargo leptos
 # watch` (or the command given: `scripts/run-on-postgres.sh target/release/leptos-api-routes`).
 # The cluster and its data are removed when the command ends (Ctrl-C). For a lasting database, set
-# DATABASE_URL=postgres://… yourself (README: "Running on PostgreSQL").
+# DATABASE_URL=postgres://… yourself (docs/postgres.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"

@@ -8,10 +8,10 @@
 #
 # RELEASE defaults to target/dist/leptos-api-routes, ZIP to target/dist/lambda.zip.
 #
-# Then create the function from the zip (README.md, "AWS Lambda"). ALLOWED_HOSTS may stay unset there:
-# the function then serves any host, since its front door (Function URL, API Gateway) only passes it
-# requests for its own names, over https (src/lambda/mod.rs); set it to refuse, say, the
-# execute-api name behind a custom domain. Python writes the zip, so that
+# Then create the function from the zip (docs/deploy.md, "Serverless: AWS Lambda"). ALLOWED_HOSTS may
+# stay unset there: the function then serves any host, since its front door (Function URL, API
+# Gateway) only passes it requests for its own names, over https (src/lambda/mod.rs); set it to
+# refuse, say, the execute-api name behind a custom domain. Python writes the zip, so that
 # `bootstrap` is stored executable (mode 0755, which Lambda keeps) without `zip` installed, and with a
 # fixed date, so the same release always makes the same zip.
 set -euo pipefail
