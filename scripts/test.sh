@@ -33,6 +33,9 @@ free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
+step "the floors of src/: no upward import, no circle (scripts/check-floors.py, docs/architecture.md)"
+python3 scripts/check-floors.py
+
 step "clippy, server (ssr)"
 cargo clippy --features ssr --all-targets --locked -- -D warnings
 

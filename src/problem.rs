@@ -237,4 +237,28 @@ pub mod responses {
         /// The server's storage is full: the write was not saved (reads still work); try again later.
         InsufficientStorage;
     }
+
+    /// What every route that takes a form or JSON body from a browser (`POST /api/post`, a comment)
+    /// can answer besides success: declared once, listed in a route's `responses(...)` by name.
+    #[derive(utoipa::IntoResponses)]
+    pub enum WriteErrors {
+        #[response(status = 400)]
+        BadRequest(#[ref_response] BadRequest),
+        #[response(status = 403)]
+        Forbidden(#[ref_response] Forbidden),
+        #[response(status = 413)]
+        PayloadTooLarge(#[ref_response] PayloadTooLarge),
+        #[response(status = 415)]
+        UnsupportedMediaType(#[ref_response] UnsupportedMediaType),
+        #[response(status = 422)]
+        Unprocessable(#[ref_response] Unprocessable),
+        #[response(status = 429)]
+        TooManyRequests(#[ref_response] TooManyRequests),
+        #[response(status = 500)]
+        Internal(#[ref_response] Internal),
+        #[response(status = 503)]
+        Unavailable(#[ref_response] Unavailable),
+        #[response(status = 507)]
+        InsufficientStorage(#[ref_response] InsufficientStorage),
+    }
 }

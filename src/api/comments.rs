@@ -19,10 +19,7 @@ use super::{
 };
 use crate::problem::{
     ApiError, ApiResult,
-    responses::{
-        BadRequest, Forbidden, InsufficientStorage, Internal, NotFound, PayloadTooLarge,
-        TooManyRequests, Unavailable, Unprocessable, UnsupportedMediaType,
-    },
+    responses::{BadRequest, Internal, NotFound, Unavailable, WriteErrors},
 };
 use crate::{
     db::{self, Visibility},
@@ -122,16 +119,8 @@ impl From<CommentForm> for NewComment {
             than a page, to the page that starts with the new one), with the typed value in the \
             query when invalid.",
             headers(("location" = String, description = "Where the browser goes next"))),
-        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 403, response = Forbidden),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 429, response = TooManyRequests),
-        (status = 500, response = Internal),
-        (status = 503, response = Unavailable),
-        (status = 507, response = InsufficientStorage),
+        WriteErrors,
     )
 )]
 #[tracing::instrument(skip(db, submitted))]

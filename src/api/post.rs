@@ -19,10 +19,7 @@ use super::{
 };
 use crate::problem::{
     ApiError, ApiResult,
-    responses::{
-        BadRequest, Forbidden, InsufficientStorage, Internal, NotFound, PayloadTooLarge,
-        TooManyRequests, Unavailable, Unprocessable, UnsupportedMediaType,
-    },
+    responses::{BadRequest, Internal, NotFound, Unavailable, WriteErrors},
 };
 use crate::{
     db::{self, Visibility},
@@ -56,15 +53,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 303, description = "Form request: to `/posts/{id}` when created; back to `/` with \
             the typed values in the query when invalid.",
             headers(("location" = String, description = "Where the browser goes next"))),
-        (status = 400, response = BadRequest),
-        (status = 413, response = PayloadTooLarge),
-        (status = 403, response = Forbidden),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 429, response = TooManyRequests),
-        (status = 500, response = Internal),
-        (status = 503, response = Unavailable),
-        (status = 507, response = InsufficientStorage),
+        WriteErrors,
     )
 )]
 #[tracing::instrument(skip_all)]
