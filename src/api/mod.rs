@@ -1,19 +1,12 @@
 //! The API routes, under `/api`: one file per route, named after its URL the way Next.js lays out
-//! `pages/api/*`. To add a route, create its file with a `router()` and merge it in [`routes`].
+//! `pages/api/*`. To add a route, create its file with a `router()` and merge it in [`routes`]:
+//! each `router()` is a utoipa-axum `OpenApiRouter`, so mounting a route documents it in
+//! `/api/openapi.json` too. Paths are written out in full and merged, not nested under `/api` (a
+//! nested router costs a routing step on every request: docs/performance.md).
 //!
-//! Mounting a route and documenting it are one act: each file's `router()` is a utoipa-axum
-//! `OpenApiRouter` whose `routes!(handler)` reads the handler's `#[utoipa::path]`, so the OpenAPI
-//! document at `/api/openapi.json` ([`openapi`]) lists exactly what is mounted here.
-//!
-//! Each path is written out in full (`path = "/api/hello"`), and [`router`] is merged into the
-//! app's router rather than nested under `/api`: a nested router is one more routing step, URI
-//! rewrite and boxed service on every request, which showed in `/api/hello`'s profile
-//! (bench/README.md).
-//!
-//! Rules every route follows (see the README's API contract): errors are problem+json
-//! ([`crate::problem::ApiError`]), other methods get 405 with `Allow`, a route that reads a body sets its
-//! limit with [`body_limit::BodyLimit`] (usually [`DEFAULT_BODY_LIMIT`]): more is a 413, refused
-//! from the `Content-Length` when the body declares it.
+//! Every route (docs/api.md): errors are problem+json ([`crate::problem::ApiError`]), other
+//! methods get 405 with `Allow`, a route that reads a body sets its limit with
+//! [`body_limit::BodyLimit`] (usually [`DEFAULT_BODY_LIMIT`]).
 
 use axum::{
     Router,

@@ -1,20 +1,11 @@
 //! `/api/webhook`: the publishing webhook, a route that reads its body raw — Next.js's
-//! `export const config = { api: { bodyParser: false } }` use case. The signature covers the exact
-//! bytes sent, so they are verified before anything parses them.
-//!
-//! A delivery is `{"type":"post.published","id":N}` (publish a draft) or `{"type":"post.deleted",
-//! "id":N}`, named by `X-Delivery-Id`, timed by `X-Webhook-Timestamp` (Unix seconds) and signed with
-//! `X-Signature-256: sha256=<hex HMAC-SHA256 of "{timestamp}.{delivery id}.{body}" keyed by
-//! WEBHOOK_SECRET>`, as Stripe and Slack sign theirs: a captured delivery can be neither sent again
-//! under a new id nor later than [`TOLERANCE_SECONDS`]; a delivery id seen before changes nothing.
-//!
-//! ```sh
-//! body='{"type":"post.published","id":1}' id=$(openssl rand -hex 16) now=$(date +%s)
-//! signature=$(printf %s "$now.$id.$body" | openssl dgst -sha256 -hmac "$WEBHOOK_SECRET" | sed 's/^.* //')
-//! curl -i -X POST http://127.0.0.1:3000/api/webhook -H 'Content-Type: application/json' \
-//!      -H "X-Signature-256: sha256=$signature" -H "X-Delivery-Id: $id" \
-//!      -H "X-Webhook-Timestamp: $now" -d "$body"
-//! ```
+//! `bodyParser: false` use case. The signature covers the exact bytes sent, so they are verified
+//! before anything parses them: `X-Signature-256: sha256=<hex HMAC-SHA256 of "{timestamp}.{delivery
+//! id}.{body}" keyed by WEBHOOK_SECRET>`, as Stripe and Slack sign theirs, so a captured delivery can
+//! be neither sent again under a new `X-Delivery-Id` nor later than [`TOLERANCE_SECONDS`] after its
+//! `X-Webhook-Timestamp`; a delivery id seen before changes nothing. A delivery is
+//! `{"type":"post.published","id":N}` or `{"type":"post.deleted","id":N}` (docs/api.md shows a
+//! `curl` that signs one).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

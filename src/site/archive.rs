@@ -1,18 +1,13 @@
 //! The site archive: the built site (wasm, JS, CSS, `public/`) appended to the end of the server
-//! binary, so that a release is one file.
+//! binary, so that a release is one file. Hand-written: compiling the site in (`include_bytes!`,
+//! rust-embed) could catch a half-built `target/site` while cargo-leptos builds both halves at once;
+//! appending after the build (`pack.rs`) cannot, and costs no second compilation.
 //!
-//! Why appended rather than compiled in (`include_bytes!`, rust-embed): cargo-leptos builds the
-//! server and the front end at the same time and empties `target/site` when a build starts, so a
-//! server compiled with the site inside could hold a half-built one. Appending happens after the
-//! build has finished (`leptos-api-routes pack`, in `pack.rs`), and costs no second compilation.
-//! The operating system's loader ignores bytes after the program; the server reads them at start.
-//!
-//! Layout, from the end of the file backwards:
+//! Layout, from the end of the file backwards (the manifest lists every file with its URL path,
+//! headers and where its bytes are, as they are and brotli/gzip-compressed when smaller):
 //! ```text
 //! [the program] [blobs] [manifest: JSON] [manifest length: u64 LE] [blobs length: u64 LE] [MAGIC]
 //! ```
-//! The manifest lists every file with its URL path, headers and where its bytes are in the blobs:
-//! as they are, and compressed with brotli and gzip when that made them smaller.
 
 use std::{
     fs::File,

@@ -1,20 +1,9 @@
 //! `/api/graphql`: the posts and comments as a GraphQL API (async-graphql), beside the REST routes
-//! and over the same data layer — the Next.js examples' `pages/api/graphql.js`. The schema, its
-//! limits and its error codes are in [`schema`] (the guards it runs before async-graphql's own
-//! checks in [`nesting`], `complexity.rs` and `introspection.rs`); how requests and answers travel
-//! over HTTP (the GraphQL over HTTP specification: media types, status codes, GET rules) is in
-//! [`transport`].
-//!
-//! ```sh
-//! curl http://127.0.0.1:3000/api/graphql -H 'Content-Type: application/json' \
-//!      -d '{"query":"{ posts(limit: 2) { posts { id title commentCount } nextCursor } }"}'
-//! curl -G http://127.0.0.1:3000/api/graphql --data-urlencode 'query={ post(id: 1) { title } }'
-//! ```
-//!
-//! POST with a JSON body (`query`, `operationName`, `variables`) runs queries and mutations; GET with
-//! the same fields in the query string runs queries only (405 for a mutation, so a link or an
-//! `<img>` cannot write, and writes stay behind the API's rules for unsafe methods). One request per
-//! call: no batches, no multipart uploads.
+//! and over the same data layer — the Next.js examples' `pages/api/graphql.js` (docs/graphql.md).
+//! The schema is in [`schema`], the guards it runs before async-graphql's own checks in
+//! [`nesting`], `complexity.rs` and `introspection.rs`, and how requests and answers travel over
+//! HTTP in [`transport`]. POST runs queries and mutations; GET queries only (405 for a mutation, so
+//! a link cannot write). One request per call: no batches, no multipart uploads.
 
 use axum::{Extension, extract::State, response::Response};
 use utoipa_axum::{router::OpenApiRouter, routes};

@@ -1,30 +1,10 @@
-//! The GraphQL schema behind `/api/graphql`: the same posts and comments as the REST routes, read and
-//! written through the same `db.rs` functions, checked by the same `model.rs` rules.
-//!
-//! ```graphql
-//! type Query {
-//!   posts(limit: Int! = 20, cursor: PostId): PostPage!   # newest first, as GET /api/post
-//!   post(id: PostId!): Post                              # null when there is no such post
-//!   comments(postId: PostId!, limit: Int! = 50, cursor: CommentId): CommentsForPost
-//!                                                        # oldest first; null when there is no such post
-//! }
-//! type Post { …, comments(limit: Int! = 50, cursor: CommentId): [Comment!]! }   # one page of them
-//! type Mutation {
-//!   createPost(title: String!, post: String!, draft: Boolean! = false): Post!
-//!   addComment(postId: PostId!, comment: String!): Comment!   # NOT_FOUND error when there is no such post
-//! }
-//! ```
-//!
-//! Reads answer a missing post with `null`, the GraphQL way of saying "nothing there"; writes cannot
-//! be carried out on a missing post, so they fail with an error whose `extensions.code` is
-//! `NOT_FOUND`. Every error carries a `code`: `VALIDATION` (with `errors`, field → messages, exactly
-//! as the REST routes' 422), `BAD_USER_INPUT`, `NOT_FOUND`, `INSUFFICIENT_STORAGE` (a write on a
-//! full disk, the REST routes' 507), `UNAVAILABLE` (the database not answering, their 503) or
-//! `INTERNAL_SERVER_ERROR` (logged, answered with a generic message).
-//!
-//! Resolvers stay thin — arguments in, one `db` call, the row out. The request's database and its
-//! visibility (drafts are seen in preview mode only, as everywhere) come from the request's data
-//! rather than from the schema.
+//! The GraphQL schema behind `/api/graphql` (drawn in docs/graphql.md): the same posts and comments
+//! as the REST routes, read and written through the same `db` functions, checked by the same
+//! `model` rules. Reads answer a missing post with `null`; writes on one fail with `NOT_FOUND`.
+//! Every error carries an `extensions.code`: `VALIDATION` (with `errors`, as the REST routes' 422),
+//! `BAD_USER_INPUT`, `NOT_FOUND`, `INSUFFICIENT_STORAGE` (507), `UNAVAILABLE` (503) or
+//! `INTERNAL_SERVER_ERROR`. Resolvers stay thin — arguments in, one `db` call, the row out; the
+//! request's database and visibility (drafts in preview mode only) come from the request's data.
 
 use async_graphql::{
     ComplexObject, Context, EmptySubscription, ErrorExtensionValues, InputType, InputValueError,

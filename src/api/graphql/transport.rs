@@ -1,18 +1,11 @@
 //! GraphQL over HTTP, as its specification says (<https://graphql.github.io/graphql-over-http/draft/>):
-//! which media type an answer has, which status, and what makes a request one at all.
-//!
-//! - **Media type**, by `Accept`: `application/graphql-response+json` when the client asks for it
-//!   first (or only), `application/json` for `application/json`, `*/*` or no `Accept` at all (what
-//!   older clients expect), 406 when it accepts neither.
-//! - **Status**: with `application/json`, 200 for every GraphQL answer, errors included (a client
-//!   cannot trust a 4xx with that type: a proxy may have made it). With
-//!   `application/graphql-response+json`, 400 when the request failed before execution — a document
-//!   that does not parse or validate, an unknown operation, variables that do not fit — and 200 once
-//!   it ran, even if a field failed. An answer that never ran has no `data` entry, whatever the type.
-//! - **Well-formed requests**: `query` is a string, `operationName` a string, `variables` and
-//!   `extensions` maps (each optional, `null` as good as absent); anything else is a 400 problem, as
-//!   is broken JSON. GET carries them in the query string (`variables` as JSON text) and runs
-//!   queries only: a mutation is 405.
+//! which media type an answer has (by `Accept`: `application/graphql-response+json` when asked for
+//! first, else `application/json`; 406 for neither), which status (with `application/json`, 200
+//! for every GraphQL answer; with `application/graphql-response+json`, 400 when the request failed
+//! before execution), and what makes a request one at all (`query` a string, `variables` and
+//! `extensions` maps; else a 400 problem). GET runs queries only: a mutation is 405.
+//! Hand-written: async-graphql-axum takes malformed parameters for defaults, reads bodies past the
+//! route's limit and answers plain-text errors (see [`GraphQLRequest`]).
 
 use std::collections::BTreeMap;
 
