@@ -14,7 +14,9 @@
 //! `RELEASE_BINARY` naming the one-file release:
 //! `RELEASE_BINARY=target/dist/leptos-api-routes cargo test --features ssr --test deploy -- --ignored`.
 
-mod process;
+#[path = "../support/mod.rs"]
+mod support;
+
 mod runtime_api;
 
 mod container;

@@ -32,7 +32,7 @@ use axum::{
 use serde_json::Value;
 use tokio::sync::{Mutex, mpsc};
 
-use crate::process::PATIENCE;
+use crate::support::PATIENCE;
 
 /// What the function did, as the stand-in saw it.
 #[derive(Debug)]

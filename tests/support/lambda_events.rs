@@ -14,7 +14,7 @@
 //!   `queryStringParameters` and `multiValueQueryStringParameters`, the client in
 //!   `requestContext.identity.sourceIp`, always a named stage.
 //!
-//! Shared by the handler tests (`tests/api/lambda/`) and the function binary's tests
+//! Shared by the handler tests (`tests/lambda/`) and the function binary's tests
 //! (`tests/deploy/lambda.rs`).
 
 use base64::Engine;
