@@ -1,9 +1,9 @@
 //! The app as an AWS Lambda function, invoked in-process: events in the formats each front door
-//! documents (`tests/support/lambda_events.rs`), read by `lambda_http` as the runtime reads them, through
-//! `lambda::handler` over the app's router, and the answers as `lambda_http` hands them back to
-//! Lambda (text, or binary to be base64-encoded). On the suite's database (SQLite, or PostgreSQL with
-//! `TEST_DATABASE_URL`); `tests/deploy/lambda.rs` runs the built binary against a stand-in of the
-//! Runtime API.
+//! documents (`tests/support/lambda_events.rs`), read by `lambda_http` as the runtime reads them,
+//! through `lambda::handler` over the app's router, and the answers as `lambda_http` hands them
+//! back to Lambda (text, or binary to be base64-encoded). On the suite's database (SQLite, or
+//! PostgreSQL with `TEST_DATABASE_URL`); `tests/deploy/lambda.rs` runs the built binary against a
+//! stand-in of the Runtime API.
 
 #[path = "../support/mod.rs"]
 mod support;
