@@ -3,7 +3,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::harness::{
+use crate::support::{
     JSON, TestApp, allowed_methods, assert_problem, content_type, detail, location,
 };
 

@@ -4,7 +4,7 @@
 use leptos_api_routes::config::HttpConfig;
 use reqwest::{Method, Response, header};
 
-use crate::harness::{TestApp, header, test_http_config};
+use crate::support::{TestApp, header, test_http_config};
 
 const ALLOWED: &str = "https://reader.example";
 const FOREIGN: &str = "https://foreign.example";

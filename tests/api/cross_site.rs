@@ -3,7 +3,7 @@
 
 use reqwest::{Response, StatusCode};
 
-use crate::harness::{TestApp, assert_problem, with_headers};
+use crate::support::{TestApp, assert_problem, with_headers};
 
 const FORM: &[(&str, &str)] = &[("title", "Forged"), ("post", "Sent from another site")];
 

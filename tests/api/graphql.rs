@@ -7,7 +7,7 @@ use leptos_api_routes::api::graphql::{nesting::MAX_NESTING, schema::MAX_DEPTH};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::harness::{
+use crate::support::{
     JSON, TestApp, allowed_methods, assert_problem, content_type, detail, header,
 };
 

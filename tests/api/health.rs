@@ -1,6 +1,6 @@
 use serde_json::{Value, json};
 
-use crate::harness::{TestApp, TestDatabase};
+use crate::support::{TestApp, TestDatabase};
 
 #[tokio::test]
 async fn health_answers_200_and_names_the_backend_when_the_database_answers() {

@@ -1,6 +1,6 @@
 use serde_json::{Value, json};
 
-use crate::harness::{TestApp, content_type};
+use crate::support::{TestApp, content_type};
 
 #[tokio::test]
 async fn hello_answers_200_with_john_doe() {

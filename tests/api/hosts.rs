@@ -7,7 +7,7 @@ use leptos_api_routes::config::AllowedHosts;
 use reqwest::{StatusCode, header};
 use serde_json::json;
 
-use crate::harness::{JSON, TestApp, assert_problem, header};
+use crate::support::{JSON, TestApp, assert_problem, header};
 
 /// The server with `ALLOWED_HOSTS` set to `list`.
 async fn spawn_allowing(list: &str) -> TestApp {

@@ -5,7 +5,7 @@
 use reqwest::{Method, StatusCode, header};
 use serde_json::json;
 
-use crate::harness::{TestApp, header};
+use crate::support::{TestApp, header};
 
 const SECRET: &str = "preview-secret-for-http-cache-tests";
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use reqwest::{StatusCode, header};
 
-use crate::harness::{TestApp, assert_problem, header, silent_trivia_upstream};
+use crate::support::{TestApp, assert_problem, header, silent_trivia_upstream};
 
 #[tokio::test]
 async fn every_response_gets_a_generated_request_id() {

@@ -24,7 +24,7 @@ use std::{
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::harness::{JSON, TestApp, allowed_methods, assert_problem, content_type, detail};
+use crate::support::{JSON, TestApp, allowed_methods, assert_problem, content_type, detail};
 
 const OPERATION_METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",

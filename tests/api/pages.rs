@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::{TestApp, content_type};
+use crate::support::{TestApp, content_type};
 
 async fn create_post(app: &TestApp, title: &str, post: &str) -> i64 {
     let response = app

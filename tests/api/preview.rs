@@ -6,7 +6,7 @@ use reqwest::{Method, StatusCode, header::SET_COOKIE};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::harness::{TestApp, assert_problem, detail, header, location};
+use crate::support::{TestApp, assert_problem, detail, header, location};
 
 const SECRET: &str = "preview-secret-for-tests";
 

@@ -7,7 +7,7 @@ use leptos_api_routes::config::HttpConfig;
 use reqwest::{StatusCode, header};
 use serde_json::json;
 
-use crate::harness::{TestApp, assert_problem, header, test_http_config};
+use crate::support::{TestApp, assert_problem, header, test_http_config};
 
 const LIMIT: u32 = 3;
 

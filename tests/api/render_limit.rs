@@ -10,7 +10,7 @@ use std::{num::NonZeroUsize, time::Duration};
 use reqwest::StatusCode;
 use tokio::{net::TcpListener, time::Instant};
 
-use crate::harness::{TestApp, silent_trivia_upstream};
+use crate::support::{TestApp, silent_trivia_upstream};
 
 /// How long the held page waits for the silent upstream before it falls back to built-in facts.
 const TRIVIA_TIMEOUT: Duration = Duration::from_secs(2);

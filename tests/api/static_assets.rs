@@ -11,7 +11,7 @@ use leptos_api_routes::site::{Site, pack};
 use reqwest::{StatusCode, header};
 use tempfile::TempDir;
 
-use crate::harness::{TestApp, TestDatabase, content_type, header};
+use crate::support::{TestApp, TestDatabase, content_type, header};
 
 const OUTPUT_NAME: &str = "leptos-api-routes";
 

@@ -25,7 +25,7 @@ use reqwest::{Method, StatusCode, Url};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
-use crate::harness::{TestApp, allowed_methods, assert_problem, content_type};
+use crate::support::{TestApp, allowed_methods, assert_problem, content_type};
 
 /// How the stub upstream answers `GET /{number}`.
 #[derive(Clone, Copy)]

@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use crate::harness::{TestApp, content_type};
+use crate::support::{TestApp, content_type};
 
 #[tokio::test]
 async fn an_unknown_api_path_answers_a_problem_json_404() {

@@ -6,7 +6,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::harness::{
+use crate::support::{
     JSON, TestApp, allowed_methods, assert_problem, signed_delivery_headers,
     signed_delivery_headers_at, unix_now, webhook_signature,
 };

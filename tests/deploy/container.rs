@@ -17,7 +17,7 @@ use std::{
 
 use serde_json::{Value, json};
 
-use crate::process::{PATIENCE, finished, free_port, release_binary, send_signal, until_healthy};
+use crate::support::{PATIENCE, finished, free_port, release_binary, send_signal, until_healthy};
 
 const TAG: &str = "localhost/leptos-api-routes-test:latest";
 /// The unprivileged user the image runs as.
@@ -129,13 +129,13 @@ impl Drop for Running {
 
 /// The process running `/leptos-api-routes` among the descendants of `parent`.
 fn server_under(parent: u32) -> Option<u32> {
-    let mut pending = crate::process::children(parent);
+    let mut pending = crate::support::children(parent);
     while let Some(pid) = pending.pop() {
         let command = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
         if command.starts_with(b"/leptos-api-routes\0") {
             return Some(pid);
         }
-        pending.extend(crate::process::children(pid));
+        pending.extend(crate::support::children(pid));
     }
     None
 }

@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use crate::process::{DEBUG_BINARY, ServerProcess, free_port, server_command};
+use crate::support::{DEBUG_BINARY, ServerProcess, free_port, server_command};
 
 fn healthcheck(addr: &str) -> std::process::Output {
     Command::new(DEBUG_BINARY)
@@ -16,7 +16,7 @@ fn healthcheck(addr: &str) -> std::process::Output {
 #[test]
 fn the_healthcheck_succeeds_when_the_server_answers() {
     let folder = tempfile::tempdir().unwrap();
-    let server = ServerProcess::start(server_command(DEBUG_BINARY.as_ref(), folder.path()));
+    let server = ServerProcess::start(server_command(DEBUG_BINARY, folder.path()));
 
     let output = healthcheck(&server.addr.to_string());
 

@@ -1,25 +1,17 @@
 //! The server binary as an AWS Lambda function, without AWS: started the way Lambda starts a
 //! `provided.al2023` function's `bootstrap` (its environment, `AWS_LAMBDA_RUNTIME_API` naming the
 //! Runtime API), against the stand-in of `runtime_api.rs`, which hands it events in the documented
-//! formats (`tests/api/lambda/events.rs`) and reads the JSON it answers, as API Gateway or a Function
+//! formats (`tests/support/lambda_events.rs`) and reads the JSON it answers, as API Gateway or a Function
 //! URL would get it. On PostgreSQL, in a cluster of the test's own.
 //!
 //! The debug binary answers a page, an API GET and a POST, and refuses to start on SQLite; the
 //! one-file release (`#[ignore]`d here, run by `scripts/test.sh` with `RELEASE_BINARY`) serves its
 //! wasm base64-encoded and whole, and its cold starts are measured: printed, never asserted.
 
-#[allow(dead_code)] // Only some of the event builders are needed here.
-#[path = "../api/lambda/events.rs"]
-mod events;
-#[allow(dead_code)] // Shared with tests/api, which uses all of it.
-#[path = "../api/harness/postgres_cluster.rs"]
-mod postgres_cluster;
-
 use std::{
-    io::{BufRead, BufReader, Read},
+    io::Read,
     path::Path,
-    process::{Child, Command, Stdio},
-    sync::{Arc, Mutex},
+    process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
@@ -27,11 +19,13 @@ use base64::Engine;
 use serde_json::{Value, json};
 
 use crate::{
-    process::{DEBUG_BINARY, finished, release_binary},
     runtime_api::{Call, RuntimeApi},
+    support::{
+        DEBUG_BINARY, PgCluster, Process, finished,
+        lambda_events::{Event, FrontDoor},
+        release_binary,
+    },
 };
-use events::{Event, FrontDoor};
-use postgres_cluster::PgCluster;
 
 const PREVIEW_SECRET: &str = "preview-secret-for-the-function";
 
@@ -69,45 +63,19 @@ fn function_command(
 
 /// A running function; killed when dropped (Lambda freezes or ends it: it never exits by itself).
 struct Function {
-    child: Child,
+    process: Process,
     started: Instant,
-    log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Function {
-    fn start(mut command: Command) -> Self {
+    fn start(command: Command) -> Self {
         let started = Instant::now();
-        let mut child = command.spawn().expect("the function binary starts");
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let streams: [Box<dyn Read + Send>; 2] = [
-            Box::new(child.stdout.take().expect("a piped stdout")),
-            Box::new(child.stderr.take().expect("a piped stderr")),
-        ];
-        for stream in streams {
-            let log = Arc::clone(&log);
-            // Read to the end, so the function never blocks on a full pipe.
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    log.lock().expect("the log").push(line);
-                }
-            });
-        }
-        Self {
-            child,
-            started,
-            log,
-        }
+        let process = Process::start(command);
+        Self { process, started }
     }
 
     fn log(&self) -> String {
-        self.log.lock().expect("the log").join("\n")
-    }
-}
-
-impl Drop for Function {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.process.log()
     }
 }
 

@@ -10,7 +10,7 @@ use std::{
     process::Command,
 };
 
-use crate::process::{DEBUG_BINARY, ServerProcess, release_binary, server_command};
+use crate::support::{DEBUG_BINARY, ServerProcess, release_binary, server_command};
 
 /// Every file under `root`, by its path relative to `root`.
 fn files_under(root: &Path) -> Vec<PathBuf> {
@@ -134,7 +134,7 @@ async fn pack_writes_a_copy_of_the_binary_that_serves_the_site_from_an_empty_fol
 
     let packing = pack(site.path(), &packed);
     assert!(packing.status.success(), "{packing:?}");
-    let (mut server, _folder) = start_alone(&packed);
+    let (server, _folder) = start_alone(&packed);
 
     server.wait_for_line("serving the site built into this binary (4 files)");
     for (file, url) in served_paths(&server, site.path()).await {
@@ -165,7 +165,7 @@ async fn pack_refuses_a_folder_that_holds_no_built_site() {
 #[ignore = "needs the one-file release: scripts/test.sh runs it with RELEASE_BINARY"]
 async fn the_release_alone_in_an_empty_folder_serves_every_built_file_byte_for_byte() {
     let site_root = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/site");
-    let (mut server, _folder) = start_alone(&release_binary());
+    let (server, _folder) = start_alone(&release_binary());
     server.wait_for_line("serving the site built into this binary");
 
     let served = served_paths(&server, &site_root).await;
@@ -196,7 +196,7 @@ async fn the_release_alone_in_an_empty_folder_serves_every_built_file_byte_for_b
 fn the_release_on_every_address_without_allowed_hosts_stops_the_start_with_one_line_naming_it() {
     let folder = tempfile::tempdir().unwrap();
 
-    let output = server_command(&release_binary(), folder.path())
+    let output = server_command(release_binary(), folder.path())
         .env("LEPTOS_SITE_ADDR", "0.0.0.0:0")
         .output()
         .expect("the release runs");

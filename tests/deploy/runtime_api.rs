@@ -1,16 +1,8 @@
-//! A stand-in for AWS Lambda's Runtime API (the HTTP interface a custom runtime polls, version
-//! `2018-06-01`), small enough to read: on 127.0.0.1, port 0, it hands out the events a test queues
-//! and records what the function sends back.
-//!
-//! - `GET /2018-06-01/runtime/invocation/next` waits for the next queued event and answers it with
-//!   the headers Lambda sends: `Lambda-Runtime-Aws-Request-Id`, `Lambda-Runtime-Deadline-Ms`,
-//!   `Lambda-Runtime-Invoked-Function-Arn`, `Lambda-Runtime-Trace-Id`.
-//! - `POST /2018-06-01/runtime/invocation/{id}/response` and `…/{id}/error`: the invocation's
-//!   outcome.
-//! - `POST /2018-06-01/runtime/init/error`: a function that could not start.
-//!
-//! Each call is recorded with the moment it arrived, so a test can time a cold start: from the
-//! process's start to its first answered invocation.
+//! A stand-in for AWS Lambda's Runtime API (version `2018-06-01`), small enough to read: on
+//! 127.0.0.1, port 0, it hands out the events a test queues (`GET …/runtime/invocation/next`, with
+//! the `Lambda-Runtime-*` headers Lambda sends) and records what the function sends back
+//! (`…/invocation/{id}/response`, `…/{id}/error`, `…/init/error`), each call with the moment it
+//! arrived, so a test can time a cold start.
 
 use std::{
     net::SocketAddr,
@@ -32,7 +24,7 @@ use axum::{
 use serde_json::Value;
 use tokio::sync::{Mutex, mpsc};
 
-use crate::process::PATIENCE;
+use crate::support::PATIENCE;
 
 /// What the function did, as the stand-in saw it.
 #[derive(Debug)]

@@ -12,7 +12,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::process::{DEBUG_BINARY, PATIENCE, children, finished, free_port, send_signal};
+use crate::support::{DEBUG_BINARY, PATIENCE, children, finished, free_port, send_signal};
 
 /// An address the server cannot bind (TEST-NET-1 is on no interface here): a server that started
 /// at all was given its socket.

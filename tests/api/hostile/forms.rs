@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::{RawAnswer, assert_still_serving, send_raw};
-use crate::harness::{TestApp, silent_trivia_upstream};
+use crate::support::{TestApp, silent_trivia_upstream};
 
 /// Sends one request with `body` (and `Content-Type: content_type` when there is a body) on a raw
 /// connection, then checks the server still serves.

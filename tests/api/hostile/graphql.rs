@@ -6,7 +6,7 @@ use leptos_api_routes::api::graphql::nesting::MAX_NESTING;
 use serde_json::Value;
 
 use super::{RawAnswer, assert_still_serving, send_raw};
-use crate::harness::TestApp;
+use crate::support::TestApp;
 
 /// `{post(id:[[[…1…]]]){id}}`, 2 000 lists deep: 4 KiB that overflowed the parser's stack.
 fn deep_lists() -> String {

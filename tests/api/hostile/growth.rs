@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::{RawAnswer, assert_still_serving, send_raw};
 use crate::{
-    harness::TestApp,
+    support::TestApp,
     trivia::{Behaviour, PATIENT, StubUpstream},
 };
 

@@ -5,7 +5,7 @@
 //! `100 Continue`, and creates nothing.
 
 use super::{RawAnswer, assert_still_serving, send_raw};
-use crate::harness::TestApp;
+use crate::support::TestApp;
 
 /// `GET /api/hello` with `headers` (each line ending in CRLF) and nothing else.
 async fn hello_with(app: &TestApp, headers: &[u8]) -> RawAnswer {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use tokio::{io::AsyncWriteExt, net::TcpStream};
 
 use super::{RawAnswer, assert_still_serving, read_answer, send_raw};
-use crate::harness::TestApp;
+use crate::support::TestApp;
 
 /// The methods the server answers, as its `Allow` lists them.
 const SERVER_METHODS: &str = "GET, HEAD, POST, OPTIONS";

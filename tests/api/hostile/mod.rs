@@ -13,7 +13,7 @@ use tokio::{
     net::TcpStream,
 };
 
-use crate::harness::TestApp;
+use crate::support::TestApp;
 
 /// Longer than any answer here may take; a test that waits this long has failed.
 const PATIENCE: Duration = Duration::from_secs(20);

@@ -18,7 +18,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-use crate::harness::{TestApp, TestDatabase, assert_problem, detail};
+use crate::support::{TestApp, TestDatabase, assert_problem, detail};
 
 /// Room for the database and its write-ahead log, and little more: filled in a few milliseconds.
 const FILE_SYSTEM_SIZE: &str = "2m";

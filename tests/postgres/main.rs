@@ -3,9 +3,17 @@
 //! These run whatever `TEST_DATABASE_URL` says: on its server when it names one, else each test
 //! starts a cluster of its own (so they need PostgreSQL installed: scripts/setup.sh).
 
-mod copy_db;
-mod migrations;
-mod outage;
-mod several_instances;
-mod tls;
-mod write_allowances;
+#[path = "../support/mod.rs"]
+mod support;
+
+/// Named `postgres::`, so that the SQLite pass of scripts/test.sh (`--skip postgres::`) leaves
+/// them to the PostgreSQL pass. The files are next to this one.
+#[path = "."]
+mod postgres {
+    mod copy_db;
+    mod migrations;
+    mod outage;
+    mod several_instances;
+    mod tls;
+    mod write_allowances;
+}

@@ -8,7 +8,7 @@ use leptos_api_routes::config::Config;
 use reqwest::{StatusCode, header};
 use serde_json::{Value, json};
 
-use crate::harness::{BINARY, TestApp, TestDatabase, signed_delivery_headers};
+use crate::support::{DEBUG_BINARY, TestApp, TestDatabase, signed_delivery_headers};
 
 const PREVIEW_SECRET: &str = "copy-preview-secret";
 const WEBHOOK_SECRET: &str = "copy-webhook-secret";
@@ -19,7 +19,7 @@ fn secrets(config: &mut Config) {
 }
 
 fn copy_db(from: &TestDatabase, to: &TestDatabase) -> Output {
-    Command::new(BINARY)
+    Command::new(DEBUG_BINARY)
         .env_clear()
         .args(["copy-db", "--from", from.url(), "--to", to.url()])
         .output()
@@ -182,7 +182,7 @@ async fn copy_db_names_what_is_wrong_with_its_arguments() {
         vec!["copy-db", "--from", sqlite.url(), "--to", "mysql://host/db"],
         vec!["copy-db", "--into", "postgres://host/db"],
     ] {
-        let output = Command::new(BINARY)
+        let output = Command::new(DEBUG_BINARY)
             .env_clear()
             .args(&arguments)
             .output()

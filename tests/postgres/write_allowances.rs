@@ -6,7 +6,7 @@ use std::num::NonZeroU32;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::harness::{TestApp, TestDatabase};
+use crate::support::{TestApp, TestDatabase};
 
 #[tokio::test]
 async fn the_first_write_of_an_instance_prunes_the_allowances_that_have_expired() {

@@ -4,24 +4,26 @@
 //! which sets the limits it starts with; where `prlimit` is missing, the tests say so and pass.
 
 use std::{
-    io::{BufRead, BufReader, Read, Write},
+    io::{Read, Write},
     net::TcpStream,
     path::Path,
-    process::Child,
-    sync::{Arc, Mutex},
+    process::Command,
     time::{Duration, Instant},
 };
 
-use crate::binary::{PRLIMIT, listening_address, server_with_open_files};
+use tempfile::TempDir;
 
-/// Kills the server when dropped, so that a failing test leaves no process behind.
-struct Running(Child);
+use crate::support::{DEBUG_BINARY, ServerProcess, server_command};
 
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// Where util-linux's `prlimit` is (Debian: always there).
+const PRLIMIT: &str = "/usr/bin/prlimit";
+
+/// The server started by `prlimit --nofile=<limits>` (`soft:hard`, or `soft:` to keep the hard
+/// limit), so that it starts with those open-file limits.
+fn server_with_open_files(data_dir: &TempDir, limits: &str) -> Command {
+    let mut command = server_command(PRLIMIT, data_dir.path());
+    command.arg(format!("--nofile={limits}")).arg(DEBUG_BINARY);
+    command
 }
 
 /// A `/proc/<pid>/limits` or `/proc/self/limits` value of "Max open files": (soft, hard).
@@ -56,24 +58,13 @@ fn prlimit_is_missing(test: &str) -> bool {
     missing
 }
 
-/// Starts the server under `limits` and returns it with its address and a copy of its log so far.
-fn start(limits: &str) -> (Running, String, Arc<Mutex<Vec<String>>>) {
+/// Starts the server under `limits` and returns it with its address and its folder (which must
+/// live as long as the server).
+fn start(limits: &str) -> (ServerProcess, String, TempDir) {
     let data_dir = tempfile::tempdir().expect("a temporary folder");
-    let mut child = server_with_open_files(&data_dir, limits)
-        .spawn()
-        .expect("the server starts");
-    let mut lines = BufReader::new(child.stdout.take().expect("a piped stdout")).lines();
-    let addr = listening_address(&mut lines);
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let kept = Arc::clone(&log);
-    std::thread::spawn(move || {
-        // The folder lives as long as the server writes its log.
-        let _data_dir = data_dir;
-        for line in lines.map_while(Result::ok) {
-            kept.lock().expect("the log").push(line);
-        }
-    });
-    (Running(child), addr, log)
+    let server = ServerProcess::start(server_with_open_files(&data_dir, limits));
+    let addr = server.addr.to_string();
+    (server, addr, data_dir)
 }
 
 #[test]
@@ -83,9 +74,9 @@ fn the_server_raises_its_soft_open_file_limit_to_the_hard_one() {
     }
     let (_, hard) = open_file_limits("/proc/self/limits");
 
-    let (server, _, _) = start("256:");
+    let (server, _, _data_dir) = start("256:");
 
-    let (soft, _) = open_file_limits(&format!("/proc/{}/limits", server.0.id()));
+    let (soft, _) = open_file_limits(&format!("/proc/{}/limits", server.id()));
     assert_eq!(soft, hard, "soft limit raised from 256 to the hard limit");
 }
 
@@ -96,14 +87,14 @@ fn out_of_file_descriptors_accepting_waits_instead_of_spinning_and_then_resumes(
     }
     // How many files the server holds once it listens (its database, runtime, log…), measured on a
     // first run; the second gets room for a few connections more, and no more.
-    let (measured, _, _) = start("4096:4096");
-    let files_at_rest = std::fs::read_dir(format!("/proc/{}/fd", measured.0.id()))
+    let (measured, _, _data_dir) = start("4096:4096");
+    let files_at_rest = std::fs::read_dir(format!("/proc/{}/fd", measured.id()))
         .expect("the server's files are listed")
         .count();
     drop(measured);
     let limit = files_at_rest + 8;
-    let (server, addr, log) = start(&format!("{limit}:{limit}"));
-    let pid = server.0.id();
+    let (server, addr, _data_dir) = start(&format!("{limit}:{limit}"));
+    let pid = server.id();
 
     // More connections than it has descriptors left: accepting fails with EMFILE.
     let held: Vec<TcpStream> = (0..40)
@@ -113,11 +104,7 @@ fn out_of_file_descriptors_accepting_waits_instead_of_spinning_and_then_resumes(
     let before = cpu_ticks(pid);
     std::thread::sleep(Duration::from_secs(3));
     let spent = cpu_ticks(pid) - before;
-    let said = log
-        .lock()
-        .expect("the log")
-        .iter()
-        .any(|line| line.contains("cannot accept connections"));
+    let said = server.process.logged("cannot accept connections");
     drop(held);
 
     assert!(said, "the server ran out of descriptors and said so");

@@ -16,7 +16,7 @@ use tokio::{
     task::JoinSet,
 };
 
-use crate::harness::{TestApp, test_http_config};
+use crate::support::{TestApp, test_http_config};
 
 const HEADER_TIMEOUT: Duration = Duration::from_millis(1_000);
 const IDLE_TIMEOUT: Duration = Duration::from_millis(2_000);

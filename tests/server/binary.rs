@@ -2,54 +2,12 @@
 //! first start, and graceful shutdown on SIGTERM. (Its open-file limit: `open_files.rs`.)
 
 use std::{
-    io::{BufRead, BufReader, Lines},
-    process::{ChildStdout, Command, Stdio},
+    io::{BufRead, BufReader},
+    process::Command,
     time::Duration,
 };
 
-const BINARY: &str = env!("CARGO_BIN_EXE_leptos-api-routes");
-
-pub fn server(data_dir: &tempfile::TempDir) -> Command {
-    configured(Command::new(BINARY), data_dir)
-}
-
-/// Where util-linux's `prlimit` is (Debian: always there).
-pub const PRLIMIT: &str = "/usr/bin/prlimit";
-
-/// The server started by `prlimit --nofile=<limits>` (`soft:hard`, or `soft:` to keep the hard
-/// limit), so that it starts with those open-file limits.
-pub fn server_with_open_files(data_dir: &tempfile::TempDir, limits: &str) -> Command {
-    let mut command = Command::new(PRLIMIT);
-    command.arg(format!("--nofile={limits}")).arg(BINARY);
-    configured(command, data_dir)
-}
-
-fn configured(mut command: Command, data_dir: &tempfile::TempDir) -> Command {
-    command
-        .current_dir(data_dir.path())
-        .env_clear()
-        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
-        .env("RUST_LOG", "info")
-        .env("RATE_LIMIT_PER_MINUTE", "0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command
-}
-
-/// Reads the server's log up to the line saying where it listens, and returns that address.
-pub fn listening_address(log: &mut Lines<BufReader<ChildStdout>>) -> String {
-    let listening = log
-        .map_while(Result::ok)
-        .find(|line| line.contains("listening on http://"))
-        .expect("the server says where it listens");
-    listening
-        .rsplit("http://")
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
-        .collect()
-}
+use crate::support::{DEBUG_BINARY, listening_address, server_command};
 
 #[test]
 fn a_bad_setting_stops_the_start_with_one_line_naming_the_variable() {
@@ -88,7 +46,10 @@ fn a_bad_setting_stops_the_start_with_one_line_naming_the_variable() {
         // More than any open-file limit allows.
         ("HTTP_MAX_CONNECTIONS", "4000000000"),
     ] {
-        let output = server(&data_dir).env(variable, value).output().unwrap();
+        let output = server_command(DEBUG_BINARY, data_dir.path())
+            .env(variable, value)
+            .output()
+            .unwrap();
 
         assert!(
             !output.status.success(),
@@ -115,7 +76,7 @@ fn a_bad_setting_stops_the_start_with_one_line_naming_the_variable() {
 fn an_unknown_database_scheme_stops_the_start_naming_the_schemes_it_takes() {
     let data_dir = tempfile::tempdir().unwrap();
 
-    let output = server(&data_dir)
+    let output = server_command(DEBUG_BINARY, data_dir.path())
         .env("DATABASE_URL", "mysql://localhost/app")
         .output()
         .unwrap();
@@ -136,7 +97,9 @@ fn an_unknown_database_scheme_stops_the_start_naming_the_schemes_it_takes() {
 #[test]
 fn the_default_database_is_created_under_data_and_sigterm_stops_the_server_cleanly() {
     let data_dir = tempfile::tempdir().unwrap();
-    let mut child = server(&data_dir).spawn().unwrap();
+    let mut child = server_command(DEBUG_BINARY, data_dir.path())
+        .spawn()
+        .unwrap();
     let mut log = BufReader::new(child.stdout.take().unwrap()).lines();
     let addr = listening_address(&mut log);
     assert!(data_dir.path().join("data/leptos-api-routes.db").is_file());
@@ -170,7 +133,9 @@ fn the_default_database_is_created_under_data_and_sigterm_stops_the_server_clean
 #[test]
 fn the_log_line_of_a_request_names_its_request_id_status_and_latency() {
     let data_dir = tempfile::tempdir().unwrap();
-    let mut child = server(&data_dir).spawn().unwrap();
+    let mut child = server_command(DEBUG_BINARY, data_dir.path())
+        .spawn()
+        .unwrap();
     let mut log = BufReader::new(child.stdout.take().unwrap()).lines();
     let addr = listening_address(&mut log);
 

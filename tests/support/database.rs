@@ -9,7 +9,7 @@ use leptos_api_routes::config::Backend;
 use sqlx::{Connection, PgConnection, SqliteConnection};
 use tempfile::TempDir;
 
-use super::postgres_cluster::PgCluster;
+use super::PgCluster;
 
 pub struct TestDatabase {
     url: String,

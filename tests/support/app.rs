@@ -1,10 +1,5 @@
-//! `TestApp::spawn()`: the real server on 127.0.0.1:0 over a fresh database (SQLite, or PostgreSQL
-//! with `TEST_DATABASE_URL`: see `database.rs`), plus the requests and checks the route tests share.
-
-mod database;
-mod postgres_cluster;
-mod server_process;
-mod webhook_signature;
+//! `TestApp::spawn()`: the app in this process, on 127.0.0.1:0 over a fresh database (SQLite, or
+//! PostgreSQL with `TEST_DATABASE_URL`: see `database.rs`), with the requests the tests send it.
 
 use std::{net::SocketAddr, time::Duration};
 
@@ -18,12 +13,7 @@ use reqwest::{Client, Method, RequestBuilder, Response, StatusCode, redirect::Po
 use serde_json::{Value, json};
 use tokio::{net::TcpListener, sync::oneshot};
 
-pub use database::TestDatabase;
-pub use postgres_cluster::{PgCluster, hand_to_server};
-pub use server_process::{BINARY, PREVIEW_SECRET, ServerProcess, WEBHOOK_SECRET};
-pub use webhook_signature::{
-    signed_delivery_headers, signed_delivery_headers_at, unix_now, webhook_signature,
-};
+use super::{TestDatabase, assert_problem};
 
 /// A trivia upstream that accepts connections and never answers, and the trivia settings that point
 /// at it with `timeout`. It stays silent (rather than refusing connections) while the listener lives.
@@ -38,9 +28,6 @@ pub async fn silent_trivia_upstream(timeout: Duration) -> (TcpListener, TriviaCo
     };
     (silent, trivia)
 }
-
-/// The media type of JSON bodies.
-pub const JSON: &str = "application/json";
 
 pub struct TestApp {
     pub addr: SocketAddr,
@@ -308,56 +295,4 @@ async fn created_id(response: Response) -> i64 {
     assert_eq!(response.status(), StatusCode::CREATED);
     let body: Value = response.json().await.expect("a JSON body");
     body["id"].as_i64().expect("a numeric id")
-}
-
-/// The `Content-Type` of a response, or "" when it has none.
-pub fn content_type(response: &Response) -> String {
-    header(response, reqwest::header::CONTENT_TYPE)
-}
-
-/// A header of a response as text, or "" when it is absent.
-pub fn header(response: &Response, name: impl reqwest::header::AsHeaderName) -> String {
-    response
-        .headers()
-        .get(name)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// Checks that `response` is RFC 9457 problem details for `status` and returns its body.
-pub async fn assert_problem(response: Response, status: StatusCode) -> Value {
-    assert_eq!(response.status(), status);
-    assert_eq!(content_type(&response), "application/problem+json");
-    let body: Value = response.json().await.expect("a JSON problem body");
-    assert!(body["type"].is_string(), "a type: {body}");
-    assert_eq!(body["status"], status.as_u16(), "{body}");
-    assert_eq!(
-        body["title"],
-        status.canonical_reason().expect("a standard status"),
-        "{body}"
-    );
-    assert!(!detail(&body).is_empty(), "a detail: {body}");
-    body
-}
-
-/// The `detail` of a problem body, or "" when it has none.
-pub fn detail(problem: &Value) -> &str {
-    problem["detail"].as_str().unwrap_or_default()
-}
-
-/// The methods the `Allow` header of a response lists, sorted.
-pub fn allowed_methods(response: &Response) -> Vec<String> {
-    let mut methods: Vec<String> = header(response, reqwest::header::ALLOW)
-        .split(',')
-        .map(|method| method.trim().to_owned())
-        .filter(|method| !method.is_empty())
-        .collect();
-    methods.sort();
-    methods
-}
-
-/// The `Location` header of a response, or "" when it has none.
-pub fn location(response: &Response) -> String {
-    header(response, reqwest::header::LOCATION)
 }

@@ -15,11 +15,9 @@ use reqwest::{Client, StatusCode, header, redirect::Policy};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-use crate::{
-    durability::{lost_posts, post_until_the_server_is_gone, wait_for_confirmed},
-    harness::{
-        PREVIEW_SECRET, ServerProcess, TestDatabase, WEBHOOK_SECRET, signed_delivery_headers,
-    },
+use crate::support::{
+    PREVIEW_SECRET, ServerProcess, TestDatabase, WEBHOOK_SECRET, lost_posts,
+    post_until_the_server_is_gone, signed_delivery_headers, wait_for_confirmed,
 };
 
 /// Two instances over one fresh PostgreSQL database.
@@ -35,8 +33,8 @@ impl TwoInstances {
     async fn start(settings: &[(&str, &str)]) -> Self {
         let database = TestDatabase::postgres().await;
         let folder = tempfile::tempdir().unwrap();
-        let a = ServerProcess::start(folder.path(), database.url(), settings);
-        let b = ServerProcess::start(folder.path(), database.url(), settings);
+        let a = ServerProcess::on_database(folder.path(), database.url(), settings);
+        let b = ServerProcess::on_database(folder.path(), database.url(), settings);
         let client = Client::builder()
             .redirect(Policy::none())
             .timeout(Duration::from_secs(10))

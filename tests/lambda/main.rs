@@ -1,10 +1,12 @@
 //! The app as an AWS Lambda function, invoked in-process: events in the formats each front door
-//! documents (`events.rs`), read by `lambda_http` as the runtime reads them, through
-//! `lambda::handler` over the app's router, and the answers as `lambda_http` hands them back to
-//! Lambda (text, or binary to be base64-encoded). On the suite's database, like every test here;
-//! `tests/deploy/lambda.rs` runs the built binary against a stand-in of the Runtime API.
+//! documents (`tests/support/lambda_events.rs`), read by `lambda_http` as the runtime reads them,
+//! through `lambda::handler` over the app's router, and the answers as `lambda_http` hands them
+//! back to Lambda (text, or binary to be base64-encoded). On the suite's database (SQLite, or
+//! PostgreSQL with `TEST_DATABASE_URL`); `tests/deploy/lambda.rs` runs the built binary against a
+//! stand-in of the Runtime API.
 
-pub mod events;
+#[path = "../support/mod.rs"]
+mod support;
 
 use std::{io::Read, num::NonZeroU32, sync::Arc};
 
@@ -22,8 +24,11 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 use tower::ServiceExt;
 
-use crate::harness::{TestDatabase, test_config, test_http_config};
-use events::{ALL_FRONT_DOORS, Event, FrontDoor};
+use support::{
+    TestDatabase,
+    lambda_events::{ALL_FRONT_DOORS, Event, FrontDoor},
+    test_config, test_http_config,
+};
 
 const PREVIEW_SECRET: &str = "preview-secret-for-lambda-tests";
 const OUTPUT_NAME: &str = "leptos-api-routes";

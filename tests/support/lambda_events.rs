@@ -1,30 +1,27 @@
-//! Lambda events as AWS documents them for each front door that invokes the function, written out
-//! by hand from the documentation, not made by `lambda_http`:
-//!
-//! - **API Gateway HTTP API**, payload format 2.0 ("Working with AWS Lambda proxy integrations for
-//!   HTTP APIs"): `rawPath`, `rawQueryString` as sent, lowercase single-value `headers` (repeated
-//!   ones joined with commas), the `Cookie` header moved to a `cookies` array, the client in
-//!   `requestContext.http.sourceIp`, a `stage` (`$default`, served at the root, or a named one that
-//!   is also in the path).
-//! - **Lambda Function URL**, the same 2.0 format ("Invoking Lambda function URLs"), from a
-//!   `*.lambda-url.<region>.on.aws` domain, stage `$default`; a body whose type is not text (a form
-//!   post, a file) arrives base64-encoded.
-//! - **API Gateway REST API**, proxy integration, payload format 1.0 ("Set up a proxy integration
-//!   with a proxy resource"): `path` without the stage, `headers` and `multiValueHeaders`, decoded
-//!   `queryStringParameters` and `multiValueQueryStringParameters`, the client in
-//!   `requestContext.identity.sourceIp`, always a named stage.
-//!
-//! Shared by the handler tests (`tests/api/lambda/`) and the function binary's tests
-//! (`tests/deploy/lambda.rs`).
+//! Lambda events as AWS documents them for each front door, written out by hand from the
+//! documentation, not made by `lambda_http` (what each format holds: [`FrontDoor`]). Shared by
+//! the handler tests (`tests/lambda/`) and the function binary's tests (`tests/deploy/lambda.rs`).
 
 use base64::Engine;
 use serde_json::{Map, Value, json};
 
-/// What invokes the function.
+/// What invokes the function, and the event format it sends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FrontDoor {
+    /// API Gateway HTTP API, payload format 2.0 ("Working with AWS Lambda proxy integrations for
+    /// HTTP APIs"): `rawPath`, `rawQueryString` as sent, lowercase single-value `headers` (repeated
+    /// ones joined with commas), the `Cookie` header moved to a `cookies` array, the client in
+    /// `requestContext.http.sourceIp`, a `stage` (`$default`, served at the root, or a named one
+    /// that is also in the path).
     HttpApi,
+    /// Lambda Function URL, the same 2.0 format ("Invoking Lambda function URLs"), from a
+    /// `*.lambda-url.<region>.on.aws` domain, stage `$default`; a body whose type is not text (a
+    /// form post, a file) arrives base64-encoded.
     FunctionUrl,
+    /// API Gateway REST API, proxy integration, payload format 1.0 ("Set up a proxy integration
+    /// with a proxy resource"): `path` without the stage, `headers` and `multiValueHeaders`,
+    /// decoded `queryStringParameters` and `multiValueQueryStringParameters`, the client in
+    /// `requestContext.identity.sourceIp`, always a named stage.
     RestApi,
 }
 

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::harness::{PgCluster, TestApp, TestDatabase, assert_problem};
+use crate::support::{PgCluster, TestApp, TestDatabase, assert_problem};
 
 const DATABASE_TIMEOUT: Duration = Duration::from_millis(1500);
 

@@ -5,7 +5,7 @@ use std::thread;
 
 use reqwest::StatusCode;
 
-use crate::harness::{ServerProcess, TestDatabase};
+use crate::support::{ServerProcess, TestDatabase};
 
 const INSTANCES: usize = 4;
 
@@ -17,7 +17,7 @@ async fn instances_starting_together_apply_each_migration_exactly_once() {
 
     let instances: Vec<ServerProcess> = thread::scope(|scope| {
         let starting: Vec<_> = (0..INSTANCES)
-            .map(|_| scope.spawn(|| ServerProcess::start(folder.path(), database.url(), &[])))
+            .map(|_| scope.spawn(|| ServerProcess::on_database(folder.path(), database.url(), &[])))
             .collect();
         starting
             .into_iter()

@@ -7,7 +7,7 @@ use leptos_api_routes::{config::DatabaseConfig, db};
 use reqwest::StatusCode;
 use tempfile::TempDir;
 
-use crate::harness::{PgCluster, TestApp, TestDatabase, hand_to_server};
+use crate::support::{PgCluster, TestApp, TestDatabase, hand_to_server};
 
 /// A certificate authority (`ca.crt`) and a key and certificate it signed for 127.0.0.1
 /// (`server.key`, `server.crt`), made with the openssl command.

@@ -1,0 +1,32 @@
+//! What the test targets share, one copy of each: the app started in this process (`app.rs`) or the
+//! binary as a child process (`process.rs`), a fresh database per test (`database.rs`, on a
+//! PostgreSQL cluster of its own if need be: `postgres_cluster.rs`), the checks on answers, signed
+//! webhook deliveries, Lambda events, and writers that outlive a killed server.
+//!
+//! Each target includes it with `#[path = "../support/mod.rs"] mod support;`.
+
+// Each test target uses a part of it.
+#![allow(dead_code, unused_imports)]
+
+mod answers;
+mod app;
+mod database;
+pub mod lambda_events;
+mod postgres_cluster;
+mod process;
+mod webhook_signature;
+mod writers;
+
+pub use answers::{JSON, allowed_methods, assert_problem, content_type, detail, header, location};
+pub use app::{TestApp, silent_trivia_upstream, test_config, test_http_config, with_headers};
+pub use database::TestDatabase;
+pub use postgres_cluster::{PgCluster, hand_to_server};
+pub use process::{
+    DEBUG_BINARY, PATIENCE, PREVIEW_SECRET, Process, ServerProcess, WEBHOOK_SECRET, children,
+    finished, free_port, listening_address, release_binary, send_signal, server_command,
+    until_healthy,
+};
+pub use webhook_signature::{
+    signed_delivery_headers, signed_delivery_headers_at, unix_now, webhook_signature,
+};
+pub use writers::{lost_posts, post_until_the_server_is_gone, wait_for_confirmed};
