@@ -35,9 +35,15 @@ def module_of(path):
 
 
 def strip_comments(text):
-    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
-    text = re.sub(r'"(?:\\.|[^"\\])*"', '""', text)
-    return re.sub(r"//[^\n]*", "", text)
+    """The code without comments and literals (whose text could look like a path or hide a quote)."""
+    literal = re.compile(
+        r'r(#*)".*?"\1'  # raw strings
+        r'|"(?:\\.|[^"\\])*"'  # strings, escapes and line continuations included
+        r"|'(?:\\.|[^'\\])'"  # characters ('"' among them)
+        r"|//[^\n]*|/\*.*?\*/",  # comments
+        re.S,
+    )
+    return literal.sub(" ", text)
 
 
 def expand_use_tree(tree):
