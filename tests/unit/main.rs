@@ -2,3 +2,4 @@
 //! rules of the model, the parsers, the limits. What needs the running app is in `tests/api/`.
 
 mod model;
+mod page_reads;
