@@ -13,7 +13,7 @@ FLOORS = [
     ["runtime", "server", "listener", "systemd", "healthcheck", "lambda"],
     ["router"],
     ["api", "app", "middleware"],
-    ["pages", "data"],
+    ["pages"],
     ["state", "problem"],
     ["components", "trivia", "preview", "db", "site", "qvalue"],
     ["model", "config"],

@@ -12,8 +12,7 @@ use leptos_router::{
 
 use crate::{
     components::raw_text::escape_text,
-    data,
-    pages::{home::HomePage, not_found::NotFound, post::PostPage},
+    pages::{home::HomePage, not_found::NotFound, post::PostPage, reads},
     site::AssetUrls,
 };
 
@@ -49,7 +48,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     // From the request's cookie, which scripts cannot read (it is HttpOnly); pages are rendered on
     // the server only, so the banner is too.
-    let preview = data::in_preview_mode();
+    let preview = reads::in_preview_mode();
 
     // Pages wait for their data before the first byte (`SsrMode::Async`): the status (404 for an
     // unknown post) and the `<title>` must be known before the headers go out, and a browser without

@@ -12,7 +12,6 @@
 #![recursion_limit = "256"]
 
 pub mod components;
-pub mod data;
 pub mod model;
 
 #[cfg(feature = "ssr")]

@@ -7,16 +7,14 @@
 use leptos::{html, prelude::*};
 
 use super::{
+    api_client,
     form::{FieldErrorText, FormState, SubmitButton, refresh_section},
     hydrated::hydrated,
     page_url,
     post_list::Timestamp,
     raw_text::textarea_text,
 };
-use crate::{
-    data,
-    model::{CommentsForPost, NewComment, PostId},
-};
+use crate::model::{CommentsForPost, NewComment, PostId};
 
 /// The id of the section [`CommentForm`] has rendered again after adding a comment.
 pub const COMMENTS_SECTION: &str = "comments-section";
@@ -95,7 +93,7 @@ pub fn CommentForm() -> impl IntoView {
             return;
         }
         form.send(
-            async move { data::add_comment(post, &new_comment).await },
+            async move { api_client::add_comment(post, &new_comment).await },
             |_| "Comment added".to_owned(),
             move |_| {
                 input.set_value("");

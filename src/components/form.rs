@@ -4,11 +4,11 @@
 
 use leptos::{either::EitherOf3, prelude::*, task::spawn_local};
 
-use super::page_url;
-use crate::{
-    data::{self, SubmitError},
-    model::FieldErrors,
+use super::{
+    api_client::{self, SubmitError},
+    page_url,
 };
+use crate::model::FieldErrors;
 
 /// How the last submission went.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,8 +97,8 @@ impl FormState {
 /// saved. On failure the part stays as it was: the form has already said that the save went through.
 pub fn refresh_section(id: &'static str) {
     spawn_local(async move {
-        if let Ok(section) = data::render_on_server(&page_url::in_address_bar(), id).await {
-            data::put_in_place(&section);
+        if let Ok(section) = api_client::render_on_server(&page_url::in_address_bar(), id).await {
+            api_client::put_in_place(&section);
         }
     });
 }

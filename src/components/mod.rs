@@ -2,6 +2,7 @@
 //! the trivia box) are the only code the browser gets (see `lib.rs`); everything else here is
 //! rendered on the server only.
 
+pub mod api_client;
 pub mod comments;
 pub mod form;
 pub mod hydrated;

@@ -9,16 +9,14 @@
 use leptos::{html, prelude::*};
 
 use super::{
+    api_client,
     form::{FieldErrorText, FormState, SubmitButton, refresh_section},
     hydrated::hydrated,
     page_url,
     post_list::POSTS_SECTION,
     raw_text::textarea_text,
 };
-use crate::{
-    data,
-    model::{NewPost, PostId},
-};
+use crate::model::{NewPost, PostId};
 
 #[island]
 pub fn PostForm() -> impl IntoView {
@@ -59,7 +57,7 @@ pub fn PostForm() -> impl IntoView {
         }
         let is_draft = new_post.draft;
         form.send(
-            async move { data::create_post(&new_post).await },
+            async move { api_client::create_post(&new_post).await },
             move |created| {
                 if is_draft {
                     draft_saved_message(created.id)

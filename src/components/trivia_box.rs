@@ -8,11 +8,8 @@
 
 use leptos::{html, prelude::*, task::spawn_local};
 
-use super::{hydrated::hydrated, page_url};
-use crate::{
-    data,
-    model::{Trivia, TriviaSource},
-};
+use super::{api_client, hydrated::hydrated, page_url};
+use crate::model::{Trivia, TriviaSource};
 
 /// The message for a number that is not a 64-bit integer.
 pub const NOT_A_NUMBER: &str = "Enter a whole number (up to 19 digits, may be negative).";
@@ -36,8 +33,10 @@ pub fn TriviaBox() -> impl IntoView {
     let show_answer = move || {
         let url = page_url::in_address_bar();
         spawn_local(async move {
-            match data::render_on_server(&url, TRIVIA_ANSWER).await {
-                Ok(answer) if page_url::in_address_bar() == url => data::put_in_place(&answer),
+            match api_client::render_on_server(&url, TRIVIA_ANSWER).await {
+                Ok(answer) if page_url::in_address_bar() == url => {
+                    api_client::put_in_place(&answer)
+                }
                 Ok(_) => {}
                 Err(message) => error.set(Some(message)),
             }

@@ -16,8 +16,8 @@ use crate::{
         post_list::{POSTS_SECTION, PostList},
         trivia_box::{TriviaAnswer, TriviaBox, parse_number},
     },
-    data::{self, LoadError},
     model::{PostId, PostPage, Trivia},
+    pages::reads::{self, LoadError},
     pages::unavailable::Unavailable,
 };
 
@@ -28,10 +28,10 @@ pub fn HomePage() -> impl IntoView {
     let cursor = query
         .get("cursor")
         .and_then(|cursor| cursor.parse::<PostId>().ok());
-    let posts = OnceResource::new(data::list_posts(cursor));
+    let posts = OnceResource::new(reads::list_posts(cursor));
     let lookup = query
         .get("number")
-        .map(|asked| parse_number(&asked).map(data::trivia));
+        .map(|asked| parse_number(&asked).map(reads::trivia));
     let trivia = OnceResource::new(async move {
         Some(match lookup? {
             Ok(answer) => answer.await.map_err(|error| error.to_string()),

@@ -3,4 +3,5 @@
 pub mod home;
 pub mod not_found;
 pub mod post;
+pub mod reads;
 pub mod unavailable;

@@ -16,8 +16,8 @@ use crate::{
         comments::{CommentForm, CommentList},
         post_list::{DraftBadge, Timestamp},
     },
-    data::{self, LoadError, PostWithComments},
     model::{CommentId, PostId},
+    pages::reads::{self, LoadError, PostWithComments},
     pages::{not_found::NotFound, unavailable::Unavailable},
 };
 
@@ -28,7 +28,7 @@ pub fn PostPage() -> impl IntoView {
     // A cursor that does not parse starts from the first comment, as `/?cursor=` does for posts.
     let cursor =
         use_query_map().with_untracked(|query| query.get("cursor")?.parse::<CommentId>().ok());
-    let lookup = id.map(|id| data::post_with_comments(id, cursor));
+    let lookup = id.map(|id| reads::post_with_comments(id, cursor));
     let found = OnceResource::new(async move {
         match lookup {
             Some(lookup) => lookup.await,

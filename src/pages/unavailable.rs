@@ -10,7 +10,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 
-use crate::data::LoadError;
+use crate::pages::reads::LoadError;
 
 /// Seconds a client is asked to wait before trying again: about what a database server takes to
 /// restart or fail over.

@@ -3,5 +3,7 @@
 
 mod api;
 mod components;
+mod model;
+mod page_reads;
 mod qvalue;
 mod site;

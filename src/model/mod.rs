@@ -1,0 +1,22 @@
+//! The API's request and response types, and the validation rules for what users submit: one file
+//! per resource, the id types, the paging rule and the text rule they share.
+//!
+//! Compiled for the server and for the browser, so the form checks input with the very rules the API
+//! enforces. Validation returns a validated type ([`ValidPost`], [`ValidComment`]): past that boundary,
+//! invalid text cannot exist. The bottom floor: nothing here imports from the rest of the crate.
+
+mod comment;
+mod id;
+mod paging;
+mod post;
+mod text;
+#[cfg(feature = "ssr")]
+pub mod text_schema;
+mod trivia;
+
+pub use comment::{COMMENT_MAX, Comment, CommentsForPost, NewComment, ValidComment};
+pub use id::{CommentId, InvalidId, PostId};
+pub use paging::{COMMENT_PAGE_SIZE_DEFAULT, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, page_size};
+pub use post::{NewPost, POST_MAX, Post, PostCreated, PostPage, PostSummary, TITLE_MAX, ValidPost};
+pub use text::{FieldErrors, is_refused_control};
+pub use trivia::{Trivia, TriviaSource};

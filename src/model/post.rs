@@ -1,0 +1,120 @@
+//! Posts: the body of `POST /api/post` and its validation, and the answers that show posts.
+
+use serde::{Deserialize, Serialize};
+
+use super::{FieldErrors, PostId, text::check_text};
+
+/// Most characters (not bytes) a title may have, after trimming.
+pub const TITLE_MAX: usize = 200;
+/// Most characters a post may have, after trimming.
+pub const POST_MAX: usize = 10_000;
+
+/// Body of `POST /api/post`. Missing fields read as empty, so they fail validation with a message on
+/// the field rather than a parse error.
+///
+/// The OpenAPI schema states the text rule exactly (see [`text_schema`](super::text_schema)), so
+/// that a client can check a value before sending it, and so that the server accepts every value the
+/// schema allows and refuses every value it does not.
+///
+/// `#[serde(default)]` is on each field rather than on the struct: on the struct, utoipa would
+/// write each field's default (`""`) into the schema, a default its own rules refuse.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NewPost {
+    /// 1–200 characters after trimming.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(required = true, schema_with = super::text_schema::title)
+    )]
+    #[serde(default)]
+    pub title: String,
+    /// 1–10 000 characters after trimming.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(required = true, schema_with = super::text_schema::post)
+    )]
+    #[serde(default)]
+    pub post: String,
+    /// Save as a draft: hidden everywhere except in preview mode, until the publishing webhook
+    /// publishes it. Left out when false, so an invalid no-JavaScript submission sent back to the
+    /// form carries only what was typed.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub draft: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !value
+}
+
+/// A post that passed validation: trimmed, non-empty, within its limits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidPost {
+    pub title: String,
+    pub body: String,
+    pub draft: bool,
+}
+
+impl NewPost {
+    pub fn validate(&self) -> Result<ValidPost, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let title = check_text(&mut errors, "title", &self.title, TITLE_MAX);
+        let body = check_text(&mut errors, "post", &self.post, POST_MAX);
+        match (title, body) {
+            (Some(title), Some(body)) => Ok(ValidPost {
+                title,
+                body,
+                draft: self.draft,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Answer to `POST /api/post`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PostCreated {
+    pub id: PostId,
+    pub message: String,
+}
+
+/// One post, as `/posts/{id}` shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+// The GraphQL `Post` type (fields in camelCase); `comments` is resolved in `api/graphql/schema.rs`.
+#[cfg_attr(feature = "ssr", derive(async_graphql::SimpleObject), graphql(complex))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Post {
+    pub id: PostId,
+    pub title: String,
+    pub body: String,
+    /// UTC, RFC 3339 with milliseconds (`2026-11-21T09:30:00.123Z`).
+    #[cfg_attr(feature = "ssr", schema(format = DateTime))]
+    pub created_at: String,
+    /// Not published yet: only requests in preview mode see it.
+    pub draft: bool,
+}
+
+/// One post in a list, with how many comments it has.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(async_graphql::SimpleObject))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PostSummary {
+    pub id: PostId,
+    pub title: String,
+    pub body: String,
+    #[cfg_attr(feature = "ssr", schema(format = DateTime))]
+    pub created_at: String,
+    pub draft: bool,
+    pub comment_count: i64,
+}
+
+/// Answer to `GET /api/post`: one page of posts, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(async_graphql::SimpleObject))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PostPage {
+    pub posts: Vec<PostSummary>,
+    /// Pass as `?cursor=` to get the next (older) page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<PostId>,
+}

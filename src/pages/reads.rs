@@ -1,0 +1,113 @@
+//! What the pages read: straight from the data layer (`db/`), with the database the router put in
+//! the page's context. Pages never call their own API over HTTP.
+//!
+//! Each read takes what it needs from the context when it is made, during the render, and returns
+//! a future that needs nothing more: a page's reads can first run after their request is gone, and
+//! asking for a context from such a task can deadlock its thread (docs/performance.md).
+
+use std::future::Future;
+
+use leptos::prelude::expect_context;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    db::{
+        self, Visibility,
+        failure::{self, Failure},
+    },
+    model::{
+        COMMENT_PAGE_SIZE_DEFAULT, CommentId, CommentsForPost, PAGE_SIZE_DEFAULT, Post, PostId,
+        PostPage, Trivia,
+    },
+    preview::visibility_in_page,
+    trivia::TriviaService,
+};
+
+/// A page's data, or why it could not be loaded.
+pub type LoadResult<T> = Result<T, LoadError>;
+
+/// Why a page's data could not be loaded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, thiserror::Error)]
+pub enum LoadError {
+    /// The database is not answering: the page answers 503, try again shortly
+    /// (`pages/unavailable.rs`).
+    #[error("The database is not answering right now. Please try again in a few seconds.")]
+    Unavailable,
+    /// Anything else (logged): the page says so where the data would be.
+    #[error("The data for this page could not be loaded. Please try again.")]
+    Failed,
+}
+
+/// A post with one page of its comments, oldest first, and how many it has in all: what
+/// `/posts/{id}` shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostWithComments {
+    pub post: Post,
+    pub comments: CommentsForPost,
+    pub comment_count: i64,
+}
+
+/// An outage is not a bug: logged as a warning, as the API does (`api/error.rs`).
+fn failed(error: sqlx::Error) -> LoadError {
+    match failure::classify(&error) {
+        Failure::Unavailable => {
+            tracing::warn!(%error, "the database is not answering");
+            LoadError::Unavailable
+        }
+        Failure::StorageFull | Failure::Other => {
+            tracing::error!(%error, "a page could not read the database");
+            LoadError::Failed
+        }
+    }
+}
+
+pub fn list_posts(
+    cursor: Option<PostId>,
+) -> impl Future<Output = LoadResult<PostPage>> + Send + 'static {
+    let db = expect_context::<db::Db>();
+    let visibility = visibility_in_page();
+    async move {
+        db::list_posts(&db, visibility, PAGE_SIZE_DEFAULT, cursor)
+            .await
+            .map_err(failed)
+    }
+}
+
+/// `cursor`: the page of comments after it (`None`: the first page).
+pub fn post_with_comments(
+    id: PostId,
+    cursor: Option<CommentId>,
+) -> impl Future<Output = LoadResult<Option<PostWithComments>>> + Send + 'static {
+    let db = expect_context::<db::Db>();
+    let visibility = visibility_in_page();
+    async move {
+        let Some(post) = db::get_post(&db, visibility, id).await.map_err(failed)? else {
+            return Ok(None);
+        };
+        let page = db::list_comments(&db, visibility, id, COMMENT_PAGE_SIZE_DEFAULT, cursor);
+        let (comments, comment_count) =
+            tokio::try_join!(page, db::count_comments(&db, id)).map_err(failed)?;
+        // The post was read a moment ago; if it has been deleted since, it has no comments left.
+        let comments = comments.unwrap_or(CommentsForPost {
+            post: id,
+            comments: Vec::new(),
+            next_cursor: None,
+        });
+        Ok(Some(PostWithComments {
+            post,
+            comments,
+            comment_count,
+        }))
+    }
+}
+
+pub fn trivia(number: i64) -> impl Future<Output = LoadResult<Trivia>> + Send + 'static {
+    let db = expect_context::<db::Db>();
+    let service = expect_context::<TriviaService>();
+    async move { service.lookup(&db, number).await.map_err(failed) }
+}
+
+/// Whether the page is rendered for a request in preview mode (a valid preview cookie).
+pub fn in_preview_mode() -> bool {
+    visibility_in_page() == Visibility::WithDrafts
+}
