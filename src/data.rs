@@ -41,10 +41,7 @@ mod reads {
     use serde::{Deserialize, Serialize};
 
     use crate::{
-        db::{
-            self, Visibility,
-            failure::{self, Failure},
-        },
+        db::{self, Visibility},
         model::{
             COMMENT_PAGE_SIZE_DEFAULT, CommentId, CommentsForPost, PAGE_SIZE_DEFAULT, Post, PostId,
             PostPage, Trivia,
@@ -78,13 +75,13 @@ mod reads {
     }
 
     /// An outage is not a bug: logged as a warning, as the API does (`api/error.rs`).
-    fn failed(error: sqlx::Error) -> LoadError {
-        match failure::classify(&error) {
-            Failure::Unavailable => {
+    fn failed(error: db::Error) -> LoadError {
+        match error {
+            db::Error::Unavailable(_) => {
                 tracing::warn!(%error, "the database is not answering");
                 LoadError::Unavailable
             }
-            Failure::StorageFull | Failure::Other => {
+            db::Error::StorageFull(_) | db::Error::Other(_) => {
                 tracing::error!(%error, "a page could not read the database");
                 LoadError::Failed
             }
