@@ -15,7 +15,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::{
-    db::failure::{self, Failure},
+    db,
     model::{FieldErrors, PostId},
 };
 
@@ -86,10 +86,10 @@ impl ApiError {
 /// not answer (503) are logged and named to the client, since neither is a bug and the client can
 /// try again later; anything else is an internal error (500). The detail never holds the database's
 /// own message, which may name files.
-impl From<sqlx::Error> for ApiError {
-    fn from(error: sqlx::Error) -> Self {
-        match failure::classify(&error) {
-            Failure::StorageFull => {
+impl From<db::Error> for ApiError {
+    fn from(error: db::Error) -> Self {
+        match error {
+            db::Error::StorageFull(_) => {
                 tracing::error!(%error, "a write failed: the database's storage is full");
                 Self::StorageFull(
                     "The server is out of storage space, so nothing was saved. Reading still \
@@ -97,11 +97,11 @@ impl From<sqlx::Error> for ApiError {
                         .to_owned(),
                 )
             }
-            Failure::Unavailable => {
+            db::Error::Unavailable(_) => {
                 tracing::warn!(%error, "the database is not available");
                 Self::Unavailable("The database is not answering; try again later.".to_owned())
             }
-            Failure::Other => Self::Internal(error.into()),
+            db::Error::Other(_) => Self::Internal(error.into()),
         }
     }
 }

@@ -1,48 +1,15 @@
-//! Moving up: `leptos-api-routes copy-db --from sqlite://data/app.db --to postgres://…` copies a
-//! SQLite database into an empty PostgreSQL one — posts, drafts, comments, webhook deliveries and the
-//! trivia cache — keeping ids and timestamps, and sets PostgreSQL's identity sequences past the copied
-//! ids.
-//!
-//! It refuses (rather than merges) when the target holds any row. The copy is one transaction on the
-//! target, which keeps other writers out while it runs: it lands whole or not at all, and a failed
-//! copy can simply be run again. Both databases are opened as the server opens them, so their
-//! schemas are brought up to date first. Rows travel in chunks of [`CHUNK`], with a progress line
-//! per chunk.
+//! `copy-db --from sqlite://data/app.db --to postgres://…`: a SQLite database copied into an empty
+//! PostgreSQL one (posts, drafts, comments, webhook deliveries, the trivia cache), keeping ids and
+//! timestamps. It refuses, rather than merges, when the target holds any row; the copy is one
+//! transaction on the target, so it lands whole or not at all and can simply be run again. Both
+//! databases are opened as the server opens them; rows travel in chunks of [`CHUNK`], with a line
+//! of progress per chunk. SQLite's side is `sqlite/export.rs`, PostgreSQL's `postgres/import.rs`.
 
-use super::{Db, OpenError, open};
+use super::{Db, Error, OpenError, open};
 use crate::config::{Backend, DatabaseConfig, DatabaseUrl};
 
 /// Rows read and written per statement.
 const CHUNK: i64 = 1000;
-
-/// A post as stored, for the copy.
-pub struct PostRow {
-    pub id: i64,
-    pub title: String,
-    pub body: String,
-    /// UTC, `YYYY-MM-DDTHH:MM:SS.mmmZ`, as the API answers it.
-    pub created_at: String,
-    pub draft: bool,
-}
-
-pub struct CommentRow {
-    pub id: i64,
-    pub post_id: i64,
-    pub body: String,
-    pub created_at: String,
-}
-
-pub struct DeliveryRow {
-    pub id: String,
-    pub received_at: String,
-}
-
-pub struct TriviaRow {
-    pub number: i64,
-    pub text: String,
-    /// Unix seconds, UTC.
-    pub fetched_at: i64,
-}
 
 /// Why a copy did not happen; each in one line.
 #[derive(Debug, thiserror::Error)]
@@ -65,7 +32,7 @@ pub enum CopyError {
         trivia: i64,
     },
     #[error("the copy failed, and nothing was written: {0}")]
-    Failed(#[from] sqlx::Error),
+    Failed(#[from] Error),
 }
 
 /// The two URLs of `copy-db --from URL --to URL` (in either order).

@@ -1,24 +1,12 @@
 //! The data layer, the only code that knows the database: one door, two rooms.
 //!
-//! This file is the door. [`open`] opens the room `DATABASE_URL`'s scheme names, and every query has
-//! one function here, which the API routes, the pages, GraphQL and the middleware call without ever
-//! learning which room answered ([`failure::classify`] is the only reader of the backends' error
-//! codes). Behind it, one folder per backend, each with its own migrations
-//! (`migrations/sqlite/`, `migrations/postgres/`) applied at start:
-//! - [`sqlite`]: the embedded default, for one process. Read-only connections plus one writer, the
-//!   write rate limit counted in the process's memory.
-//! - [`postgres`]: for several instances over one database server. A connection pool, and what the
-//!   instances must agree on kept in the database: the write rate limit, webhook deliveries, the
-//!   trivia cache.
-//!
-//! Both rooms save new posts in batches, one commit for all the posts that arrive together
-//! ([`post_batch`]).
-//!
-//! Both rooms answer the same values: ids are `i64`, timestamps UTC text with milliseconds
-//! (`2026-11-21T07:30:00.123Z`), lists ordered by id, so JSON, ordering and cursors are identical.
-//! Each room's queries are checked at compile time against its own schema, through the committed
-//! `.sqlx/` cache that `scripts/sqlx-prepare.sh` fills for both (see there for the `sqlx_prepare` cfg
-//! below, which leaves one room out while the other's queries are checked against a live database).
+//! This file is the door: [`open`] opens the room `DATABASE_URL`'s scheme names, and each query has
+//! one function here, which routes, pages, GraphQL and middleware call without learning which room
+//! answered. What every room must answer is the trait [`store::Store`]; every failure leaves as a
+//! [`Error`]. The rooms, each with its own migrations (`migrations/{sqlite,postgres}/`):
+//! [`sqlite`], embedded, for one process; [`postgres`], for several instances over one server. Both
+//! answer the same values (`i64` ids, UTC text timestamps with milliseconds, lists by id), so JSON,
+//! order and cursors are identical. `copy-db` ([`copy`]) moves a SQLite database into PostgreSQL.
 
 // While scripts/sqlx-prepare.sh checks one room, the other is left out, and what only it used is idle.
 #![cfg_attr(
@@ -27,8 +15,10 @@
 )]
 
 pub mod copy;
-pub mod failure;
+mod error;
 mod post_batch;
+mod rows;
+mod store;
 pub mod write_limit;
 
 #[cfg(not(sqlx_prepare = "sqlite"))]
@@ -37,9 +27,13 @@ mod postgres;
 mod sqlite;
 
 pub use crate::config::Backend;
+pub use error::{Cause, Error};
+pub use rows::CachedTrivia;
 pub use write_limit::{WriteAllowance, WriteLimit};
 
 use std::{net::IpAddr, num::NonZeroU32};
+
+use store::Store;
 
 use crate::{
     config::DatabaseConfig,
@@ -59,7 +53,7 @@ enum Room {
 }
 
 /// `in_room!(db, room => room.method(args).await)`: runs the call in whichever room `db` is.
-/// Each room has a method of that name for every function of the door, with the same signature.
+/// Static dispatch: each room's [`Store`] method, with no box and no vtable on the hot path.
 macro_rules! in_room {
     ($db:expr, $room:ident => $call:expr) => {
         match &$db.0 {
@@ -78,7 +72,7 @@ pub enum OpenError {
     Url {
         backend: &'static str,
         #[source]
-        source: sqlx::Error,
+        source: Cause,
     },
     #[error("DATABASE_URL: cannot create the database folder {folder}: {source}")]
     Folder {
@@ -87,11 +81,21 @@ pub enum OpenError {
         source: std::io::Error,
     },
     #[error("DATABASE_URL: cannot connect to the database: {0}")]
-    Connect(#[source] sqlx::Error),
+    Connect(#[source] Cause),
     #[error("cannot apply the migrations: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Migrate(#[source] Cause),
     #[error("DATABASE_URL names {0}, which this build leaves out (sqlx_prepare)")]
     LeftOut(&'static str),
+}
+
+impl OpenError {
+    fn connect(error: sqlx::Error) -> Self {
+        Self::Connect(error.into())
+    }
+
+    fn migrate(error: sqlx::migrate::MigrateError) -> Self {
+        Self::Migrate(Cause(std::sync::Arc::new(error)))
+    }
 }
 
 /// Opens the database `config.url` names (creating a SQLite file if needed) and brings its schema up
@@ -129,7 +133,7 @@ impl Db {
 }
 
 /// Succeeds once the database answers a query: what `/api/health` reports.
-pub async fn ping(db: &Db) -> Result<(), sqlx::Error> {
+pub async fn ping(db: &Db) -> Result<(), Error> {
     in_room!(db, room => room.ping().await)
 }
 
@@ -147,7 +151,7 @@ impl Visibility {
 }
 
 /// Saves a validated post; returns its new id.
-pub async fn create_post(db: &Db, post: &ValidPost) -> Result<PostId, sqlx::Error> {
+pub async fn create_post(db: &Db, post: &ValidPost) -> Result<PostId, Error> {
     in_room!(db, room => room.create_post(post).await)
 }
 
@@ -158,7 +162,7 @@ pub async fn list_posts(
     visibility: Visibility,
     limit: u32,
     cursor: Option<PostId>,
-) -> Result<PostPage, sqlx::Error> {
+) -> Result<PostPage, Error> {
     let before = cursor.map_or(i64::MAX, |id| id.0);
     let posts =
         in_room!(db, room => room.list_posts(visibility.drafts(), before, fetch(limit)).await)?;
@@ -185,11 +189,7 @@ fn one_page<T, K>(mut rows: Vec<T>, limit: u32, key: impl Fn(&T) -> K) -> (Vec<T
 }
 
 /// The post with this id, if there is one that `visibility` lets the reader see.
-pub async fn get_post(
-    db: &Db,
-    visibility: Visibility,
-    id: PostId,
-) -> Result<Option<Post>, sqlx::Error> {
+pub async fn get_post(db: &Db, visibility: Visibility, id: PostId) -> Result<Option<Post>, Error> {
     in_room!(db, room => room.get_post(visibility.drafts(), id).await)
 }
 
@@ -202,7 +202,7 @@ pub async fn list_comments(
     post: PostId,
     limit: u32,
     cursor: Option<CommentId>,
-) -> Result<Option<CommentsForPost>, sqlx::Error> {
+) -> Result<Option<CommentsForPost>, Error> {
     let after = cursor.map_or(0, |id| id.0);
     let rows = in_room!(db, room => room.list_comments(visibility.drafts(), post, after, fetch(limit)).await)?;
     if rows.is_empty() {
@@ -226,17 +226,8 @@ pub async fn list_comments(
     }))
 }
 
-/// A row of a post joined to its comments after the cursor (a `LEFT JOIN`): one per comment, or a
-/// single row of `None`s for a post that has none there; no row at all when there is no such
-/// (visible) post. One query tells both whether the post exists and what its comments are.
-struct PostComment {
-    id: Option<CommentId>,
-    comment: Option<String>,
-    created_at: Option<String>,
-}
-
 /// How many comments a post has, all pages together (`/posts/{id}`'s heading).
-pub async fn count_comments(db: &Db, post: PostId) -> Result<i64, sqlx::Error> {
+pub async fn count_comments(db: &Db, post: PostId) -> Result<i64, Error> {
     in_room!(db, room => room.count_comments(post).await)
 }
 
@@ -246,7 +237,7 @@ pub async fn add_comment(
     visibility: Visibility,
     post: PostId,
     comment: &ValidComment,
-) -> Result<Option<Comment>, sqlx::Error> {
+) -> Result<Option<Comment>, Error> {
     in_room!(db, room => room.add_comment(visibility.drafts(), post, comment).await)
 }
 
@@ -275,18 +266,12 @@ pub async fn apply_delivery(
     delivery: &str,
     post: PostId,
     change: PostChange,
-) -> Result<DeliveryOutcome, sqlx::Error> {
+) -> Result<DeliveryOutcome, Error> {
     in_room!(db, room => room.apply_delivery(delivery, post, change).await)
 }
 
-/// A trivia text kept from the upstream, with its age.
-pub struct CachedTrivia {
-    pub text: String,
-    pub age_seconds: i64,
-}
-
 /// The cached upstream answer for `number`, fresh or not.
-pub async fn cached_trivia(db: &Db, number: i64) -> Result<Option<CachedTrivia>, sqlx::Error> {
+pub async fn cached_trivia(db: &Db, number: i64) -> Result<Option<CachedTrivia>, Error> {
     in_room!(db, room => room.cached_trivia(number).await)
 }
 
@@ -297,7 +282,7 @@ pub async fn cache_trivia(
     number: i64,
     text: &str,
     max_entries: NonZeroU32,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), Error> {
     let max_entries = i64::from(max_entries.get());
     in_room!(db, room => room.cache_trivia(number, text, max_entries).await)
 }
@@ -309,7 +294,7 @@ pub async fn count_write(
     db: &Db,
     address: IpAddr,
     limit: WriteLimit,
-) -> Result<WriteAllowance, sqlx::Error> {
+) -> Result<WriteAllowance, Error> {
     let address = write_limit::counted_address(address);
     in_room!(db, room => room.count_write(address, limit).await)
 }

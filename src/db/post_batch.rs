@@ -1,29 +1,16 @@
 //! Group commit for new posts, in both rooms: posts submitted while a batch is being saved go
 //! together into the next one, one multi-row `INSERT` and one commit, and each submitter gets the id
-//! of its own post back.
-//!
-//! Why: a commit is what a write costs, in both rooms. SQLite: sqlx runs every SQLite connection on
-//! a thread of its own, so each statement is a round trip between that thread and the runtime's, and
-//! under load those thread switches, not SQLite, were most of `POST /api/post`'s CPU time.
-//! PostgreSQL: each commit is a transaction of its own for the server, and waits until its
-//! write-ahead log is on disk (`synchronous_commit`, on by default). A batch pays for one round trip,
-//! one transaction and one disk flush, whatever its size (bench/README.md has the figures). Nothing
-//! waits on purpose: a batch is whatever arrived during the previous one, so a lone post is saved at
-//! once, and batches grow only when posts queue up anyway.
-//!
-//! Each room says how it inserts a batch ([`InsertPosts`]): SQLite through its one writer, PostgreSQL
-//! through its pool. A post is answered only after its batch's statement has committed, and a batch
-//! is one statement, so it is saved whole or not at all. When it fails because the database is away,
-//! every post in it, and every post queued meanwhile, gets that answer at once: retried one by one,
-//! the last would wait out the connection timeout once per post before it. When it fails for another
-//! reason, its posts are retried one by one, so that one bad post cannot fail the others and each
-//! error reaches the post it belongs to.
+//! of its own post back. A commit is what a write costs (a thread round trip for SQLite, a disk flush
+//! for PostgreSQL); nothing waits on purpose, so a lone post is saved at once. A batch is saved
+//! whole or not at all. If the database is away, every post in it and queued behind it gets that
+//! answer at once; on any other failure its posts are retried one by one, so one bad post cannot
+//! fail the others. Each room says how it inserts a batch ([`InsertPosts`]).
 
-use std::{future::Future, io};
+use std::future::Future;
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::failure::{self, Failure};
+use super::Error;
 use crate::model::{PostId, ValidPost};
 
 /// The most posts one statement saves: SQLite allows 32 766 bound values per statement (3 a post);
@@ -37,7 +24,7 @@ pub trait InsertPosts: Send + Sync + 'static {
     fn insert(
         &self,
         posts: &[ValidPost],
-    ) -> impl Future<Output = Result<Vec<PostId>, sqlx::Error>> + Send;
+    ) -> impl Future<Output = Result<Vec<PostId>, Error>> + Send;
 }
 
 /// A handle to the task that saves posts; cheap to clone.
@@ -52,7 +39,7 @@ struct Job {
     reply: Reply,
 }
 
-type Reply = oneshot::Sender<Result<PostId, sqlx::Error>>;
+type Reply = oneshot::Sender<Result<PostId, Error>>;
 
 impl PostBatcher {
     /// Starts the task that saves posts through `room`. It ends when the last handle is dropped.
@@ -63,7 +50,7 @@ impl PostBatcher {
     }
 
     /// Saves `post` with whatever else is waiting; its new id once the batch has committed.
-    pub async fn create(&self, post: ValidPost) -> Result<PostId, sqlx::Error> {
+    pub async fn create(&self, post: ValidPost) -> Result<PostId, Error> {
         let (reply, answer) = oneshot::channel();
         self.queue
             .send(Job { post, reply })
@@ -89,7 +76,7 @@ async fn save_batches(room: impl InsertPosts, mut jobs: mpsc::Receiver<Job>) {
                     let _ = reply.send(Ok(id));
                 }
             }
-            Err(error) if failure::classify(&error) == Failure::Unavailable => {
+            Err(error @ Error::Unavailable(_)) => {
                 let queued = std::iter::from_fn(|| jobs.try_recv().ok()).map(|job| job.reply);
                 answer_unavailable(replies.drain(..).chain(queued), &error);
             }
@@ -117,7 +104,7 @@ async fn save_one_by_one(
             Ok(ids) => {
                 let _ = reply.send(Ok(ids[0]));
             }
-            Err(error) if failure::classify(&error) == Failure::Unavailable => {
+            Err(error @ Error::Unavailable(_)) => {
                 let rest = replies.map(|(reply, _)| reply);
                 answer_unavailable(std::iter::once(reply).chain(rest), &error);
                 return;
@@ -130,28 +117,18 @@ async fn save_one_by_one(
 }
 
 /// `room.insert(posts)`, with one id for each post, or an error.
-async fn insert(room: &impl InsertPosts, posts: &[ValidPost]) -> Result<Vec<PostId>, sqlx::Error> {
+async fn insert(room: &impl InsertPosts, posts: &[ValidPost]) -> Result<Vec<PostId>, Error> {
     let ids = room.insert(posts).await?;
     if ids.len() != posts.len() {
-        return Err(sqlx::Error::Protocol(format!(
-            "inserted {} posts, got {} ids back",
-            posts.len(),
-            ids.len()
-        )));
+        let wrong = format!("inserted {} posts, got {} ids back", posts.len(), ids.len());
+        return Err(sqlx::Error::Protocol(wrong).into());
     }
     Ok(ids)
 }
 
-/// Answers each of `replies` that the database is away, as `error` said. sqlx's errors cannot be
-/// cloned: each gets one that reads the same and is classified the same (503).
-fn answer_unavailable(replies: impl Iterator<Item = Reply>, error: &sqlx::Error) {
+/// Answers each of `replies` that the database is away, as `error` said.
+fn answer_unavailable(replies: impl Iterator<Item = Reply>, error: &Error) {
     for reply in replies {
-        let copy = match error {
-            sqlx::Error::PoolTimedOut => sqlx::Error::PoolTimedOut,
-            sqlx::Error::PoolClosed => sqlx::Error::PoolClosed,
-            sqlx::Error::WorkerCrashed => sqlx::Error::WorkerCrashed,
-            other => sqlx::Error::Io(io::Error::other(other.to_string())),
-        };
-        let _ = reply.send(Err(copy));
+        let _ = reply.send(Err(error.clone()));
     }
 }

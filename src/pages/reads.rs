@@ -11,10 +11,7 @@ use leptos::prelude::expect_context;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    db::{
-        self, Visibility,
-        failure::{self, Failure},
-    },
+    db::{self, Visibility},
     model::{
         COMMENT_PAGE_SIZE_DEFAULT, CommentId, CommentsForPost, PAGE_SIZE_DEFAULT, Post, PostId,
         PostPage, Trivia,
@@ -48,13 +45,13 @@ pub struct PostWithComments {
 }
 
 /// An outage is not a bug: logged as a warning, as the API does (`api/error.rs`).
-fn failed(error: sqlx::Error) -> LoadError {
-    match failure::classify(&error) {
-        Failure::Unavailable => {
+fn failed(error: db::Error) -> LoadError {
+    match error {
+        db::Error::Unavailable(_) => {
             tracing::warn!(%error, "the database is not answering");
             LoadError::Unavailable
         }
-        Failure::StorageFull | Failure::Other => {
+        db::Error::StorageFull(_) | db::Error::Other(_) => {
             tracing::error!(%error, "a page could not read the database");
             LoadError::Failed
         }

@@ -60,7 +60,7 @@ impl TriviaService {
 
     /// A fact about `number`, with where it came from. Only a database failure is an error: an
     /// upstream that is down, slow or wrong falls back to the cache, then to the built-in facts.
-    pub async fn lookup(&self, db: &db::Db, number: i64) -> Result<Trivia, sqlx::Error> {
+    pub async fn lookup(&self, db: &db::Db, number: i64) -> Result<Trivia, db::Error> {
         let cached = db::cached_trivia(db, number).await?;
         let answer = |text, source| Trivia {
             number,

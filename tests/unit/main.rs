@@ -3,6 +3,7 @@
 
 mod api;
 mod components;
+mod db;
 mod model;
 mod page_reads;
 mod qvalue;

@@ -242,8 +242,8 @@ impl From<async_graphql::Error> for GraphQLError {
     }
 }
 
-impl From<sqlx::Error> for GraphQLError {
-    fn from(error: sqlx::Error) -> Self {
+impl From<db::Error> for GraphQLError {
+    fn from(error: db::Error) -> Self {
         ApiError::from(error).into()
     }
 }

@@ -1,21 +1,9 @@
 //! Connections the database server dropped (a restart, a failover, `pg_terminate_backend`), found
-//! before they fail requests, where that is cheap.
-//!
-//! The pool checks a connection (one round trip) before lending it only once it has been idle for
-//! [`CHECK_WHEN_IDLE_FOR`]: a busy pool would otherwise pay that round trip on every request. So a
-//! connection the server dropped within that time fails the request it is lent to, and without more
-//! care each such connection in the pool would fail one request (503) in turn before the pool
-//! closes it. Hence:
-//! - once a statement finds its connection lost, every connection idle since before that moment is
-//!   checked before it is lent ([`LostConnections::must_check`]): the server dropped them too, most
-//!   likely;
-//! - a read that found its connection lost runs once more ([`LostConnections::read`]): a read
-//!   changes nothing, and thanks to the check above the second try gets a live connection (or a new
-//!   one). After a restart, reads answer from the first request on.
-//!
-//! Writes are not run twice: the connection may have been lost after the commit, and a second try
-//! would save the post or the comment twice. They record the loss ([`LostConnections::noting`]),
-//! so the write that found it is the only request that fails.
+//! before they fail requests where that is cheap. The pool checks a connection before lending it
+//! only once it was idle for [`CHECK_WHEN_IDLE_FOR`]; so once a statement finds its connection lost,
+//! every connection idle since before then is checked too ([`LostConnections::must_check`]), and a
+//! read that found its connection lost runs once more ([`LostConnections::read`]). Writes never run
+//! twice (the loss may have come after the commit); they only record it ([`LostConnections::noting`]).
 
 use std::{
     future::Future,

@@ -2,10 +2,11 @@
 //!
 //! Read-only connections serve the reads and one connection every write (see [`Db`]); new posts are
 //! saved in batches through that writer (`db/post_batch.rs`); the write rate limit is counted in
-//! this process's memory ([`write_limit`]), since one process is all a SQLite database has. Schema: `migrations/sqlite/`.
-//! Timestamps are stored as the API's text (`strftime('%Y-%m-%dT%H:%M:%fZ')`), so they are read as is.
+//! this process's memory ([`write_limit`]), since one process is all a SQLite database has. Schema:
+//! `migrations/sqlite/`. Timestamps are stored as the API's text, so they are read as is.
 
 mod connections;
+mod export;
 mod write_limit;
 
 use std::{net::IpAddr, num::NonZero, path::Path, str::FromStr, sync::Arc};
@@ -16,9 +17,10 @@ use sqlx::{
 };
 
 use super::{
-    CachedTrivia, DeliveryOutcome, OpenError, PostChange, PostComment, WriteAllowance, WriteLimit,
-    copy::{CommentRow, DeliveryRow, PostRow, TriviaRow},
+    CachedTrivia, DeliveryOutcome, Error, OpenError, PostChange, WriteAllowance, WriteLimit,
     post_batch::{InsertPosts, PostBatcher},
+    rows::PostComment,
+    store::Store,
 };
 use crate::{
     config::DatabaseConfig,
@@ -27,16 +29,9 @@ use crate::{
 use connections::{Connections, Lease};
 use write_limit::WriteTimes;
 
-/// The database: read-only connections for the reads, and one connection for every write.
-///
-/// SQLite runs one writer at a time. With writes spread over several connections, two that write at
-/// once meet in SQLite's busy handler, which sleeps (1, 2, 5… up to 100 ms) before it retries: under
-/// load that sleeping was most of `POST /api/post`'s latency (bench/README.md). With a single writer
-/// connection, writes queue for it instead and go the moment it is free, while reads, in WAL mode,
-/// never wait for it. Read connections are opened read-only, so a write sent to them by mistake
-/// fails loudly instead of competing with the writer.
-///
-/// Cheap to clone (shared handles). Each method below picks the connection it needs.
+/// The database: read-only connections for the reads, and one connection for every write, since
+/// SQLite runs one writer at a time: writes queue for it instead of sleeping in SQLite's busy
+/// handler, and reads (WAL) never wait for it. Cheap to clone (shared handles).
 #[derive(Clone, Debug)]
 pub struct Db {
     readers: Arc<Connections>,
@@ -48,16 +43,26 @@ pub struct Db {
 }
 
 impl Db {
+    async fn reader(&self) -> Result<Lease<'_>, sqlx::Error> {
+        self.readers.acquire().await
+    }
+
+    async fn writer(&self) -> Result<Lease<'_>, sqlx::Error> {
+        self.writer.acquire().await
+    }
+}
+
+impl Store for Db {
     /// Opens (creating if needed) the database file and brings its schema up to date.
     ///
     /// WAL lets readers run while one connection writes; `synchronous=NORMAL` is durable across
     /// process crashes in WAL mode and much cheaper than `FULL`; foreign keys are off by default in
     /// SQLite. The busy timeout (`DATABASE_TIMEOUT_MS`) bounds the wait for another process's write.
-    pub async fn open(config: &DatabaseConfig) -> Result<Self, OpenError> {
+    async fn open(config: &DatabaseConfig) -> Result<Self, OpenError> {
         let options = SqliteConnectOptions::from_str(config.url.as_str())
             .map_err(|source| OpenError::Url {
                 backend: "SQLite",
-                source,
+                source: source.into(),
             })?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -70,14 +75,15 @@ impl Db {
         let writer = Arc::new(
             Connections::open(&options, 1)
                 .await
-                .map_err(OpenError::Connect)?,
+                .map_err(OpenError::connect)?,
         );
         sqlx::migrate!("migrations/sqlite")
-            .run(&mut *writer.acquire().await.map_err(OpenError::Connect)?)
-            .await?;
+            .run(&mut *writer.acquire().await.map_err(OpenError::connect)?)
+            .await
+            .map_err(OpenError::migrate)?;
         let readers = Connections::open(&options.read_only(true), readers_count())
             .await
-            .map_err(OpenError::Connect)?;
+            .map_err(OpenError::connect)?;
         Ok(Self {
             posts: PostBatcher::start(Arc::clone(&writer)),
             readers: Arc::new(readers),
@@ -87,39 +93,29 @@ impl Db {
     }
 
     /// Closes every connection, the writer last (closing the last connection checkpoints the WAL).
-    pub async fn close(&self) {
+    async fn close(&self) {
         self.readers.close().await;
         self.writer.close().await;
     }
 
-    async fn reader(&self) -> Result<Lease<'_>, sqlx::Error> {
-        self.readers.acquire().await
-    }
-
-    async fn writer(&self) -> Result<Lease<'_>, sqlx::Error> {
-        self.writer.acquire().await
-    }
-
-    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+    async fn ping(&self) -> Result<(), Error> {
         sqlx::query("SELECT 1")
             .execute(&mut *self.reader().await?)
-            .await
-            .map(drop)
+            .await?;
+        Ok(())
     }
 
-    /// Posts that arrive together are saved together (see `db/post_batch.rs`).
-    pub async fn create_post(&self, post: &ValidPost) -> Result<PostId, sqlx::Error> {
+    async fn create_post(&self, post: &ValidPost) -> Result<PostId, Error> {
         self.posts.create(post.clone()).await
     }
 
-    /// Up to `fetch` posts with an id below `before`, newest first.
-    pub async fn list_posts(
+    async fn list_posts(
         &self,
         drafts: bool,
         before: i64,
         fetch: i64,
-    ) -> Result<Vec<PostSummary>, sqlx::Error> {
-        sqlx::query_as!(
+    ) -> Result<Vec<PostSummary>, Error> {
+        Ok(sqlx::query_as!(
             PostSummary,
             r#"SELECT p.id AS "id!: PostId", p.title, p.body, p.created_at, p.draft AS "draft: bool",
                       (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id) AS "comment_count!: i64"
@@ -132,11 +128,11 @@ impl Db {
             fetch,
         )
         .fetch_all(&mut *self.reader().await?)
-        .await
+        .await?)
     }
 
-    pub async fn get_post(&self, drafts: bool, id: PostId) -> Result<Option<Post>, sqlx::Error> {
-        sqlx::query_as!(
+    async fn get_post(&self, drafts: bool, id: PostId) -> Result<Option<Post>, Error> {
+        Ok(sqlx::query_as!(
             Post,
             r#"SELECT id AS "id!: PostId", title, body, created_at, draft AS "draft: bool"
                FROM posts WHERE id = $1 AND (draft = 0 OR $2)"#,
@@ -144,20 +140,18 @@ impl Db {
             drafts,
         )
         .fetch_optional(&mut *self.reader().await?)
-        .await
+        .await?)
     }
 
-    /// Up to `fetch` comments of the post with an id above `after`, oldest first (see
-    /// `PostComment`). The join walks the `comments_by_post` index in order: no sort, and no row past
-    /// the page is read.
-    pub async fn list_comments(
+    /// The join walks the `comments_by_post` index in order: no sort, no row past the page read.
+    async fn list_comments(
         &self,
         drafts: bool,
         post: PostId,
         after: i64,
         fetch: i64,
-    ) -> Result<Vec<PostComment>, sqlx::Error> {
-        sqlx::query_as!(
+    ) -> Result<Vec<PostComment>, Error> {
+        Ok(sqlx::query_as!(
             PostComment,
             r#"SELECT c.id AS "id?: CommentId", c.body AS "comment?: String", c.created_at AS "created_at?: String"
                FROM posts p LEFT JOIN comments c ON c.post_id = p.id AND c.id > $2
@@ -170,24 +164,24 @@ impl Db {
             fetch,
         )
         .fetch_all(&mut *self.reader().await?)
-        .await
+        .await?)
     }
 
-    pub async fn count_comments(&self, post: PostId) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar!(
+    async fn count_comments(&self, post: PostId) -> Result<i64, Error> {
+        Ok(sqlx::query_scalar!(
             r#"SELECT COUNT(*) AS "count!: i64" FROM comments WHERE post_id = $1"#,
             post,
         )
         .fetch_one(&mut *self.reader().await?)
-        .await
+        .await?)
     }
 
-    pub async fn add_comment(
+    async fn add_comment(
         &self,
         drafts: bool,
         post: PostId,
         comment: &ValidComment,
-    ) -> Result<Option<Comment>, sqlx::Error> {
+    ) -> Result<Option<Comment>, Error> {
         // The existence check is part of the insert: one statement, so the post cannot vanish between
         // "is it there" and the write.
         //
@@ -210,12 +204,12 @@ impl Db {
         Ok(inserted.into_iter().next())
     }
 
-    pub async fn apply_delivery(
+    async fn apply_delivery(
         &self,
         delivery: &str,
         post: PostId,
         change: PostChange,
-    ) -> Result<DeliveryOutcome, sqlx::Error> {
+    ) -> Result<DeliveryOutcome, Error> {
         let mut writer = self.writer().await?;
         let mut transaction = writer.begin().await?;
         let first_time = sqlx::query!(
@@ -249,25 +243,20 @@ impl Db {
         Ok(DeliveryOutcome::Applied)
     }
 
-    pub async fn cached_trivia(&self, number: i64) -> Result<Option<CachedTrivia>, sqlx::Error> {
-        sqlx::query_as!(
+    async fn cached_trivia(&self, number: i64) -> Result<Option<CachedTrivia>, Error> {
+        Ok(sqlx::query_as!(
             CachedTrivia,
             r#"SELECT text, unixepoch() - fetched_at AS "age_seconds!: i64"
                FROM trivia_cache WHERE number = $1"#,
             number,
         )
         .fetch_optional(&mut *self.reader().await?)
-        .await
+        .await?)
     }
 
     /// The answer, then the eviction of the oldest fetches past `max_entries`, in one transaction.
     /// Fetches of the same second go by number; the answer just kept never goes.
-    pub async fn cache_trivia(
-        &self,
-        number: i64,
-        text: &str,
-        max_entries: i64,
-    ) -> Result<(), sqlx::Error> {
+    async fn cache_trivia(&self, number: i64, text: &str, max_entries: i64) -> Result<(), Error> {
         let mut writer = self.writer().await?;
         let mut transaction = writer.begin().await?;
         sqlx::query!(
@@ -288,98 +277,24 @@ impl Db {
         )
         .execute(&mut *transaction)
         .await?;
-        transaction.commit().await
+        Ok(transaction.commit().await?)
     }
 
     /// In memory: a SQLite database is served by one process, so this process sees every write.
-    pub async fn count_write(
+    async fn count_write(
         &self,
         address: IpAddr,
         limit: WriteLimit,
-    ) -> Result<WriteAllowance, sqlx::Error> {
+    ) -> Result<WriteAllowance, Error> {
         Ok(self
             .write_times
             .count(address, limit, std::time::Instant::now()))
-    }
-
-    /// The next `limit` posts after id `after`, oldest first, for `copy-db`.
-    pub async fn export_posts(&self, after: i64, limit: i64) -> Result<Vec<PostRow>, sqlx::Error> {
-        sqlx::query_as!(
-            PostRow,
-            r#"SELECT id AS "id!: i64", title, body, created_at, draft AS "draft: bool"
-               FROM posts WHERE id > $1 ORDER BY id LIMIT $2"#,
-            after,
-            limit,
-        )
-        .fetch_all(&mut *self.reader().await?)
-        .await
-    }
-
-    pub async fn export_comments(
-        &self,
-        after: i64,
-        limit: i64,
-    ) -> Result<Vec<CommentRow>, sqlx::Error> {
-        sqlx::query_as!(
-            CommentRow,
-            r#"SELECT id AS "id!: i64", post_id, body, created_at
-               FROM comments WHERE id > $1 ORDER BY id LIMIT $2"#,
-            after,
-            limit,
-        )
-        .fetch_all(&mut *self.reader().await?)
-        .await
-    }
-
-    pub async fn export_deliveries(
-        &self,
-        after: &str,
-        limit: i64,
-    ) -> Result<Vec<DeliveryRow>, sqlx::Error> {
-        sqlx::query_as!(
-            DeliveryRow,
-            r#"SELECT id AS "id!: String", received_at
-               FROM webhook_deliveries WHERE id > $1 ORDER BY id LIMIT $2"#,
-            after,
-            limit,
-        )
-        .fetch_all(&mut *self.reader().await?)
-        .await
-    }
-
-    pub async fn export_trivia(
-        &self,
-        after: Option<i64>,
-        limit: i64,
-    ) -> Result<Vec<TriviaRow>, sqlx::Error> {
-        sqlx::query_as!(
-            TriviaRow,
-            r#"SELECT number AS "number!: i64", text, fetched_at
-               FROM trivia_cache WHERE $1 IS NULL OR number > $1 ORDER BY number LIMIT $2"#,
-            after,
-            limit,
-        )
-        .fetch_all(&mut *self.reader().await?)
-        .await
-    }
-
-    /// How many rows each table `copy-db` copies holds: posts, comments, deliveries, trivia.
-    pub async fn table_sizes(&self) -> Result<[i64; 4], sqlx::Error> {
-        let sizes = sqlx::query!(
-            r#"SELECT (SELECT COUNT(*) FROM posts) AS "posts!: i64",
-                      (SELECT COUNT(*) FROM comments) AS "comments!: i64",
-                      (SELECT COUNT(*) FROM webhook_deliveries) AS "deliveries!: i64",
-                      (SELECT COUNT(*) FROM trivia_cache) AS "trivia!: i64""#
-        )
-        .fetch_one(&mut *self.reader().await?)
-        .await?;
-        Ok([sizes.posts, sizes.comments, sizes.deliveries, sizes.trivia])
     }
 }
 
 /// A batch of posts through the writer, in one statement.
 impl InsertPosts for Arc<Connections> {
-    async fn insert(&self, posts: &[ValidPost]) -> Result<Vec<PostId>, sqlx::Error> {
+    async fn insert(&self, posts: &[ValidPost]) -> Result<Vec<PostId>, Error> {
         let mut query = QueryBuilder::<Sqlite>::new("INSERT INTO posts (title, body, draft) ");
         query.push_values(posts, |mut row, post| {
             row.push_bind(&post.title)
@@ -450,39 +365,6 @@ mod tests {
             .expect("the writer saves it");
         let read = db.get_post(false, id).await;
         assert!(read.is_ok_and(|post| post.is_some()));
-        db.close().await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn posts_saved_together_each_get_the_id_of_their_own_post() {
-        let folder = tempfile::tempdir().expect("a temporary folder");
-        let db = open_in(&folder).await;
-        let post = |n: usize| ValidPost {
-            title: format!("Post {n}"),
-            body: format!("Body {n}"),
-            draft: n.is_multiple_of(3),
-        };
-
-        // Submitted at once, so most of them queue behind the first and are saved in batches.
-        let mut saves = tokio::task::JoinSet::new();
-        for n in 0..300 {
-            let db = db.clone();
-            saves.spawn(async move { (n, db.create_post(&post(n)).await) });
-        }
-
-        let mut ids = std::collections::HashSet::new();
-        while let Some(result) = saves.join_next().await {
-            let (n, id) = result.expect("the task finishes");
-            let id = id.expect("the post is saved");
-            assert!(ids.insert(id), "id {id:?} handed out twice");
-            let stored = db
-                .get_post(true, id)
-                .await
-                .expect("the post reads back")
-                .expect("the post exists");
-            assert_eq!((stored.title, stored.body), (post(n).title, post(n).body));
-            assert_eq!(stored.draft, post(n).draft);
-        }
         db.close().await;
     }
 }

@@ -1,0 +1,184 @@
+//! The data layer's one error type: what kind of failure a database error is, for the layers above
+//! that must answer it. A full disk is not a bug (507), nor is a database that does not answer (503,
+//! "try again"); everything else is (500). Decided here because only here are the backends' codes
+//! known (SQLite's result codes, PostgreSQL's SQLSTATEs); the driver's error travels inside, opaque,
+//! for the log, so no driver type leaves `db/`. Absence is not a failure: a missing row is `None`.
+
+use std::{io, sync::Arc};
+
+/// Why a database call failed. Cheap to clone: a failed batch of posts answers each of its posts.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum Error {
+    /// The database cannot be reached or is not taking work right now; a retry may succeed.
+    #[error(transparent)]
+    Unavailable(Cause),
+    /// A write failed because the disk (or the database's storage) is full. Nothing was written.
+    #[error(transparent)]
+    StorageFull(Cause),
+    /// Anything else: a bug or an unexpected failure.
+    #[error(transparent)]
+    Other(Cause),
+}
+
+/// What the driver said, for the log: it reads as the driver's own message.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct Cause(pub(super) Arc<dyn std::error::Error + Send + Sync>);
+
+impl From<sqlx::Error> for Cause {
+    fn from(error: sqlx::Error) -> Self {
+        Self(Arc::new(error))
+    }
+}
+
+/// SQLite's primary result code for "database or disk is full" (`SQLITE_FULL`). Extended result
+/// codes keep the primary code in their low 8 bits.
+const SQLITE_FULL: i64 = 13;
+/// SQLite's "database is locked" (`SQLITE_BUSY`, `SQLITE_LOCKED`), once the busy timeout has run out.
+const SQLITE_BUSY: i64 = 5;
+const SQLITE_LOCKED: i64 = 6;
+/// PostgreSQL's SQLSTATE `disk_full` (class 53, insufficient resources).
+const POSTGRES_DISK_FULL: &str = "53100";
+/// PostgreSQL's SQLSTATEs for a server that will not take the request now: too many connections,
+/// shutting down, starting up; and serialization_failure and deadlock_detected, where PostgreSQL
+/// asks the client to try again (CockroachDB says these often).
+const POSTGRES_UNAVAILABLE: [&str; 6] = ["53300", "57P01", "57P02", "57P03", "40001", "40P01"];
+
+/// The driver's error, classified.
+impl From<sqlx::Error> for Error {
+    fn from(error: sqlx::Error) -> Self {
+        let kind = match &error {
+            sqlx::Error::Database(database) => {
+                let code = database.code();
+                let code = code.as_deref().unwrap_or_default();
+                if database
+                    .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+                    .is_some()
+                {
+                    classify_sqlite(code, database.message())
+                } else {
+                    classify_sqlstate(code)
+                }
+            }
+            sqlx::Error::Io(io) => classify_io(io),
+            // No connection within DATABASE_TIMEOUT_MS, TLS failed, or the pool is shutting down: the
+            // server or the network is away.
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => Kind::Unavailable,
+            _ => Kind::Other,
+        };
+        let cause = Cause::from(error);
+        match kind {
+            Kind::Unavailable => Self::Unavailable(cause),
+            Kind::StorageFull => Self::StorageFull(cause),
+            Kind::Other => Self::Other(cause),
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Kind {
+    Unavailable,
+    StorageFull,
+    Other,
+}
+
+/// A SQLite (extended) result code, as text.
+fn classify_sqlite(code: &str, message: &str) -> Kind {
+    match code.parse::<i64>() {
+        Ok(code) => match code & 0xff {
+            SQLITE_FULL => Kind::StorageFull,
+            SQLITE_BUSY | SQLITE_LOCKED => Kind::Unavailable,
+            // SQLite reports some failed writes of a full disk as I/O errors; its message says why.
+            _ if message.contains("database or disk is full") => Kind::StorageFull,
+            _ => Kind::Other,
+        },
+        Err(_) => Kind::Other,
+    }
+}
+
+/// A PostgreSQL SQLSTATE.
+fn classify_sqlstate(sqlstate: &str) -> Kind {
+    if sqlstate == POSTGRES_DISK_FULL {
+        Kind::StorageFull
+    } else if sqlstate.starts_with("08") || POSTGRES_UNAVAILABLE.contains(&sqlstate) {
+        // Class 08: connection exceptions.
+        Kind::Unavailable
+    } else {
+        Kind::Other
+    }
+}
+
+/// An I/O error on the way to the database: a full disk, or else a connection that failed (refused,
+/// reset, an unreachable host): an outage for the client, since a retry may succeed.
+fn classify_io(error: &io::Error) -> Kind {
+    match error.kind() {
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => Kind::StorageFull,
+        _ => Kind::Unavailable,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_full_and_its_extended_codes_are_storage_full() {
+        assert_eq!(
+            classify_sqlite("13", "database or disk is full"),
+            Kind::StorageFull
+        );
+        assert_eq!(
+            classify_sqlite(&(13 | (1 << 8)).to_string(), ""),
+            Kind::StorageFull
+        );
+    }
+
+    #[test]
+    fn a_sqlite_io_error_saying_the_disk_is_full_is_storage_full() {
+        // SQLITE_IOERR_WRITE
+        assert_eq!(
+            classify_sqlite("778", "database or disk is full"),
+            Kind::StorageFull
+        );
+    }
+
+    #[test]
+    fn a_busy_or_locked_sqlite_database_is_unavailable() {
+        // SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, SQLITE_LOCKED.
+        for code in ["5", "517", "6"] {
+            assert_eq!(
+                classify_sqlite(code, "database is locked"),
+                Kind::Unavailable,
+                "{code}"
+            );
+        }
+    }
+
+    #[test]
+    fn postgres_disk_full_is_storage_full() {
+        assert_eq!(classify_sqlstate("53100"), Kind::StorageFull);
+    }
+
+    #[test]
+    fn postgres_connection_shutdown_and_retry_codes_are_unavailable() {
+        for code in ["08006", "08001", "57P01", "57P03", "53300", "40001"] {
+            assert_eq!(classify_sqlstate(code), Kind::Unavailable, "{code}");
+        }
+    }
+
+    #[test]
+    fn a_constraint_violation_is_another_failure() {
+        // SQLITE_CONSTRAINT_UNIQUE, and PostgreSQL's unique_violation, undefined_table, string
+        // too long.
+        assert_eq!(
+            classify_sqlite("2067", "UNIQUE constraint failed"),
+            Kind::Other
+        );
+        for code in ["23505", "42P01", "22001"] {
+            assert_eq!(classify_sqlstate(code), Kind::Other, "{code}");
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! PostgreSQL's side of `copy-db` (`db/copy.rs`): rows written with their own ids and timestamps,
+//! in one transaction that first checks the tables are empty and keeps other writers out.
+
+use sqlx::{Postgres, Transaction};
+
+use super::Db;
+use crate::db::{
+    Error,
+    rows::{CommentRow, DeliveryRow, PostRow, TriviaRow},
+};
+
+impl Db {
+    /// Starts copying into this database (`copy-db`): in one transaction, which first checks that
+    /// the tables are empty and keeps every other writer out until it commits.
+    pub async fn begin_import(&self) -> Result<Import, ImportRefused> {
+        let mut transaction = self.pool.begin().await?;
+        sqlx::query!(
+            "LOCK TABLE posts, comments, webhook_deliveries, trivia_cache IN EXCLUSIVE MODE"
+        )
+        .execute(&mut *transaction)
+        .await?;
+        let sizes = sqlx::query!(
+            r#"SELECT (SELECT COUNT(*) FROM posts) AS "posts!",
+                      (SELECT COUNT(*) FROM comments) AS "comments!",
+                      (SELECT COUNT(*) FROM webhook_deliveries) AS "deliveries!",
+                      (SELECT COUNT(*) FROM trivia_cache) AS "trivia!""#
+        )
+        .fetch_one(&mut *transaction)
+        .await?;
+        let sizes = [sizes.posts, sizes.comments, sizes.deliveries, sizes.trivia];
+        if sizes.iter().any(|&rows| rows > 0) {
+            return Err(ImportRefused::NotEmpty(sizes));
+        }
+        Ok(Import { transaction })
+    }
+}
+
+/// Why `copy-db` may not write into this database.
+#[derive(Debug)]
+pub enum ImportRefused {
+    /// Rows already there: posts, comments, deliveries, cached trivia.
+    NotEmpty([i64; 4]),
+    Failed(Error),
+}
+
+impl From<sqlx::Error> for ImportRefused {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Failed(error.into())
+    }
+}
+
+/// A copy into this database under way: rows go in with their ids and timestamps; nothing is
+/// visible to others until [`Import::finish`], and nothing at all if it is dropped before.
+pub struct Import {
+    transaction: Transaction<'static, Postgres>,
+}
+
+impl Import {
+    /// One statement per call: the rows travel as one array per column.
+    pub async fn posts(&mut self, rows: &[PostRow]) -> Result<(), Error> {
+        let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+        let titles: Vec<&str> = rows.iter().map(|row| row.title.as_str()).collect();
+        let bodies: Vec<&str> = rows.iter().map(|row| row.body.as_str()).collect();
+        let created: Vec<&str> = rows.iter().map(|row| row.created_at.as_str()).collect();
+        let drafts: Vec<bool> = rows.iter().map(|row| row.draft).collect();
+        sqlx::query!(
+            r#"INSERT INTO posts (id, title, body, created_at, draft) OVERRIDING SYSTEM VALUE
+               SELECT id, title, body, created_at::timestamptz, draft
+               FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::boolean[])
+                    AS row (id, title, body, created_at, draft)"#,
+            &ids,
+            &titles as &[&str],
+            &bodies as &[&str],
+            &created as &[&str],
+            &drafts,
+        )
+        .execute(&mut *self.transaction)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn comments(&mut self, rows: &[CommentRow]) -> Result<(), Error> {
+        let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+        let posts: Vec<i64> = rows.iter().map(|row| row.post_id).collect();
+        let bodies: Vec<&str> = rows.iter().map(|row| row.body.as_str()).collect();
+        let created: Vec<&str> = rows.iter().map(|row| row.created_at.as_str()).collect();
+        sqlx::query!(
+            r#"INSERT INTO comments (id, post_id, body, created_at) OVERRIDING SYSTEM VALUE
+               SELECT id, post_id, body, created_at::timestamptz
+               FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[])
+                    AS row (id, post_id, body, created_at)"#,
+            &ids,
+            &posts,
+            &bodies as &[&str],
+            &created as &[&str],
+        )
+        .execute(&mut *self.transaction)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn deliveries(&mut self, rows: &[DeliveryRow]) -> Result<(), Error> {
+        let ids: Vec<&str> = rows.iter().map(|row| row.id.as_str()).collect();
+        let received: Vec<&str> = rows.iter().map(|row| row.received_at.as_str()).collect();
+        sqlx::query!(
+            r#"INSERT INTO webhook_deliveries (id, received_at)
+               SELECT id, received_at::timestamptz
+               FROM UNNEST($1::text[], $2::text[]) AS row (id, received_at)"#,
+            &ids as &[&str],
+            &received as &[&str],
+        )
+        .execute(&mut *self.transaction)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn trivia(&mut self, rows: &[TriviaRow]) -> Result<(), Error> {
+        let numbers: Vec<i64> = rows.iter().map(|row| row.number).collect();
+        let texts: Vec<&str> = rows.iter().map(|row| row.text.as_str()).collect();
+        let fetched: Vec<i64> = rows.iter().map(|row| row.fetched_at).collect();
+        sqlx::query!(
+            r#"INSERT INTO trivia_cache (number, text, fetched_at)
+               SELECT number, text, to_timestamp(fetched_at)
+               FROM UNNEST($1::bigint[], $2::text[], $3::bigint[]) AS row (number, text, fetched_at)"#,
+            &numbers,
+            &texts as &[&str],
+            &fetched,
+        )
+        .execute(&mut *self.transaction)
+        .await?;
+        Ok(())
+    }
+
+    /// Moves the identity sequences past the copied ids, so that the next post or comment gets the
+    /// next id, then commits.
+    pub async fn finish(mut self) -> Result<(), Error> {
+        sqlx::query!(
+            "SELECT setval(pg_get_serial_sequence('posts', 'id'), GREATEST(MAX(id), 1), MAX(id) IS NOT NULL) FROM posts"
+        )
+        .fetch_one(&mut *self.transaction)
+        .await?;
+        sqlx::query!(
+            "SELECT setval(pg_get_serial_sequence('comments', 'id'), GREATEST(MAX(id), 1), MAX(id) IS NOT NULL) FROM comments"
+        )
+        .fetch_one(&mut *self.transaction)
+        .await?;
+        Ok(self.transaction.commit().await?)
+    }
+}

@@ -1,0 +1,62 @@
+//! What a backend (a room) must answer: one method per query, implemented by `sqlite::Db` and
+//! `postgres::Db`, so that a new query or a third backend is a list of compile errors, not a hunt.
+//! The door (`db/mod.rs`) calls them by static dispatch (a `match` on the room, no boxing) and
+//! shapes their rows into the model's types; the door's functions say what each one answers.
+
+use std::net::IpAddr;
+
+use super::{
+    CachedTrivia, DeliveryOutcome, Error, OpenError, PostChange, WriteAllowance, WriteLimit,
+    rows::PostComment,
+};
+use crate::{
+    config::DatabaseConfig,
+    model::{Comment, Post, PostId, PostSummary, ValidComment, ValidPost},
+};
+
+pub trait Store: Sized {
+    async fn open(config: &DatabaseConfig) -> Result<Self, OpenError>;
+    async fn close(&self);
+    async fn ping(&self) -> Result<(), Error>;
+    /// Saved in a batch with the posts that arrive with it (`db/post_batch.rs`).
+    async fn create_post(&self, post: &ValidPost) -> Result<PostId, Error>;
+    /// Up to `fetch` posts with an id below `before`, newest first; drafts too if `drafts`.
+    async fn list_posts(
+        &self,
+        drafts: bool,
+        before: i64,
+        fetch: i64,
+    ) -> Result<Vec<PostSummary>, Error>;
+    async fn get_post(&self, drafts: bool, id: PostId) -> Result<Option<Post>, Error>;
+    /// Up to `fetch` comments of the post with an id above `after`, oldest first; see
+    /// [`PostComment`] for how a post without them, or no post at all, reads.
+    async fn list_comments(
+        &self,
+        drafts: bool,
+        post: PostId,
+        after: i64,
+        fetch: i64,
+    ) -> Result<Vec<PostComment>, Error>;
+    async fn count_comments(&self, post: PostId) -> Result<i64, Error>;
+    /// `None` when there is no such post (for this reader): the check is part of the insert.
+    async fn add_comment(
+        &self,
+        drafts: bool,
+        post: PostId,
+        comment: &ValidComment,
+    ) -> Result<Option<Comment>, Error>;
+    async fn apply_delivery(
+        &self,
+        delivery: &str,
+        post: PostId,
+        change: PostChange,
+    ) -> Result<DeliveryOutcome, Error>;
+    async fn cached_trivia(&self, number: i64) -> Result<Option<CachedTrivia>, Error>;
+    async fn cache_trivia(&self, number: i64, text: &str, max_entries: i64) -> Result<(), Error>;
+    /// `address` is already what it counts as (`write_limit::counted_address`).
+    async fn count_write(
+        &self,
+        address: IpAddr,
+        limit: WriteLimit,
+    ) -> Result<WriteAllowance, Error>;
+}
