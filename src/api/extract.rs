@@ -139,7 +139,7 @@ pub fn parse_json<T: DeserializeOwned>(text: &[u8]) -> Result<T, JsonRefusal> {
 
 /// Reading into [`UniqueKeys`] accepts any JSON value, so each error is a syntax error or a
 /// duplicate key: the text is malformed either way.
-fn parse_unique_keys(text: &[u8]) -> Result<Value, JsonRefusal> {
+pub fn parse_unique_keys(text: &[u8]) -> Result<Value, JsonRefusal> {
     serde_json::from_slice(text)
         .map(|UniqueKeys(value)| value)
         .map_err(|error| JsonRefusal::Malformed(error.to_string()))
@@ -307,55 +307,5 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let Query(value) = Query::<T>::from_request_parts(parts, state).await?;
         Ok(Self(value))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use serde_json::Value;
-
-    use super::*;
-    use crate::model::NewPost;
-
-    #[test]
-    fn json_without_a_repeated_key_reads_as_serde_json_reads_it() {
-        for text in [
-            r#"{"a":1,"b":[true,null,{"a":-2.5,"c":"é\u0000"}],"c":{"a":{"a":18446744073709551615}}}"#,
-            "[]",
-            "\"text\"",
-            "-0",
-        ] {
-            let expected: Value = serde_json::from_str(text).unwrap();
-            assert_eq!(
-                parse_unique_keys(text.as_bytes()).unwrap(),
-                expected,
-                "{text}"
-            );
-        }
-    }
-
-    #[test]
-    fn a_key_twice_is_malformed_even_when_the_shape_is_wrong_too() {
-        let refused = parse_json_object::<NewPost>(br#"{"title":5,"post":"x","title":6}"#);
-        assert!(
-            matches!(&refused, Err(JsonRefusal::Malformed(error)) if error.contains("\"title\" appears twice")),
-            "{refused:?}"
-        );
-    }
-
-    #[test]
-    fn json_of_the_wrong_shape_is_still_told_apart_from_malformed_json() {
-        for text in [&br#"{"title":5,"post":"x"}"#[..], b"[\"a\",\"b\"]", b"null"] {
-            let refused = parse_json_object::<NewPost>(text);
-            assert!(
-                matches!(refused, Err(JsonRefusal::WrongShape(_))),
-                "{refused:?}"
-            );
-        }
-        let refused = parse_json_object::<NewPost>(br#"{"title":"a""#);
-        assert!(
-            matches!(refused, Err(JsonRefusal::Malformed(_))),
-            "{refused:?}"
-        );
     }
 }

@@ -20,7 +20,7 @@ use axum::body::Bytes;
 use serde::{Deserialize, Serialize};
 
 /// The last bytes of a binary that carries a site.
-const MAGIC: &[u8; 16] = b"leptos-site:v1\r\n";
+pub const MAGIC: &[u8; 16] = b"leptos-site:v1\r\n";
 /// The two lengths and the magic.
 const TRAILER_LEN: usize = 8 + 8 + MAGIC.len();
 
@@ -214,90 +214,4 @@ fn parse(archive: Bytes, blobs_len: u64) -> Result<Archive, ArchiveError> {
         stylesheet: manifest.stylesheet,
         files,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn manifest_with(file: FileEntry) -> Manifest {
-        Manifest {
-            script_stem: "app.0123".to_owned(),
-            stylesheet: "/pkg/app.4567.css".to_owned(),
-            files: vec![file],
-        }
-    }
-
-    fn entry(identity: Span, brotli: Option<Span>) -> FileEntry {
-        FileEntry {
-            path: "/favicon.svg".to_owned(),
-            content_type: "image/svg+xml".to_owned(),
-            immutable: false,
-            hash: "abc".to_owned(),
-            identity,
-            brotli,
-            gzip: None,
-        }
-    }
-
-    fn write_binary(bytes: &[u8]) -> tempfile::NamedTempFile {
-        let mut file = tempfile::NamedTempFile::new().unwrap();
-        io::Write::write_all(&mut file, bytes).unwrap();
-        file
-    }
-
-    #[test]
-    fn an_appended_archive_is_read_back_with_each_file_and_its_variants() {
-        let mut binary = b"\x7fELF the program".to_vec();
-        let blobs = b"<svg/>BR";
-        let manifest = manifest_with(entry(
-            Span { offset: 0, len: 6 },
-            Some(Span { offset: 6, len: 2 }),
-        ));
-        append(&mut binary, blobs, &manifest).unwrap();
-        let file = write_binary(&binary);
-
-        let archive = read_from(file.path()).unwrap().expect("an archive");
-
-        assert_eq!(archive.script_stem, "app.0123");
-        assert_eq!(archive.stylesheet, "/pkg/app.4567.css");
-        assert_eq!(archive.files[0].path, "/favicon.svg");
-        assert_eq!(&archive.files[0].identity[..], b"<svg/>");
-        assert_eq!(archive.files[0].brotli.as_deref(), Some(&b"BR"[..]));
-        assert_eq!(program_len(&binary), b"\x7fELF the program".len());
-    }
-
-    #[test]
-    fn a_binary_without_an_archive_has_none_and_is_all_program() {
-        let binary = b"\x7fELF just the program, long enough to hold a trailer".to_vec();
-        let file = write_binary(&binary);
-
-        assert!(read_from(file.path()).unwrap().is_none());
-        assert_eq!(program_len(&binary), binary.len());
-    }
-
-    #[test]
-    fn a_file_whose_span_leaves_the_blobs_is_refused() {
-        let mut binary = b"program".to_vec();
-        let manifest = manifest_with(entry(Span { offset: 4, len: 10 }, None));
-        append(&mut binary, b"tiny", &manifest).unwrap();
-        let file = write_binary(&binary);
-
-        let error = read_from(file.path()).unwrap_err();
-
-        assert!(matches!(error, ArchiveError::OutOfBounds { .. }), "{error}");
-    }
-
-    #[test]
-    fn lengths_longer_than_the_file_are_refused() {
-        let mut binary = b"program".to_vec();
-        binary.extend_from_slice(&u64::MAX.to_le_bytes());
-        binary.extend_from_slice(&1u64.to_le_bytes());
-        binary.extend_from_slice(MAGIC);
-        let file = write_binary(&binary);
-
-        let error = read_from(file.path()).unwrap_err();
-
-        assert!(matches!(error, ArchiveError::Truncated), "{error}");
-    }
 }

@@ -79,7 +79,7 @@ fn join_with_and(items: &[String]) -> String {
 }
 
 /// Deterministic Miller–Rabin: these twelve bases decide every 64-bit number.
-fn is_prime(n: u64) -> bool {
+pub fn is_prime(n: u64) -> bool {
     const BASES: [u64; 12] = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37];
     if n < 2 {
         return false;
@@ -223,41 +223,4 @@ fn roman_numeral(n: i64) -> Option<String> {
         }
     }
     Some(roman)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn forty_two_is_even_composite_binary_and_roman() {
-        assert_eq!(
-            describe(42),
-            "42 is an even positive number. It is composite: 42 = 2 × 3 × 7. \
-             In binary it is 101010. In Roman numerals it is XLII."
-        );
-    }
-
-    #[test]
-    fn primes_squares_cubes_fibonacci_and_perfect_numbers_are_recognised() {
-        assert!(describe(13).contains("It is prime."));
-        assert!(describe(13).contains("a Fibonacci number"));
-        assert!(describe(64).contains("a perfect square (8²) and a perfect cube (4³)"));
-        assert!(describe(-27).contains("a perfect cube (-3³)"));
-        assert!(describe(8128).contains("a perfect number"));
-        assert!(describe(360).contains("360 = 2³ × 3² × 5"));
-    }
-
-    #[test]
-    fn the_extremes_of_i64_answer() {
-        assert!(describe(i64::MAX).contains("composite"));
-        assert!(describe(i64::MIN).contains("Its absolute value, 9223372036854775808,"));
-        assert!(describe(0).contains("neither prime nor composite"));
-    }
-
-    #[test]
-    fn a_large_prime_is_recognised_without_trial_division() {
-        // The largest prime below 2^63.
-        assert!(is_prime(9_223_372_036_854_775_783));
-    }
 }

@@ -1,4 +1,4 @@
-//! The API's parsers: GraphQL's nesting guard and its transport (GraphQL over HTTP).
+//! The API's parsers: JSON without repeated keys, the OpenAPI document's JSON parameters, GraphQL's nesting guard and its transport.
 
 mod nesting {
     use async_graphql::parser::parse_query;
@@ -325,5 +325,76 @@ mod transport {
     fn accepting_neither_type_is_not_acceptable() {
         assert_eq!(negotiate("text/html"), None);
         assert_eq!(negotiate("application/xml, text/*"), None);
+    }
+}
+
+mod extract {
+    use leptos_api_routes::{api::extract::*, model::NewPost};
+    use serde_json::Value;
+
+    #[test]
+    fn json_without_a_repeated_key_reads_as_serde_json_reads_it() {
+        for text in [
+            r#"{"a":1,"b":[true,null,{"a":-2.5,"c":"é\u0000"}],"c":{"a":{"a":18446744073709551615}}}"#,
+            "[]",
+            "\"text\"",
+            "-0",
+        ] {
+            let expected: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(
+                parse_unique_keys(text.as_bytes()).unwrap(),
+                expected,
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_key_twice_is_malformed_even_when_the_shape_is_wrong_too() {
+        let refused = parse_json_object::<NewPost>(br#"{"title":5,"post":"x","title":6}"#);
+        assert!(
+            matches!(&refused, Err(JsonRefusal::Malformed(error)) if error.contains("\"title\" appears twice")),
+            "{refused:?}"
+        );
+    }
+
+    #[test]
+    fn json_of_the_wrong_shape_is_still_told_apart_from_malformed_json() {
+        for text in [&br#"{"title":5,"post":"x"}"#[..], b"[\"a\",\"b\"]", b"null"] {
+            let refused = parse_json_object::<NewPost>(text);
+            assert!(
+                matches!(refused, Err(JsonRefusal::WrongShape(_))),
+                "{refused:?}"
+            );
+        }
+        let refused = parse_json_object::<NewPost>(br#"{"title":"a""#);
+        assert!(
+            matches!(refused, Err(JsonRefusal::Malformed(_))),
+            "{refused:?}"
+        );
+    }
+}
+
+mod openapi {
+    use leptos_api_routes::api::openapi::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_parameter_that_carries_json_is_written_with_content() {
+        let mut document = json!({ "paths": { "/graphql": { "get": { "parameters": [
+            { "name": "query", "in": "query", "schema": { "type": "string" } },
+            { "name": "variables", "in": "query",
+              "schema": { "type": "object", "contentMediaType": "application/json" } },
+        ] } } } });
+
+        write_json_parameters_as_content(&mut document);
+
+        let parameters = &document["paths"]["/graphql"]["get"]["parameters"];
+        assert_eq!(parameters[0]["schema"], json!({ "type": "string" }));
+        assert_eq!(
+            parameters[1],
+            json!({ "name": "variables", "in": "query",
+                    "content": { "application/json": { "schema": { "type": "object" } } } })
+        );
     }
 }

@@ -8,3 +8,4 @@ mod model;
 mod page_reads;
 mod qvalue;
 mod site;
+mod trivia;
