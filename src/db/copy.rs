@@ -1,17 +1,12 @@
-//! `copy-db --from sqlite://data/app.db --to postgres://…`: a SQLite database copied into an empty
-//! PostgreSQL one (posts, drafts, comments, webhook deliveries, the trivia cache), keeping ids and
-//! timestamps. It refuses, rather than merges, when the target holds any row; the copy is one
-//! transaction on the target, so it lands whole or not at all and can simply be run again. Both
-//! databases are opened as the server opens them; rows travel in chunks of [`CHUNK`], with a line
-//! of progress per chunk. SQLite's side is `sqlite/export.rs`, PostgreSQL's `postgres/import.rs`.
+//! `copy-db --from sqlite://… --to postgres://…`: every row into an empty PostgreSQL database, ids
+//! and timestamps kept. It refuses a non-empty target rather than merge; one transaction on the
+//! target, so it lands whole or not at all and can simply be run again.
 
 use super::{Db, Error, OpenError, open};
 use crate::config::{Backend, DatabaseConfig, DatabaseUrl};
 
-/// Rows read and written per statement.
 const CHUNK: i64 = 1000;
 
-/// Why a copy did not happen; each in one line.
 #[derive(Debug, thiserror::Error)]
 pub enum CopyError {
     #[error("usage: copy-db --from sqlite://… --to postgres://… ({0})")]
@@ -35,7 +30,6 @@ pub enum CopyError {
     Failed(#[from] Error),
 }
 
-/// The two URLs of `copy-db --from URL --to URL` (in either order).
 pub fn parse_arguments(
     arguments: impl IntoIterator<Item = String>,
 ) -> Result<(DatabaseUrl, DatabaseUrl), CopyError> {
@@ -65,7 +59,6 @@ pub fn parse_arguments(
     Ok((from, to))
 }
 
-/// How many rows of each table were copied.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Copied {
     pub posts: u64,
@@ -74,7 +67,7 @@ pub struct Copied {
     pub trivia: u64,
 }
 
-/// Copies every row of `from` into `to`, telling `progress` after each chunk (table, copied, total).
+/// `progress` hears (table, copied, total) after each chunk.
 pub async fn copy_database(
     from: &DatabaseConfig,
     to: &DatabaseConfig,
@@ -156,7 +149,6 @@ async fn copy_between(
     Ok(copied)
 }
 
-/// While `scripts/sqlx-prepare.sh` checks one room's queries, the other is left out, and so is this.
 #[cfg(any(sqlx_prepare = "sqlite", sqlx_prepare = "postgres"))]
 async fn copy_between(
     _: &Db,

@@ -1,26 +1,22 @@
-//! The data layer's one error type: what kind of failure a database error is, for the layers above
-//! that must answer it. A full disk is not a bug (507), nor is a database that does not answer (503,
-//! "try again"); everything else is (500). Decided here because only here are the backends' codes
-//! known (SQLite's result codes, PostgreSQL's SQLSTATEs); the driver's error travels inside, opaque,
-//! for the log, so no driver type leaves `db/`. Absence is not a failure: a missing row is `None`.
+//! The data layer's one error: a full disk (507) and an absent database (503) are not bugs, the
+//! rest is (500). Classified here, the only place that knows the backends' codes; the driver's
+//! error travels inside, opaque, for the log. A missing row is `None`, not an error.
 
 use std::{io, sync::Arc};
 
 /// Why a database call failed. Cheap to clone: a failed batch of posts answers each of its posts.
 #[derive(Clone, Debug, thiserror::Error)]
 pub enum Error {
-    /// The database cannot be reached or is not taking work right now; a retry may succeed.
+    /// A retry may succeed.
     #[error(transparent)]
     Unavailable(Cause),
-    /// A write failed because the disk (or the database's storage) is full. Nothing was written.
+    /// Nothing was written.
     #[error(transparent)]
     StorageFull(Cause),
-    /// Anything else: a bug or an unexpected failure.
     #[error(transparent)]
     Other(Cause),
 }
 
-/// What the driver said, for the log: it reads as the driver's own message.
 #[derive(Clone, Debug, thiserror::Error)]
 #[error(transparent)]
 pub struct Cause(pub(super) Arc<dyn std::error::Error + Send + Sync>);
@@ -31,20 +27,16 @@ impl From<sqlx::Error> for Cause {
     }
 }
 
-/// SQLite's primary result code for "database or disk is full" (`SQLITE_FULL`). Extended result
-/// codes keep the primary code in their low 8 bits.
+/// Extended result codes keep the primary code in their low 8 bits.
 const SQLITE_FULL: i64 = 13;
-/// SQLite's "database is locked" (`SQLITE_BUSY`, `SQLITE_LOCKED`), once the busy timeout has run out.
+/// Seen once the busy timeout has run out.
 const SQLITE_BUSY: i64 = 5;
 const SQLITE_LOCKED: i64 = 6;
-/// PostgreSQL's SQLSTATE `disk_full` (class 53, insufficient resources).
 const POSTGRES_DISK_FULL: &str = "53100";
-/// PostgreSQL's SQLSTATEs for a server that will not take the request now: too many connections,
-/// shutting down, starting up; and serialization_failure and deadlock_detected, where PostgreSQL
-/// asks the client to try again (CockroachDB says these often).
+/// Too many connections, shutting down, starting up; serialization_failure and deadlock_detected
+/// ask the client to retry (CockroachDB says these often).
 const POSTGRES_UNAVAILABLE: [&str; 6] = ["53300", "57P01", "57P02", "57P03", "40001", "40P01"];
 
-/// The driver's error, classified.
 impl From<sqlx::Error> for Error {
     fn from(error: sqlx::Error) -> Self {
         let kind = match &error {
@@ -61,8 +53,7 @@ impl From<sqlx::Error> for Error {
                 }
             }
             sqlx::Error::Io(io) => classify_io(io),
-            // No connection within DATABASE_TIMEOUT_MS, TLS failed, or the pool is shutting down: the
-            // server or the network is away.
+            // The server or the network is away.
             sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
             | sqlx::Error::Tls(_)
@@ -85,7 +76,6 @@ enum Kind {
     Other,
 }
 
-/// A SQLite (extended) result code, as text.
 fn classify_sqlite(code: &str, message: &str) -> Kind {
     match code.parse::<i64>() {
         Ok(code) => match code & 0xff {
@@ -99,7 +89,6 @@ fn classify_sqlite(code: &str, message: &str) -> Kind {
     }
 }
 
-/// A PostgreSQL SQLSTATE.
 fn classify_sqlstate(sqlstate: &str) -> Kind {
     if sqlstate == POSTGRES_DISK_FULL {
         Kind::StorageFull
@@ -111,8 +100,7 @@ fn classify_sqlstate(sqlstate: &str) -> Kind {
     }
 }
 
-/// An I/O error on the way to the database: a full disk, or else a connection that failed (refused,
-/// reset, an unreachable host): an outage for the client, since a retry may succeed.
+/// Anything but a full disk is a failed connection, which a retry may get past.
 fn classify_io(error: &io::Error) -> Kind {
     match error.kind() {
         io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => Kind::StorageFull,

@@ -1,12 +1,8 @@
-//! The data layer, the only code that knows the database: one door, two rooms.
-//!
-//! This file is the door: [`open`] opens the room `DATABASE_URL`'s scheme names, and each query has
-//! one function here, which routes, pages, GraphQL and middleware call without learning which room
-//! answered. What every room must answer is the trait [`store::Store`]; every failure leaves as a
-//! [`Error`]. The rooms, each with its own migrations (`migrations/{sqlite,postgres}/`):
-//! [`sqlite`], embedded, for one process; [`postgres`], for several instances over one server. Both
-//! answer the same values (`i64` ids, UTC text timestamps with milliseconds, lists by id), so JSON,
-//! order and cursors are identical. `copy-db` ([`copy`]) moves a SQLite database into PostgreSQL.
+//! The data layer, the only code that knows the database. This file is the door: [`open`] opens the
+//! room `DATABASE_URL` names, and each query has one function here, so callers never learn which
+//! room answered. Rooms implement [`store::Store`] and fail with [`Error`]: [`sqlite`] for one
+//! process, [`postgres`] for several instances. Both answer identical values (`i64` ids, UTC text
+//! timestamps with milliseconds, lists by id), so JSON, order and cursors match.
 
 // While scripts/sqlx-prepare.sh checks one room, the other is left out, and what only it used is idle.
 #![cfg_attr(
@@ -52,8 +48,7 @@ enum Room {
     Postgres(postgres::Db),
 }
 
-/// `in_room!(db, room => room.method(args).await)`: runs the call in whichever room `db` is.
-/// Static dispatch: each room's [`Store`] method, with no box and no vtable on the hot path.
+/// `in_room!(db, room => room.method(args).await)`: static dispatch, no box, no vtable.
 macro_rules! in_room {
     ($db:expr, $room:ident => $call:expr) => {
         match &$db.0 {
@@ -98,9 +93,8 @@ impl OpenError {
     }
 }
 
-/// Opens the database `config.url` names (creating a SQLite file if needed) and brings its schema up
-/// to date. Several instances may start at once on one PostgreSQL database: its migrations run under
-/// a lock, so each is applied exactly once.
+/// Opens the database and migrates it. PostgreSQL's migrations run under a lock, so instances that
+/// start at once apply each exactly once.
 pub async fn open(config: &DatabaseConfig) -> Result<Db, OpenError> {
     let room = match config.url.backend() {
         #[cfg(not(sqlx_prepare = "postgres"))]
@@ -115,7 +109,6 @@ pub async fn open(config: &DatabaseConfig) -> Result<Db, OpenError> {
 }
 
 impl Db {
-    /// Which backend this is: what `/api/health` reports.
     pub fn backend(&self) -> Backend {
         match &self.0 {
             #[cfg(not(sqlx_prepare = "postgres"))]
@@ -125,14 +118,12 @@ impl Db {
         }
     }
 
-    /// Closes every connection once it is free (for SQLite, the writer last: closing the last
-    /// connection checkpoints the write-ahead log).
     pub async fn close(&self) {
         in_room!(self, room => room.close().await)
     }
 }
 
-/// Succeeds once the database answers a query: what `/api/health` reports.
+/// What `/api/health` reports.
 pub async fn ping(db: &Db) -> Result<(), Error> {
     in_room!(db, room => room.ping().await)
 }
@@ -150,13 +141,11 @@ impl Visibility {
     }
 }
 
-/// Saves a validated post; returns its new id.
 pub async fn create_post(db: &Db, post: &ValidPost) -> Result<PostId, Error> {
     in_room!(db, room => room.create_post(post).await)
 }
 
-/// One page of posts, newest first, each with its comment count. `cursor` is the `next_cursor` of
-/// the page before (posts older than it); `None` starts from the newest.
+/// One page of posts, newest first; `cursor` is the previous page's `next_cursor`.
 pub async fn list_posts(
     db: &Db,
     visibility: Visibility,
@@ -170,14 +159,12 @@ pub async fn list_posts(
     Ok(PostPage { posts, next_cursor })
 }
 
-/// How many rows a page of `limit` reads: one row more than asked tells whether there is a next
-/// page, without a COUNT(*).
+/// One row more than asked tells whether there is a next page, without a COUNT(*).
 fn fetch(limit: u32) -> i64 {
     i64::from(limit) + 1
 }
 
-/// The first `limit` of `rows` (read with [`fetch`]), and the cursor of the next page when there was
-/// a row more: the key of the page's last row.
+/// The first `limit` of `rows`, and the next page's cursor when [`fetch`] found one row more.
 fn one_page<T, K>(mut rows: Vec<T>, limit: u32, key: impl Fn(&T) -> K) -> (Vec<T>, Option<K>) {
     let limit = limit as usize;
     if rows.len() <= limit {
@@ -188,14 +175,11 @@ fn one_page<T, K>(mut rows: Vec<T>, limit: u32, key: impl Fn(&T) -> K) -> (Vec<T
     (rows, next_cursor)
 }
 
-/// The post with this id, if there is one that `visibility` lets the reader see.
 pub async fn get_post(db: &Db, visibility: Visibility, id: PostId) -> Result<Option<Post>, Error> {
     in_room!(db, room => room.get_post(visibility.drafts(), id).await)
 }
 
-/// One page of a post's comments, oldest first; `None` when the post does not exist (for this
-/// reader). `cursor` is the `next_cursor` of the page before (comments newer than it); `None` starts
-/// from the oldest.
+/// One page of a post's comments, oldest first; `None` when the post is not there for this reader.
 pub async fn list_comments(
     db: &Db,
     visibility: Visibility,
@@ -226,12 +210,11 @@ pub async fn list_comments(
     }))
 }
 
-/// How many comments a post has, all pages together (`/posts/{id}`'s heading).
 pub async fn count_comments(db: &Db, post: PostId) -> Result<i64, Error> {
     in_room!(db, room => room.count_comments(post).await)
 }
 
-/// Adds a validated comment to a post; `None` when the post does not exist (for this reader).
+/// `None` when the post does not exist (for this reader).
 pub async fn add_comment(
     db: &Db,
     visibility: Visibility,
@@ -241,14 +224,12 @@ pub async fn add_comment(
     in_room!(db, room => room.add_comment(visibility.drafts(), post, comment).await)
 }
 
-/// What a publishing webhook delivery asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PostChange {
     Publish,
     Delete,
 }
 
-/// What became of a webhook delivery.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeliveryOutcome {
     Applied,
@@ -258,9 +239,8 @@ pub enum DeliveryOutcome {
     NoSuchPost,
 }
 
-/// Applies `change` to `post` once per `delivery`: recording the delivery id and changing the post
-/// happen in one transaction, so a replay (even a concurrent one, through another instance) changes
-/// nothing.
+/// Applies `change` once per `delivery`: the id is recorded in the same transaction, so a replay
+/// (even a concurrent one, through another instance) changes nothing.
 pub async fn apply_delivery(
     db: &Db,
     delivery: &str,
@@ -270,13 +250,11 @@ pub async fn apply_delivery(
     in_room!(db, room => room.apply_delivery(delivery, post, change).await)
 }
 
-/// The cached upstream answer for `number`, fresh or not.
 pub async fn cached_trivia(db: &Db, number: i64) -> Result<Option<CachedTrivia>, Error> {
     in_room!(db, room => room.cached_trivia(number).await)
 }
 
-/// Keeps (or refreshes) an upstream answer for `number`, and keeps the cache to `max_entries`: when
-/// it holds more, the answers fetched longest ago go, in the same transaction.
+/// Keeps an upstream answer; past `max_entries`, the oldest fetches go in the same transaction.
 pub async fn cache_trivia(
     db: &Db,
     number: i64,
@@ -287,9 +265,7 @@ pub async fn cache_trivia(
     in_room!(db, room => room.cache_trivia(number, text, max_entries).await)
 }
 
-/// Counts a write from `address` (an IPv6 one by its /64: [`write_limit::counted_address`]) against
-/// `limit`: [`WriteAllowance::Allowed`], or how long until the address may write again. Every
-/// instance on one PostgreSQL database shares the count.
+/// Counts a write from `address` (IPv6 by its /64); instances on one PostgreSQL database share it.
 pub async fn count_write(
     db: &Db,
     address: IpAddr,

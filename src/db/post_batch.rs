@@ -1,10 +1,7 @@
-//! Group commit for new posts, in both rooms: posts submitted while a batch is being saved go
-//! together into the next one, one multi-row `INSERT` and one commit, and each submitter gets the id
-//! of its own post back. A commit is what a write costs (a thread round trip for SQLite, a disk flush
-//! for PostgreSQL); nothing waits on purpose, so a lone post is saved at once. A batch is saved
-//! whole or not at all. If the database is away, every post in it and queued behind it gets that
-//! answer at once; on any other failure its posts are retried one by one, so one bad post cannot
-//! fail the others. Each room says how it inserts a batch ([`InsertPosts`]).
+//! Group commit for new posts: posts submitted while a batch is saved go together into the next
+//! one (one `INSERT`, one commit: the commit is what a write costs); nothing waits on purpose.
+//! If the database is away, the batch and the queue behind it get that answer at once; any other
+//! failure retries the posts one by one, so one bad post cannot fail the others.
 
 use std::future::Future;
 
@@ -13,21 +10,17 @@ use tokio::sync::{mpsc, oneshot};
 use super::Error;
 use crate::model::{PostId, ValidPost};
 
-/// The most posts one statement saves: SQLite allows 32 766 bound values per statement (3 a post);
-/// PostgreSQL gets each column as one array, and this keeps a batch's transaction short.
+/// SQLite allows 32 766 bound values per statement (3 a post); it also keeps a transaction short.
 const MAX_BATCH: usize = 256;
 
-/// How a room saves a batch of posts.
 pub trait InsertPosts: Send + Sync + 'static {
-    /// Inserts `posts` with one statement, saved whole or not at all; their new ids, in the same
-    /// order as `posts`.
+    /// One statement, whole or not at all; the new ids in the order of `posts`.
     fn insert(
         &self,
         posts: &[ValidPost],
     ) -> impl Future<Output = Result<Vec<PostId>, Error>> + Send;
 }
 
-/// A handle to the task that saves posts; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct PostBatcher {
     queue: mpsc::Sender<Job>,
@@ -42,14 +35,13 @@ struct Job {
 type Reply = oneshot::Sender<Result<PostId, Error>>;
 
 impl PostBatcher {
-    /// Starts the task that saves posts through `room`. It ends when the last handle is dropped.
+    /// The task ends when the last handle is dropped.
     pub fn start(room: impl InsertPosts) -> Self {
         let (queue, jobs) = mpsc::channel(MAX_BATCH);
         tokio::spawn(save_batches(room, jobs));
         Self { queue }
     }
 
-    /// Saves `post` with whatever else is waiting; its new id once the batch has committed.
     pub async fn create(&self, post: ValidPost) -> Result<PostId, Error> {
         let (reply, answer) = oneshot::channel();
         self.queue
@@ -63,7 +55,6 @@ impl PostBatcher {
 async fn save_batches(room: impl InsertPosts, mut jobs: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     let (mut posts, mut replies) = (Vec::with_capacity(MAX_BATCH), Vec::with_capacity(MAX_BATCH));
-    // Waits for one post, then takes every other one already queued (up to MAX_BATCH).
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
         for Job { post, reply } in batch.drain(..) {
             posts.push(post);
@@ -91,8 +82,7 @@ async fn save_batches(room: impl InsertPosts, mut jobs: mpsc::Receiver<Job>) {
     }
 }
 
-/// After a batch failed for a reason of its own: each post alone, each answered with its own outcome,
-/// unless the database goes away meanwhile (then the rest get that answer at once).
+/// Each post alone, unless the database goes away meanwhile (then the rest get that at once).
 async fn save_one_by_one(
     room: &impl InsertPosts,
     posts: &[ValidPost],
@@ -116,7 +106,6 @@ async fn save_one_by_one(
     }
 }
 
-/// `room.insert(posts)`, with one id for each post, or an error.
 async fn insert(room: &impl InsertPosts, posts: &[ValidPost]) -> Result<Vec<PostId>, Error> {
     let ids = room.insert(posts).await?;
     if ids.len() != posts.len() {
@@ -126,7 +115,6 @@ async fn insert(room: &impl InsertPosts, posts: &[ValidPost]) -> Result<Vec<Post
     Ok(ids)
 }
 
-/// Answers each of `replies` that the database is away, as `error` said.
 fn answer_unavailable(replies: impl Iterator<Item = Reply>, error: &Error) {
     for reply in replies {
         let _ = reply.send(Err(error.clone()));

@@ -1,24 +1,20 @@
-//! The rows the rooms read and write as they are stored: what a query answers before the door shapes
-//! it into the model's types, and what `copy-db` carries from one backend to the other.
+//! Rows as stored: what a query answers before the door shapes it, and what `copy-db` carries.
 
 use crate::model::CommentId;
 
-/// A trivia text kept from the upstream, with its age.
 pub struct CachedTrivia {
     pub text: String,
     pub age_seconds: i64,
 }
 
-/// A row of a post joined to its comments after the cursor (a `LEFT JOIN`): one per comment, or a
-/// single row of `None`s for a post that has none there; no row at all when there is no such
-/// (visible) post. One query tells both whether the post exists and what its comments are.
+/// A post `LEFT JOIN` its comments after the cursor: a row per comment, one row of `None`s for
+/// none, no row for no (visible) post: one query tells whether the post exists, and its comments.
 pub struct PostComment {
     pub id: Option<CommentId>,
     pub comment: Option<String>,
     pub created_at: Option<String>,
 }
 
-/// A post as stored, for the copy.
 pub struct PostRow {
     pub id: i64,
     pub title: String,

@@ -1,7 +1,5 @@
-//! What a backend (a room) must answer: one method per query, implemented by `sqlite::Db` and
-//! `postgres::Db`, so that a new query or a third backend is a list of compile errors, not a hunt.
-//! The door (`db/mod.rs`) calls them by static dispatch (a `match` on the room, no boxing) and
-//! shapes their rows into the model's types; the door's functions say what each one answers.
+//! What a room must answer, one method per query: a new query or a third backend is then a list of
+//! compile errors, not a hunt. The door's functions (`db/mod.rs`) document what each one answers.
 
 use std::net::IpAddr;
 
@@ -18,7 +16,6 @@ pub trait Store: Sized {
     async fn open(config: &DatabaseConfig) -> Result<Self, OpenError>;
     async fn close(&self);
     async fn ping(&self) -> Result<(), Error>;
-    /// Saved in a batch with the posts that arrive with it (`db/post_batch.rs`).
     async fn create_post(&self, post: &ValidPost) -> Result<PostId, Error>;
     /// Up to `fetch` posts with an id below `before`, newest first; drafts too if `drafts`.
     async fn list_posts(
@@ -28,8 +25,7 @@ pub trait Store: Sized {
         fetch: i64,
     ) -> Result<Vec<PostSummary>, Error>;
     async fn get_post(&self, drafts: bool, id: PostId) -> Result<Option<Post>, Error>;
-    /// Up to `fetch` comments of the post with an id above `after`, oldest first; see
-    /// [`PostComment`] for how a post without them, or no post at all, reads.
+    /// Up to `fetch` comments with an id above `after`, oldest first (see [`PostComment`]).
     async fn list_comments(
         &self,
         drafts: bool,
@@ -38,7 +34,7 @@ pub trait Store: Sized {
         fetch: i64,
     ) -> Result<Vec<PostComment>, Error>;
     async fn count_comments(&self, post: PostId) -> Result<i64, Error>;
-    /// `None` when there is no such post (for this reader): the check is part of the insert.
+    /// The existence check is part of the insert.
     async fn add_comment(
         &self,
         drafts: bool,

@@ -10,8 +10,6 @@ use crate::db::{
 };
 
 impl Db {
-    /// Starts copying into this database (`copy-db`): in one transaction, which first checks that
-    /// the tables are empty and keeps every other writer out until it commits.
     pub async fn begin_import(&self) -> Result<Import, ImportRefused> {
         let mut transaction = self.pool.begin().await?;
         sqlx::query!(
@@ -35,7 +33,6 @@ impl Db {
     }
 }
 
-/// Why `copy-db` may not write into this database.
 #[derive(Debug)]
 pub enum ImportRefused {
     /// Rows already there: posts, comments, deliveries, cached trivia.
@@ -49,14 +46,12 @@ impl From<sqlx::Error> for ImportRefused {
     }
 }
 
-/// A copy into this database under way: rows go in with their ids and timestamps; nothing is
-/// visible to others until [`Import::finish`], and nothing at all if it is dropped before.
+/// Nothing is visible until [`Import::finish`], nor at all if dropped before.
 pub struct Import {
     transaction: Transaction<'static, Postgres>,
 }
 
 impl Import {
-    /// One statement per call: the rows travel as one array per column.
     pub async fn posts(&mut self, rows: &[PostRow]) -> Result<(), Error> {
         let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
         let titles: Vec<&str> = rows.iter().map(|row| row.title.as_str()).collect();
@@ -131,8 +126,7 @@ impl Import {
         Ok(())
     }
 
-    /// Moves the identity sequences past the copied ids, so that the next post or comment gets the
-    /// next id, then commits.
+    /// Moves the identity sequences past the copied ids, then commits.
     pub async fn finish(mut self) -> Result<(), Error> {
         sqlx::query!(
             "SELECT setval(pg_get_serial_sequence('posts', 'id'), GREATEST(MAX(id), 1), MAX(id) IS NOT NULL) FROM posts"

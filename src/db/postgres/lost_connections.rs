@@ -1,9 +1,6 @@
-//! Connections the database server dropped (a restart, a failover, `pg_terminate_backend`), found
-//! before they fail requests where that is cheap. The pool checks a connection before lending it
-//! only once it was idle for [`CHECK_WHEN_IDLE_FOR`]; so once a statement finds its connection lost,
-//! every connection idle since before then is checked too ([`LostConnections::must_check`]), and a
-//! read that found its connection lost runs once more ([`LostConnections::read`]). Writes never run
-//! twice (the loss may have come after the commit); they only record it ([`LostConnections::noting`]).
+//! Connections the server dropped (a restart, a failover), found before they fail requests. Once a
+//! statement finds its connection lost, every connection idle since before then is checked before
+//! it is lent, and a read runs once more. Writes never run twice (the loss may follow the commit).
 
 use std::{
     future::Future,
@@ -11,12 +8,9 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// A pooled connection idle for this long is checked before it is lent out, so that one the server
-/// dropped meanwhile is replaced instead of failing a request. A busy pool lends connections that
-/// were just in use, and skips that round trip.
+/// Checked before lending when idle this long; a busy pool skips that round trip.
 pub const CHECK_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
 
-/// When a statement last found its connection lost.
 #[derive(Debug)]
 pub struct LostConnections {
     started: Instant,
@@ -32,8 +26,6 @@ impl LostConnections {
         }
     }
 
-    /// Whether a pooled connection idle for `idle_for` must be checked before it is lent out: it has
-    /// been idle long enough to have been dropped unseen, or since before the last loss.
     pub fn must_check(&self, idle_for: Duration) -> bool {
         if idle_for >= CHECK_WHEN_IDLE_FOR {
             return true;
@@ -48,7 +40,6 @@ impl LostConnections {
         }
     }
 
-    /// `result`, after recording a lost connection if it says so.
     pub fn noting<T>(&self, result: Result<T, sqlx::Error>) -> Result<T, sqlx::Error> {
         if let Err(error) = &result
             && connection_lost(error)
@@ -58,7 +49,6 @@ impl LostConnections {
         result
     }
 
-    /// Runs `read`, and once more if its connection was lost (see the module's comment).
     pub async fn read<T, Read>(&self, read: impl Fn() -> Read) -> Result<T, sqlx::Error>
     where
         Read: Future<Output = Result<T, sqlx::Error>>,
@@ -83,13 +73,11 @@ fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX - 1)
 }
 
-/// Whether `error` says the connection itself is gone (not that no connection could be had, which
-/// the pool already waited out for `DATABASE_TIMEOUT_MS`: trying again would only wait once more).
+/// Not a pool timeout: the pool already waited that out, and trying again would only wait again.
 fn connection_lost(error: &sqlx::Error) -> bool {
     match error {
         sqlx::Error::Io(_) => true,
-        // Class 08, connection exceptions; admin_shutdown and crash_shutdown: the server ended the
-        // session (a restart, `pg_terminate_backend`).
+        // Class 08, admin_shutdown, crash_shutdown: the server ended the session.
         sqlx::Error::Database(error) => error
             .code()
             .is_some_and(|code| code.starts_with("08") || code == "57P01" || code == "57P02"),

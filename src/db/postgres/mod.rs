@@ -1,11 +1,7 @@
-//! The PostgreSQL room: for several instances of the server over one database server (or a
-//! Postgres-wire distributed database), chosen by a `postgres://` or `postgresql://` `DATABASE_URL`.
-//!
-//! A pool of `DATABASE_MAX_CONNECTIONS`, TLS as the URL's `sslmode=` asks. What the instances must
-//! agree on lives in the database: the write rate limit ([`write_limit`]), webhook deliveries, the
-//! trivia cache. Schema: `migrations/postgres/`, applied at start under sqlx's advisory lock.
-//! Timestamps leave as the API's text through `api_timestamp()` (first migration). `.sqlx/` names a
-//! query after its SQL text alone, so the few statements that read the same as SQLite's end in a
+//! The PostgreSQL room: several instances over one database server (or a Postgres-wire one). What
+//! instances must agree on lives in the database: the write rate limit, webhook deliveries, the
+//! trivia cache. Timestamps leave as the API's text through `api_timestamp()` (first migration).
+//! `.sqlx/` names a query by its SQL text alone, so statements that read as SQLite's do end in a
 //! `-- PostgreSQL` comment (scripts/sqlx-prepare.sh checks this).
 
 mod import;
@@ -33,15 +29,11 @@ use crate::{
 };
 use lost_connections::LostConnections;
 
-/// The database: a pool of connections. Cheap to clone (shared handles).
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: PgPool,
-    /// When a statement last found its connection lost (see `lost_connections.rs`).
     lost: Arc<LostConnections>,
-    /// New posts, saved in batches through the pool (see `db/post_batch.rs`).
     posts: PostBatcher,
-    /// When this instance last swept the rate limit's table.
     sweeps: Arc<write_limit::Sweeps>,
 }
 
@@ -92,7 +84,6 @@ impl Db {
 }
 
 impl Store for Db {
-    /// Connects (within `DATABASE_TIMEOUT_MS`) and brings the schema up to date.
     async fn open(config: &DatabaseConfig) -> Result<Self, OpenError> {
         let options = PgConnectOptions::from_str(config.url.as_str())
             .map_err(|source| OpenError::Url {
@@ -178,9 +169,8 @@ impl Store for Db {
         .fetch_optional(&self.pool)).await?)
     }
 
-    /// The page is taken inside a `LATERAL` subquery, which walks the
-    /// `comments_by_post` index and stops after it: a plain `LEFT JOIN … LIMIT` had the planner read
-    /// and sort every comment of the post (60 ms for 50 000).
+    /// `LATERAL` walks the `comments_by_post` index and stops after the page: a plain
+    /// `LEFT JOIN … LIMIT` read and sorted every comment of the post (60 ms for 50 000).
     async fn list_comments(
         &self,
         drafts: bool,
@@ -224,9 +214,8 @@ impl Store for Db {
         post: PostId,
         comment: &ValidComment,
     ) -> Result<Option<Comment>, Error> {
-        // The existence check is part of the insert, as in the SQLite room. Unlike there, another
-        // instance may delete the post between this statement's read and its write: the foreign key
-        // then refuses the comment, which is the same answer as "no such post".
+        // The existence check is part of the insert. Another instance may delete the post between
+        // its read and its write: the foreign key then refuses, which means "no such post" too.
         let added = sqlx::query_as!(
             Comment,
             r#"INSERT INTO comments (post_id, body)
@@ -244,8 +233,7 @@ impl Store for Db {
         }
     }
 
-    /// A delivery another instance is applying at the same moment waits for that transaction: if it
-    /// commits, this one finds the id and answers "replayed"; if it rolls back, this one applies.
+    /// A concurrent delivery waits for the other: replayed if that commits, applied if not.
     async fn apply_delivery(
         &self,
         delivery: &str,
@@ -269,9 +257,8 @@ impl Store for Db {
         Ok(self.lost.read(cached).await?)
     }
 
-    /// The answer and the eviction of the oldest fetches past `max_entries` in one statement, so in
-    /// one transaction. Every part of it sees the table as it was before, so the count leaves out
-    /// `number`, which is there after it whether it was new or not, and which never goes.
+    /// One statement, whose parts all see the table as before: the count leaves out `number`, which
+    /// is there afterwards either way and never goes.
     async fn cache_trivia(&self, number: i64, text: &str, max_entries: i64) -> Result<(), Error> {
         let cached = sqlx::query!(
             r#"WITH kept AS (
@@ -292,7 +279,6 @@ impl Store for Db {
         Ok(())
     }
 
-    /// In the shared table, so that every instance counts against the same allowance.
     async fn count_write(
         &self,
         address: IpAddr,
@@ -303,7 +289,6 @@ impl Store for Db {
     }
 }
 
-/// A batch of posts through the pool; a connection found lost is recorded (`lost_connections.rs`).
 impl InsertPosts for PostWriter {
     async fn insert(&self, posts: &[ValidPost]) -> Result<Vec<PostId>, Error> {
         let inserted = self.insert_once(posts).await;
@@ -311,20 +296,15 @@ impl InsertPosts for PostWriter {
     }
 }
 
-/// What the post batcher saves through: the pool, and where a lost connection is recorded.
 struct PostWriter {
     pool: PgPool,
     lost: Arc<LostConnections>,
 }
 
 impl PostWriter {
-    /// A batch of posts in one statement, each column as one array.
-    ///
-    /// The rows of a multi-row `INSERT … RETURNING` come back in no order PostgreSQL promises, so
-    /// the ids are drawn first, each next to its post's place in the batch (`WITH ORDINALITY`), and
-    /// the statement answers those pairs: the mapping holds by construction, not by the order of
-    /// rows. `MATERIALIZED` makes the ids drawn once, for the insert and the answer alike; a
-    /// data-modifying `WITH` always runs to completion, read or not.
+    /// `INSERT … RETURNING` promises no row order, so each id is drawn next to its post's place
+    /// (`WITH ORDINALITY`) and the statement answers those pairs. `MATERIALIZED` draws the ids
+    /// once; a data-modifying `WITH` runs to completion, read or not.
     async fn insert_once(&self, posts: &[ValidPost]) -> Result<Vec<PostId>, sqlx::Error> {
         let titles: Vec<&str> = posts.iter().map(|post| post.title.as_str()).collect();
         let bodies: Vec<&str> = posts.iter().map(|post| post.body.as_str()).collect();

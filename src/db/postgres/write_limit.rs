@@ -1,12 +1,7 @@
-//! The write rate limit in the `write_allowances` table, shared by every instance: a client gets
-//! `RATE_LIMIT_PER_MINUTE` writes however many instances its requests are spread over.
-//!
-//! One statement per write (GCRA, see `db/write_limit.rs`): an upsert moves the address's time on if
-//! the write is allowed, and when it is not, the same statement reads how long the address must wait.
-//! Time is the database's clock (`now()`), so instances whose clocks disagree still count alike.
-//! Rows whose time has passed mean what no row means: each instance deletes them at its first write,
-//! then at most once per [`SWEEP_EVERY`] ([`Sweeps`]), which keeps the table to the addresses that
-//! wrote within the last two minutes or so, however short-lived the instances are (a Lambda's).
+//! The write rate limit in the shared `write_allowances` table: one statement per write, an upsert
+//! that moves the address's time on, or else reads the wait. Time is the database's `now()`, so
+//! instances whose clocks disagree count alike. A passed row means what no row means: each instance
+//! sweeps them at its first write, then once per [`SWEEP_EVERY`].
 
 use std::{
     net::IpAddr,
@@ -18,17 +13,14 @@ use sqlx::PgPool;
 
 use crate::db::{WriteAllowance, WriteLimit};
 
-/// How often an instance sweeps: as long as a row can stay useful (the rate limit's window).
+/// As long as a row can stay useful (the rate limit's window).
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
-/// When this instance last swept the table. Counted in time, not in writes: an instance that counts
-/// few writes before it stops (a Lambda's, a test's) still sweeps, so rows cannot pile up over
-/// many short lives.
+/// Counted in time, not writes, so short-lived instances (a Lambda's) still sweep.
 #[derive(Debug, Default)]
 pub struct Sweeps(Mutex<Option<Instant>>);
 
 impl Sweeps {
-    /// Whether a write at `now` sweeps; if so, it is noted as the last sweep.
     fn due(&self, now: Instant) -> bool {
         let mut last = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         match *last {
@@ -52,10 +44,8 @@ pub async fn count(
             .execute(pool)
             .await?;
     }
-    // `counted` has a row when the write is allowed. Otherwise the upsert changed nothing, and the
-    // outer query reads the address's time as this statement found it (every part of one statement
-    // sees the same snapshot). No row at all: another instance's write for this address committed
-    // while this statement ran, and refused this one; the wait is then at most one interval.
+    // Refused: the outer query reads the address's time from the statement's snapshot. No row:
+    // another instance's write committed meanwhile and refused this one (wait ≤ one interval).
     let answer = sqlx::query!(
         r#"WITH counted AS (
                INSERT INTO write_allowances AS a (address, next_at)

@@ -1,18 +1,13 @@
-//! A fixed set of SQLite connections, each behind an async lock: what sqlx's pool does here, without
-//! the pool's extra round trip on every query.
-//!
-//! sqlx (0.8) runs each SQLite connection on a thread of its own, and its pool pings a connection
-//! every time one is given back, from a task it spawns for that (`PoolConnection::return_to_pool`):
-//! for SQLite, a second round trip to the connection's thread after every query. For a local file
-//! that ping checks nothing a query would not, and under load those thread switches were most of
-//! the database routes' CPU time (bench/README.md). A lock is given back by dropping it.
+//! Hand-written: sqlx's pool pings each SQLite connection when given back, a second round trip to
+//! its thread per query that checks nothing for a local file and was most of the database routes'
+//! CPU under load. So: a fixed set of connections, each behind an async lock.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sqlx::{ConnectOptions, SqliteConnection, sqlite::SqliteConnectOptions};
 use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
 
-/// One connection, lent out for one query or transaction; given back when dropped.
+/// Given back when dropped.
 pub type Lease<'a> = MappedMutexGuard<'a, SqliteConnection>;
 
 #[derive(Debug)]
@@ -24,7 +19,6 @@ pub struct Connections {
 }
 
 impl Connections {
-    /// Opens `count` (at least one) connections with `options`.
     pub async fn open(options: &SqliteConnectOptions, count: usize) -> Result<Self, sqlx::Error> {
         let mut slots = Vec::with_capacity(count.max(1));
         for _ in 0..count.max(1) {
@@ -36,8 +30,7 @@ impl Connections {
         })
     }
 
-    /// A free connection if there is one; else waits its turn (first come, first served) for the
-    /// next busy one in rotation.
+    /// A free connection, else a first-come turn on the next busy one in rotation.
     pub async fn acquire(&self) -> Result<Lease<'_>, sqlx::Error> {
         let slot = match self.slots.iter().find_map(|slot| slot.try_lock().ok()) {
             Some(free) => free,
@@ -49,7 +42,6 @@ impl Connections {
         MutexGuard::try_map(slot, Option::as_mut).map_err(|_closed| sqlx::Error::PoolClosed)
     }
 
-    /// Closes every connection once it is free; `acquire` fails from then on.
     pub async fn close(&self) {
         for slot in &self.slots {
             if let Some(connection) = slot.lock().await.take() {

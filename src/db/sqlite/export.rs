@@ -7,7 +7,6 @@ use crate::db::{
 };
 
 impl Db {
-    /// The next `limit` posts after id `after`, oldest first, for `copy-db`.
     pub async fn export_posts(&self, after: i64, limit: i64) -> Result<Vec<PostRow>, Error> {
         Ok(sqlx::query_as!(
             PostRow,
@@ -64,7 +63,7 @@ impl Db {
         .await?)
     }
 
-    /// How many rows each table `copy-db` copies holds: posts, comments, deliveries, trivia.
+    /// Posts, comments, deliveries, trivia.
     pub async fn table_sizes(&self) -> Result<[i64; 4], Error> {
         let sizes = sqlx::query!(
             r#"SELECT (SELECT COUNT(*) FROM posts) AS "posts!: i64",

@@ -1,9 +1,5 @@
-//! The SQLite room: the embedded default, a file that one server process owns.
-//!
-//! Read-only connections serve the reads and one connection every write (see [`Db`]); new posts are
-//! saved in batches through that writer (`db/post_batch.rs`); the write rate limit is counted in
-//! this process's memory ([`write_limit`]), since one process is all a SQLite database has. Schema:
-//! `migrations/sqlite/`. Timestamps are stored as the API's text, so they are read as is.
+//! The SQLite room: the embedded default, a file one server process owns, so the write rate limit
+//! is counted in its memory. Timestamps are stored as the API's text and read as is.
 
 mod connections;
 mod export;
@@ -29,16 +25,13 @@ use crate::{
 use connections::{Connections, Lease};
 use write_limit::WriteTimes;
 
-/// The database: read-only connections for the reads, and one connection for every write, since
-/// SQLite runs one writer at a time: writes queue for it instead of sleeping in SQLite's busy
-/// handler, and reads (WAL) never wait for it. Cheap to clone (shared handles).
+/// Read-only connections for reads, one for writes: SQLite runs one writer at a time, so writes
+/// queue for it instead of sleeping in the busy handler, and reads (WAL) never wait for it.
 #[derive(Clone, Debug)]
 pub struct Db {
     readers: Arc<Connections>,
     writer: Arc<Connections>,
-    /// New posts, saved in batches through `writer` (see `db/post_batch.rs`).
     posts: PostBatcher,
-    /// The write rate limit's count per client address.
     write_times: Arc<WriteTimes>,
 }
 
@@ -53,11 +46,8 @@ impl Db {
 }
 
 impl Store for Db {
-    /// Opens (creating if needed) the database file and brings its schema up to date.
-    ///
-    /// WAL lets readers run while one connection writes; `synchronous=NORMAL` is durable across
-    /// process crashes in WAL mode and much cheaper than `FULL`; foreign keys are off by default in
-    /// SQLite. The busy timeout (`DATABASE_TIMEOUT_MS`) bounds the wait for another process's write.
+    /// `synchronous=NORMAL` survives process crashes in WAL mode, far cheaper than `FULL`; foreign
+    /// keys are off by default in SQLite; the busy timeout bounds waiting on another process.
     async fn open(config: &DatabaseConfig) -> Result<Self, OpenError> {
         let options = SqliteConnectOptions::from_str(config.url.as_str())
             .map_err(|source| OpenError::Url {
@@ -71,7 +61,7 @@ impl Store for Db {
             .busy_timeout(config.timeout);
         create_parent_folder(options.get_filename())?;
 
-        // The writer first: it creates the file and applies the migrations the readers rely on.
+        // The writer first: it creates the file and migrates it for the readers.
         let writer = Arc::new(
             Connections::open(&options, 1)
                 .await
@@ -92,7 +82,7 @@ impl Store for Db {
         })
     }
 
-    /// Closes every connection, the writer last (closing the last connection checkpoints the WAL).
+    /// The writer last: closing the last connection checkpoints the WAL.
     async fn close(&self) {
         self.readers.close().await;
         self.writer.close().await;
@@ -182,14 +172,10 @@ impl Store for Db {
         post: PostId,
         comment: &ValidComment,
     ) -> Result<Option<Comment>, Error> {
-        // The existence check is part of the insert: one statement, so the post cannot vanish between
-        // "is it there" and the write.
-        //
-        // `fetch_all`, not `fetch_optional`: SQLite hands out a RETURNING row before the statement
-        // has finished, and the statement commits only when it finishes. `fetch_optional` stops at
-        // the row, so a commit that then fails (a full disk) went unnoticed: the comment was answered
-        // 201 with an id, and rolled back. `fetch_all` runs the statement to its end and returns that
-        // error.
+        // The existence check is part of the insert, so the post cannot vanish in between.
+        // `fetch_all`, not `fetch_optional`: SQLite hands out the RETURNING row before the
+        // statement commits, and `fetch_optional` stops there, so a failed commit (a full disk)
+        // was answered 201 and rolled back.
         let inserted = sqlx::query_as!(
             Comment,
             r#"INSERT INTO comments (post_id, body)
@@ -254,8 +240,7 @@ impl Store for Db {
         .await?)
     }
 
-    /// The answer, then the eviction of the oldest fetches past `max_entries`, in one transaction.
-    /// Fetches of the same second go by number; the answer just kept never goes.
+    /// Fetches of the same second are evicted by number; the answer just kept never goes.
     async fn cache_trivia(&self, number: i64, text: &str, max_entries: i64) -> Result<(), Error> {
         let mut writer = self.writer().await?;
         let mut transaction = writer.begin().await?;
@@ -280,7 +265,6 @@ impl Store for Db {
         Ok(transaction.commit().await?)
     }
 
-    /// In memory: a SQLite database is served by one process, so this process sees every write.
     async fn count_write(
         &self,
         address: IpAddr,
@@ -292,7 +276,6 @@ impl Store for Db {
     }
 }
 
-/// A batch of posts through the writer, in one statement.
 impl InsertPosts for Arc<Connections> {
     async fn insert(&self, posts: &[ValidPost]) -> Result<Vec<PostId>, Error> {
         let mut query = QueryBuilder::<Sqlite>::new("INSERT INTO posts (title, body, draft) ");
@@ -306,16 +289,14 @@ impl InsertPosts for Arc<Connections> {
             .build_query_scalar()
             .fetch_all(&mut *self.acquire().await?)
             .await?;
-        // SQLite returns RETURNING rows in no particular order, but the rows of one INSERT are
-        // inserted in VALUES order and `posts.id` is AUTOINCREMENT (always larger than every id
-        // before it), so the sorted ids are the batch's posts in order.
+        // RETURNING rows come in no order, but one INSERT inserts in VALUES order and `posts.id` is
+        // AUTOINCREMENT, so the sorted ids are the batch's posts in order.
         ids.sort_unstable();
         Ok(ids)
     }
 }
 
-/// Two read connections per core. Each connection is served by a thread of its own: past a couple
-/// per core, more connections add no read throughput, only threads competing for the same cores.
+/// Two per core: each has a thread of its own, and more add no throughput, only contention.
 fn readers_count() -> usize {
     2 * std::thread::available_parallelism().map_or(1, NonZero::get)
 }

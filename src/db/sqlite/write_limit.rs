@@ -1,14 +1,10 @@
-//! The write rate limit of a SQLite-backed server, counted in its memory: one process serves a
-//! SQLite database, so it sees every write, and nothing needs to be written to count one.
-//!
-//! One instant per address (GCRA, see `db/write_limit.rs`). Memory is bounded: addresses whose time
-//! has passed are swept out whenever the table has doubled since the last sweep.
+//! The write rate limit in memory: one process serves a SQLite database, so it sees every write.
+//! Addresses whose time has passed are swept whenever the table has doubled since the last sweep.
 
 use std::{collections::HashMap, net::IpAddr, sync::Mutex, time::Instant};
 
 use crate::db::{WriteAllowance, WriteLimit};
 
-/// The table is swept when it holds this many addresses at least (and twice as many as last time).
 const MIN_SWEEP_SIZE: usize = 1024;
 
 #[derive(Debug)]
@@ -30,9 +26,8 @@ impl Default for WriteTimes {
 }
 
 impl WriteTimes {
-    /// Counts a write from `address` at `now`.
     pub fn count(&self, address: IpAddr, limit: WriteLimit, now: Instant) -> WriteAllowance {
-        // A poisoned lock only means another request panicked mid-update; the table is still sound.
+        // Poisoned only means another request panicked mid-update; the table is still sound.
         let mut table = self
             .0
             .lock()
