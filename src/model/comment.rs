@@ -1,11 +1,9 @@
-//! Comments: the body of `POST /api/comments/{id}` and its validation, and the answers that list a
-//! post's comments.
+//! Comments: the body of `POST /api/comments/{id}`, its validation, and the answers that list them.
 
 use serde::{Deserialize, Serialize};
 
 use super::{CommentId, FieldErrors, PostId, text::check_text};
 
-/// Most characters a comment may have, after trimming.
 pub const COMMENT_MAX: usize = 2_000;
 
 /// Body of `POST /api/comments/{id}` (a missing field reads as empty, as in
@@ -22,7 +20,6 @@ pub struct NewComment {
     pub comment: String,
 }
 
-/// A comment that passed validation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ValidComment {
     pub body: String,

@@ -1,32 +1,26 @@
-//! The ids of posts and comments: positive integers that fit i64, in URLs (`/posts/{id}`,
-//! `/api/comments/{id}`), cursors (`?cursor=`) and JSON. Parsing and deserializing refuse anything
-//! else, with a message that names the kind of id.
+//! The ids of posts and comments, in URLs, cursors and JSON: positive integers that fit i64.
+//! Parsing and deserializing refuse anything else, with a message that names the kind of id.
 
 use std::{fmt, marker::PhantomData, str::FromStr};
 
 use serde::{Deserialize, Serialize};
 
-/// The id of a post (`/posts/{id}`, `/api/comments/{id}`, `?cursor=`): a positive integer that fits
-/// i64. Parsing and deserializing both refuse anything else.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(transparent))]
 #[serde(transparent)]
 pub struct PostId(pub i64);
 
-/// The id of a comment, also the cursor of `GET /api/comments/{id}?cursor=`: a positive integer
-/// that fits i64, read by the same rules as [`PostId`].
+/// Also the cursor of `GET /api/comments/{id}?cursor=`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(transparent))]
 #[serde(transparent)]
 pub struct CommentId(pub i64);
 
-/// What the two id types share: the name in their messages, and the wrapping.
 trait PositiveId: Sized {
     const KIND: &'static str;
     fn new(id: i64) -> Self;
 }
 
-/// The same parsing, display and schema for both id types.
 macro_rules! positive_id {
     ($id:ident, $kind:literal, $description:literal) => {
         impl PositiveId for $id {
@@ -36,9 +30,7 @@ macro_rules! positive_id {
             }
         }
 
-        /// From a JSON number. `7.0` is read as `7`: JSON has one kind of number, and JSON Schema
-        /// (the OpenAPI document's `integer`) counts a number without a fractional part as an
-        /// integer. Text (a query string's `?cursor=7`) goes through [`FromStr`] instead.
+        /// `7.0` is `7`: JSON Schema counts a number without a fractional part as an integer.
         impl<'de> Deserialize<'de> for $id {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 deserializer.deserialize_any(PositiveIdVisitor(PhantomData))
@@ -82,8 +74,7 @@ positive_id!(
     "A comment's id: a positive integer that fits in 64 bits."
 );
 
-/// Written by hand: the derive cannot put `minimum` on a newtype, and the schema should say what
-/// the parser enforces.
+/// By hand: the derive cannot put `minimum` on a newtype.
 #[cfg(feature = "ssr")]
 fn positive_id_schema(
     description: &str,
@@ -141,7 +132,6 @@ fn parse_positive_id<T: PositiveId>(text: &str) -> Result<T, InvalidId> {
     }
 }
 
-/// A post or comment id that is not a positive 64-bit integer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InvalidId {
     kind: &'static str,

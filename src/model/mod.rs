@@ -18,5 +18,5 @@ pub use comment::{COMMENT_MAX, Comment, CommentsForPost, NewComment, ValidCommen
 pub use id::{CommentId, InvalidId, PostId};
 pub use paging::{COMMENT_PAGE_SIZE_DEFAULT, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, page_size};
 pub use post::{NewPost, POST_MAX, Post, PostCreated, PostPage, PostSummary, TITLE_MAX, ValidPost};
-pub use text::{FieldErrors, is_refused_control};
+pub use text::{FieldErrors, check_text, is_refused_control};
 pub use trivia::{Trivia, TriviaSource};

@@ -4,9 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{FieldErrors, PostId, text::check_text};
 
-/// Most characters (not bytes) a title may have, after trimming.
+/// Characters (not bytes), after trimming.
 pub const TITLE_MAX: usize = 200;
-/// Most characters a post may have, after trimming.
 pub const POST_MAX: usize = 10_000;
 
 /// Body of `POST /api/post`. Missing fields read as empty, so they fail validation with a message on
@@ -46,7 +45,6 @@ fn is_false(value: &bool) -> bool {
     !value
 }
 
-/// A post that passed validation: trimmed, non-empty, within its limits.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ValidPost {
     pub title: String,

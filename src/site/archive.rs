@@ -1,10 +1,6 @@
-//! The site archive: the built site (wasm, JS, CSS, `public/`) appended to the end of the server
-//! binary, so that a release is one file. Hand-written: compiling the site in (`include_bytes!`,
-//! rust-embed) could catch a half-built `target/site` while cargo-leptos builds both halves at once;
-//! appending after the build (`pack.rs`) cannot, and costs no second compilation.
-//!
-//! Layout, from the end of the file backwards (the manifest lists every file with its URL path,
-//! headers and where its bytes are, as they are and brotli/gzip-compressed when smaller):
+//! The built site appended to the server binary, so a release is one file. Hand-written: compiling
+//! it in (`include_bytes!`, rust-embed) could catch a half-built `target/site` while cargo-leptos
+//! builds both halves at once; appending after the build cannot, and costs no second compilation.
 //! ```text
 //! [the program] [blobs] [manifest: JSON] [manifest length: u64 LE] [blobs length: u64 LE] [MAGIC]
 //! ```
@@ -19,44 +15,37 @@ use std::{
 use axum::body::Bytes;
 use serde::{Deserialize, Serialize};
 
-/// The last bytes of a binary that carries a site.
 pub const MAGIC: &[u8; 16] = b"leptos-site:v1\r\n";
-/// The two lengths and the magic.
 const TRAILER_LEN: usize = 8 + 8 + MAGIC.len();
 
-/// What the manifest says about the site as a whole and about each file.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Manifest {
-    /// The file name, without extension, of the JS and the wasm (`leptos-api-routes.3f9c…`): the
-    /// name Leptos's `<HydrationScripts>` is given.
+    /// The JS's and wasm's name without extension (`leptos-api-routes.3f9c…`).
     pub script_stem: String,
-    /// The URL path of the stylesheet (`/pkg/leptos-api-routes.0b1e….css`).
     pub stylesheet: String,
     pub files: Vec<FileEntry>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct FileEntry {
-    /// The URL path it is served at (`/favicon.svg`, `/pkg/leptos-api-routes.3f9c….wasm`).
     pub path: String,
     pub content_type: String,
-    /// Whether the name carries a hash of the content, so the file at this path never changes.
+    /// The name carries a hash of the content, so the file at this path never changes.
     pub immutable: bool,
-    /// A hash of the content as it is, the base of each representation's ETag.
+    /// The base of each representation's ETag.
     pub hash: String,
     pub identity: Span,
     pub brotli: Option<Span>,
     pub gzip: Option<Span>,
 }
 
-/// Where a run of bytes is in the blobs.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct Span {
     pub offset: u64,
     pub len: u64,
 }
 
-/// A file as the server holds it: slices of the one buffer the archive was read into.
+/// Slices of the one buffer the archive was read into.
 pub struct StoredFile {
     pub path: String,
     pub content_type: String,
@@ -67,7 +56,6 @@ pub struct StoredFile {
     pub gzip: Option<Bytes>,
 }
 
-/// A site read from an archive.
 pub struct Archive {
     pub script_stem: String,
     pub stylesheet: String,
@@ -82,8 +70,7 @@ impl std::fmt::Debug for Archive {
     }
 }
 
-/// Why an archive could not be read. Any of these means a damaged binary: the server refuses to
-/// start rather than serve a site with pieces missing.
+/// A damaged binary: the server refuses to start rather than serve a site with pieces missing.
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {
     #[error("cannot read it: {0}")]
@@ -96,7 +83,6 @@ pub enum ArchiveError {
     OutOfBounds { path: String },
 }
 
-/// Appends `blobs` and `manifest` to `out` in the archive layout; `out` holds the program already.
 pub fn append(out: &mut Vec<u8>, blobs: &[u8], manifest: &Manifest) -> serde_json::Result<()> {
     let manifest = serde_json::to_vec(manifest)?;
     out.extend_from_slice(blobs);
@@ -107,7 +93,6 @@ pub fn append(out: &mut Vec<u8>, blobs: &[u8], manifest: &Manifest) -> serde_jso
     Ok(())
 }
 
-/// How many bytes at the start of `binary` are the program, without any archive appended to it.
 pub fn program_len(binary: &[u8]) -> usize {
     match locate(binary.len() as u64, trailer_of(binary)) {
         Ok(Some(layout)) => layout.archive.start as usize,
@@ -115,7 +100,6 @@ pub fn program_len(binary: &[u8]) -> usize {
     }
 }
 
-/// The archive appended to the binary at `path`, or `None` when it carries none.
 pub fn read_from(path: &Path) -> Result<Option<Archive>, ArchiveError> {
     let mut file = File::open(path)?;
     let file_len = file.metadata()?.len();
@@ -134,7 +118,6 @@ pub fn read_from(path: &Path) -> Result<Option<Archive>, ArchiveError> {
     parse(Bytes::from(archive), layout.blobs_len).map(Some)
 }
 
-/// The archive at the end of `binary`, already in memory, or `None` when it carries none.
 pub fn read_from_bytes(binary: &[u8]) -> Result<Option<Archive>, ArchiveError> {
     let Some(layout) = locate(binary.len() as u64, trailer_of(binary))? else {
         return Ok(None);
@@ -143,7 +126,6 @@ pub fn read_from_bytes(binary: &[u8]) -> Result<Option<Archive>, ArchiveError> {
     parse(Bytes::copy_from_slice(archive), layout.blobs_len).map(Some)
 }
 
-/// Where the archive is in a file of `file_len` bytes ending with `trailer`.
 struct Layout {
     archive: Range<u64>,
     blobs_len: u64,
@@ -174,7 +156,6 @@ fn locate(
     }))
 }
 
-/// `archive` is the blobs followed by the manifest.
 fn parse(archive: Bytes, blobs_len: u64) -> Result<Archive, ArchiveError> {
     let blobs = archive.slice(..blobs_len as usize);
     let manifest: Manifest = serde_json::from_slice(&archive[blobs_len as usize..])?;

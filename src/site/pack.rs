@@ -1,13 +1,7 @@
-//! `leptos-api-routes pack <site folder> <output file>`: makes the one-file release, a copy of the
-//! running binary with the finished site appended (the layout is in `archive.rs`).
-//!
-//! Run after `cargo leptos build --release` has returned (`scripts/release.sh` does both), so the
-//! site it reads is complete. At pack time, once, rather than on every request:
-//! - the JS, wasm and CSS get names that carry a hash of their content, so browsers may keep them
-//!   for a year without asking again (`immutable`); any change makes a new name;
-//! - every file that compresses is compressed with brotli at its best level and with gzip at its
-//!   best level, and both are kept when smaller than the original;
-//! - every file gets the hash its ETag is made from.
+//! `leptos-api-routes pack <site folder> <output file>`: a copy of the running binary with the
+//! finished site appended, run after `cargo leptos build --release` has returned so the site is
+//! complete. Done once here, not per request: content-hashed names for the JS, wasm and CSS (cached
+//! for a year), brotli and gzip at their best levels when smaller, each file's ETag hash.
 
 use std::{
     fs, io,
@@ -24,7 +18,6 @@ use super::{
 /// Files smaller than this are sent as they are: one packet either way.
 const MIN_COMPRESS_SIZE: usize = 1024;
 
-/// Why packing failed.
 #[derive(Debug, thiserror::Error)]
 pub enum PackError {
     #[error("{path}: {source}")]
@@ -43,7 +36,6 @@ pub enum PackError {
     Unreadable(#[from] archive::ArchiveError),
 }
 
-/// What [`pack_binary`] wrote.
 #[derive(Debug)]
 pub struct Packed {
     pub files: usize,
@@ -51,8 +43,7 @@ pub struct Packed {
     pub total_bytes: usize,
 }
 
-/// Writes to `out` the program of `binary` (without any site it carries already) followed by the
-/// site in `site_root`. `output_name` is the name cargo-leptos gave the JS, wasm and CSS.
+/// `binary`'s program (without any site it carries) then the site. `output_name`: cargo-leptos's.
 pub fn pack_binary(
     binary: &Path,
     site_root: &Path,
@@ -91,8 +82,7 @@ fn make_executable(path: &Path) -> io::Result<()> {
     fs::set_permissions(path, fs::Permissions::from_mode(0o755))
 }
 
-/// The site in `site_root` as [`pack_binary`] embeds it, read back from an archive in memory:
-/// what a release serves, without making one (the integration tests serve it this way).
+/// What a release serves, without making one (the integration tests serve it this way).
 pub fn in_memory(site_root: &Path, output_name: &str) -> Result<archive::Archive, PackError> {
     let (blobs, manifest) = build(site_root, output_name)?;
     let mut packed = Vec::new();
@@ -101,7 +91,6 @@ pub fn in_memory(site_root: &Path, output_name: &str) -> Result<archive::Archive
         .ok_or(PackError::Unreadable(archive::ArchiveError::Truncated))
 }
 
-/// The blobs and manifest of the site in `site_root`.
 pub fn build(site_root: &Path, output_name: &str) -> Result<(Vec<u8>, Manifest), PackError> {
     let pkg = site_root.join("pkg");
     let read = |name: &str| {
@@ -114,8 +103,7 @@ pub fn build(site_root: &Path, output_name: &str) -> Result<(Vec<u8>, Manifest),
             },
         })
     };
-    // Leptos's `<HydrationScripts>` names the JS and the wasm after one stem, so both carry one
-    // hash, taken over both.
+    // `<HydrationScripts>` names the JS and the wasm after one stem: one hash over both.
     let js = read(&format!("{output_name}.js"))?;
     let wasm = read(&format!("{output_name}.wasm"))?;
     let css = read(&format!("{output_name}.css"))?;
@@ -181,7 +169,7 @@ pub fn build(site_root: &Path, output_name: &str) -> Result<(Vec<u8>, Manifest),
     ))
 }
 
-/// Every file under `root`, in a stable order (the same site always packs to the same bytes).
+/// Sorted, so the same site always packs to the same bytes.
 fn files_under(root: &Path) -> Result<Vec<PathBuf>, PackError> {
     let mut files = Vec::new();
     let mut folders = vec![root.to_owned()];
@@ -210,8 +198,7 @@ fn files_under(root: &Path) -> Result<Vec<PathBuf>, PackError> {
     Ok(files)
 }
 
-/// `/pkg/app.js` for `<root>/pkg/app.js`. Refuses names that would need escaping in a URL or that
-/// axum would read as a route parameter (`{id}`).
+/// Refuses names that would need escaping in a URL or that axum reads as a parameter (`{id}`).
 fn url_path(root: &Path, file: &Path) -> Result<String, PackError> {
     let relative = file.strip_prefix(root).unwrap_or(file);
     let text = relative.to_str().unwrap_or_default();
@@ -226,8 +213,7 @@ fn url_path(root: &Path, file: &Path) -> Result<String, PackError> {
     }
 }
 
-/// The first 16 hex digits of the SHA-256 of the parts, one after the other: enough to tell
-/// versions of a file apart, short enough for a URL.
+/// 16 hex digits of SHA-256: enough to tell versions apart, short enough for a URL.
 fn short_hash(parts: &[&[u8]]) -> String {
     let mut hasher = Sha256::new();
     for part in parts {
@@ -236,8 +222,7 @@ fn short_hash(parts: &[&[u8]]) -> String {
     hex::encode(&hasher.finalize()[..8])
 }
 
-/// Text, scripts, wasm, JSON, XML and SVG compress; images, fonts, audio and video are compressed
-/// already.
+/// Images, fonts, audio and video are compressed already.
 fn compresses(content_type: &str) -> bool {
     content_type.starts_with("text/")
         || matches!(
@@ -255,7 +240,7 @@ fn smaller(compressed: Vec<u8>, original_len: usize) -> Option<Vec<u8>> {
     (compressed.len() < original_len).then_some(compressed)
 }
 
-/// Brotli at quality 11 (its best) with the largest window: slow, which is why it is done once here.
+/// Quality 11, the largest window: slow, which is why it is done once, here.
 fn brotli_best(content: &[u8]) -> Vec<u8> {
     let params = brotli::enc::BrotliEncoderParams {
         quality: 11,
@@ -269,7 +254,7 @@ fn brotli_best(content: &[u8]) -> Vec<u8> {
     compressed
 }
 
-/// Gzip at level 9, with no file name or time in its header, so the output depends on the content only.
+/// No file name or time in the header, so the output depends on the content only.
 fn gzip_best(content: &[u8]) -> Vec<u8> {
     use std::io::Write;
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());

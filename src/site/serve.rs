@@ -1,8 +1,5 @@
-//! Answers a request for one embedded file: the representation the client accepts (brotli, gzip or
-//! as it is, all made at pack time), its ETag, and how long it may be cached.
-//!
-//! A matching `If-None-Match` is turned into 304 by `middleware::http_cache`, as for every response
-//! that carries an ETag.
+//! One embedded file: the representation the client accepts (made at pack time), its ETag and
+//! caching. `middleware::http_cache` turns a matching `If-None-Match` into 304.
 
 use axum::{
     body::{Body, Bytes},
@@ -13,15 +10,12 @@ use axum::{
 use super::{PreEncoded, archive::StoredFile};
 use crate::qvalue;
 
-/// For names that carry a hash of the content: the file at that URL never changes, so browsers and
-/// CDNs keep it a year (the longest RFC 9111 advises) and never ask again, not even on reload.
+/// Content-hashed names never change: kept a year (RFC 9111's longest), unasked even on reload.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
-/// For names that do not (`/favicon.svg`): keep it, but ask each time (a 304 when unchanged).
 const REVALIDATE: &str = "public, no-cache";
 
-/// A content coding of a stored file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Coding {
+pub enum Coding {
     Brotli,
     Gzip,
     Identity,
@@ -68,9 +62,8 @@ pub fn respond(file: &StoredFile, request: &HeaderMap) -> Response {
     response
 }
 
-/// The stored coding the client prefers among those it accepts (`q` above 0), brotli on a tie
-/// (smaller); as it is when it accepts neither.
-fn choose(accept_encoding: &str, has_brotli: bool, has_gzip: bool) -> Coding {
+/// The stored coding the client prefers (`q` above 0), brotli (smaller) on a tie.
+pub fn choose(accept_encoding: &str, has_brotli: bool, has_gzip: bool) -> Coding {
     let quality = |names: &[&str]| {
         let mut wildcard = None;
         for entry in accept_encoding.split(',') {
@@ -101,50 +94,5 @@ fn choose(accept_encoding: &str, has_brotli: bool, has_gzip: bool) -> Coding {
         Coding::Gzip
     } else {
         Coding::Identity
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_browser_that_accepts_both_gets_brotli() {
-        assert_eq!(
-            choose("gzip, deflate, br, zstd", true, true),
-            Coding::Brotli
-        );
-    }
-
-    #[test]
-    fn a_client_that_accepts_only_gzip_gets_gzip() {
-        assert_eq!(choose("gzip", true, true), Coding::Gzip);
-        assert_eq!(choose("x-gzip", true, true), Coding::Gzip);
-    }
-
-    #[test]
-    fn a_client_that_accepts_neither_gets_the_file_as_it_is() {
-        assert_eq!(choose("", true, true), Coding::Identity);
-        assert_eq!(choose("deflate, zstd", true, true), Coding::Identity);
-    }
-
-    #[test]
-    fn quality_values_decide_and_zero_refuses() {
-        assert_eq!(choose("br;q=0.5, gzip;q=0.8", true, true), Coding::Gzip);
-        assert_eq!(choose("br;q=0, gzip", true, true), Coding::Gzip);
-        assert_eq!(choose("gzip;q=0, br;q=0", true, true), Coding::Identity);
-        assert_eq!(choose("*;q=0.1", true, true), Coding::Brotli);
-        assert_eq!(choose("*, br;q=0", true, true), Coding::Gzip);
-    }
-
-    #[test]
-    fn a_coding_that_was_not_stored_is_not_chosen() {
-        assert_eq!(choose("br, gzip", false, true), Coding::Gzip);
-        assert_eq!(choose("br", false, false), Coding::Identity);
-    }
-
-    #[test]
-    fn a_malformed_quality_counts_as_refused() {
-        assert_eq!(choose("br;q=lots, gzip", true, true), Coding::Gzip);
     }
 }

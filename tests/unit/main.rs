@@ -6,6 +6,7 @@ mod components;
 mod db;
 mod model;
 mod page_reads;
+mod preview;
 mod qvalue;
 mod site;
 mod trivia;

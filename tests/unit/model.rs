@@ -182,3 +182,87 @@ fn each_text_field_is_required_with_the_pattern_of_its_limit_and_no_default() {
         assert!(field.get("maxLength").is_none(), "{field}");
     }
 }
+
+/// The schemas must state the rule exactly, or OpenAPI clients (and schemathesis) would send values
+/// the server refuses, or expect refusals it does not give.
+mod text_schema {
+    use leptos_api_routes::model::{
+        COMMENT_MAX, FieldErrors, POST_MAX, TITLE_MAX, check_text, is_refused_control,
+        text_schema::{ALLOWED_WHITESPACE, CONTROLS, WHITESPACE, trimmed_length_pattern},
+    };
+
+    /// `matching` as a character-class body, by ranges of code points.
+    fn class_of(matching: impl Fn(char) -> bool) -> String {
+        let mut ranges: Vec<(char, char)> = Vec::new();
+        for c in (char::MIN..=char::MAX).filter(|&c| matching(c)) {
+            match ranges.last_mut() {
+                Some((_, end)) if *end as u32 + 1 == c as u32 => *end = c,
+                _ => ranges.push((c, c)),
+            }
+        }
+        ranges
+            .iter()
+            .map(|&(start, end)| match end as u32 - start as u32 {
+                0 => format!("\\u{:04X}", start as u32),
+                1 => format!("\\u{:04X}\\u{:04X}", start as u32, end as u32),
+                _ => format!("\\u{:04X}-\\u{:04X}", start as u32, end as u32),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn whitespace_is_exactly_what_trim_removes() {
+        assert_eq!(WHITESPACE, class_of(char::is_whitespace));
+    }
+
+    #[test]
+    fn the_classes_of_controls_and_allowed_whitespace_are_exactly_the_rule() {
+        assert_eq!(CONTROLS, class_of(is_refused_control));
+        assert_eq!(
+            ALLOWED_WHITESPACE,
+            class_of(|c| c.is_whitespace() && !is_refused_control(c))
+        );
+    }
+
+    #[test]
+    fn the_pattern_matches_exactly_the_text_validation_accepts() {
+        for max in [TITLE_MAX, COMMENT_MAX, POST_MAX] {
+            // A counted repetition of a large class is a big automaton: more than `regex`'s
+            // default 10 MiB for the longest limit.
+            let pattern = regex::RegexBuilder::new(&trimmed_length_pattern(max))
+                .size_limit(1 << 28)
+                .build()
+                .expect("a regex");
+            let samples = [
+                String::new(),
+                " ".to_owned(),
+                "\u{85}\u{3000}\t".to_owned(),
+                "a".to_owned(),
+                " a ".to_owned(),
+                "a b".to_owned(),
+                "\u{FEFF}".to_owned(),
+                "x".repeat(max),
+                format!(" {}\n", "x".repeat(max)),
+                "x".repeat(max + 1),
+                format!("\u{3000}{}\u{85}", "é".repeat(max)),
+                "😀".repeat(max),
+                "😀".repeat(max + 1),
+                format!("a{}a", " ".repeat(max - 2)),
+                format!("a{}a", " ".repeat(max - 1)),
+                "\0".to_owned(),
+                "a\0b".to_owned(),
+                " a\u{B}".to_owned(),
+                "\u{C}a".to_owned(),
+                "a\u{1F}".to_owned(),
+                "a\u{7F}".to_owned(),
+                "\u{1}".repeat(max),
+                "\ta\r\nb\n".to_owned(),
+                "a\u{80}\u{9F}b\u{85}".to_owned(),
+            ];
+            for sample in samples {
+                let valid = check_text(&mut FieldErrors::new(), "text", &sample, max).is_some();
+                assert_eq!(pattern.is_match(&sample), valid, "max {max}: {sample:?}");
+            }
+        }
+    }
+}

@@ -207,3 +207,48 @@ mod archive {
         assert!(matches!(error, ArchiveError::Truncated), "{error}");
     }
 }
+
+/// Which stored coding an `Accept-Encoding` gets.
+mod serve {
+    use leptos_api_routes::site::serve::{Coding, choose};
+
+    #[test]
+    fn a_browser_that_accepts_both_gets_brotli() {
+        assert_eq!(
+            choose("gzip, deflate, br, zstd", true, true),
+            Coding::Brotli
+        );
+    }
+
+    #[test]
+    fn a_client_that_accepts_only_gzip_gets_gzip() {
+        assert_eq!(choose("gzip", true, true), Coding::Gzip);
+        assert_eq!(choose("x-gzip", true, true), Coding::Gzip);
+    }
+
+    #[test]
+    fn a_client_that_accepts_neither_gets_the_file_as_it_is() {
+        assert_eq!(choose("", true, true), Coding::Identity);
+        assert_eq!(choose("deflate, zstd", true, true), Coding::Identity);
+    }
+
+    #[test]
+    fn quality_values_decide_and_zero_refuses() {
+        assert_eq!(choose("br;q=0.5, gzip;q=0.8", true, true), Coding::Gzip);
+        assert_eq!(choose("br;q=0, gzip", true, true), Coding::Gzip);
+        assert_eq!(choose("gzip;q=0, br;q=0", true, true), Coding::Identity);
+        assert_eq!(choose("*;q=0.1", true, true), Coding::Brotli);
+        assert_eq!(choose("*, br;q=0", true, true), Coding::Gzip);
+    }
+
+    #[test]
+    fn a_coding_that_was_not_stored_is_not_chosen() {
+        assert_eq!(choose("br, gzip", false, true), Coding::Gzip);
+        assert_eq!(choose("br", false, false), Coding::Identity);
+    }
+
+    #[test]
+    fn a_malformed_quality_counts_as_refused() {
+        assert_eq!(choose("br;q=lots, gzip", true, true), Coding::Gzip);
+    }
+}
