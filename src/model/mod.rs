@@ -1,9 +1,7 @@
-//! The API's request and response types, and the validation rules for what users submit: one file
-//! per resource, the id types, the paging rule and the text rule they share.
-//!
-//! Compiled for the server and for the browser, so the form checks input with the very rules the API
-//! enforces. Validation returns a validated type ([`ValidPost`], [`ValidComment`]): past that boundary,
-//! invalid text cannot exist. The bottom floor: nothing here imports from the rest of the crate.
+//! The API's request and response types and the rules for what users submit, one file per resource.
+//! Compiled for the browser too, so the form checks input with the very rules the API enforces.
+//! Validation returns a validated type ([`ValidPost`], [`ValidComment`]): past it, invalid text
+//! cannot exist. The bottom floor: nothing here imports from the rest of the crate.
 
 mod comment;
 mod id;

@@ -103,8 +103,7 @@ pub struct AssetUrls {
     stylesheet: Arc<str>,
 }
 
-/// `<HydrationScripts>` asks for `{stem}_bg.wasm` in a build without cargo-leptos (which sets
-/// `LEPTOS_OUTPUT_NAME`): the same rule here, so the page names the file as it is served.
+/// `<HydrationScripts>` asks for `{stem}_bg.wasm` unless cargo-leptos set `LEPTOS_OUTPUT_NAME`.
 const WASM_SUFFIX: &str = if option_env!("LEPTOS_OUTPUT_NAME").is_some() {
     ""
 } else {

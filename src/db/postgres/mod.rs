@@ -257,8 +257,8 @@ impl Store for Db {
         Ok(self.lost.read(cached).await?)
     }
 
-    /// One statement, whose parts all see the table as before: the count leaves out `number`, which
-    /// is there afterwards either way and never goes.
+    /// One statement, all of it seeing the table as before: the count leaves out `number`, which
+    /// stays either way.
     async fn cache_trivia(&self, number: i64, text: &str, max_entries: i64) -> Result<(), Error> {
         let cached = sqlx::query!(
             r#"WITH kept AS (
