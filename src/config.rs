@@ -36,7 +36,7 @@ pub struct Config {
     /// `/api/webhook` answers 404.
     pub webhook_secret: Option<Secret>,
     /// HTTP: the middleware (timeout, CORS, rate limit; see `src/middleware/`) and the limits on
-    /// connections (see `src/server/serve.rs`).
+    /// connections (see `src/runtime/serve.rs`).
     pub http: HttpConfig,
     /// `GRAPHQL_INTROSPECTION` (`true` or `false`; default `true` in a debug build, `false` in a
     /// release): whether `/api/graphql` answers introspection (`__schema`, `__type`), which tools
@@ -199,7 +199,7 @@ impl Default for TriviaConfig {
 }
 
 /// The settings of the middleware stack in `src/middleware/` and of the connections
-/// (`src/server/serve.rs`).
+/// (`src/runtime/serve.rs`).
 #[derive(Clone, Debug)]
 pub struct HttpConfig {
     /// `REQUEST_TIMEOUT_MS` (default 10 000): how long a request may take before it is answered 503.
@@ -590,7 +590,7 @@ fn http_from_env() -> Result<HttpConfig, ConfigError> {
         header_timeout: milliseconds_var("HTTP_HEADER_TIMEOUT_MS")?
             .unwrap_or(defaults.header_timeout),
         idle_timeout: milliseconds_var("HTTP_IDLE_TIMEOUT_MS")?.unwrap_or(defaults.idle_timeout),
-        // Checked against the open-file limit when the server starts (`server::serve`).
+        // Checked against the open-file limit when the server starts (`runtime::serve`).
         max_connections: parse_var("HTTP_MAX_CONNECTIONS")?,
         render_limit: parse_var("RENDER_LIMIT")?.unwrap_or(defaults.render_limit),
         allowed_hosts: parse_var("ALLOWED_HOSTS")?.unwrap_or(defaults.allowed_hosts),

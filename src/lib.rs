@@ -24,12 +24,6 @@ pub mod config;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
-pub mod healthcheck;
-#[cfg(feature = "ssr")]
-pub mod lambda;
-#[cfg(feature = "ssr")]
-pub mod listener;
-#[cfg(feature = "ssr")]
 pub mod middleware;
 #[cfg(feature = "ssr")]
 pub mod pages;
@@ -38,11 +32,11 @@ pub mod preview;
 #[cfg(feature = "ssr")]
 pub mod qvalue;
 #[cfg(feature = "ssr")]
+pub mod runtime;
+#[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(feature = "ssr")]
 pub mod site;
-#[cfg(feature = "ssr")]
-pub mod systemd;
 #[cfg(feature = "ssr")]
 pub mod trivia;
 

@@ -1,17 +1,8 @@
-//! The server: shared state, the router (pages + `/api` + the site's static files), and a listener
-//! that shuts down gracefully; the connection loop, with its limits on slow and idle clients, is in
-//! `server/serve.rs`.
-//!
-//! `main` uses [`Server::bind`] then [`Server::run`]; the integration tests do the same on port 0,
-//! so they exercise exactly what production runs. A Lambda function (`lambda/`) serves the same
-//! [`router`] over the same [`AppState::open`], without a listener. Where the listening socket comes from (bound, or
-//! passed by systemd) is `listener.rs`'s business; where the static files come from (the binary
-//! itself, or a folder) is `site/`'s.
+//! Shared state ([`AppState`]) and the whole application as one router ([`app`]): the pages, `/api`
+//! and the site's static files inside the middleware. A server (`runtime/`) and a Lambda function
+//! (`runtime/lambda/`) serve exactly this.
 
 use std::{
-    future::Future,
-    io,
-    net::SocketAddr,
     ops::Deref,
     sync::{Arc, OnceLock},
 };
@@ -19,18 +10,13 @@ use std::{
 use axum::{Router, extract::FromRef};
 use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
-use tokio::net::TcpListener;
-
-mod serve;
 
 use crate::{
     api,
     api::{graphql::schema::GraphQLSchema, openapi, webhook::WebhookKey},
     app::{App, shell},
     config::{AllowedHosts, Config, ConfigError, HttpConfig},
-    db,
-    listener::{self, ListenError, Origin},
-    middleware,
+    db, middleware,
     preview::PreviewMode,
     site::Site,
     trivia::TriviaService,
@@ -121,8 +107,6 @@ pub enum StartError {
     TriviaClient(#[from] reqwest::Error),
     #[error(transparent)]
     Config(#[from] ConfigError),
-    #[error(transparent)]
-    Listen(#[from] ListenError),
 }
 
 /// The whole application: the Leptos pages, the API under `/api`, the site's static files, inside
@@ -132,14 +116,14 @@ pub enum StartError {
 /// file in it (leptos_axum's file handler); an embedded site has a route per file instead.
 ///
 /// This is the app as a Lambda function runs it, with no listening address: `ALLOWED_HOSTS` as
-/// set, else any host ([`AllowedHosts::for_lambda`] says why). A server uses [`Server::bind`].
+/// set, else any host ([`AllowedHosts::for_lambda`] says why). A server uses [`app_for_hosts`].
 pub fn app(state: AppState) -> middleware::App {
     let allowed_hosts = state.http.allowed_hosts.for_lambda();
     app_for_hosts(state, allowed_hosts)
 }
 
 /// [`app`], serving the hosts `allowed_hosts`.
-fn app_for_hosts(state: AppState, allowed_hosts: AllowedHosts) -> middleware::App {
+pub fn app_for_hosts(state: AppState, allowed_hosts: AllowedHosts) -> middleware::App {
     let router = Router::new()
         .merge(middleware::around_api(api::router(), &state.http))
         .merge(state.site.routes())
@@ -207,69 +191,4 @@ fn pages(state: &AppState) -> Router<AppState> {
 fn page_routes() -> Vec<AxumRouteListing> {
     static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
-}
-
-/// A listening, not yet serving, server.
-pub struct Server {
-    listener: TcpListener,
-    origin: Origin,
-    app: middleware::App,
-    db: db::Db,
-    limits: serve::ConnectionLimits,
-}
-
-impl Server {
-    /// Gets the listening socket — the one systemd passed, else a new one bound to
-    /// `LEPTOS_SITE_ADDR` (see `listener.rs`) — then opens the database (applying migrations).
-    /// Port 0 picks a free port; [`Server::local_addr`] tells which. The hosts served follow from
-    /// that socket's address when `ALLOWED_HOSTS` is unset ([`AllowedHosts::for_listener`]): known
-    /// before the database is opened, so a start that must be refused for them changes nothing.
-    pub async fn bind(config: Config) -> Result<Self, StartError> {
-        // First: every connection and database file counts against the open-file limit.
-        let open_files = serve::raise_open_file_limit();
-        let limits = serve::ConnectionLimits::new(&config.http, open_files)?;
-        let site_addr = config.leptos.site_addr;
-        let (listener, origin) = listener::obtain(site_addr).await?;
-        let listening = listener.local_addr().map_err(|source| ListenError::Bind {
-            addr: site_addr,
-            source,
-        })?;
-        let allowed_hosts = config.http.allowed_hosts.for_listener(listening)?;
-        let state = AppState::open(config).await?;
-        tracing::info!(%allowed_hosts, "hosts served, besides localhost and loopback");
-        tracing::info!(
-            open_files,
-            max_connections = limits.max_connections,
-            header_timeout = ?limits.header_timeout,
-            idle_timeout = ?limits.idle_timeout,
-            "connection limits"
-        );
-        Ok(Self {
-            listener,
-            origin,
-            db: state.db.clone(),
-            app: app_for_hosts(state, allowed_hosts),
-            limits,
-        })
-    }
-
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.listener.local_addr()
-    }
-
-    /// Whether the socket was bound here or passed by systemd.
-    pub fn origin(&self) -> Origin {
-        self.origin
-    }
-
-    /// Serves until `shutdown` completes, lets in-flight requests finish, then closes the database
-    /// (which checkpoints SQLite's write-ahead log, or gives PostgreSQL its connections back).
-    /// Connections are held to the header and idle timeouts and the connection cap of `HttpConfig`
-    /// (see `server/serve.rs`); each request learns its peer's address (`ConnectInfo`), which the
-    /// rate limiter counts by.
-    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
-        serve::serve(self.listener, self.app, self.limits, shutdown).await;
-        self.db.close().await;
-        Ok(())
-    }
 }

@@ -11,8 +11,8 @@ use std::{io::Read, num::NonZeroU32, sync::Arc};
 use axum::http::{HeaderMap, StatusCode, header};
 use leptos_api_routes::{
     config::{Config, HttpConfig},
-    lambda,
     middleware::App,
+    runtime::lambda,
     server::{self, AppState},
     site::{Site, pack},
 };

@@ -1,0 +1,97 @@
+//! How the one binary runs: [`Server::bind`] then [`Server::run`] serve the app on a socket (the
+//! integration tests do the same on port 0, so they exercise what production runs); `lambda/`
+//! answers Lambda invocations with the same app instead; `healthcheck` asks a running server.
+//! Where the socket comes from is `listener.rs`'s business, the connection loop `serve.rs`'s.
+
+pub mod healthcheck;
+pub mod lambda;
+pub mod listener;
+mod serve;
+pub mod systemd;
+
+use std::{future::Future, io, net::SocketAddr};
+
+use tokio::net::TcpListener;
+
+use crate::{
+    config::{Config, ConfigError},
+    db, middleware,
+    server::{AppState, StartError, app_for_hosts},
+};
+use listener::{ListenError, Origin};
+
+/// Why a server could not start: the app did not open, or the socket could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum BindError {
+    #[error(transparent)]
+    Start(#[from] StartError),
+    #[error(transparent)]
+    Listen(#[from] ListenError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
+
+/// A listening, not yet serving, server.
+pub struct Server {
+    listener: TcpListener,
+    origin: Origin,
+    app: middleware::App,
+    db: db::Db,
+    limits: serve::ConnectionLimits,
+}
+
+impl Server {
+    /// Gets the listening socket — the one systemd passed, else a new one bound to
+    /// `LEPTOS_SITE_ADDR` (see `listener.rs`) — then opens the database (applying migrations).
+    /// Port 0 picks a free port; [`Server::local_addr`] tells which. The hosts served follow from
+    /// that socket's address when `ALLOWED_HOSTS` is unset ([`crate::config::AllowedHosts::for_listener`]): known
+    /// before the database is opened, so a start that must be refused for them changes nothing.
+    pub async fn bind(config: Config) -> Result<Self, BindError> {
+        // First: every connection and database file counts against the open-file limit.
+        let open_files = serve::raise_open_file_limit();
+        let limits = serve::ConnectionLimits::new(&config.http, open_files)?;
+        let site_addr = config.leptos.site_addr;
+        let (listener, origin) = listener::obtain(site_addr).await?;
+        let listening = listener.local_addr().map_err(|source| ListenError::Bind {
+            addr: site_addr,
+            source,
+        })?;
+        let allowed_hosts = config.http.allowed_hosts.for_listener(listening)?;
+        let state = AppState::open(config).await?;
+        tracing::info!(%allowed_hosts, "hosts served, besides localhost and loopback");
+        tracing::info!(
+            open_files,
+            max_connections = limits.max_connections,
+            header_timeout = ?limits.header_timeout,
+            idle_timeout = ?limits.idle_timeout,
+            "connection limits"
+        );
+        Ok(Self {
+            listener,
+            origin,
+            db: state.db.clone(),
+            app: app_for_hosts(state, allowed_hosts),
+            limits,
+        })
+    }
+
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Whether the socket was bound here or passed by systemd.
+    pub fn origin(&self) -> Origin {
+        self.origin
+    }
+
+    /// Serves until `shutdown` completes, lets in-flight requests finish, then closes the database
+    /// (which checkpoints SQLite's write-ahead log, or gives PostgreSQL its connections back).
+    /// Connections are held to the header and idle timeouts and the connection cap of `HttpConfig`
+    /// (see `serve.rs`); each request learns its peer's address (`ConnectInfo`), which the
+    /// rate limiter counts by.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
+        serve::serve(self.listener, self.app, self.limits, shutdown).await;
+        self.db.close().await;
+        Ok(())
+    }
+}
