@@ -14,6 +14,7 @@ use std::{
 use axum::http::HeaderValue;
 use leptos::config::LeptosOptions;
 use reqwest::Url;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::site::Site;
 
@@ -97,11 +98,11 @@ impl Backend {
     }
 }
 
-/// A `DATABASE_URL` whose scheme is one the server runs on. Never printed whole (its `Debug` shows
-/// the backend only): a PostgreSQL URL may hold a password.
-#[derive(Clone, PartialEq, Eq)]
+/// A `DATABASE_URL` whose scheme is one the server runs on. Held as a secret (a PostgreSQL URL may
+/// hold a password): its `Debug` shows the backend only.
+#[derive(Clone)]
 pub struct DatabaseUrl {
-    url: String,
+    url: SecretString,
     backend: Backend,
 }
 
@@ -111,9 +112,17 @@ impl DatabaseUrl {
     }
 
     pub fn as_str(&self) -> &str {
-        &self.url
+        self.url.expose_secret()
     }
 }
+
+impl PartialEq for DatabaseUrl {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for DatabaseUrl {}
 
 impl FromStr for DatabaseUrl {
     type Err = String;
@@ -131,7 +140,7 @@ impl FromStr for DatabaseUrl {
             }
         };
         Ok(Self {
-            url: url.to_owned(),
+            url: url.into(),
             backend,
         })
     }
@@ -143,13 +152,13 @@ impl fmt::Debug for DatabaseUrl {
     }
 }
 
-/// A secret setting: never printed (its `Debug` shows `Secret(..)`), never empty.
-#[derive(Clone)]
-pub struct Secret(String);
+/// A secret setting: never printed (its `Debug` shows `[REDACTED]`), never empty.
+#[derive(Clone, Debug)]
+pub struct Secret(SecretString);
 
 impl Secret {
     pub fn expose(&self) -> &[u8] {
-        self.0.as_bytes()
+        self.0.expose_secret().as_bytes()
     }
 }
 
@@ -160,14 +169,8 @@ impl FromStr for Secret {
         if value.is_empty() {
             Err("must not be empty (unset it to turn the feature off)")
         } else {
-            Ok(Self(value.to_owned()))
+            Ok(Self(value.into()))
         }
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(..)")
     }
 }
 
