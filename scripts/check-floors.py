@@ -10,7 +10,7 @@ import sys
 # Top-level modules of the crate, from the top floor down. A module may use its own floor and below.
 FLOORS = [
     ["main"],
-    ["runtime", "server", "listener", "systemd", "healthcheck", "lambda"],
+    ["runtime"],
     ["router"],
     ["api", "app", "middleware"],
     ["pages"],

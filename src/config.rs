@@ -14,6 +14,7 @@ use std::{
 use axum::http::HeaderValue;
 use leptos::config::LeptosOptions;
 use reqwest::Url;
+use secrecy::{ExposeSecret, SecretString};
 
 /// Where the database lives when `DATABASE_URL` is not set: a file under `data/`, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/leptos-api-routes.db";
@@ -34,7 +35,7 @@ pub struct Config {
     /// `/api/webhook` answers 404.
     pub webhook_secret: Option<Secret>,
     /// HTTP: the middleware (timeout, CORS, rate limit; see `src/middleware/`) and the limits on
-    /// connections (see `src/server/serve.rs`).
+    /// connections (see `src/runtime/serve.rs`).
     pub http: HttpConfig,
     /// `GRAPHQL_INTROSPECTION` (`true` or `false`; default `true` in a debug build, `false` in a
     /// release): whether `/api/graphql` answers introspection (`__schema`, `__type`), which tools
@@ -91,11 +92,11 @@ impl Backend {
     }
 }
 
-/// A `DATABASE_URL` whose scheme is one the server runs on. Never printed whole (its `Debug` shows
-/// the backend only): a PostgreSQL URL may hold a password.
-#[derive(Clone, PartialEq, Eq)]
+/// A `DATABASE_URL` whose scheme is one the server runs on. Held as a secret (a PostgreSQL URL may
+/// hold a password): its `Debug` shows the backend only.
+#[derive(Clone)]
 pub struct DatabaseUrl {
-    url: String,
+    url: SecretString,
     backend: Backend,
 }
 
@@ -105,9 +106,17 @@ impl DatabaseUrl {
     }
 
     pub fn as_str(&self) -> &str {
-        &self.url
+        self.url.expose_secret()
     }
 }
+
+impl PartialEq for DatabaseUrl {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for DatabaseUrl {}
 
 impl FromStr for DatabaseUrl {
     type Err = String;
@@ -125,7 +134,7 @@ impl FromStr for DatabaseUrl {
             }
         };
         Ok(Self {
-            url: url.to_owned(),
+            url: url.into(),
             backend,
         })
     }
@@ -137,13 +146,13 @@ impl fmt::Debug for DatabaseUrl {
     }
 }
 
-/// A secret setting: never printed (its `Debug` shows `Secret(..)`), never empty.
-#[derive(Clone)]
-pub struct Secret(String);
+/// A secret setting: never printed (its `Debug` shows `[REDACTED]`), never empty.
+#[derive(Clone, Debug)]
+pub struct Secret(SecretString);
 
 impl Secret {
     pub fn expose(&self) -> &[u8] {
-        self.0.as_bytes()
+        self.0.expose_secret().as_bytes()
     }
 }
 
@@ -154,14 +163,8 @@ impl FromStr for Secret {
         if value.is_empty() {
             Err("must not be empty (unset it to turn the feature off)")
         } else {
-            Ok(Self(value.to_owned()))
+            Ok(Self(value.into()))
         }
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(..)")
     }
 }
 
@@ -193,7 +196,7 @@ impl Default for TriviaConfig {
 }
 
 /// The settings of the middleware stack in `src/middleware/` and of the connections
-/// (`src/server/serve.rs`).
+/// (`src/runtime/serve.rs`).
 #[derive(Clone, Debug)]
 pub struct HttpConfig {
     /// `REQUEST_TIMEOUT_MS` (default 10 000): how long a request may take before it is answered 503.
@@ -583,7 +586,7 @@ fn http_from_env() -> Result<HttpConfig, ConfigError> {
         header_timeout: milliseconds_var("HTTP_HEADER_TIMEOUT_MS")?
             .unwrap_or(defaults.header_timeout),
         idle_timeout: milliseconds_var("HTTP_IDLE_TIMEOUT_MS")?.unwrap_or(defaults.idle_timeout),
-        // Checked against the open-file limit when the server starts (`server::serve`).
+        // Checked against the open-file limit when the server starts (`runtime::serve`).
         max_connections: parse_var("HTTP_MAX_CONNECTIONS")?,
         render_limit: parse_var("RENDER_LIMIT")?.unwrap_or(defaults.render_limit),
         allowed_hosts: parse_var("ALLOWED_HOSTS")?.unwrap_or(defaults.allowed_hosts),

@@ -23,12 +23,6 @@ pub mod config;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
-pub mod healthcheck;
-#[cfg(feature = "ssr")]
-pub mod lambda;
-#[cfg(feature = "ssr")]
-pub mod listener;
-#[cfg(feature = "ssr")]
 pub mod middleware;
 #[cfg(feature = "ssr")]
 pub mod pages;
@@ -40,14 +34,11 @@ pub mod problem;
 pub mod qvalue;
 #[cfg(feature = "ssr")]
 pub mod router;
-#[cfg(feature = "ssr")]
-pub mod server;
+pub mod runtime;
 #[cfg(feature = "ssr")]
 pub mod site;
 #[cfg(feature = "ssr")]
 pub mod state;
-#[cfg(feature = "ssr")]
-pub mod systemd;
 #[cfg(feature = "ssr")]
 pub mod trivia;
 

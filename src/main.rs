@@ -1,25 +1,14 @@
-//! The server binary: `cargo leptos watch` in development, `scripts/release.sh` for the one-file
-//! release. Four commands:
-//!
-//! - `leptos-api-routes`: serves. Reads its settings from the environment and `.env` (see
-//!   `config.rs`), opens the database, listens (on `LEPTOS_SITE_ADDR`, or on the socket systemd
-//!   passes), and serves until SIGINT or SIGTERM. Started by AWS Lambda (`AWS_LAMBDA_RUNTIME_API`
-//!   is set), it answers the function's invocations instead (see `lambda/`).
-//! - `leptos-api-routes healthcheck`: exits 0 when the server at `LEPTOS_SITE_ADDR` answers
-//!   `/api/health` with 200 (container health checks: the image has no curl).
-//! - `leptos-api-routes pack <site folder> <output file>`: writes a copy of this binary with the
-//!   built site appended, the file a release deploys (see `site/pack.rs`).
-//! - `leptos-api-routes copy-db --from sqlite://… --to postgres://…`: copies a SQLite database into
-//!   an empty PostgreSQL one (see `db/copy.rs`).
+//! The server binary (`cargo leptos watch` in development, `scripts/release.sh` for the one-file
+//! release) and its command line: `serve` (also what runs with no command, as cargo-leptos and AWS
+//! Lambda start it), `healthcheck`, `pack`, `copy-db`; `--help` on each says what it does.
 
-use std::{ffi::OsString, io::IsTerminal, path::PathBuf, process::ExitCode};
+use std::{io::IsTerminal, path::PathBuf, process::ExitCode};
 
+use clap::{Parser, Subcommand};
 use leptos_api_routes::{
     config::{self, Config},
-    healthcheck, lambda, listener,
-    server::Server,
+    runtime::{Server, healthcheck, lambda, listener, systemd},
     site::{self, Site},
-    systemd,
 };
 use tokio::signal::unix::{SignalKind, signal};
 use tracing_subscriber::EnvFilter;
@@ -29,51 +18,57 @@ use tracing_subscriber::EnvFilter;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const USAGE: &str = "usage: leptos-api-routes                  serve (settings from the environment and .env)
-       leptos-api-routes healthcheck      exit 0 when the server at LEPTOS_SITE_ADDR is healthy
-       leptos-api-routes pack SITE OUT    write OUT: this binary with the built site folder SITE in it
-       leptos-api-routes copy-db --from sqlite://… --to postgres://…
-                                          copy a SQLite database into an empty PostgreSQL one";
+/// Leptos API routes: pages, a JSON and GraphQL API, and the site's files, from one binary.
+#[derive(Parser)]
+#[command(name = "leptos-api-routes")]
+struct Cli {
+    /// Without a command: serve.
+    #[command(subcommand)]
+    command: Option<Command>,
+}
 
+#[derive(Subcommand)]
 enum Command {
+    /// Serve, with the settings of the environment and `.env`, until SIGINT or SIGTERM (under AWS
+    /// Lambda: answer the function's invocations).
     Serve,
+    /// Exit 0 when the server at LEPTOS_SITE_ADDR answers /api/health with 200 (container health
+    /// checks: the image has no curl).
     Healthcheck,
+    /// Write OUT: this binary with the built site folder SITE in it, the file a release deploys.
     Pack {
+        /// The built site (`target/site`).
         site: PathBuf,
+        /// The file to write.
         out: PathBuf,
     },
-    /// `copy-db` checks its own arguments, to name what is wrong with them.
+    /// Copy a SQLite database into an empty PostgreSQL one.
     CopyDb {
+        /// `--from sqlite://… --to postgres://…`: the database to copy, and the empty one to fill.
+        /// Checked by `copy-db` itself, which names what is wrong in one line.
+        #[arg(
+            value_name = "--from URL --to URL",
+            trailing_var_arg = true,
+            allow_hyphen_values = true
+        )]
         arguments: Vec<String>,
     },
 }
 
-impl Command {
-    fn from_args(args: &[OsString]) -> Option<Self> {
-        match args {
-            [] => Some(Command::Serve),
-            [command] if command == "healthcheck" => Some(Command::Healthcheck),
-            [command, site, out] if command == "pack" => Some(Command::Pack {
-                site: site.into(),
-                out: out.into(),
-            }),
-            [command, arguments @ ..] if command == "copy-db" => Some(Command::CopyDb {
-                arguments: arguments
-                    .iter()
-                    .map(|argument| argument.to_string_lossy().into_owned())
-                    .collect(),
-            }),
-            _ => None,
-        }
-    }
-}
-
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
-    let Some(command) = Command::from_args(&args) else {
-        eprintln!("{USAGE}");
-        return ExitCode::from(2);
+    let command = match Cli::try_parse() {
+        Ok(cli) => cli.command.unwrap_or(Command::Serve),
+        // `--help`, on stdout.
+        Err(error) if !error.use_stderr() => error.exit(),
+        Err(error) => {
+            // In lower case, as this binary's other lines ("error: …"), which scripts match.
+            eprint!(
+                "{}",
+                error.render().to_string().replacen("Usage:", "usage:", 1)
+            );
+            return ExitCode::from(2);
+        }
     };
     // A missing .env is normal; a malformed one is a configuration error like any other.
     if let Err(error) = dotenvy::dotenv()

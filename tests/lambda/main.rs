@@ -13,9 +13,9 @@ use std::{io::Read, num::NonZeroU32, sync::Arc};
 use axum::http::{HeaderMap, StatusCode, header};
 use leptos_api_routes::{
     config::{Config, HttpConfig},
-    lambda,
     middleware::App,
     router,
+    runtime::lambda,
     site::{Site, pack},
     state::AppState,
 };

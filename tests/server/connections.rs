@@ -1,4 +1,4 @@
-//! Slow and idle clients (src/server/serve.rs): a client that trickles its headers, sends nothing,
+//! Slow and idle clients (src/runtime/serve.rs): a client that trickles its headers, sends nothing,
 //! or keeps an idle connection is cut off once its time is up, ordinary requests are answered
 //! meanwhile, and connections over the cap wait instead of failing. Raw TCP on 127.0.0.1, with
 //! timeouts of a second or so, every wait bounded.

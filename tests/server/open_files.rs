@@ -1,4 +1,4 @@
-//! The server binary and its open-file limit (src/server/serve.rs): it raises its soft limit to the
+//! The server binary and its open-file limit (src/runtime/serve.rs): it raises its soft limit to the
 //! hard one at start, and when it does run out of file descriptors, accepting waits instead of
 //! spinning, and resumes once descriptors are free. The binary runs under util-linux's `prlimit`,
 //! which sets the limits it starts with; where `prlimit` is missing, the tests say so and pass.

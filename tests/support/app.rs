@@ -6,7 +6,7 @@ use std::{net::SocketAddr, time::Duration};
 use leptos::config::LeptosOptions;
 use leptos_api_routes::{
     config::{Backend, Config, DatabaseConfig, HttpConfig, TriviaConfig},
-    server::Server,
+    runtime::Server,
     site::Site,
 };
 use reqwest::{Client, Method, RequestBuilder, Response, StatusCode, redirect::Policy};

@@ -3,6 +3,7 @@
 
 mod api;
 mod components;
+mod config;
 mod db;
 mod model;
 mod page_reads;

@@ -1,22 +1,10 @@
-//! The connection loop: accepts TCP connections and serves HTTP/1.1 on each with hyper, within the
-//! limits that keep slow and idle clients from holding the server (axum::serve has no knobs for
-//! them):
-//!
-//! - **Header timeout** (`HTTP_HEADER_TIMEOUT_MS`): from the first byte of a request's head — on a
-//!   new connection, from the connection itself — to its last, or the connection is closed. A
-//!   client that trickles its headers a few bytes at a time ("slowloris") cannot hold a connection.
-//! - **Idle timeout** (`HTTP_IDLE_TIMEOUT_MS`): a kept-alive connection that waits this long for its
-//!   next request is closed.
-//! - **Connection cap** (`HTTP_MAX_CONNECTIONS`): at most this many connections at once, under the
-//!   process's open-file limit (raised from its soft to its hard value at start, where allowed);
-//!   more wait in the kernel's queue until one closes, instead of the accept failing.
-//! - **Accept errors** do not spin: when the process or the system is out of file descriptors
-//!   (EMFILE, ENFILE), accepting waits, 10 ms and doubling up to a second, before it tries again.
-//!
-//! A request in progress is never cut by these limits: its handler is bounded by the request
-//! timeout (`REQUEST_TIMEOUT_MS`, src/middleware/timeout.rs). Each request learns its peer's address
-//! (`ConnectInfo`, which the rate limiter counts by). On shutdown, accepting stops, idle connections
-//! close, and requests in flight finish.
+//! The connection loop: hyper's HTTP/1 connections, a semaphore for the cap (`HTTP_MAX_CONNECTIONS`;
+//! more wait in the kernel's backlog), hyper-util's graceful shutdown, accept errors (EMFILE) waited
+//! out, 10 ms doubling to a second. Each request learns its peer's address (`ConnectInfo`).
+//! Hand-written, the header and idle timeouts (`HTTP_HEADER_TIMEOUT_MS` from a head's first byte,
+//! `HTTP_IDLE_TIMEOUT_MS` between requests): hyper's `header_read_timeout` counts the idle wait as
+//! header time and hyper has no idle timer. A request in progress is never cut by them: its handler
+//! is bounded by `REQUEST_TIMEOUT_MS` (src/middleware/timeout.rs).
 
 use std::{
     convert::Infallible,
@@ -41,11 +29,11 @@ use hyper::{body::Incoming, server::conn::http1};
 use hyper_util::{rt::TokioIo, server::graceful::GracefulShutdown};
 use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
 use tokio::{
-    io::{AsyncRead, AsyncWrite, ReadBuf},
     net::{TcpListener, TcpStream},
     sync::{OwnedSemaphorePermit, Semaphore},
     time::{Instant, MissedTickBehavior, interval, sleep},
 };
+use tokio_util::io::InspectReader;
 use tower::Service;
 
 use crate::{
@@ -169,10 +157,14 @@ pub async fn serve(
             accepted = accept(&listener) => accepted,
         };
         let activity = Arc::new(Activity::new());
-        let io = TokioIo::new(Watched {
-            stream,
-            activity: Arc::clone(&activity),
-        });
+        let io = TokioIo::new(InspectReader::new(stream, {
+            let activity = Arc::clone(&activity);
+            move |bytes: &[u8]| {
+                if !bytes.is_empty() {
+                    activity.bytes_read();
+                }
+            }
+        }));
         let connection =
             http.serve_connection(io, service(app.clone(), peer, Arc::clone(&activity)));
         let connection = graceful.watcher().watch(connection);
@@ -355,11 +347,8 @@ impl Activity {
 
     /// Drives `connection` until it ends, or closes it (by dropping it) once its deadline passes.
     ///
-    /// The deadline is checked four times per timeout rather than kept as a timer of its own: a
-    /// timer moved at every request (when its head starts, when its response ends) cost about a
-    /// third of `/api/hello`'s throughput (26 000 instead of 40 000 requests/s, release build,
-    /// interleaved runs); a check every quarter of a timeout costs nothing per request, and closes
-    /// a connection at most a quarter of a timeout late.
+    /// Checked four times per timeout, not by a timer moved at every request, which cost a third of
+    /// `/api/hello`'s throughput (docs/history/runtime.md); a close comes at most a quarter late.
     async fn serve(
         &self,
         connection: impl Future<Output = Result<(), hyper::Error>>,
@@ -433,57 +422,6 @@ impl http_body::Body for Tracked {
 
     fn size_hint(&self) -> http_body::SizeHint {
         self.body.size_hint()
-    }
-}
-
-/// The connection's socket, telling its [`Activity`] when bytes arrive.
-struct Watched {
-    stream: TcpStream,
-    activity: Arc<Activity>,
-}
-
-impl AsyncRead for Watched {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        context: &mut Context<'_>,
-        buffer: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let before = buffer.filled().len();
-        let polled = Pin::new(&mut self.stream).poll_read(context, buffer);
-        if matches!(polled, Poll::Ready(Ok(()))) && buffer.filled().len() > before {
-            self.activity.bytes_read();
-        }
-        polled
-    }
-}
-
-impl AsyncWrite for Watched {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        context: &mut Context<'_>,
-        bytes: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write(context, bytes)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        context: &mut Context<'_>,
-        buffers: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write_vectored(context, buffers)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.stream.is_write_vectored()
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_flush(context)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_shutdown(context)
     }
 }
 

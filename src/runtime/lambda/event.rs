@@ -1,21 +1,8 @@
 //! An invocation's event, as `lambda_http` made it an HTTP request, made the request the router
-//! expects from a client: the path without API Gateway's stage, and the client's address where the
-//! server would have its TCP peer's.
-//!
-//! **The stage.** `lambda_http` puts the API Gateway stage in front of the path (`/prod/api/hello`),
-//! where a named stage's requests already have it (HTTP APIs) or not (REST APIs, custom domains), so
-//! that one router could serve several stages. This app's pages link to root paths (`/posts/1`,
-//! `/pkg/…`), so it is served at the root of its host — a Function URL, an HTTP API's `$default`
-//! stage, or a custom domain — and the stage is taken off again. The API alone also answers under a
-//! named stage's URL (`https://…/prod/api/hello`), where its pages' links would miss the stage. A
-//! stage named like the first segment of the app's paths (`api`, `posts`, `pkg`) would be ambiguous:
-//! don't.
-//!
-//! **The client's address.** The write rate limit counts by address (`middleware/rate_limit.rs`),
-//! read from `ConnectInfo`. Here it is the event's `sourceIp`, which API Gateway and Function URLs
-//! take from the connection they accepted: a client cannot choose it, unlike `X-Forwarded-For`. An
-//! event without a usable one (the API Gateway console's test events) counts against no address,
-//! like a request driven in-process.
+//! expects from a client: the path without API Gateway's stage (the pages link to root paths, so
+//! the app is served at the root of its host), and the client's address (the event's `sourceIp`,
+//! which the front door took from the connection) where a server would have its TCP peer's.
+//! Details and caveats: docs/history/runtime.md.
 
 use std::net::{IpAddr, SocketAddr};
 

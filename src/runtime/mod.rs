@@ -1,21 +1,26 @@
-//! The server: a listener that shuts down gracefully around [`router::app_for_hosts`]; the
-//! connection loop, with its limits on slow and idle clients, is in `server/serve.rs`. `main` uses
-//! [`Server::bind`] then [`Server::run`]; the integration tests do the same on port 0.
+//! How the one binary runs: [`Server::bind`] then [`Server::run`] serve the app on a socket (the
+//! integration tests do the same on port 0, so they exercise what production runs); `lambda/`
+//! answers Lambda invocations with the same app instead; `healthcheck` asks a running server.
+//! Where the socket comes from is `listener.rs`'s business, the connection loop `serve.rs`'s.
+
+pub mod healthcheck;
+pub mod lambda;
+pub mod listener;
+mod serve;
+pub mod systemd;
 
 use std::{future::Future, io, net::SocketAddr};
 
 use tokio::net::TcpListener;
 
-mod serve;
-
 use crate::{
     config::{Config, ConfigError},
-    db,
-    listener::{self, ListenError, Origin},
-    middleware, router,
+    db, middleware,
+    router::app_for_hosts,
     site::Site,
     state::{AppState, StartError},
 };
+use listener::{ListenError, Origin};
 
 /// Why a server could not start: the app did not open, or the socket could not be had.
 #[derive(Debug, thiserror::Error)]
@@ -41,8 +46,8 @@ impl Server {
     /// Gets the listening socket — the one systemd passed, else a new one bound to
     /// `LEPTOS_SITE_ADDR` (see `listener.rs`) — then opens the database (applying migrations).
     /// Port 0 picks a free port; [`Server::local_addr`] tells which. The hosts served follow from
-    /// that socket's address when `ALLOWED_HOSTS` is unset ([`AllowedHosts::for_listener`]): known
-    /// before the database is opened, so a start that must be refused for them changes nothing.
+    /// that socket's address when `ALLOWED_HOSTS` is unset
+    /// ([`crate::config::AllowedHosts::for_listener`]): known before the database is opened, so a start that must be refused for them changes nothing.
     pub async fn bind(config: Config, site: Site) -> Result<Self, BindError> {
         // First: every connection and database file counts against the open-file limit.
         let open_files = serve::raise_open_file_limit();
@@ -67,7 +72,7 @@ impl Server {
             listener,
             origin,
             db: state.db.clone(),
-            app: router::app_for_hosts(state, allowed_hosts),
+            app: app_for_hosts(state, allowed_hosts),
             limits,
         })
     }
@@ -84,7 +89,7 @@ impl Server {
     /// Serves until `shutdown` completes, lets in-flight requests finish, then closes the database
     /// (which checkpoints SQLite's write-ahead log, or gives PostgreSQL its connections back).
     /// Connections are held to the header and idle timeouts and the connection cap of `HttpConfig`
-    /// (see `server/serve.rs`); each request learns its peer's address (`ConnectInfo`), which the
+    /// (see `serve.rs`); each request learns its peer's address (`ConnectInfo`), which the
     /// rate limiter counts by.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
         serve::serve(self.listener, self.app, self.limits, shutdown).await;

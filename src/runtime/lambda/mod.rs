@@ -1,39 +1,11 @@
 //! The same router as an AWS Lambda function: the one-file release, uploaded as a function's
 //! `bootstrap` (runtime `provided.al2023`), finds itself started by Lambda (`AWS_LAMBDA_RUNTIME_API`
-//! is set) and, instead of listening on a port, takes invocations from Lambda's Runtime API and
-//! answers each with [`router::app`]: the pages, the API and the static files the binary carries,
-//! the very code and middleware a server runs. `lambda_http` turns each event into an HTTP request
-//! and the answer into the response the front door expects.
-//!
-//! Front doors, each sending the event format `lambda_http` reads: a Function URL and an API Gateway
-//! HTTP API (payload format 2.0), an API Gateway REST API with a proxy integration (1.0).
-//!
-//! What differs from a server, and why:
-//! - **PostgreSQL only.** A function has no lasting disk (`/tmp` goes with the instance, and every
-//!   instance has its own), so a SQLite `DATABASE_URL`, the default included, stops the start with
-//!   one line saying so.
-//! - **One database connection per instance** by default (`DATABASE_MAX_CONNECTIONS` still sets
-//!   it): an instance answers one invocation at a time, while a thousand instances may run at once,
-//!   and a server's sixteen each would exhaust PostgreSQL. Opened at start (the init phase), where a
-//!   wrong `DATABASE_URL` fails before any visitor sees it, like the migrations.
-//! - **The client's address** for the write rate limit is the event's `sourceIp`, which API
-//!   Gateway and Function URLs set from the connection they accepted (`event.rs`).
-//! - **The stage** API Gateway adds to the path is taken off again (`event.rs`).
-//! - **Any host** is served when `ALLOWED_HOSTS` is unset: the front door routes by host name and
-//!   answers https only, under its own certificate, so a request for a name the function does not
-//!   own never reaches it (`config::AllowedHosts::for_lambda`). Set it to refuse, say, the
-//!   `execute-api` name once a custom domain is in front.
-//! - **6 MB per response**, Lambda's limit: a larger answer becomes a 500 problem saying so, rather
-//!   than an invocation error the visitor sees as API Gateway's bare 502 (`payload_limit.rs`).
-//!   Binary bodies (the wasm, anything compressed) travel base64-encoded; `lambda_http` decides
-//!   which by `Content-Type` and `Content-Encoding`.
-//! - No listening socket, so nothing of the server's connection handling applies; the front door
-//!   reads the whole request before it invokes. `REQUEST_TIMEOUT_MS` still bounds each request, and
-//!   must stay below the function's own timeout for a slow request to get the 503 problem instead of
-//!   Lambda's timeout error.
-//!
-//! A start that fails (a setting, the database) is reported to the Runtime API's `/init/error`, so
-//! the one line reaches whoever invoked the function, then the process exits.
+//! set) and answers invocations from the Runtime API with [`router::app`] instead of listening.
+//! Front doors: a Function URL, an API Gateway HTTP API (payload 2.0) or REST API (1.0). Unlike a
+//! server: PostgreSQL only (no lasting disk), one database connection per instance by default, the
+//! client's address and the stage from the event (`event.rs`), any host when `ALLOWED_HOSTS` is
+//! unset, 6 MB per response (`payload_limit.rs`). A failed start goes to `/init/error`.
+//! Why each: docs/history/runtime.md.
 
 mod event;
 mod payload_limit;
