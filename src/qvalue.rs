@@ -1,7 +1,5 @@
-//! Quality values, the `q` of `Accept` and `Accept-Encoding` entries (RFC 9110 §12.4.2): how much a
-//! client wants what the entry names, from `0` (not at all) to `1`, with up to three decimals. Read
-//! by the GraphQL route's media-type choice (`api/graphql/transport.rs`) and by the static files'
-//! choice of encoding (`site/serve.rs`).
+//! Quality values, the `q` of `Accept` and `Accept-Encoding` entries (RFC 9110 §12.4.2): `0` (not
+//! at all) to `1`, up to three decimals. Read by `api/graphql/transport.rs` and `site/serve.rs`.
 
 /// `q=1`, what an entry without `q` asks for, in thousandths.
 pub const FULL: u16 = 1000;

@@ -1,10 +1,7 @@
-//! How the islands talk to the server from the browser: the forms send JSON to the API routes with
-//! `fetch`, and a part of the page that changed (the post list after a new post, say) is rendered
-//! again by the server and put in place. Compiled into the server too (islands render their first
-//! HTML there), where these requests are never made.
-//!
-//! JSON is read with the browser's own `JSON.parse`, not serde_json: serde_json's parser and its
-//! error messages would be a quarter of the wasm, for the two small answers read here.
+//! How islands talk to the server: forms send JSON to the API with `fetch`, and a changed part of
+//! the page is rendered again by the server and put in place. Compiled into the server too, never
+//! called there. JSON is read with the browser's `JSON.parse`: serde_json would be a quarter of the
+//! wasm.
 
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
@@ -23,7 +20,6 @@ pub enum SubmitError {
 const UNREACHABLE: &str = "The server could not be reached. Check your connection and try again.";
 const UNREADABLE: &str = "The server's answer could not be read. Please try again.";
 
-/// An answer from the server: its status and its whole body.
 struct Answer {
     status: u16,
     body: String,
@@ -35,8 +31,7 @@ impl Answer {
         js_sys::JSON::parse(&self.body).unwrap_or(JsValue::UNDEFINED)
     }
 
-    /// A sentence for a failed request: the server's own `detail` (problem+json) for a client error,
-    /// a generic one for a server error (whose detail says nothing useful to a reader).
+    /// A failed request in a sentence: the server's `detail` for a 4xx, a generic one for a 5xx.
     fn failure_message(&self) -> String {
         let detail = field(&self.json(), "detail")
             .as_string()
@@ -74,11 +69,8 @@ fn field_errors(problem: &JsValue) -> FieldErrors {
     errors
 }
 
-/// Sends a request with the browser's `fetch` (with a JSON body if `json` is given) and reads the
-/// whole answer; `None` when no answer came (the network, or a server that is down).
-///
-/// Straight on `web_sys` rather than a wrapper crate such as gloo-net: this is all the app needs of
-/// `fetch`, and every byte of the wasm counts.
+/// `fetch` and read the whole answer; `None` when none came. On `web_sys`, not gloo-net: this is
+/// all the app needs of `fetch`, and every byte of the wasm counts.
 async fn fetch(method: &str, url: &str, json: Option<String>) -> Option<Answer> {
     use wasm_bindgen_futures::JsFuture;
 
@@ -146,8 +138,7 @@ pub async fn add_comment(id: PostId, comment: &NewComment) -> Result<(), SubmitE
         .map(|_| ())
 }
 
-/// The element with id `id` in the page at `url`, as the server renders that page now. Put it in
-/// place with [`put_in_place`].
+/// The element `id` of the page at `url`, as the server renders it now.
 pub async fn render_on_server(url: &str, id: &str) -> Result<web_sys::Element, String> {
     let answer = fetch("GET", url, None)
         .await

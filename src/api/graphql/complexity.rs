@@ -1,11 +1,9 @@
-//! What async-graphql's complexity limit misses. Its validation walks every field but `__typename`
-//! (its visitor skips it), so 10 000 aliases of `__typename` cost nothing: this extension counts
-//! them as any other field — 1 each, times the page size of each page they are in — and applies
-//! the limit to the sum. And its passes over a document (the depth check, validation) inline every
-//! fragment spread anew, so fragments that spread the next one twice, 30 deep, make 2³⁰ visits of
-//! a 1 KiB document: this extension first counts the fields with fragments inlined, once per
-//! fragment, and refuses a document with more than [`MAX_INLINED_FIELDS`] before those passes —
-//! or with a fragment no operation uses, which validation would walk without a bound.
+//! What async-graphql's complexity limit misses. Its visitor skips `__typename`, so 10 000 aliases
+//! of it cost nothing: this counts them like any field (1 each, times each enclosing page's size)
+//! and applies the limit to the sum. Its depth check and validation inline every fragment spread
+//! anew (fragments spreading the next twice, 30 deep: 2³⁰ visits of 1 KiB), so this first counts
+//! fields with each fragment inlined once, and refuses a document over [`MAX_INLINED_FIELDS`] or
+//! with an unused fragment (which validation would walk without a bound).
 
 use std::{
     collections::HashMap,
@@ -28,16 +26,13 @@ use async_graphql::{
 
 use crate::model::PAGE_SIZE_MAX;
 
-/// The most fields a document may have once its fragments are inlined. A document within the
-/// complexity limit has at most twice that many (a field costs at least 1, but a page with one item
-/// costs only what it selects), so this refuses none of them; and 10 000 visits are quick.
+/// Most fields a document may have with fragments inlined. One within the complexity limit has at
+/// most twice that many (a one-item page costs only what it selects); 10 000 visits are quick.
 pub const MAX_INLINED_FIELDS: usize = 10_000;
 
-/// How deep fragment spreads and selections may nest while they are counted: async-graphql refuses
-/// more than 32 spreads deep anyway, and the parser more than 64 selections.
+/// Nesting bound while counting: async-graphql refuses >32 spreads deep, the parser >64 selections.
 const MAX_INLINING_DEPTH: usize = 128;
 
-/// The extension, with the limit the sum must stay within.
 pub struct TypenameComplexity {
     pub limit: usize,
 }
@@ -146,8 +141,7 @@ impl<'a> InlinedFields<'a> {
             })
     }
 
-    /// A fragment that no operation spreads, once the operations are counted: the walk above
-    /// reached every fragment they use, within its bounds.
+    /// A fragment no operation spreads (the walk above has reached every one they use).
     fn first_unused_fragment(&self) -> Option<&'a Name> {
         self.document
             .fragments
@@ -201,15 +195,13 @@ impl<'a> InlinedFields<'a> {
     }
 }
 
-/// What the `__typename` fields of a document cost, over all its operations (as async-graphql
-/// sums the rest). Runs before validation, so an unknown field or fragment just costs nothing
-/// here: validation refuses it anyway.
+/// What a document's `__typename` fields cost over all its operations. Runs before validation, so
+/// an unknown field or fragment costs nothing here: validation refuses it anyway.
 struct TypenameCost<'a> {
     registry: &'a Registry,
     document: &'a ExecutableDocument,
     variables: &'a Variables,
-    /// Each fragment's cost, once worked out (a fragment spread many times is walked once; while
-    /// it is being walked it costs 0, so a cycle, which validation refuses, ends).
+    /// Each fragment's cost, walked once; 0 while being walked, so a cycle (refused later) ends.
     fragments: HashMap<&'a str, usize>,
 }
 
@@ -320,9 +312,8 @@ impl<'a> TypenameCost<'a> {
     }
 }
 
-/// A page costs what one item (post or comment) selects, once per item it can hold. An
-/// out-of-range `limit` is refused by the resolver; here it is only clamped so the estimate stays
-/// defined.
+/// A page costs what one item selects, once per item it can hold. An out-of-range `limit` is
+/// refused by the resolver; here it is only clamped so the estimate stays defined.
 pub(super) fn page_complexity(limit: i32, per_item: usize) -> usize {
     let items = limit.clamp(1, PAGE_SIZE_MAX.try_into().unwrap_or(i32::MAX));
     usize::try_from(items).unwrap_or(1).saturating_mul(per_item)
