@@ -26,8 +26,7 @@ pub fn shell(options: LeptosOptions, assets: AssetUrls) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <AutoReload options=options.clone() />
-                // `islands=true`: a script (carrying the CSP nonce) that loads the wasm when the
-                // browser is idle and hydrates each island on the page, nothing else.
+                // `islands=true`: loads the wasm when idle and hydrates the islands only.
                 <HydrationScripts options=hydration_options islands=true />
                 // `id="leptos"`: the stylesheet `cargo leptos watch` swaps when the CSS changes.
                 <link rel="stylesheet" id="leptos" href=stylesheet />
@@ -47,8 +46,7 @@ pub fn App() -> impl IntoView {
     // From the HttpOnly cookie scripts cannot read: the banner is server-rendered like the page.
     let preview = reads::in_preview_mode();
 
-    // `SsrMode::Async`: the status (404) and `<title>` must be known before the headers go out, and
-    // a browser without JavaScript gets the complete page.
+    // `SsrMode::Async`: status and `<title>` known before the headers; no-JS gets a whole page.
     view! {
         // leptos_meta writes the title into the page unescaped (see `components/raw_text.rs`).
         <Title formatter=|page: String| escape_text(&format!("{page} · Leptos API Routes")) />

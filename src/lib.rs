@@ -3,8 +3,7 @@
 //! into the browser's wasm. In islands mode pages reach the browser as plain HTML; only the
 //! `#[island]` components are in the wasm. Modules marked `ssr` below never reach the browser.
 
-// The view types of the pages nest deeply: the server's release build needs more than the default
-// 128 levels to compute their layout ("queries overflow the depth limit").
+// The pages' view types nest deeper than the default 128 ("queries overflow the depth limit").
 #![recursion_limit = "256"]
 
 pub mod components;

@@ -23,7 +23,6 @@ pub fn app(state: AppState) -> middleware::App {
     app_for_hosts(state, allowed_hosts)
 }
 
-/// [`app`], serving the hosts `allowed_hosts`.
 pub fn app_for_hosts(state: AppState, allowed_hosts: AllowedHosts) -> middleware::App {
     let router = Router::new()
         .merge(middleware::around_api(

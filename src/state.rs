@@ -72,7 +72,6 @@ impl Deref for AppState {
     }
 }
 
-/// `State<T>` for each part a handler (or Leptos) may ask for.
 macro_rules! state_parts {
     ($($field:ident: $part:ty),+ $(,)?) => {$(
         impl FromRef<AppState> for $part {

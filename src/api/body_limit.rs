@@ -22,7 +22,6 @@ use tower::{Layer, Service};
 
 use crate::problem::{closing_connection, problem};
 
-/// The largest body a route reads, in bytes.
 #[derive(Clone, Copy, Debug)]
 pub struct BodyLimit {
     max: usize,

@@ -281,7 +281,6 @@ where
     text.parse().map(Some).map_err(serde::de::Error::custom)
 }
 
-/// The query string, deserialized; unknown or malformed parameters are a 400.
 pub struct QueryParams<T>(pub T);
 
 impl<S, T> FromRequestParts<S> for QueryParams<T>

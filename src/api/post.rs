@@ -64,8 +64,7 @@ async fn create_post(
         message: "Post created successfully".to_owned(),
     };
     let response = if post.draft && submitted.is_form() {
-        // The draft's own page is a 404 outside preview mode: a plain form lands back on the home
-        // page, which says the draft was saved.
+        // A draft's page is a 404 outside preview mode: a plain form lands on `/`, which says so.
         submitted.created(&format!("/?saved_draft={id}#new-post"), created)
     } else {
         submitted.created(&format!("/posts/{id}"), created)

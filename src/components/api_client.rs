@@ -46,7 +46,6 @@ impl Answer {
     }
 }
 
-/// `json[name]`, `undefined` when absent.
 fn field(json: &JsValue, name: &str) -> JsValue {
     js_sys::Reflect::get(json, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
 }
@@ -115,7 +114,6 @@ async fn post_json(url: &str, body: &impl Serialize) -> Result<JsValue, SubmitEr
     }
 }
 
-/// `POST /api/post`.
 pub async fn create_post(post: &NewPost) -> Result<PostCreated, SubmitError> {
     let created = post_json("/api/post", post).await?;
     // A JavaScript number holds every id below 2^53 exactly: far more posts than SQLite will see.
@@ -131,7 +129,6 @@ pub async fn create_post(post: &NewPost) -> Result<PostCreated, SubmitError> {
     }
 }
 
-/// `POST /api/comments/{id}`.
 pub async fn add_comment(id: PostId, comment: &NewComment) -> Result<(), SubmitError> {
     post_json(&format!("/api/comments/{id}"), comment)
         .await
@@ -154,7 +151,6 @@ pub async fn render_on_server(url: &str, id: &str) -> Result<web_sys::Element, S
         .ok_or_else(|| UNREADABLE.to_owned())
 }
 
-/// Puts `element` in the place of the page's element with the same id.
 pub fn put_in_place(element: &web_sys::Element) {
     if let Some(current) = leptos::prelude::document().get_element_by_id(&element.id()) {
         _ = current.replace_with_with_node_1(element);

@@ -64,8 +64,7 @@ pub fn CommentList(page: CommentsForPost, count: i64, later_page: bool) -> impl 
 
 #[island]
 pub fn CommentForm() -> impl IntoView {
-    // The island knows its post from the page's path, and a comment the server sent back as invalid
-    // (JavaScript off) from the query.
+    // The post from the path; a comment sent back as invalid (JavaScript off) from the query.
     let post = page_url::path()
         .strip_prefix("/posts/")
         .and_then(|id| id.parse::<PostId>().ok());

@@ -15,7 +15,6 @@ pub enum Outcome {
     Failed(String),
 }
 
-/// The state of one form, shared by its fields, its button and its status line.
 #[derive(Clone, Copy)]
 pub struct FormState {
     pub errors: RwSignal<FieldErrors>,

@@ -5,7 +5,6 @@
 
 use leptos::prelude::*;
 
-/// The value of `name` in the URL's query, if any.
 pub fn query_param(name: &str) -> Option<String> {
     #[cfg(feature = "ssr")]
     {
@@ -20,7 +19,6 @@ pub fn query_param(name: &str) -> Option<String> {
     }
 }
 
-/// The URL's path, such as `/posts/7`.
 pub fn path() -> String {
     #[cfg(feature = "ssr")]
     {

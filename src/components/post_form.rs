@@ -16,8 +16,7 @@ use crate::model::{NewPost, PostId};
 
 #[island]
 pub fn PostForm() -> impl IntoView {
-    // A submission the server sent back as invalid (JavaScript off) comes back in the URL: shown
-    // again with its errors, so nothing typed is lost.
+    // An invalid no-JavaScript submission comes back in the URL, so nothing typed is lost.
     let returned = (page_url::query_param("title").is_some()
         || page_url::query_param("post").is_some())
     .then(|| NewPost {

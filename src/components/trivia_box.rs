@@ -8,7 +8,6 @@ use leptos::{html, prelude::*, task::spawn_local};
 use super::{api_client, hydrated::hydrated, page_url};
 use crate::model::{Trivia, TriviaSource};
 
-/// The message for a number that is not a 64-bit integer.
 pub const NOT_A_NUMBER: &str = "Enter a whole number (up to 19 digits, may be negative).";
 
 pub const TRIVIA_ANSWER: &str = "trivia-answer";
@@ -24,8 +23,7 @@ pub fn TriviaBox() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let input = NodeRef::<html::Input>::new();
 
-    // Shows the server's answer for the URL now in the address bar, unless the URL has changed again
-    // before it arrives.
+    // The server's answer for the current URL, unless the URL changes again before it arrives.
     let show_answer = move || {
         let url = page_url::in_address_bar();
         spawn_local(async move {

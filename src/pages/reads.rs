@@ -18,7 +18,6 @@ use crate::{
     trivia::TriviaService,
 };
 
-/// A page's data, or why it could not be loaded.
 pub type LoadResult<T> = Result<T, LoadError>;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, thiserror::Error)]

@@ -16,7 +16,6 @@ const PERFECT_NUMBERS: [u64; 8] = [
     2_305_843_008_139_952_128,
 ];
 
-/// A few sentences about `number`.
 pub fn describe(number: i64) -> String {
     let magnitude = number.unsigned_abs();
     let mut facts = vec![format!(

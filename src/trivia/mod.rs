@@ -107,8 +107,7 @@ impl TriviaService {
         if text.is_empty() {
             return Err(UpstreamError::Empty);
         }
-        // Users' text has the same rule (model.rs): PostgreSQL cannot cache U+0000, and the answer
-        // is shown in a page.
+        // As for users' text (model/): PostgreSQL cannot cache U+0000, and it is shown in a page.
         if let Some(control) = text.chars().find(|&c| is_refused_control(c)) {
             return Err(UpstreamError::ControlCharacter(control.into()));
         }

@@ -54,8 +54,8 @@ struct CountedRequest {
 
 #[async_trait]
 impl Extension for CountedRequest {
-    /// Parses the document (the schema then uses this parse) and counts its inlined fields. A
-    /// document that does not parse is left to the schema, which answers the syntax error.
+    /// Parses the document (the schema reuses the parse) and counts its inlined fields; a syntax
+    /// error is left to the schema to answer.
     async fn prepare_request(
         &self,
         context: &ExtensionContext<'_>,
@@ -71,8 +71,7 @@ impl Extension for CountedRequest {
             if fields > MAX_INLINED_FIELDS {
                 return Err(too_complex());
             }
-            // Validation would say so too, but only after walking them, unbounded: a chain of
-            // 6 000 unused fragments overflowed its stack.
+            // Validation walks them first, unbounded: 6 000 unused fragments overflowed its stack.
             if let Some(unused) = inlined.first_unused_fragment() {
                 return Err(ServerError::new(
                     format!("Fragment \"{unused}\" is never used"),
@@ -122,7 +121,6 @@ fn too_complex() -> ServerError {
     ServerError::new("Query is too complex.", None)
 }
 
-/// How many fields a document has with its fragments inlined, each fragment counted once.
 struct InlinedFields<'a> {
     document: &'a ExecutableDocument,
     /// Each fragment's count once known; `None` while it is being counted.
@@ -175,8 +173,7 @@ impl<'a> InlinedFields<'a> {
     fn of_fragment(&mut self, name: &'a Name, depth: usize) -> ServerResult<usize> {
         match self.fragments.get(name.as_str()) {
             Some(Some(fields)) => return Ok(*fields),
-            // async-graphql's words for a cycle, which its validation would find too, but after
-            // the depth check has gone round it 32 times, doubling at every spread.
+            // async-graphql's words; its depth check would go round the cycle 32 times first.
             Some(None) => {
                 return Err(ServerError::new(
                     format!("Cannot spread fragment \"{name}\" within itself."),
@@ -224,7 +221,6 @@ impl<'a> TypenameCost<'a> {
             .fold(0, usize::saturating_add)
     }
 
-    /// The cost of `selections`, made on an object of type `type_name`.
     fn of_selections(&mut self, type_name: &str, selections: &'a SelectionSet) -> usize {
         selections
             .items
@@ -260,8 +256,7 @@ impl<'a> TypenameCost<'a> {
         cost
     }
 
-    /// A `__typename` costs 1. Another field costs what its own selections cost; a field with a
-    /// complexity of its own is a page (`schema.rs`), which costs them once per item it can hold.
+    /// A `__typename` costs 1, another field what its selections cost, once per item for a page.
     fn of_field(&mut self, type_name: &str, field: &'a Field) -> usize {
         if field.name.node == "__typename" {
             return 1;
@@ -285,8 +280,7 @@ impl<'a> TypenameCost<'a> {
         }
     }
 
-    /// The page's `limit`: its argument (a literal or a variable), else its default; the largest
-    /// page when neither says (the resolver then refuses the request anyway).
+    /// The `limit` argument (literal or variable), else its default, else the largest page.
     fn page_size(&self, field: &Field, meta: &MetaField) -> i32 {
         let given = field.get_argument("limit").map(|argument| {
             argument

@@ -40,7 +40,6 @@ impl Extension for IntrospectionOff {
     }
 }
 
-/// Where the document first selects `__schema` or `__type`, if it does.
 fn first_introspection_field(document: &ExecutableDocument) -> Option<Pos> {
     let operations = document
         .operations

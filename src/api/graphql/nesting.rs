@@ -15,7 +15,6 @@ use async_graphql::{
 /// arguments), far below what overflows the parser on a 2 MiB stack (~2 000).
 pub const MAX_NESTING: usize = 64;
 
-/// Where a document first nests deeper than [`MAX_NESTING`], as a GraphQL error.
 pub fn check(document: &str) -> Result<(), ServerError> {
     match first_bracket_too_deep(document.as_bytes()) {
         None => Ok(()),
@@ -48,7 +47,6 @@ impl Extension for NestingGuard {
     }
 }
 
-/// The offset of the first opening bracket that nests deeper than [`MAX_NESTING`], if any.
 fn first_bracket_too_deep(text: &[u8]) -> Option<usize> {
     let mut depth = 0usize;
     let mut at = 0;
@@ -74,7 +72,6 @@ fn first_bracket_too_deep(text: &[u8]) -> Option<usize> {
     None
 }
 
-/// Where a `#` comment ends: at the next line terminator (`\n` or `\r`).
 fn end_of_line(text: &[u8], from: usize) -> usize {
     text[from..]
         .iter()
