@@ -14,8 +14,7 @@ use crate::{
     site::AssetUrls,
 };
 
-/// The document around the app. `assets`: the JS, wasm and stylesheet (content-hashed in a
-/// release).
+/// The document around the app; `assets` names the JS, wasm and CSS (hashed in a release).
 pub fn shell(options: LeptosOptions, assets: AssetUrls) -> impl IntoView {
     let hydration_options = assets.hydration_options(&options);
     let stylesheet = assets.stylesheet().to_owned();

@@ -4,8 +4,7 @@
 /// `q=1`, what an entry without `q` asks for, in thousandths.
 pub const FULL: u16 = 1000;
 
-/// A `q` value in thousandths; `None` when it is not a number from 0 to 1, which the callers read
-/// as refused rather than guess.
+/// A `q` in thousandths; `None` unless a number from 0 to 1 (callers read that as refused).
 pub fn parse(value: &str) -> Option<u16> {
     let quality: f64 = value.parse().ok()?;
     (0.0..=1.0)

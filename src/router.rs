@@ -47,8 +47,7 @@ pub fn app_for_hosts(state: AppState, allowed_hosts: AllowedHosts) -> middleware
     )
 }
 
-/// The page routes; the fallback is the 404 page, or a file when the site is served from a folder
-/// (an embedded site has a route per file instead).
+/// The page routes; the fallback is the 404 page or, for a site in a folder, its files.
 fn pages(state: &AppState) -> Router<AppState> {
     // Pages read the database directly, so they get it, the trivia service and preview mode too.
     let (db, trivia, preview) = (

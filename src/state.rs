@@ -15,8 +15,7 @@ use crate::{
     trivia::TriviaService,
 };
 
-/// Behind one `Arc`: each request's clone of the state is one reference count, not a copy of every
-/// field.
+/// Behind one `Arc`, so each request's clone of the state is one reference count.
 #[derive(Clone)]
 pub struct AppState(Arc<Shared>);
 

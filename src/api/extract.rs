@@ -53,9 +53,8 @@ impl<T> Submitted<T> {
 }
 
 impl<T: Serialize> Submitted<T> {
-    /// Invalid values: a 422 problem for `fetch`; for a plain form, 303 back to `page#anchor` with
-    /// the typed values in the query, where the page validates and shows them again (too long for
-    /// a URL: the 422).
+    /// Invalid values: a 422 for `fetch`; for a plain form, 303 back to `page#anchor` with the
+    /// values in the query, where the page shows them with their errors (too long for a URL: 422).
     pub fn invalid(&self, errors: FieldErrors, page: &str, anchor: &str) -> Response {
         if let Self::Form(value) = self
             && let Ok(query) = serde_urlencoded::to_string(value)

@@ -18,8 +18,7 @@ use crate::model::{CommentsForPost, NewComment, PostId};
 /// The id of the section [`CommentForm`] has rendered again after adding a comment.
 pub const COMMENTS_SECTION: &str = "comments-section";
 
-/// A heading with `count` (all pages), one page, a link to the next and, on a `later_page`, the
-/// first.
+/// A heading with `count` (all pages), one page, links to the next and (`later_page`) the first.
 #[component]
 pub fn CommentList(page: CommentsForPost, count: i64, later_page: bool) -> impl IntoView {
     let CommentsForPost {

@@ -86,9 +86,8 @@ impl FormState {
     }
 }
 
-/// How a part outside any island (post list, comments) shows what a form saved: the server renders
-/// the page again and its element `id` replaces ours. On failure the part stays: the form already
-/// said the save went through.
+/// How a part outside any island shows what a form saved: the server's fresh element `id` replaces
+/// ours. On failure the part stays: the form already said the save went through.
 pub fn refresh_section(id: &'static str) {
     spawn_local(async move {
         if let Ok(section) = api_client::render_on_server(&page_url::in_address_bar(), id).await {

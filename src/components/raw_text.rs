@@ -9,9 +9,8 @@ pub fn escape_text(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// A `<textarea>`'s content holding `text`: escaped on the server, after a line break (HTML drops
-/// the one following `<textarea>`, which would eat the text's own). In the browser the text itself:
-/// hydration leaves a textarea's content alone.
+/// A `<textarea>` holding `text`: escaped after a line break on the server (HTML drops the first
+/// one); the text itself in the browser, where hydration leaves a textarea's content alone.
 pub fn textarea_text(text: &str) -> String {
     if cfg!(feature = "ssr") {
         format!("\n{}", escape_text(text))

@@ -126,8 +126,7 @@ fn pow_mod(mut base: u64, mut exponent: u64, m: u64) -> u64 {
     result
 }
 
-/// `2³ × 3 × 7` for a composite `n`; a leftover past [`TRIAL_DIVISION_LIMIT`] is named, not
-/// factored.
+/// `2³ × 3 × 7` for a composite `n`; a leftover past [`TRIAL_DIVISION_LIMIT`] is not factored.
 fn factorization(mut n: u64) -> String {
     let mut factors: Vec<(u64, u32)> = Vec::new();
     let mut divisor = 2;
