@@ -1,8 +1,7 @@
 //! A route's body limit, `.layer(BodyLimit::max(n))` in its file: a declared `Content-Length` over
-//! it is a 413 problem before a byte is read, and a chunked body a 413 once it passes it (through
-//! axum's `DefaultBodyLimit`, which this applies). `DefaultBodyLimit` alone waits for a client that
-//! declares 10 GB and sends nothing, and says `100 Continue` first; tower-http's `RequestBodyLimit`
-//! checks the head too, but answers in plain text.
+//! it is a 413 problem before a byte is read, a chunked body a 413 once past it (through axum's
+//! `DefaultBodyLimit`, which alone would wait for a client declaring 10 GB and sending nothing).
+//! tower-http's `RequestBodyLimit` checks the head too, but answers in plain text.
 
 use std::{
     convert::Infallible,

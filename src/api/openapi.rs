@@ -1,7 +1,6 @@
-//! `/api/openapi.json`: the API's contract as an OpenAPI 3.1 document, generated from the code
-//! (what Next.js users write by hand next to `NextApiResponse<Data>`). Each handler's
-//! `#[utoipa::path]` gives its operation, `model/` the schemas; `api::router()` collects the paths
-//! as it mounts them.
+//! `/api/openapi.json`: the API's contract as OpenAPI 3.1, generated from the code (Next.js users
+//! write it by hand). Each handler's `#[utoipa::path]` gives its operation, `model/` the schemas;
+//! `api::router()` collects the paths as it mounts them.
 
 use axum::{
     Extension,
@@ -125,8 +124,7 @@ impl Document {
 }
 
 /// A parameter carrying JSON text (GraphQL's `variables`) belongs in `content`, so tools check it
-/// as JSON; utoipa 5 writes every parameter with `schema`, so one marked `contentMediaType` moves
-/// here.
+/// as JSON; utoipa 5 writes `schema`, so one marked `contentMediaType` is moved here.
 pub fn write_json_parameters_as_content(document: &mut Value) {
     let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
         return;

@@ -1,7 +1,6 @@
 //! Introspection off (`GRAPHQL_INTROSPECTION=false`): a document asking for `__schema` or `__type`
-//! anywhere is refused before it runs, as Apollo Server does; async-graphql's
-//! `disable_introspection` answers a bare `null` (for a non-null field), which tells a client
-//! nothing.
+//! is refused before it runs, as Apollo Server does; async-graphql's `disable_introspection`
+//! answers a bare `null`, which tells a client nothing.
 
 use std::sync::Arc;
 

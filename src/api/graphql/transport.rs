@@ -2,8 +2,7 @@
 //! type by `Accept` (406 for neither), its status (400 for a request that failed before execution,
 //! only in `application/graphql-response+json`), and what is a request at all (else a 400 problem).
 //! GET runs queries only: a mutation is 405. Hand-written: async-graphql-axum takes malformed
-//! parameters for defaults, reads bodies past the route's limit and multipart, and answers
-//! plain-text errors.
+//! parameters for defaults, reads bodies past the limit and answers plain-text errors.
 
 use std::collections::BTreeMap;
 
@@ -285,9 +284,8 @@ impl GraphQLParameters {
     }
 }
 
-/// Whether the requested operation is a mutation. A document the nesting guard refuses, or that
-/// does not parse, is left to the executor, which answers it with a GraphQL error (and keeps the
-/// parse).
+/// Whether the requested operation is a mutation. A document that is refused by the nesting guard
+/// or does not parse is left to the executor, which answers it with a GraphQL error.
 fn is_mutation(request: &mut async_graphql::Request) -> bool {
     let wanted = request.operation_name.clone();
     if nesting::check(&request.query).is_err() {
