@@ -1,7 +1,5 @@
-//! `<App/>`: the HTML shell, the page router and the layout shared by every page.
-//!
-//! Server only: in islands mode every page is a full page load rendered here, and the browser gets
-//! plain HTML with the islands (`components/`) in it. `<a>` links are ordinary links.
+//! `<App/>`: the HTML shell, the page router and the shared layout. Server only: in islands mode
+//! every page is a full load rendered here, plain HTML with the islands (`components/`) in it.
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
@@ -16,8 +14,7 @@ use crate::{
     site::AssetUrls,
 };
 
-/// The document around the app. `assets` names the JS, wasm and stylesheet: content-hashed in a
-/// release, whose site is built into the binary (`site/`).
+/// The document around the app; `assets` names the JS, wasm and CSS (hashed in a release).
 pub fn shell(options: LeptosOptions, assets: AssetUrls) -> impl IntoView {
     let hydration_options = assets.hydration_options(&options);
     let stylesheet = assets.stylesheet().to_owned();
@@ -28,8 +25,7 @@ pub fn shell(options: LeptosOptions, assets: AssetUrls) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <AutoReload options=options.clone() />
-                // `islands=true`: a script (carrying the CSP nonce) that loads the wasm when the
-                // browser is idle and hydrates each island on the page, nothing else.
+                // `islands=true`: loads the wasm when idle and hydrates the islands only.
                 <HydrationScripts options=hydration_options islands=true />
                 // `id="leptos"`: the stylesheet `cargo leptos watch` swaps when the CSS changes.
                 <link rel="stylesheet" id="leptos" href=stylesheet />
@@ -46,13 +42,10 @@ pub fn shell(options: LeptosOptions, assets: AssetUrls) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // From the request's cookie, which scripts cannot read (it is HttpOnly); pages are rendered on
-    // the server only, so the banner is too.
+    // From the HttpOnly cookie scripts cannot read: the banner is server-rendered like the page.
     let preview = reads::in_preview_mode();
 
-    // Pages wait for their data before the first byte (`SsrMode::Async`): the status (404 for an
-    // unknown post) and the `<title>` must be known before the headers go out, and a browser without
-    // JavaScript gets the complete page.
+    // `SsrMode::Async`: status and `<title>` known before the headers; no-JS gets a whole page.
     view! {
         // leptos_meta writes the title into the page unescaped (see `components/raw_text.rs`).
         <Title formatter=|page: String| escape_text(&format!("{page} · Leptos API Routes")) />

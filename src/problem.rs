@@ -1,9 +1,6 @@
-//! The one error type of the API, and the one place that decides status codes.
-//!
-//! Every failure under `/api` leaves as RFC 9457 problem details (`application/problem+json`):
-//! `type`, `title`, `status`, `detail`, plus `errors` (field → messages) for validation failures.
-//! Internal errors are logged with their cause — inside the request's tracing span, so the log line
-//! names the request — and answered with a generic message, so nothing about the server leaks out.
+//! The API's one error type and the one place that decides status codes. Every failure under `/api`
+//! leaves as RFC 9457 `application/problem+json`; internal errors are logged with their cause (in
+//! the request's span, so the line names the request) and answered generically, so nothing leaks.
 
 use axum::{
     Json,
@@ -34,10 +31,8 @@ pub enum ApiError {
     /// No route, or no row, behind the requested path.
     #[error("{0}")]
     NotFound(String),
-    /// The body is neither of the content types the route accepts.
     #[error("{0}")]
     UnsupportedMediaType(String),
-    /// The client's `Accept` allows none of the types the route answers in.
     #[error("{0}")]
     NotAcceptable(String),
     /// Well-formed, but not the shape the route expects (a number where text belongs, not an object).
@@ -49,10 +44,8 @@ pub enum ApiError {
     /// An error axum's own extractors found (body too large, unreadable body…), with axum's status.
     #[error("{detail}")]
     Rejected { status: StatusCode, detail: String },
-    /// A dependency (the database) is not answering; the client may retry.
     #[error("{0}")]
     Unavailable(String),
-    /// A write failed because the server's storage is full; nothing was written.
     #[error("{0}")]
     StorageFull(String),
     /// A bug or an unexpected failure: logged in full, answered with a generic 500.
@@ -82,10 +75,9 @@ impl ApiError {
     }
 }
 
-/// A database error, by what the data layer says it is: a full disk (507) and a database that does
-/// not answer (503) are logged and named to the client, since neither is a bug and the client can
-/// try again later; anything else is an internal error (500). The detail never holds the database's
-/// own message, which may name files.
+/// A full disk (507) and a database that does not answer (503) are named to the client, who can
+/// retry later; anything else is a 500. The detail never holds the database's message (it may name
+/// files).
 impl From<db::Error> for ApiError {
     fn from(error: db::Error) -> Self {
         match error {
@@ -162,8 +154,7 @@ pub struct Problem {
     errors: Option<FieldErrors>,
 }
 
-/// A problem+json response: `status`, its standard reason as the title, `detail`, and per-field
-/// `errors` for validation failures.
+/// A problem+json response: `status`, its reason as the title, `detail`, per-field `errors`.
 pub fn problem(
     status: StatusCode,
     detail: impl Into<String>,
@@ -184,8 +175,8 @@ pub fn problem(
     response
 }
 
-/// `response` with `Connection: close`, for an answer given before the request's body was read to
-/// its end: the rest of the body may still come, so the connection cannot carry another request.
+/// For an answer given before the body was read to its end: the rest may still come, so the
+/// connection cannot carry another request.
 pub fn closing_connection(mut response: Response) -> Response {
     response
         .headers_mut()
@@ -193,9 +184,8 @@ pub fn closing_connection(mut response: Response) -> Response {
     response
 }
 
-/// The error answers of the OpenAPI document, one per status, each a [`Problem`]. A route lists the
-/// ones it can give in its `#[utoipa::path(responses(...))]`, e.g. `(status = 404, response = NotFound)`;
-/// `api/openapi.rs` registers them all as components. The doc comment is the response's description.
+/// The OpenAPI error answers, one per status, listed in a route's `responses(...)` as
+/// `(status = 404, response = NotFound)`. Each doc comment is the response's description.
 pub mod responses {
     use utoipa::ToResponse;
 
@@ -238,8 +228,7 @@ pub mod responses {
         InsufficientStorage;
     }
 
-    /// What every route that takes a form or JSON body from a browser (`POST /api/post`, a comment)
-    /// can answer besides success: declared once, listed in a route's `responses(...)` by name.
+    /// What every route taking a body from a browser can answer besides success, declared once.
     #[derive(utoipa::IntoResponses)]
     pub enum WriteErrors {
         #[response(status = 400)]

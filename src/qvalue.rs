@@ -1,13 +1,10 @@
-//! Quality values, the `q` of `Accept` and `Accept-Encoding` entries (RFC 9110 §12.4.2): how much a
-//! client wants what the entry names, from `0` (not at all) to `1`, with up to three decimals. Read
-//! by the GraphQL route's media-type choice (`api/graphql/transport.rs`) and by the static files'
-//! choice of encoding (`site/serve.rs`).
+//! Quality values, the `q` of `Accept` and `Accept-Encoding` entries (RFC 9110 §12.4.2): `0` (not
+//! at all) to `1`, up to three decimals. Read by `api/graphql/transport.rs` and `site/serve.rs`.
 
 /// `q=1`, what an entry without `q` asks for, in thousandths.
 pub const FULL: u16 = 1000;
 
-/// A `q` value in thousandths; `None` when it is not a number from 0 to 1, which the callers read
-/// as refused rather than guess.
+/// A `q` in thousandths; `None` unless a number from 0 to 1 (callers read that as refused).
 pub fn parse(value: &str) -> Option<u16> {
     let quality: f64 = value.parse().ok()?;
     (0.0..=1.0)

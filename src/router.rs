@@ -1,6 +1,5 @@
-//! The whole application as one router: the Leptos pages, the API under `/api` and the site's static
-//! files, inside the middleware of `src/middleware/`. A server (`runtime/`) and a Lambda function
-//! serve exactly this.
+//! The whole app as one router: the pages, the API under `/api` and the static files, inside the
+//! middleware. A server (`runtime/`) and a Lambda function serve exactly this.
 
 use std::sync::OnceLock;
 
@@ -17,17 +16,13 @@ use crate::{
     state::AppState,
 };
 
-/// The app as a Lambda function runs it, with no listening address: `ALLOWED_HOSTS` as set, else
-/// any host ([`AllowedHosts::for_lambda`] says why). A server uses [`app_for_hosts`].
-///
-/// Any other path is a page that does not exist (404), or, when the site is served from a folder, a
-/// file in it (leptos_axum's file handler); an embedded site has a route per file instead.
+/// The app as a Lambda function runs it: `ALLOWED_HOSTS` as set, else any host
+/// ([`AllowedHosts::for_lambda`] says why). A server uses [`app_for_hosts`].
 pub fn app(state: AppState) -> middleware::App {
     let allowed_hosts = state.http.allowed_hosts.for_lambda();
     app_for_hosts(state, allowed_hosts)
 }
 
-/// [`app`], serving the hosts `allowed_hosts`.
 pub fn app_for_hosts(state: AppState, allowed_hosts: AllowedHosts) -> middleware::App {
     let router = Router::new()
         .merge(middleware::around_api(
@@ -52,11 +47,9 @@ pub fn app_for_hosts(state: AppState, allowed_hosts: AllowedHosts) -> middleware
     )
 }
 
-/// The page routes, and the fallback: the 404 page, and when the site is served from a folder, its
-/// files.
+/// The page routes; the fallback is the 404 page or, for a site in a folder, its files.
 fn pages(state: &AppState) -> Router<AppState> {
-    // Pages read the database directly (never through `/api` over HTTP), so they get the database, the
-    // trivia service, and preview mode (to know whether the request may see drafts) too.
+    // Pages read the database directly, so they get it, the trivia service and preview mode too.
     let (db, trivia, preview) = (
         state.db.clone(),
         state.trivia.clone(),
@@ -90,12 +83,9 @@ fn pages(state: &AppState) -> Router<AppState> {
     }
 }
 
-/// The page routes, worked out once per process by rendering `<App/>` without data.
-///
-/// Once, not per router: while `generate_route_list` runs, Leptos (0.8) holds back every resource
-/// that starts loading anywhere in the process, and such a resource never loads at all
-/// (leptos-rs/leptos#4773). A server built while another serves — as the integration tests do —
-/// would leave that other server's page requests hanging.
+/// The page routes, worked out once per process: while `generate_route_list` runs, Leptos 0.8 holds
+/// back every resource loading anywhere in the process for good (leptos-rs/leptos#4773), so a
+/// server built while another serves (as in the tests) would hang the other's pages.
 fn page_routes() -> Vec<AxumRouteListing> {
     static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
     ROUTES.get_or_init(|| generate_route_list(App)).clone()

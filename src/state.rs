@@ -1,7 +1,6 @@
-//! What every handler can reach: [`AppState`], one `Arc` around the app's parts (the database,
-//! Leptos's options, the trivia client, the middleware settings, the keys of preview mode and of the
-//! webhook, the site's static files). Nothing is global; handlers take the part they need with
-//! `State<db::Db>`, `State<TriviaService>`… A server and a Lambda function open it the same way.
+//! [`AppState`]: one `Arc` around the app's parts, what every handler can reach. Nothing is global;
+//! handlers take their part with `State<db::Db>`, `State<TriviaService>`… A server and a Lambda
+//! function open it the same way.
 
 use std::{ops::Deref, sync::Arc};
 
@@ -16,8 +15,7 @@ use crate::{
     trivia::TriviaService,
 };
 
-/// Behind one `Arc`: axum hands every request its own clone of the state, and this makes that clone
-/// one reference count instead of a copy of every field.
+/// Behind one `Arc`, so each request's clone of the state is one reference count.
 #[derive(Clone)]
 pub struct AppState(Arc<Shared>);
 
@@ -48,8 +46,7 @@ impl AppState {
         Self(Arc::new(shared))
     }
 
-    /// Everything the router needs, from the settings: the trivia client, and the database, opened
-    /// and its schema brought up to date. What a server and a Lambda function share.
+    /// Everything the router needs: the trivia client, and the database opened and migrated.
     pub async fn open(config: Config, site: Site) -> Result<Self, StartError> {
         let trivia = TriviaService::new(&config.trivia)?;
         let db = db::open(&config.database).await?;
@@ -74,7 +71,6 @@ impl Deref for AppState {
     }
 }
 
-/// `State<T>` for each part a handler (or Leptos) may ask for.
 macro_rules! state_parts {
     ($($field:ident: $part:ty),+ $(,)?) => {$(
         impl FromRef<AppState> for $part {
@@ -92,7 +88,6 @@ state_parts! {
     webhook: WebhookKey,
 }
 
-/// Why the app could not open.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error(transparent)]

@@ -1,12 +1,7 @@
-//! A route's body limit, `.layer(BodyLimit::max(n))` in its file, enforced twice: from the head, a
-//! body that declares more (`Content-Length`) is a 413 problem before a byte of it is read; while
-//! reading, a body that passes the limit (chunked) is a 413 as soon as it does (axum's
-//! `DefaultBodyLimit`, which this applies, through the route's extractor).
-//!
-//! axum's `DefaultBodyLimit` alone only counts what arrives: a client that declares 10 GB and sends
-//! nothing is waited for until the request timeout, and one that sends `Expect: 100-continue` is told
-//! to go ahead first, since hyper says `100 Continue` when a body is first read. tower-http's
-//! `RequestBodyLimit` checks the head too, but answers in plain text; this one answers as the API does.
+//! A route's body limit, `.layer(BodyLimit::max(n))` in its file: a declared `Content-Length` over
+//! it is a 413 problem before a byte is read, a chunked body a 413 once past it (through axum's
+//! `DefaultBodyLimit`, which alone would wait for a client declaring 10 GB and sending nothing).
+//! tower-http's `RequestBodyLimit` checks the head too, but answers in plain text.
 
 use std::{
     convert::Infallible,
@@ -26,7 +21,6 @@ use tower::{Layer, Service};
 
 use crate::problem::{closing_connection, problem};
 
-/// The largest body a route reads, in bytes.
 #[derive(Clone, Copy, Debug)]
 pub struct BodyLimit {
     max: usize,
@@ -37,9 +31,7 @@ impl BodyLimit {
         Self { max }
     }
 
-    /// The 413 for a body that declares more than the limit, or `None` when it may be read. The
-    /// declared size is what hyper read from `Content-Length` (on Lambda, the size of the body that
-    /// came whole); a chunked body declares none and is counted as it arrives.
+    /// The 413 for a declared size over the limit (`Content-Length`; on Lambda, the whole body's).
     fn refusal(self, request: &Request) -> Option<Response> {
         let declared = request.body().size_hint().lower();
         let max = u64::try_from(self.max).unwrap_or(u64::MAX);
@@ -67,7 +59,6 @@ impl<S> Layer<S> for BodyLimit {
     }
 }
 
-/// The route `S` behind its [`BodyLimit`].
 #[derive(Clone, Debug)]
 pub struct BodyLimited<S> {
     inner: S,
@@ -100,7 +91,6 @@ where
 }
 
 pin_project! {
-    /// The route's answer, or the 413.
     #[project = LimitedAnswerNow]
     pub enum LimitedAnswer<F> {
         Refused { refusal: Option<Response> },

@@ -1,11 +1,5 @@
 //! `/api/comments/{id}`: a post's comments (GET) and adding one (POST) — the dynamic route, like
-//! Next.js's `pages/api/comments/[id].js`.
-//!
-//! ```sh
-//! curl 'http://127.0.0.1:3000/api/comments/1?limit=10'
-//! curl -i -X POST http://127.0.0.1:3000/api/comments/1 \
-//!      -H 'Content-Type: application/json' -d '{"comment":"Nice post"}'
-//! ```
+//! Next.js's `pages/api/comments/[id].js` (`curl` examples: docs/api.md).
 
 use axum::{Json, extract::State, response::Response};
 use serde::Deserialize;
@@ -147,8 +141,8 @@ async fn add_comment(
     Ok(submitted.created(&location, added))
 }
 
-/// Where a plain form lands after adding `comment`: the post's page, or, when the post's comments
-/// run past its first page (where the new one would not show), the page that starts with it.
+/// Where a plain form lands: the post's page, or the page starting with `comment` when it would
+/// not show on the first.
 async fn page_showing(db: &db::Db, post: PostId, comment: &Comment) -> ApiResult<String> {
     if db::count_comments(db, post).await? <= i64::from(COMMENT_PAGE_SIZE_DEFAULT) {
         return Ok(format!("/posts/{post}"));

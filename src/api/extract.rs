@@ -20,15 +20,14 @@ use std::{
 use crate::model::FieldErrors;
 use crate::problem::ApiError;
 
-/// A request body in JSON (what `fetch` sends) or form-encoded (what a `<form>` posts with JavaScript
-/// off). The variant remembers which, so the route can answer each the way its client expects.
+/// A body in JSON (`fetch`) or form-encoded (a `<form>` with JavaScript off), remembering which so
+/// the route answers each client the way it expects.
 pub enum Submitted<T> {
     Json(T),
     Form(T),
 }
 
 impl<T> Submitted<T> {
-    /// Sent by a plain `<form>` (JavaScript off), not by `fetch`.
     pub fn is_form(&self) -> bool {
         matches!(self, Self::Form(_))
     }
@@ -39,8 +38,7 @@ impl<T> Submitted<T> {
         }
     }
 
-    /// 201 with `Location` and `body` for `fetch`; 303 to `location` for a plain form, so the
-    /// browser lands on the page it created (and a reload does not post again).
+    /// 201 with `Location` for `fetch`; 303 for a plain form, so a reload does not post again.
     pub fn created(&self, location: &str, body: impl Serialize) -> Response {
         match self {
             Self::Json(_) => (
@@ -55,10 +53,8 @@ impl<T> Submitted<T> {
 }
 
 impl<T: Serialize> Submitted<T> {
-    /// The answer to values that fail validation: a 422 problem with the field errors for `fetch`;
-    /// for a plain form, 303 back to the form at `page#anchor` with the typed values in the query,
-    /// where the page validates them again (same rules, same messages) and shows them with their
-    /// errors. Values too long to travel in a URL get the 422 instead.
+    /// Invalid values: a 422 for `fetch`; for a plain form, 303 back to `page#anchor` with the
+    /// values in the query, where the page shows them with their errors (too long for a URL: 422).
     pub fn invalid(&self, errors: FieldErrors, page: &str, anchor: &str) -> Response {
         if let Self::Form(value) = self
             && let Ok(query) = serde_urlencoded::to_string(value)
@@ -75,9 +71,8 @@ const MAX_RETURNED_QUERY: usize = 32 * 1024;
 
 const ACCEPTED_TYPES: &str = "application/json or application/x-www-form-urlencoded";
 
-/// A JSON body that a plain HTML form can send too. `Form` is the form's fields as the browser sends
-/// them, read into the body type: its own type, because the OpenAPI document must describe it apart
-/// (a form's invalid values are not refused but sent back to the form, so its schema has no limits).
+/// A JSON body a plain form can send too. `Form` is its own type so OpenAPI describes it apart (a
+/// form's invalid values go back to the form, so its schema has no limits).
 pub trait FormFields: Sized {
     type Form: DeserializeOwned + Into<Self>;
 }
@@ -116,11 +111,8 @@ where
     }
 }
 
-/// A JSON body into the route's type: broken JSON (or a key twice in one object) is a 400, the wrong
-/// shape a 422.
-///
-/// serde also reads a struct from an array of its fields (`["Hello","Body"]`); the API's bodies are
-/// objects, so only an object gets as far as the route's type.
+/// A JSON body into the route's type: broken JSON (or a key twice) is a 400, the wrong shape a 422.
+/// Only an object is read: serde would also take a struct from an array of its fields.
 pub fn parse_json_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, JsonRefusal> {
     let value = parse_unique_keys(body)?;
     if !value.is_object() {
@@ -131,22 +123,19 @@ pub fn parse_json_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, JsonRefu
     serde_json::from_value(value).map_err(JsonRefusal::shape)
 }
 
-/// JSON text of any kind (GraphQL's `variables` in a query string may be `null`) into `T`, with the
-/// same rule for keys as [`parse_json_object`].
+/// Any JSON text (GraphQL's query-string `variables` may be `null`), keys unique as above.
 pub fn parse_json<T: DeserializeOwned>(text: &[u8]) -> Result<T, JsonRefusal> {
     serde_json::from_value(parse_unique_keys(text)?).map_err(JsonRefusal::shape)
 }
 
-/// Reading into [`UniqueKeys`] accepts any JSON value, so each error is a syntax error or a
-/// duplicate key: the text is malformed either way.
+/// [`UniqueKeys`] accepts any JSON value, so every error means malformed text.
 pub fn parse_unique_keys(text: &[u8]) -> Result<Value, JsonRefusal> {
     serde_json::from_slice(text)
         .map(|UniqueKeys(value)| value)
         .map_err(|error| JsonRefusal::Malformed(error.to_string()))
 }
 
-/// Why [`parse_json_object`] refused a body; an [`ApiError`] of its own status through `?`, while
-/// the GraphQL route words it as the GraphQL over HTTP specification does.
+/// Why a body was refused: an [`ApiError`] through `?`; the GraphQL route words it its own way.
 #[derive(Debug)]
 pub enum JsonRefusal {
     /// Not JSON, or an object with a key twice: 400.
@@ -180,10 +169,8 @@ impl From<JsonRefusal> for ApiError {
     }
 }
 
-/// Any JSON value, read with one rule serde_json leaves out: no object may have the same key twice
-/// (serde_json keeps the last, and another reader of the same text may keep the first: a signed or
-/// checked body could mean two things). Built while parsing, as serde_json's own `Value` is, so the
-/// check costs no second pass.
+/// Any JSON value, with no key twice in an object: serde_json keeps the last, another reader may
+/// keep the first, so a signed body could mean two things. Checked while parsing: no second pass.
 struct UniqueKeys(Value);
 
 impl<'de> Deserialize<'de> for UniqueKeys {
@@ -264,8 +251,7 @@ pub(super) fn media_type(headers: &HeaderMap) -> Option<String> {
     (!essence.is_empty()).then(|| essence.to_ascii_lowercase())
 }
 
-/// A route's one dynamic segment (`{id}`, `{number}`), parsed with the type's own `FromStr`; a
-/// segment that does not parse is a 400 with the parser's message.
+/// A route's one dynamic segment (`{id}`), by the type's `FromStr`; else a 400 with its message.
 pub struct Segment<T>(pub T);
 
 impl<S, T> FromRequestParts<S> for Segment<T>
@@ -283,8 +269,8 @@ where
     }
 }
 
-/// An optional query-string parameter read with the type's own `FromStr` (for types whose
-/// `Deserialize` reads JSON numbers, such as `PostId`): `#[serde(default, deserialize_with = …)]`.
+/// An optional query parameter by `FromStr`, for types whose `Deserialize` reads JSON numbers
+/// (`PostId`): `#[serde(default, deserialize_with = …)]`.
 pub fn optional_from_str<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
 where
     D: serde::Deserializer<'de>,
@@ -294,7 +280,6 @@ where
     text.parse().map(Some).map_err(serde::de::Error::custom)
 }
 
-/// The query string, deserialized; unknown or malformed parameters are a 400.
 pub struct QueryParams<T>(pub T);
 
 impl<S, T> FromRequestParts<S> for QueryParams<T>

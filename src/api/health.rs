@@ -1,7 +1,5 @@
-//! `/api/health`: 200 once the database answers a query, 503 otherwise — for load balancers and
-//! orchestrators deciding whether to send traffic here. It also says which backend runs.
-//!
-//! `curl http://127.0.0.1:3000/api/health` → `{"status":"ok","database":"sqlite"}`
+//! `/api/health`: 200 once the database answers a query, 503 otherwise — for load balancers
+//! deciding whether to send traffic here. It also says which backend runs.
 
 use axum::{Json, extract::State};
 use serde::Serialize;

@@ -1,6 +1,4 @@
-//! `/api/hello`: the smallest API route, as in the Next.js docs.
-//!
-//! `curl http://127.0.0.1:3000/api/hello` → `{"name":"John Doe"}`
+//! `/api/hello`: the smallest API route, as in the Next.js docs (`{"name":"John Doe"}`).
 
 use axum::Json;
 use serde::Serialize;

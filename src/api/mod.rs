@@ -1,12 +1,8 @@
-//! The API routes, under `/api`: one file per route, named after its URL the way Next.js lays out
-//! `pages/api/*`. To add a route, create its file with a `router()` and merge it in [`routes`]:
-//! each `router()` is a utoipa-axum `OpenApiRouter`, so mounting a route documents it in
-//! `/api/openapi.json` too. Paths are written out in full and merged, not nested under `/api` (a
-//! nested router costs a routing step on every request: docs/performance.md).
-//!
-//! Every route (docs/api.md): errors are problem+json ([`crate::problem::ApiError`]), other
-//! methods get 405 with `Allow`, a route that reads a body sets its limit with
-//! [`body_limit::BodyLimit`] (usually [`DEFAULT_BODY_LIMIT`]).
+//! The API routes under `/api`, one file per route named after its URL, as Next.js's `pages/api/*`.
+//! To add one, give its file a `router()` (a utoipa-axum `OpenApiRouter`, so mounting documents it)
+//! and merge it in [`routes`]. Paths are written in full, not nested under `/api` (nesting costs a
+//! routing step per request: docs/performance.md). Errors are problem+json, other methods 405, body
+//! limits per route with [`body_limit::BodyLimit`] (docs/api.md).
 
 use axum::{
     Router,
@@ -34,10 +30,7 @@ pub mod webhook;
 /// The body limit of a route that does not set its own: 1 MiB, as Next.js's `bodyParser` default.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 
-/// Every API route, plus a problem+json 404 for any other path under `/api` (`/api` itself
-/// included) and a problem+json 405 for a method a route does not answer.
-///
-/// `graphql_introspection`: whether `/api/graphql` answers introspection (`GRAPHQL_INTROSPECTION`).
+/// Every API route, plus problem+json 404s for other paths under `/api` and 405s for other methods.
 pub fn router(graphql_introspection: bool) -> Router<AppState> {
     let document = openapi::Document::default();
     let schema = graphql::schema::build(graphql_introspection);
@@ -50,7 +43,6 @@ pub fn router(graphql_introspection: bool) -> Router<AppState> {
         .method_not_allowed_fallback(wrong_method)
 }
 
-/// Every API route with its OpenAPI description.
 fn routes(
     graphql: graphql::schema::GraphQLSchema,
     document: openapi::Document,
@@ -76,8 +68,7 @@ async fn no_such_route(OriginalUri(uri): OriginalUri) -> Response {
     )
 }
 
-/// A route asked with a method it does not have: 405 with the API's problem+json body. axum still
-/// adds the `Allow` header (it lists the route's methods), so the detail points to it.
+/// axum still adds the `Allow` header, so the detail points to it.
 async fn wrong_method(method: Method) -> Response {
     problem(
         StatusCode::METHOD_NOT_ALLOWED,

@@ -1,11 +1,6 @@
-//! `/api/openapi.json`: the API's contract as an OpenAPI 3.1 document — what Next.js users write by
-//! hand next to `NextApiRequest`/`NextApiResponse<Data>`, generated here from the code itself.
-//!
-//! Each handler's `#[utoipa::path]` names its method, path, parameters, bodies and every status it
-//! can answer; the types in `model.rs` give the schemas. `api::router()` collects the paths as it
-//! mounts the routes, and [`Document::new`] adds what is common to all of them.
-//!
-//! `curl http://127.0.0.1:3000/api/openapi.json`
+//! `/api/openapi.json`: the API's contract as OpenAPI 3.1, generated from the code (Next.js users
+//! write it by hand). Each handler's `#[utoipa::path]` gives its operation, `model/` the schemas;
+//! `api::router()` collects the paths as it mounts them.
 
 use axum::{
     Extension,
@@ -32,16 +27,14 @@ use crate::problem::{
 };
 use crate::state::AppState;
 
-/// The route, serving `document` (an `Extension` of this route only).
 pub fn router(document: Document) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(openapi_json))
         .layer(Extension(document))
 }
 
-/// Title, version and licence come from Cargo.toml; the error answers and the credentials are
-/// shared components. `servers` is the server that serves the document, whatever its address.
-/// Operations need no credential unless they say otherwise (the root `security` is "none").
+/// Title, version and licence from Cargo.toml; `servers` is whichever server serves the document;
+/// operations need no credential unless they say so (the root `security` is "none").
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -72,13 +65,9 @@ pub fn router(document: Document) -> OpenApiRouter<AppState> {
 )]
 struct ApiDoc;
 
-/// The credentials some operations take, named in their `security`:
-/// - `preview_secret`: `PREVIEW_SECRET`, as `/api/preview?secret=`;
-/// - `preview_cookie`: the signed `preview` cookie that `/api/preview` sets. Optional wherever drafts
-///   can be seen: without it, drafts are hidden (404 or left out), not refused;
-/// - `webhook_signature`: `X-Signature-256`, the HMAC-SHA256 keyed by `WEBHOOK_SECRET` of the
-///   delivery's timestamp, id and body. Not a key but a signature of each delivery; an API key in a
-///   header is the nearest OpenAPI scheme.
+/// The credentials operations name in `security`. `preview_cookie` is optional wherever drafts can
+/// be seen (without it they are hidden, not refused); `webhook_signature` is a per-delivery HMAC,
+/// not a key, but an API key in a header is the nearest OpenAPI scheme.
 struct Credentials;
 
 impl Modify for Credentials {
@@ -116,31 +105,26 @@ impl Modify for Credentials {
     }
 }
 
-/// The names of the security schemes, as operations' `security(...)` name them.
 const PREVIEW_SECRET: &str = "preview_secret";
 const PREVIEW_COOKIE: &str = "preview_cookie";
 const WEBHOOK_SIGNATURE: &str = "webhook_signature";
 
-/// The document `GET /api/openapi.json` serves, as the JSON it is served as: written once at start
-/// by [`Document::describe`], after the API router is assembled (its own route is part of it).
+/// The served JSON, written once at start after the API router is assembled (its route included).
 #[derive(Clone, Default)]
 pub struct Document(Arc<OnceLock<Bytes>>);
 
 impl Document {
-    /// `paths`: what the API router mounts, each path written out in full.
     pub fn describe(&self, paths: utoipa::openapi::OpenApi) {
         let mut document = serde_json::to_value(ApiDoc::openapi().merge_from(paths))
             .expect("an OpenAPI document is JSON");
         write_json_parameters_as_content(&mut document);
-        // Set once, by `api::router`, before the router serves anything.
+        // Set once, by `api::router`, before anything is served.
         let _ = self.0.set(Bytes::from(document.to_string()));
     }
 }
 
-/// A parameter that carries JSON text (GraphQL's `variables`) is written in OpenAPI with `content`
-/// (`{"application/json": {"schema": …}}`) rather than `schema`, so that clients send JSON and tools
-/// check it as JSON. utoipa 5 writes every parameter with `schema`; such a parameter's schema says
-/// `contentMediaType: application/json` instead, and is moved into `content` here.
+/// A parameter carrying JSON text (GraphQL's `variables`) belongs in `content`, so tools check it
+/// as JSON; utoipa 5 writes `schema`, so one marked `contentMediaType` is moved here.
 pub fn write_json_parameters_as_content(document: &mut Value) {
     let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
         return;

@@ -1,11 +1,5 @@
 //! `/api/post`: create a post (POST) and list posts (GET); `/api/post/{id}`: read one post (GET).
-//!
-//! ```sh
-//! curl -i -X POST http://127.0.0.1:3000/api/post \
-//!      -H 'Content-Type: application/json' -d '{"title":"Hello","post":"First post"}'
-//! curl 'http://127.0.0.1:3000/api/post?limit=10'
-//! curl http://127.0.0.1:3000/api/post/1
-//! ```
+//! `curl` examples: docs/api.md.
 
 use axum::{Json, extract::State, response::Response};
 use serde::Deserialize;
@@ -27,8 +21,7 @@ use crate::{
     state::AppState,
 };
 
-/// The largest body this route reads: Next.js's `export const config = { api: { bodyParser:
-/// { sizeLimit } } }`, set here in the route's own file.
+/// Next.js's `export const config = { api: { bodyParser: { sizeLimit } } }`, in the route's file.
 const BODY_LIMIT: usize = DEFAULT_BODY_LIMIT;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -71,8 +64,7 @@ async fn create_post(
         message: "Post created successfully".to_owned(),
     };
     let response = if post.draft && submitted.is_form() {
-        // The draft's own page is a 404 outside preview mode: a plain form lands back on the home
-        // page, which says the draft was saved.
+        // A draft's page is a 404 outside preview mode: a plain form lands on `/`, which says so.
         submitted.created(&format!("/?saved_draft={id}#new-post"), created)
     } else {
         submitted.created(&format!("/posts/{id}"), created)

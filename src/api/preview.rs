@@ -1,11 +1,5 @@
-//! `/api/preview`: turns preview (draft) mode on, as a Next.js preview API route does with
-//! `res.setPreviewData`; `/api/preview/exit` turns it off. See `preview.rs` for the cookie.
-//!
-//! ```sh
-//! # PREVIEW_SECRET=s3cret in the server's environment
-//! curl -i 'http://127.0.0.1:3000/api/preview?secret=s3cret&slug=/posts/1'  # 307 + Set-Cookie
-//! curl -i http://127.0.0.1:3000/api/preview/exit                           # 307 to / + cleared cookie
-//! ```
+//! `/api/preview`: turns preview (draft) mode on, as Next.js's `res.setPreviewData` does;
+//! `/api/preview/exit` turns it off. The cookie: `preview.rs`; `curl` examples: docs/api.md.
 
 use axum::{
     extract::State,

@@ -1,10 +1,6 @@
-//! `/api/trivia/{number}`: a fact about a number. Masks the upstream trivia service configured by
-//! `TRIVIA_API_URL` (its address never reaches the browser), with a SQLite cache and built-in facts
-//! when it is unset, slow or down. `source` in the answer tells which one spoke.
-//!
-//! ```sh
-//! curl http://127.0.0.1:3000/api/trivia/42
-//! ```
+//! `/api/trivia/{number}`: a fact about a number. Masks the upstream `TRIVIA_API_URL` (its address
+//! never reaches the browser), with a cache and built-in facts when it is unset, slow or down;
+//! `source` in the answer tells which one spoke.
 
 use std::{fmt, str::FromStr};
 
@@ -44,7 +40,6 @@ async fn trivia(
     Ok(Json(service.lookup(&db, number).await?))
 }
 
-/// The `{number}` segment: any integer that fits i64.
 #[derive(Debug)]
 struct TriviaNumber(i64);
 

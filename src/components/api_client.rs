@@ -1,10 +1,7 @@
-//! How the islands talk to the server from the browser: the forms send JSON to the API routes with
-//! `fetch`, and a part of the page that changed (the post list after a new post, say) is rendered
-//! again by the server and put in place. Compiled into the server too (islands render their first
-//! HTML there), where these requests are never made.
-//!
-//! JSON is read with the browser's own `JSON.parse`, not serde_json: serde_json's parser and its
-//! error messages would be a quarter of the wasm, for the two small answers read here.
+//! How islands talk to the server: forms send JSON to the API with `fetch`, and a changed part of
+//! the page is rendered again by the server and put in place. Compiled into the server too, never
+//! called there. JSON is read with the browser's `JSON.parse`: serde_json would be a quarter of the
+//! wasm.
 
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
@@ -23,7 +20,6 @@ pub enum SubmitError {
 const UNREACHABLE: &str = "The server could not be reached. Check your connection and try again.";
 const UNREADABLE: &str = "The server's answer could not be read. Please try again.";
 
-/// An answer from the server: its status and its whole body.
 struct Answer {
     status: u16,
     body: String,
@@ -35,8 +31,7 @@ impl Answer {
         js_sys::JSON::parse(&self.body).unwrap_or(JsValue::UNDEFINED)
     }
 
-    /// A sentence for a failed request: the server's own `detail` (problem+json) for a client error,
-    /// a generic one for a server error (whose detail says nothing useful to a reader).
+    /// A failed request in a sentence: the server's `detail` for a 4xx, a generic one for a 5xx.
     fn failure_message(&self) -> String {
         let detail = field(&self.json(), "detail")
             .as_string()
@@ -51,7 +46,6 @@ impl Answer {
     }
 }
 
-/// `json[name]`, `undefined` when absent.
 fn field(json: &JsValue, name: &str) -> JsValue {
     js_sys::Reflect::get(json, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
 }
@@ -74,11 +68,8 @@ fn field_errors(problem: &JsValue) -> FieldErrors {
     errors
 }
 
-/// Sends a request with the browser's `fetch` (with a JSON body if `json` is given) and reads the
-/// whole answer; `None` when no answer came (the network, or a server that is down).
-///
-/// Straight on `web_sys` rather than a wrapper crate such as gloo-net: this is all the app needs of
-/// `fetch`, and every byte of the wasm counts.
+/// `fetch` and read the whole answer; `None` when none came. On `web_sys`, not gloo-net: this is
+/// all the app needs of `fetch`, and every byte of the wasm counts.
 async fn fetch(method: &str, url: &str, json: Option<String>) -> Option<Answer> {
     use wasm_bindgen_futures::JsFuture;
 
@@ -123,7 +114,6 @@ async fn post_json(url: &str, body: &impl Serialize) -> Result<JsValue, SubmitEr
     }
 }
 
-/// `POST /api/post`.
 pub async fn create_post(post: &NewPost) -> Result<PostCreated, SubmitError> {
     let created = post_json("/api/post", post).await?;
     // A JavaScript number holds every id below 2^53 exactly: far more posts than SQLite will see.
@@ -139,15 +129,13 @@ pub async fn create_post(post: &NewPost) -> Result<PostCreated, SubmitError> {
     }
 }
 
-/// `POST /api/comments/{id}`.
 pub async fn add_comment(id: PostId, comment: &NewComment) -> Result<(), SubmitError> {
     post_json(&format!("/api/comments/{id}"), comment)
         .await
         .map(|_| ())
 }
 
-/// The element with id `id` in the page at `url`, as the server renders that page now. Put it in
-/// place with [`put_in_place`].
+/// The element `id` of the page at `url`, as the server renders it now.
 pub async fn render_on_server(url: &str, id: &str) -> Result<web_sys::Element, String> {
     let answer = fetch("GET", url, None)
         .await
@@ -163,7 +151,6 @@ pub async fn render_on_server(url: &str, id: &str) -> Result<web_sys::Element, S
         .ok_or_else(|| UNREADABLE.to_owned())
 }
 
-/// Puts `element` in the place of the page's element with the same id.
 pub fn put_in_place(element: &web_sys::Element) {
     if let Some(current) = leptos::prelude::document().get_element_by_id(&element.id()) {
         _ = current.replace_with_with_node_1(element);

@@ -1,8 +1,7 @@
-//! A post's comments, one page at a time and oldest first, and the form that adds one.
-//!
-//! The list is rendered on the server only, with a plain link to the next page. The form is an island: without JavaScript (or before the
-//! wasm has loaded) it posts to `/api/comments/{id}` and lands back on the post's page; once hydrated
-//! it sends JSON with `fetch`, then has the server render the comments again and puts them in place.
+//! A post's comments, a page at a time, oldest first (server-rendered, linked pages), and the form
+//! that adds one: an island that posts to `/api/comments/{id}` without JavaScript, and once
+//! hydrated sends JSON with `fetch`, then puts the server's fresh rendering of the comments in
+//! place.
 
 use leptos::{html, prelude::*};
 
@@ -19,8 +18,7 @@ use crate::model::{CommentsForPost, NewComment, PostId};
 /// The id of the section [`CommentForm`] has rendered again after adding a comment.
 pub const COMMENTS_SECTION: &str = "comments-section";
 
-/// The comments section: a heading with their number (`count`, all pages together), then one page
-/// of them, a link to the next and, on a `later_page`, one back to the first.
+/// A heading with `count` (all pages), one page, links to the next and (`later_page`) the first.
 #[component]
 pub fn CommentList(page: CommentsForPost, count: i64, later_page: bool) -> impl IntoView {
     let CommentsForPost {
@@ -63,11 +61,9 @@ pub fn CommentList(page: CommentsForPost, count: i64, later_page: bool) -> impl 
     }
 }
 
-/// The form under the post at `/posts/{id}`.
 #[island]
 pub fn CommentForm() -> impl IntoView {
-    // The island knows its post from the page's path, and a comment the server sent back as invalid
-    // (JavaScript off) from the query.
+    // The post from the path; a comment sent back as invalid (JavaScript off) from the query.
     let post = page_url::path()
         .strip_prefix("/posts/")
         .and_then(|id| id.parse::<PostId>().ok());

@@ -1,6 +1,5 @@
-//! What every form shares: the state of a submission (field errors, sending, outcome), the messages
-//! beside a field, the button with the line that reports how sending went, and bringing the part of
-//! the page a saved form changed up to date.
+//! What every form shares: a submission's state, a field's messages, the button with its status
+//! line, and bringing the part of the page a saved form changed up to date.
 
 use leptos::{either::EitherOf3, prelude::*, task::spawn_local};
 
@@ -10,14 +9,12 @@ use super::{
 };
 use crate::model::FieldErrors;
 
-/// How the last submission went.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
     Saved(String),
     Failed(String),
 }
 
-/// The state of one form, shared by its fields, its button and its status line.
 #[derive(Clone, Copy)]
 pub struct FormState {
     pub errors: RwSignal<FieldErrors>,
@@ -35,8 +32,7 @@ impl FormState {
         }
     }
 
-    /// The browser-side check, with the rules of `model.rs`: the valid value, or `None` with the
-    /// messages shown beside their fields (and nothing sent).
+    /// The browser-side check (`model` rules): the valid value, or `None` with the messages shown.
     pub fn check<T>(self, checked: Result<T, FieldErrors>) -> Option<T> {
         self.outcome.set(None);
         match checked {
@@ -51,9 +47,7 @@ impl FormState {
         }
     }
 
-    /// Sends `request`, with the button disabled meanwhile. On success `on_saved` gets the answer and
-    /// `saved_message` is shown; on failure the server's field errors or a readable message are,
-    /// and what was typed stays in the form.
+    /// Sends `request`, the button disabled meanwhile; on failure what was typed stays in the form.
     pub fn send<T: 'static>(
         self,
         request: impl Future<Output = Result<T, SubmitError>> + 'static,
@@ -92,9 +86,8 @@ impl FormState {
     }
 }
 
-/// Has the server render the page again and puts its element `id` in place of the page's own: how a
-/// part of the page outside any island (the post list, the comments) comes to show what a form just
-/// saved. On failure the part stays as it was: the form has already said that the save went through.
+/// How a part outside any island shows what a form saved: the server's fresh element `id` replaces
+/// ours. On failure the part stays: the form already said the save went through.
 pub fn refresh_section(id: &'static str) {
     spawn_local(async move {
         if let Ok(section) = api_client::render_on_server(&page_url::in_address_bar(), id).await {
@@ -118,8 +111,7 @@ pub fn FieldErrorText(field: &'static str, form: FormState) -> impl IntoView {
     }
 }
 
-/// The submit button (disabled while sending) and the status line under it, announced to screen
-/// readers.
+/// The submit button and its status line, announced to screen readers.
 #[component]
 pub fn SubmitButton(
     form: FormState,

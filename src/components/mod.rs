@@ -1,6 +1,5 @@
-//! UI pieces the pages are built from. The `#[island]`s among them (the post form, the comment form,
-//! the trivia box) are the only code the browser gets (see `lib.rs`); everything else here is
-//! rendered on the server only.
+//! UI pieces of the pages. Their `#[island]`s (the two forms, the trivia box) are the only code the
+//! browser gets (see `lib.rs`); the rest is rendered on the server only.
 
 pub mod api_client;
 pub mod comments;

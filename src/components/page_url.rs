@@ -1,13 +1,10 @@
-//! What islands read from the page's URL: on the server from the request being rendered, in the
-//! browser from the address bar.
-//!
-//! Islands here take no props. Props travel in the page as JSON and are read back with serde_json,
-//! whose parser and error messages would make up a good quarter of the browser's wasm; what an island
-//! needs to know is in the URL anyway (the page's path, and the values a form sent back as invalid).
+//! What islands read from the page's URL (the request on the server, the address bar in the
+//! browser). Islands take no props: props travel as JSON, and serde_json would be a quarter of the
+//! wasm, while what an island needs is in the URL anyway (the path, a form's values sent back as
+//! invalid).
 
 use leptos::prelude::*;
 
-/// The value of `name` in the URL's query, if any.
 pub fn query_param(name: &str) -> Option<String> {
     #[cfg(feature = "ssr")]
     {
@@ -22,7 +19,6 @@ pub fn query_param(name: &str) -> Option<String> {
     }
 }
 
-/// The URL's path, such as `/posts/7`.
 pub fn path() -> String {
     #[cfg(feature = "ssr")]
     {

@@ -1,10 +1,6 @@
-//! The "new post" form, an island.
-//!
-//! Without JavaScript (or before the wasm has loaded) it is a plain form that posts to `/api/post` and
-//! lands on the new post's page (or back here with the errors when the server refuses it). Once
-//! hydrated it checks the values with the rules of `model.rs`, sends JSON with `fetch`, and reports
-//! the outcome without leaving the page; then it has the server render the post list again (the list
-//! is no island: its HTML only ever comes from the server) and puts it in place.
+//! The "new post" island. Without JavaScript a plain form posting to `/api/post`; hydrated, it
+//! checks the values with the `model` rules, sends JSON with `fetch`, reports without leaving the
+//! page, and puts the server's fresh rendering of the post list (no island) in place.
 
 use leptos::{html, prelude::*};
 
@@ -20,8 +16,7 @@ use crate::model::{NewPost, PostId};
 
 #[island]
 pub fn PostForm() -> impl IntoView {
-    // A submission the server sent back as invalid (JavaScript off) comes back in the URL: shown
-    // again with its errors, so nothing typed is lost.
+    // An invalid no-JavaScript submission comes back in the URL, so nothing typed is lost.
     let returned = (page_url::query_param("title").is_some()
         || page_url::query_param("post").is_some())
     .then(|| NewPost {

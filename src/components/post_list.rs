@@ -1,13 +1,11 @@
-//! The list of posts on `/`: newest first, each with its comment count and a link to its page.
-//! Rendered on the server only; after the form saves a post, the form asks the server to render it
-//! again (see `post_form.rs`).
+//! The list of posts on `/`, newest first, with comment counts. Server-rendered only: after a save
+//! the post form has the server render it again.
 
 use leptos::prelude::*;
 
 use crate::model::{PostPage, PostSummary};
 
-/// The id of the section of `/` that holds the list, which the post form has rendered again after
-/// saving a post.
+/// The id of the section the post form has rendered again after a save.
 pub const POSTS_SECTION: &str = "posts-section";
 
 #[component]

@@ -1,20 +1,15 @@
-//! The trivia box: a number in, a fact out, with where the fact came from.
-//!
-//! The number lives in the URL (`/?number=42`) and the server renders the answer. Without JavaScript
-//! the form is a plain GET. The form is an island: once hydrated it refuses what is not a number on
-//! the spot; for a number it adds the new URL to the history, has the server render the answer for
-//! it and puts that in place, without reloading the page. The back and forward buttons do the same
-//! for the URL they go to.
+//! The trivia box: a number in, a fact out, with its source. The number lives in the URL
+//! (`/?number=42`) and the server renders the answer; without JavaScript the form is a plain GET.
+//! Hydrated, the island refuses a non-number on the spot, else pushes the URL to the history and
+//! puts the server's answer in place without a reload; back and forward do the same.
 
 use leptos::{html, prelude::*, task::spawn_local};
 
 use super::{api_client, hydrated::hydrated, page_url};
 use crate::model::{Trivia, TriviaSource};
 
-/// The message for a number that is not a 64-bit integer.
 pub const NOT_A_NUMBER: &str = "Enter a whole number (up to 19 digits, may be negative).";
 
-/// The id of the element holding the answer, which the server renders.
 pub const TRIVIA_ANSWER: &str = "trivia-answer";
 
 /// `asked`: the text of `?number=`, as a number.
@@ -28,8 +23,7 @@ pub fn TriviaBox() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let input = NodeRef::<html::Input>::new();
 
-    // Shows the server's answer for the URL now in the address bar, unless the URL has changed again
-    // before it arrives.
+    // The server's answer for the current URL, unless the URL changes again before it arrives.
     let show_answer = move || {
         let url = page_url::in_address_bar();
         spawn_local(async move {
@@ -95,8 +89,7 @@ pub fn TriviaBox() -> impl IntoView {
     }
 }
 
-/// Where the answer to `?number=` goes, rendered on the server: the fact, why there is none, or
-/// nothing when no number was asked. Always there, so that the trivia box has a place for the next.
+/// The answer to `?number=` (or why none), always rendered so the box has a place for the next.
 #[component]
 pub fn TriviaAnswer(answer: Option<Result<Trivia, String>>) -> impl IntoView {
     let answer = answer.map(|answer| match answer {

@@ -1,10 +1,7 @@
-//! `/`: the post form, the newest posts with their comment counts, and the trivia box.
-//!
-//! Query parameters: `cursor` pages back through older posts; `number` asks the trivia box;
-//! `title`/`post`/`draft` carry a form submission the API sent back as invalid (JavaScript off), which
-//! the form (an island) reads itself; `saved_draft` says a draft was saved (JavaScript off).
-//!
-//! While the database is not answering, the page is the 503 page instead.
+//! `/`: the post form, the newest posts with their comment counts, and the trivia box (the 503 page
+//! while the database is not answering). Query: `cursor` pages back; `number` asks the trivia box;
+//! `title`/`post`/`draft` are an invalid no-JavaScript submission sent back (the form reads them);
+//! `saved_draft` says a draft was saved.
 
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
@@ -43,8 +40,7 @@ pub fn HomePage() -> impl IntoView {
         .get("saved_draft")
         .and_then(|id| id.parse::<PostId>().ok());
 
-    // The posts decide what the page is (the 503 page while the database is away), so they come
-    // first; the trivia answer is looked up meanwhile.
+    // The posts decide what the page is (503 or not); the trivia answer is looked up meanwhile.
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {

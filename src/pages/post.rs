@@ -1,11 +1,7 @@
-//! `/posts/{id}`: one post, its comments oldest first, and the comment form. An id that is not a
-//! positive integer, or names no post, gets the 404 page (with status 404); while the database is
-//! not answering, the 503 page.
-//!
-//! Query parameters: `cursor` pages on through newer comments (one page of
-//! [`COMMENT_PAGE_SIZE_DEFAULT`](crate::model::COMMENT_PAGE_SIZE_DEFAULT) at a time, oldest first);
-//! `comment` carries a submission the API sent back as invalid (JavaScript off), which the comment
-//! form (an island) reads itself.
+//! `/posts/{id}`: one post, its comments oldest first, and the comment form; the 404 page for a bad
+//! or unknown id, the 503 page while the database is not answering. Query: `cursor` pages on
+//! through newer comments; `comment` is an invalid no-JavaScript submission sent back (the form
+//! reads it).
 
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};

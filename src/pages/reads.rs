@@ -1,9 +1,7 @@
-//! What the pages read: straight from the data layer (`db/`), with the database the router put in
-//! the page's context. Pages never call their own API over HTTP.
-//!
-//! Each read takes what it needs from the context when it is made, during the render, and returns
-//! a future that needs nothing more: a page's reads can first run after their request is gone, and
-//! asking for a context from such a task can deadlock its thread (docs/performance.md).
+//! What the pages read, straight from `db/` (never their own API over HTTP). Each read takes what
+//! it needs from the context during the render and returns a future that needs nothing more: it may
+//! first run after its request is gone, and asking for a context then can deadlock its thread
+//! (docs/performance.md).
 
 use std::future::Future;
 
@@ -20,14 +18,11 @@ use crate::{
     trivia::TriviaService,
 };
 
-/// A page's data, or why it could not be loaded.
 pub type LoadResult<T> = Result<T, LoadError>;
 
-/// Why a page's data could not be loaded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, thiserror::Error)]
 pub enum LoadError {
-    /// The database is not answering: the page answers 503, try again shortly
-    /// (`pages/unavailable.rs`).
+    /// The database is not answering: the page answers 503 (`pages/unavailable.rs`).
     #[error("The database is not answering right now. Please try again in a few seconds.")]
     Unavailable,
     /// Anything else (logged): the page says so where the data would be.
@@ -35,8 +30,7 @@ pub enum LoadError {
     Failed,
 }
 
-/// A post with one page of its comments, oldest first, and how many it has in all: what
-/// `/posts/{id}` shows.
+/// What `/posts/{id}` shows: a post, one page of its comments, and how many it has in all.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PostWithComments {
     pub post: Post,
@@ -44,7 +38,7 @@ pub struct PostWithComments {
     pub comment_count: i64,
 }
 
-/// An outage is not a bug: logged as a warning, as the API does (`api/error.rs`).
+/// An outage is not a bug: logged as a warning, as the API does.
 fn failed(error: db::Error) -> LoadError {
     match error {
         db::Error::Unavailable(_) => {

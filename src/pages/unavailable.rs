@@ -1,10 +1,7 @@
-//! The 503 page: what a page answers instead of its content when the database is not answering (it
-//! is away, or no connection came free within `DATABASE_TIMEOUT_MS`). As the API answers 503
-//! problem+json then, a page answers 503 with this HTML, so that a browser, a crawler or a load
-//! balancer is told "not now" rather than shown an empty page that claims success.
-//!
-//! `Retry-After` says when to try again; `Cache-Control: no-store` keeps every cache from serving
-//! this answer once the database is back.
+//! The 503 page, instead of a page's content while the database is not answering (away, or no
+//! connection free within `DATABASE_TIMEOUT_MS`), so a browser, crawler or load balancer hears
+//! "not now" rather than an empty success. `Cache-Control: no-store` keeps caches from serving it
+//! once the database is back.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use leptos::prelude::*;
@@ -12,8 +9,7 @@ use leptos_meta::{Meta, Title};
 
 use crate::pages::reads::LoadError;
 
-/// Seconds a client is asked to wait before trying again: about what a database server takes to
-/// restart or fail over.
+/// About what a database server takes to restart or fail over.
 pub const RETRY_AFTER_SECONDS: u32 = 5;
 
 #[component]

@@ -1,6 +1,5 @@
-//! Facts the server works out about any 64-bit integer, for when no upstream trivia is to be had:
-//! parity, primality and factors, squares, cubes, Fibonacci and perfect numbers, binary and Roman
-//! numerals. Every check is bounded (no trial division past a million), so any `i64` answers fast.
+//! Facts the server works out about any `i64` when no upstream trivia is to be had. Every check is
+//! bounded (no trial division past a million), so any number answers fast.
 
 /// Trial division stops here; a cofactor left above it is named, not factored.
 const TRIAL_DIVISION_LIMIT: u64 = 1_000_000;
@@ -17,7 +16,6 @@ const PERFECT_NUMBERS: [u64; 8] = [
     2_305_843_008_139_952_128,
 ];
 
-/// A few sentences about `number`.
 pub fn describe(number: i64) -> String {
     let magnitude = number.unsigned_abs();
     let mut facts = vec![format!(
@@ -128,8 +126,7 @@ fn pow_mod(mut base: u64, mut exponent: u64, m: u64) -> u64 {
     result
 }
 
-/// `2³ × 3 × 7`-style factorization of a composite `n`, by trial division up to
-/// [`TRIAL_DIVISION_LIMIT`]; a larger leftover is shown as a prime or as an unfactored composite.
+/// `2³ × 3 × 7` for a composite `n`; a leftover past [`TRIAL_DIVISION_LIMIT`] is not factored.
 fn factorization(mut n: u64) -> String {
     let mut factors: Vec<(u64, u32)> = Vec::new();
     let mut divisor = 2;

@@ -1,7 +1,6 @@
-//! Number trivia, as `/api/trivia/{number}` serves it: from the upstream service at `TRIVIA_API_URL`
-//! when it answers in time, else from the database's cache of its earlier answers (at most
-//! `TRIVIA_CACHE_MAX_ENTRIES`, the ones fetched longest ago going first), else from facts the server
-//! computes itself ([`facts`]). The upstream address stays on the server.
+//! Number trivia for `/api/trivia/{number}`: from the upstream `TRIVIA_API_URL` when it answers in
+//! time, else the database's cache of its earlier answers (at most `TRIVIA_CACHE_MAX_ENTRIES`,
+//! oldest out first), else [`facts`] the server computes. The upstream address stays on the server.
 
 pub mod facts;
 
@@ -15,14 +14,12 @@ use crate::{
     model::{Trivia, TriviaSource, is_refused_control},
 };
 
-/// A cached upstream answer younger than this is served without asking the upstream again. Older
-/// ones are still served when the upstream fails.
+/// A cached answer younger than this is served without asking upstream; older ones when it fails.
 const CACHE_FRESH_FOR: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Upstream answers longer than this are refused: trivia is a sentence, not a download.
 const MAX_UPSTREAM_BYTES: usize = 16 * 1024;
 
-/// The trivia source: a shared HTTP client (connection pool) and the upstream address, if any.
 #[derive(Clone, Debug)]
 pub struct TriviaService {
     client: Client,
@@ -58,8 +55,7 @@ impl TriviaService {
         })
     }
 
-    /// A fact about `number`, with where it came from. Only a database failure is an error: an
-    /// upstream that is down, slow or wrong falls back to the cache, then to the built-in facts.
+    /// A fact about `number`. Only a database failure is an error: a failing upstream falls back.
     pub async fn lookup(&self, db: &db::Db, number: i64) -> Result<Trivia, db::Error> {
         let cached = db::cached_trivia(db, number).await?;
         let answer = |text, source| Trivia {
@@ -111,8 +107,7 @@ impl TriviaService {
         if text.is_empty() {
             return Err(UpstreamError::Empty);
         }
-        // Users' text has the same rule (model.rs): PostgreSQL cannot cache U+0000, and the answer
-        // is shown in a page.
+        // As for users' text (model/): PostgreSQL cannot cache U+0000, and it is shown in a page.
         if let Some(control) = text.chars().find(|&c| is_refused_control(c)) {
             return Err(UpstreamError::ControlCharacter(control.into()));
         }

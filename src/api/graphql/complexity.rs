@@ -1,11 +1,9 @@
-//! What async-graphql's complexity limit misses. Its validation walks every field but `__typename`
-//! (its visitor skips it), so 10 000 aliases of `__typename` cost nothing: this extension counts
-//! them as any other field — 1 each, times the page size of each page they are in — and applies
-//! the limit to the sum. And its passes over a document (the depth check, validation) inline every
-//! fragment spread anew, so fragments that spread the next one twice, 30 deep, make 2³⁰ visits of
-//! a 1 KiB document: this extension first counts the fields with fragments inlined, once per
-//! fragment, and refuses a document with more than [`MAX_INLINED_FIELDS`] before those passes —
-//! or with a fragment no operation uses, which validation would walk without a bound.
+//! What async-graphql's complexity limit misses. Its visitor skips `__typename`, so 10 000 aliases
+//! of it cost nothing: this counts them like any field (1 each, times each enclosing page's size)
+//! and applies the limit to the sum. Its depth check and validation inline every fragment spread
+//! anew (fragments spreading the next twice, 30 deep: 2³⁰ visits of 1 KiB), so this first counts
+//! fields with each fragment inlined once, and refuses a document over [`MAX_INLINED_FIELDS`] or
+//! with an unused fragment (which validation would walk without a bound).
 
 use std::{
     collections::HashMap,
@@ -28,16 +26,13 @@ use async_graphql::{
 
 use crate::model::PAGE_SIZE_MAX;
 
-/// The most fields a document may have once its fragments are inlined. A document within the
-/// complexity limit has at most twice that many (a field costs at least 1, but a page with one item
-/// costs only what it selects), so this refuses none of them; and 10 000 visits are quick.
+/// Most fields a document may have with fragments inlined. One within the complexity limit has at
+/// most twice that many (a one-item page costs only what it selects); 10 000 visits are quick.
 pub const MAX_INLINED_FIELDS: usize = 10_000;
 
-/// How deep fragment spreads and selections may nest while they are counted: async-graphql refuses
-/// more than 32 spreads deep anyway, and the parser more than 64 selections.
+/// Nesting bound while counting: async-graphql refuses >32 spreads deep, the parser >64 selections.
 const MAX_INLINING_DEPTH: usize = 128;
 
-/// The extension, with the limit the sum must stay within.
 pub struct TypenameComplexity {
     pub limit: usize,
 }
@@ -59,8 +54,8 @@ struct CountedRequest {
 
 #[async_trait]
 impl Extension for CountedRequest {
-    /// Parses the document (the schema then uses this parse) and counts its inlined fields. A
-    /// document that does not parse is left to the schema, which answers the syntax error.
+    /// Parses the document (the schema reuses the parse) and counts its inlined fields; a syntax
+    /// error is left to the schema to answer.
     async fn prepare_request(
         &self,
         context: &ExtensionContext<'_>,
@@ -76,8 +71,7 @@ impl Extension for CountedRequest {
             if fields > MAX_INLINED_FIELDS {
                 return Err(too_complex());
             }
-            // Validation would say so too, but only after walking them, unbounded: a chain of
-            // 6 000 unused fragments overflowed its stack.
+            // Validation walks them first, unbounded: 6 000 unused fragments overflowed its stack.
             if let Some(unused) = inlined.first_unused_fragment() {
                 return Err(ServerError::new(
                     format!("Fragment \"{unused}\" is never used"),
@@ -127,7 +121,6 @@ fn too_complex() -> ServerError {
     ServerError::new("Query is too complex.", None)
 }
 
-/// How many fields a document has with its fragments inlined, each fragment counted once.
 struct InlinedFields<'a> {
     document: &'a ExecutableDocument,
     /// Each fragment's count once known; `None` while it is being counted.
@@ -146,8 +139,7 @@ impl<'a> InlinedFields<'a> {
             })
     }
 
-    /// A fragment that no operation spreads, once the operations are counted: the walk above
-    /// reached every fragment they use, within its bounds.
+    /// A fragment no operation spreads (the walk above has reached every one they use).
     fn first_unused_fragment(&self) -> Option<&'a Name> {
         self.document
             .fragments
@@ -181,8 +173,7 @@ impl<'a> InlinedFields<'a> {
     fn of_fragment(&mut self, name: &'a Name, depth: usize) -> ServerResult<usize> {
         match self.fragments.get(name.as_str()) {
             Some(Some(fields)) => return Ok(*fields),
-            // async-graphql's words for a cycle, which its validation would find too, but after
-            // the depth check has gone round it 32 times, doubling at every spread.
+            // async-graphql's words; its depth check would go round the cycle 32 times first.
             Some(None) => {
                 return Err(ServerError::new(
                     format!("Cannot spread fragment \"{name}\" within itself."),
@@ -201,15 +192,13 @@ impl<'a> InlinedFields<'a> {
     }
 }
 
-/// What the `__typename` fields of a document cost, over all its operations (as async-graphql
-/// sums the rest). Runs before validation, so an unknown field or fragment just costs nothing
-/// here: validation refuses it anyway.
+/// What a document's `__typename` fields cost over all its operations. Runs before validation, so
+/// an unknown field or fragment costs nothing here: validation refuses it anyway.
 struct TypenameCost<'a> {
     registry: &'a Registry,
     document: &'a ExecutableDocument,
     variables: &'a Variables,
-    /// Each fragment's cost, once worked out (a fragment spread many times is walked once; while
-    /// it is being walked it costs 0, so a cycle, which validation refuses, ends).
+    /// Each fragment's cost, walked once; 0 while being walked, so a cycle (refused later) ends.
     fragments: HashMap<&'a str, usize>,
 }
 
@@ -232,7 +221,6 @@ impl<'a> TypenameCost<'a> {
             .fold(0, usize::saturating_add)
     }
 
-    /// The cost of `selections`, made on an object of type `type_name`.
     fn of_selections(&mut self, type_name: &str, selections: &'a SelectionSet) -> usize {
         selections
             .items
@@ -268,8 +256,7 @@ impl<'a> TypenameCost<'a> {
         cost
     }
 
-    /// A `__typename` costs 1. Another field costs what its own selections cost; a field with a
-    /// complexity of its own is a page (`schema.rs`), which costs them once per item it can hold.
+    /// A `__typename` costs 1, another field what its selections cost, once per item for a page.
     fn of_field(&mut self, type_name: &str, field: &'a Field) -> usize {
         if field.name.node == "__typename" {
             return 1;
@@ -293,8 +280,7 @@ impl<'a> TypenameCost<'a> {
         }
     }
 
-    /// The page's `limit`: its argument (a literal or a variable), else its default; the largest
-    /// page when neither says (the resolver then refuses the request anyway).
+    /// The `limit` argument (literal or variable), else its default, else the largest page.
     fn page_size(&self, field: &Field, meta: &MetaField) -> i32 {
         let given = field.get_argument("limit").map(|argument| {
             argument
@@ -320,9 +306,8 @@ impl<'a> TypenameCost<'a> {
     }
 }
 
-/// A page costs what one item (post or comment) selects, once per item it can hold. An
-/// out-of-range `limit` is refused by the resolver; here it is only clamped so the estimate stays
-/// defined.
+/// A page costs what one item selects, once per item it can hold. An out-of-range `limit` is
+/// refused by the resolver; here it is only clamped so the estimate stays defined.
 pub(super) fn page_complexity(limit: i32, per_item: usize) -> usize {
     let items = limit.clamp(1, PAGE_SIZE_MAX.try_into().unwrap_or(i32::MAX));
     usize::try_from(items).unwrap_or(1).saturating_mul(per_item)

@@ -1,7 +1,6 @@
-//! Introspection off (`GRAPHQL_INTROSPECTION=false`): a document that asks for `__schema` or
-//! `__type`, anywhere in its operations or fragments, is refused with an error before it runs, as
-//! Apollo Server does. async-graphql's own `disable_introspection` answers such a field with a bare
-//! `null` (for a field declared non-null), which tells a client nothing.
+//! Introspection off (`GRAPHQL_INTROSPECTION=false`): a document asking for `__schema` or `__type`
+//! is refused before it runs, as Apollo Server does; async-graphql's `disable_introspection`
+//! answers a bare `null`, which tells a client nothing.
 
 use std::sync::Arc;
 
@@ -12,7 +11,6 @@ use async_graphql::{
     parser::types::{ExecutableDocument, Selection, SelectionSet},
 };
 
-/// The extension that refuses introspection.
 pub struct IntrospectionOff;
 
 impl ExtensionFactory for IntrospectionOff {
@@ -41,7 +39,6 @@ impl Extension for IntrospectionOff {
     }
 }
 
-/// Where the document first selects `__schema` or `__type`, if it does.
 fn first_introspection_field(document: &ExecutableDocument) -> Option<Pos> {
     let operations = document
         .operations

@@ -1,9 +1,7 @@
-//! `/api/graphql`: the posts and comments as a GraphQL API (async-graphql), beside the REST routes
-//! and over the same data layer — the Next.js examples' `pages/api/graphql.js` (docs/graphql.md).
-//! The schema is in [`schema`], the guards it runs before async-graphql's own checks in
-//! [`nesting`], `complexity.rs` and `introspection.rs`, and how requests and answers travel over
-//! HTTP in [`transport`]. POST runs queries and mutations; GET queries only (405 for a mutation, so
-//! a link cannot write). One request per call: no batches, no multipart uploads.
+//! `/api/graphql`: posts and comments as a GraphQL API (async-graphql) over the same data layer as
+//! REST, like Next.js's `pages/api/graphql.js` (docs/graphql.md). [`schema`]; guards before
+//! async-graphql's own checks in [`nesting`], `complexity.rs`, `introspection.rs`; HTTP in
+//! [`transport`]. GET runs queries only (405 for a mutation, so a link cannot write); no batches.
 
 use axum::{Extension, extract::State, response::Response};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -29,12 +27,10 @@ use transport::{
     GraphQLAnswer, GraphQLParameters, GraphQLRequest, MediaType, Negotiated, QueryString,
 };
 
-/// The largest body this route reads (see `post.rs`): enough for a `createPost` with a post at its
-/// 10 000-character limit, however it is escaped.
+/// Enough for a `createPost` at the 10 000-character limit, however escaped (see `post.rs`).
 const BODY_LIMIT: usize = DEFAULT_BODY_LIMIT;
 
-/// The route, answering with `schema` (an `Extension` of these routes only: the schema is the API's
-/// own part, not the app state's).
+/// `schema` is an `Extension` of these routes only: it is the API's own part, not the app state's.
 pub fn router(schema: GraphQLSchema) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(query_over_get, query_or_mutation_over_post))
@@ -120,8 +116,7 @@ async fn query_or_mutation_over_post(
     execute(&schema, request, db, visibility, media_type).await
 }
 
-/// Runs one GraphQL request with the state's database and the request's visibility (drafts in preview
-/// mode only) in its data, and answers it in `media_type`.
+/// Runs one request with the database and the request's visibility (drafts in preview only).
 #[tracing::instrument(skip_all)]
 async fn execute(
     schema: &GraphQLSchema,

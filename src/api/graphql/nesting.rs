@@ -1,9 +1,7 @@
-//! The nesting guard of `/api/graphql`: a document whose brackets (`[`, `{`, `(`: values, selection
-//! sets, arguments, list types) nest deeper than [`MAX_NESTING`] is refused before it is parsed.
-//! Hand-written because async-graphql's parser bounds recursion for selection sets only: list and
-//! object values recurse without a bound, and 4 KiB of `[[[[…` overflow the stack and abort the
-//! whole process. The scan reads strings, block strings and comments as the parser's grammar does,
-//! so a bracket inside them does not count.
+//! The nesting guard of `/api/graphql`: a document whose brackets (`[`, `{`, `(`) nest deeper than
+//! [`MAX_NESTING`] is refused before it is parsed. Hand-written: async-graphql's parser bounds only
+//! selection sets, so 4 KiB of `[[[[…` overflow the stack and abort the process. Brackets inside
+//! strings, block strings and comments (read as the grammar does) do not count.
 
 use std::sync::Arc;
 
@@ -13,12 +11,10 @@ use async_graphql::{
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest},
 };
 
-/// The deepest bracket nesting a document may have: four times what the deepest real query needs
-/// (GraphiQL's introspection query nests 14, a query at the schema's `MAX_DEPTH` 17 plus its
-/// arguments), and a small fraction of what overflows the parser on a 2 MiB thread stack (~2 000).
+/// Four times the deepest real query (GraphiQL's introspection nests 14, one at `MAX_DEPTH` 17 plus
+/// arguments), far below what overflows the parser on a 2 MiB stack (~2 000).
 pub const MAX_NESTING: usize = 64;
 
-/// Where a document first nests deeper than [`MAX_NESTING`], as a GraphQL error.
 pub fn check(document: &str) -> Result<(), ServerError> {
     match first_bracket_too_deep(document.as_bytes()) {
         None => Ok(()),
@@ -29,7 +25,7 @@ pub fn check(document: &str) -> Result<(), ServerError> {
     }
 }
 
-/// The guard as a schema extension: the first thing the schema does with a request.
+/// The guard as a schema extension, the first thing run on a request.
 pub struct NestingGuard;
 
 impl ExtensionFactory for NestingGuard {
@@ -51,7 +47,6 @@ impl Extension for NestingGuard {
     }
 }
 
-/// The offset of the first opening bracket that nests deeper than [`MAX_NESTING`], if any.
 fn first_bracket_too_deep(text: &[u8]) -> Option<usize> {
     let mut depth = 0usize;
     let mut at = 0;
@@ -77,7 +72,6 @@ fn first_bracket_too_deep(text: &[u8]) -> Option<usize> {
     None
 }
 
-/// Where a `#` comment ends: at the next line terminator (`\n` or `\r`).
 fn end_of_line(text: &[u8], from: usize) -> usize {
     text[from..]
         .iter()
@@ -85,14 +79,10 @@ fn end_of_line(text: &[u8], from: usize) -> usize {
         .map_or(text.len(), |length| from + length)
 }
 
-/// Where the string that opens at `from` ends (just past its closing quote). As in the grammar, a
-/// `"""` is a block string only if a closing `"""` follows (else it reads as `""` and a new
-/// string), and a plain string stops at a line terminator: from there the parser fails, and the
-/// guard goes on counting, which can only make it stricter.
-///
-/// Once a block string finds no end, none after it can (a later search walks the same bytes), so
-/// `block_strings_close` turns false and they are not searched again: else a document of
-/// `\"""` and line breaks would be searched to its end at every line.
+/// Just past the string opening at `from`. As in the grammar, `"""` opens a block string only if a
+/// closing `"""` follows, and a plain string stops at a line end (the parser fails there; counting
+/// on is only stricter). Once a block string finds no end none later can, so `block_strings_close`
+/// stops the search (else `\"""` and line breaks would be searched to the end at every line).
 fn end_of_string(text: &[u8], from: usize, block_strings_close: &mut bool) -> usize {
     if *block_strings_close && text[from..].starts_with(b"\"\"\"") {
         match end_of_block_string(text, from + 3) {
@@ -112,8 +102,7 @@ fn end_of_string(text: &[u8], from: usize, block_strings_close: &mut bool) -> us
     text.len()
 }
 
-/// Just past the `"""` that closes a block string whose content starts at `from` (`\"""` is an
-/// escaped quote, not the end), if there is one.
+/// Just past the `"""` closing a block string whose content starts at `from` (`\"""` is escaped).
 fn end_of_block_string(text: &[u8], from: usize) -> Option<usize> {
     let mut at = from;
     while at < text.len() {

@@ -1,10 +1,8 @@
-//! The GraphQL schema behind `/api/graphql` (drawn in docs/graphql.md): the same posts and comments
-//! as the REST routes, read and written through the same `db` functions, checked by the same
-//! `model` rules. Reads answer a missing post with `null`; writes on one fail with `NOT_FOUND`.
-//! Every error carries an `extensions.code`: `VALIDATION` (with `errors`, as the REST routes' 422),
-//! `BAD_USER_INPUT`, `NOT_FOUND`, `INSUFFICIENT_STORAGE` (507), `UNAVAILABLE` (503) or
-//! `INTERNAL_SERVER_ERROR`. Resolvers stay thin — arguments in, one `db` call, the row out; the
-//! request's database and visibility (drafts in preview mode only) come from the request's data.
+//! The GraphQL schema behind `/api/graphql` (docs/graphql.md): the REST routes' posts and comments,
+//! through the same `db` functions and `model` rules. Reads answer a missing post with `null`,
+//! writes `NOT_FOUND`. Every error has an `extensions.code` (`VALIDATION` with `errors`,
+//! `BAD_USER_INPUT`, `NOT_FOUND`, `INSUFFICIENT_STORAGE`, `UNAVAILABLE`, `INTERNAL_SERVER_ERROR`).
+//! Resolvers stay thin; the database and visibility come from the request's data.
 
 use async_graphql::{
     ComplexObject, Context, EmptySubscription, ErrorExtensionValues, InputType, InputValueError,
@@ -25,20 +23,17 @@ use crate::{
     problem::ApiError,
 };
 
-/// The deepest selection a query may have. Data queries need 4 at most (`post { comments { id } }`
-/// is 3); the introspection query that GraphiQL and code generators send needs 13 (15 for
-/// graphql-js 17), and nesting `ofType` in introspection is the only way to go deeper.
+/// Data queries need 4 at most; GraphiQL's introspection query 13 (15 for graphql-js 17); only
+/// nesting `ofType` goes deeper.
 pub const MAX_DEPTH: usize = 16;
 
-/// The most a query may cost, where a field (`__typename` too: see `complexity.rs`) costs 1 and
-/// `posts` costs its page size times what it selects. One full page with every field (`posts(limit: 100)`, about 700) fits; two such pages
-/// under aliases do not.
+/// A field (`__typename` too) costs 1, a page its size times what it selects: one full
+/// `posts(limit: 100)` with every field (about 700) fits, two under aliases do not.
 pub const MAX_COMPLEXITY: usize = 1_000;
 
 pub type GraphQLSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// Built once, at start: the limits are part of the schema. Without `introspection`
-/// (`GRAPHQL_INTROSPECTION`), a document that asks for `__schema` or `__type` is refused.
+/// Built once at start: the limits are part of the schema.
 pub fn build(introspection: bool) -> GraphQLSchema {
     let builder = Schema::build(Query, Mutation, EmptySubscription)
         // Before anything else: the parser must never see a document nested deeper.
@@ -164,12 +159,11 @@ impl Mutation {
     }
 }
 
-/// The route puts the database into every request's data.
 fn database<'a>(context: &Context<'a>) -> GraphQLResult<&'a db::Db> {
     Ok(context.data::<db::Db>()?)
 }
 
-/// Whether the request may see drafts (the route puts it into every request's data).
+/// Whether the request may see drafts.
 fn visibility(context: &Context<'_>) -> Visibility {
     context
         .data_opt::<Visibility>()
@@ -221,9 +215,8 @@ where
     parsed.map_err(InputValueError::custom)
 }
 
-/// What a resolver returns besides success. `?` turns an [`ApiError`] (and so a database error or
-/// a validation failure) into it; it is deliberately not `Display`, so async-graphql's blanket
-/// conversion — which would put a database error's text in the answer — cannot pick it.
+/// A resolver's error, made by `?` from an [`ApiError`]. Deliberately not `Display`, so
+/// async-graphql's blanket conversion (which would leak a database error's text) cannot pick it.
 #[derive(Clone)]
 pub struct GraphQLError(async_graphql::Error);
 
@@ -254,8 +247,7 @@ impl From<FieldErrors> for GraphQLError {
     }
 }
 
-/// The REST routes' error, as a GraphQL error: the message, and `extensions.code` (plus the field
-/// errors of a validation failure) for clients to branch on.
+/// The REST error as a GraphQL error, with `extensions.code` (and field errors) to branch on.
 impl From<ApiError> for GraphQLError {
     fn from(error: ApiError) -> Self {
         let (message, code, field_errors) = match error {

@@ -1,11 +1,8 @@
-//! GraphQL over HTTP, as its specification says (<https://graphql.github.io/graphql-over-http/draft/>):
-//! which media type an answer has (by `Accept`: `application/graphql-response+json` when asked for
-//! first, else `application/json`; 406 for neither), which status (with `application/json`, 200
-//! for every GraphQL answer; with `application/graphql-response+json`, 400 when the request failed
-//! before execution), and what makes a request one at all (`query` a string, `variables` and
-//! `extensions` maps; else a 400 problem). GET runs queries only: a mutation is 405.
-//! Hand-written: async-graphql-axum takes malformed parameters for defaults, reads bodies past the
-//! route's limit and answers plain-text errors (see [`GraphQLRequest`]).
+//! GraphQL over HTTP (<https://graphql.github.io/graphql-over-http/draft/>): the answer's media
+//! type by `Accept` (406 for neither), its status (400 for a request that failed before execution,
+//! only in `application/graphql-response+json`), and what is a request at all (else a 400 problem).
+//! GET runs queries only: a mutation is 405. Hand-written: async-graphql-axum takes malformed
+//! parameters for defaults, reads bodies past the limit and answers plain-text errors.
 
 use std::collections::BTreeMap;
 
@@ -29,7 +26,6 @@ use crate::{
     qvalue,
 };
 
-/// The media types a GraphQL answer can have.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MediaType {
     /// `application/json`: every GraphQL answer is a 200.
@@ -56,9 +52,8 @@ impl MediaType {
         })
     }
 
-    /// The type the request's `Accept` prefers: the highest `q`, then the more specific match
-    /// (`application/json` over `*/*`), then the one listed first; `application/json` when only a
-    /// wildcard matches, or when there is no `Accept` at all. `None` when it accepts neither.
+    /// The type `Accept` prefers: highest `q`, then the more specific match, then listed first;
+    /// `Json` when only a wildcard matches or there is no `Accept`; `None` when it accepts neither.
     pub fn negotiate(headers: &HeaderMap) -> Option<Self> {
         let ranges: Vec<AcceptedRange> = headers
             .get_all(header::ACCEPT)
@@ -86,8 +81,7 @@ impl MediaType {
                     position,
                 ))
             })
-            // Highest quality, then most specific, then listed first; `Json` (first in `ALL`) wins
-            // when both matched the same range.
+            // Ties on the same range go to `Json`, first in `ALL`.
             .min_by_key(|&(_, quality, specificity, position)| {
                 (u16::MAX - quality, u8::MAX - specificity, position)
             })
@@ -194,8 +188,7 @@ pub struct QueryString {
     extensions: Option<String>,
 }
 
-/// The schema of a query-string parameter that holds a JSON object: the object, marked as carried
-/// in JSON text (`api/openapi.rs` writes such a parameter with `content`, as OpenAPI has it).
+/// A JSON object carried as query-string text (`api/openapi.rs` writes it with `content`).
 fn json_object_text() -> Object {
     ObjectBuilder::new()
         .schema_type(Type::Object)
@@ -233,11 +226,8 @@ fn not_graphql(reason: impl std::fmt::Display) -> ApiError {
     ApiError::BadRequest(format!("Not a GraphQL request: {reason}."))
 }
 
-/// One well-formed GraphQL request, from the query string (GET) or a JSON body (POST).
-/// async-graphql-axum's own extractor takes malformed parameters for defaults, streams the body past
-/// axum's `DefaultBodyLimit`, takes multipart uploads and answers plain-text errors; this one refuses
-/// what the specification says is not a request, and reads the body like every other route, so its
-/// errors are problem+json.
+/// One well-formed GraphQL request, from the query string (GET) or a JSON body (POST), read like
+/// every other route's body so its errors are problem+json (see the module header).
 pub struct GraphQLRequest(pub async_graphql::Request);
 
 impl<S: Send + Sync> FromRequest<S> for GraphQLRequest {
@@ -294,9 +284,8 @@ impl GraphQLParameters {
     }
 }
 
-/// Whether the operation the request asks for is a mutation. A document that the nesting guard
-/// refuses, or that does not parse, is left to the executor, which answers it with a GraphQL error
-/// (and keeps the parse).
+/// Whether the requested operation is a mutation. A document that is refused by the nesting guard
+/// or does not parse is left to the executor, which answers it with a GraphQL error.
 fn is_mutation(request: &mut async_graphql::Request) -> bool {
     let wanted = request.operation_name.clone();
     if nesting::check(&request.query).is_err() {
@@ -341,9 +330,8 @@ pub struct GraphQLAnswer {
     extensions: BTreeMap<String, async_graphql::Value>,
 }
 
-/// Whether the operation was executed. A request error (the document does not parse or validate, no
-/// such operation, variables that do not fit) is raised before execution, carries no path and leaves
-/// no data; a field error always has a path.
+/// Whether the operation ran: a request error (parse, validation, operation, variables) carries no
+/// path and leaves no data; a field error always has a path.
 fn ran(response: &async_graphql::Response) -> bool {
     response.data != async_graphql::Value::Null
         || response.errors.is_empty()
