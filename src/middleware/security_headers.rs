@@ -1,26 +1,15 @@
-//! Security headers on every response, pages and API alike: `X-Content-Type-Options: nosniff` (no
-//! guessing a JSON body is HTML), `Referrer-Policy: strict-origin-when-cross-origin` (other sites see
-//! where a visitor came from, never the full URL), `X-Frame-Options: DENY` and CSP `frame-ancestors
-//! 'none'` (no framing, so no clickjacking), `Cross-Origin-Resource-Policy: same-origin` (no other
-//! site loads them as an image or a script: CORS reads are not affected), a
-//! Content-Security-Policy, and `Strict-Transport-Security` when the request came over https (the
-//! preview cookie's rule, `preview::is_https`). Pages (and static files) also get
-//! `Cross-Origin-Opener-Policy: same-origin` (a window another site opened cannot reach this one)
-//! and a `Permissions-Policy` that turns off the powerful features the app never uses.
-//!
-//! Pages get a policy their islands work under: scripts only from this origin or carrying the
-//! request's nonce (Leptos's inline scripts: the one that hydrates the islands, resources, live
-//! reload), wasm compiled with `'wasm-unsafe-eval'` (nothing else may `eval`), styles only from this
-//! origin (no inline styles anywhere in the app), no plugins, no `<base>`, forms posting only here.
-//! The nonce is made here ([`page_nonce`]), handed to the page renderer through the request's
-//! extensions ([`provide_page_nonce`]) and written into the same response's header. With
-//! `CSP_REPORT_URI`, the pages' policy asks browsers to report what it blocks there. API responses
-//! are data, never a document, so they get the strictest policy there is.
+//! Security headers. The fixed ones, on every full answer (never on a 304) by tower-http's
+//! `SetResponseHeader` ([`fixed`]): `nosniff`, `Referrer-Policy`, `X-Frame-Options: DENY`,
+//! `Cross-Origin-Resource-Policy: same-origin`. The rest, written here per request ([`add`]): a
+//! page's Content-Security-Policy with its own nonce (made by [`page_nonce`], handed to the renderer
+//! by [`provide_page_nonce`]), `Cross-Origin-Opener-Policy` and `Permissions-Policy` on pages, the
+//! API's strictest policy, `Strict-Transport-Security` over https only (`preview::is_https`), and
+//! `Reporting-Endpoints` with `CSP_REPORT_URI`. What each header is for: docs/security.md.
 
 use axum::{
     body::Bytes,
     extract::Request,
-    http::{HeaderName, HeaderValue, header, request::Parts},
+    http::{HeaderName, HeaderValue, StatusCode, header, request::Parts},
     response::Response,
 };
 use leptos::{
@@ -28,6 +17,8 @@ use leptos::{
     nonce::Nonce,
     prelude::{provide_context, use_context},
 };
+
+use tower_http::set_header::{MakeHeaderValue, SetResponseHeader, SetResponseHeaderLayer};
 
 use crate::config::CspReportUri;
 
@@ -116,7 +107,7 @@ pub fn page_nonce(request: &mut Request) -> Option<Nonce> {
     Some(nonce)
 }
 
-/// Adds the security headers to `response`: for a page, the page policy with the nonce it was
+/// Adds the headers that are not fixed to `response`: for a page, the page policy with the nonce it was
 /// rendered with ([`page_nonce`]) and the pages' own headers; for the API (no nonce), the API's
 /// policy. `https`: the request came over https ([`crate::preview::is_https`]).
 pub fn add(
@@ -151,26 +142,43 @@ pub fn add(
             );
         }
     }
-    headers.insert(
-        HeaderName::from_static("cross-origin-resource-policy"),
-        HeaderValue::from_static("same-origin"),
-    );
     if https {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static(STRICT_TRANSPORT_SECURITY),
         );
     }
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("strict-origin-when-cross-origin"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     response
+}
+
+/// The service `S` with one fixed header on its full answers.
+pub type WithFixed<S> = SetResponseHeader<S, OnFullAnswers>;
+
+/// The fixed headers, outermost first (the last is added first on the way out).
+pub fn fixed() -> [SetResponseHeaderLayer<OnFullAnswers>; 4] {
+    [
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (
+            HeaderName::from_static("cross-origin-resource-policy"),
+            "same-origin",
+        ),
+    ]
+    .map(|(name, value)| {
+        SetResponseHeaderLayer::if_not_present(name, OnFullAnswers(HeaderValue::from_static(value)))
+    })
+}
+
+/// A fixed header's value, for every answer but a 304, which only updates a cached copy and keeps
+/// the headers that copy came with (`http_cache.rs`).
+#[derive(Clone, Debug)]
+pub struct OnFullAnswers(HeaderValue);
+
+impl<B> MakeHeaderValue<axum::http::Response<B>> for OnFullAnswers {
+    fn make_header_value(&mut self, response: &axum::http::Response<B>) -> Option<HeaderValue> {
+        (response.status() != StatusCode::NOT_MODIFIED).then(|| self.0.clone())
+    }
 }
 
 /// Gives the page being rendered the nonce that [`add`] puts in its CSP header. Called in the
