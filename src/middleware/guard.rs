@@ -27,7 +27,7 @@ use axum::{
 };
 use leptos::nonce::Nonce;
 use pin_project_lite::pin_project;
-use tower::{Layer, Service};
+use tower::Service;
 
 use super::{
     cross_site, hosts,
@@ -47,29 +47,17 @@ pub struct Settings {
     pub timeout: Duration,
 }
 
-#[derive(Clone)]
-pub struct GuardLayer(Arc<Settings>);
-
-pub fn layer(settings: Settings) -> GuardLayer {
-    GuardLayer(Arc::new(settings))
-}
-
-impl<S> Layer<S> for GuardLayer {
-    type Service = Guard<S>;
-
-    fn layer(&self, inner: S) -> Guard<S> {
-        Guard {
-            inner,
-            settings: Arc::clone(&self.0),
-        }
-    }
-}
-
 /// The guard around the service `S`: the request timeout and what it bounds.
 #[derive(Clone)]
 pub struct Guard<S> {
     inner: S,
     settings: Arc<Settings>,
+}
+
+impl<S> Guard<S> {
+    pub fn new(inner: S, settings: Arc<Settings>) -> Self {
+        Self { inner, settings }
+    }
 }
 
 impl<S> Service<Request> for Guard<S>
@@ -189,30 +177,21 @@ fn without_body(mut response: Response) -> Response {
     response
 }
 
-/// The write checks; `rate_limiter` is `None` when `RATE_LIMIT_PER_MINUTE` is 0.
-#[derive(Clone)]
-pub struct WriteChecksLayer(Option<RateLimiter>);
-
-pub fn write_checks(rate_limiter: Option<RateLimiter>) -> WriteChecksLayer {
-    WriteChecksLayer(rate_limiter)
-}
-
-impl<S> Layer<S> for WriteChecksLayer {
-    type Service = WriteChecks<S>;
-
-    fn layer(&self, inner: S) -> WriteChecks<S> {
-        WriteChecks {
-            inner,
-            rate_limiter: self.0.clone(),
-        }
-    }
-}
-
-/// The write checks around the service `S` (the router).
+/// The write checks around the service `S` (the router); `rate_limiter` is `None` when
+/// `RATE_LIMIT_PER_MINUTE` is 0.
 #[derive(Clone)]
 pub struct WriteChecks<S> {
     inner: S,
     rate_limiter: Option<RateLimiter>,
+}
+
+impl<S> WriteChecks<S> {
+    pub fn new(inner: S, rate_limiter: Option<RateLimiter>) -> Self {
+        Self {
+            inner,
+            rate_limiter,
+        }
+    }
 }
 
 impl<S> Service<Request> for WriteChecks<S>

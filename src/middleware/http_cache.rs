@@ -4,8 +4,9 @@
 //! cached copy (RFC 9110 §15.4.5). Static files bring their own ETag (`site/serve.rs`).
 //!
 //! Hand-written because no crate hashes a page without its CSP nonce, new on every response: it is
-//! left out of the hash, or a page would never match. The body is read whole to be hashed; an
-//! answer marked `no-store` passes through untouched.
+//! left out of the hash, or a page would never match. Only a body that is whole already (its length
+//! known), bounded, or a rendered page ([`Finite`]) is read to be hashed; any other (an event stream)
+//! passes through untouched, as does an answer marked `no-store`.
 
 use std::{
     convert::Infallible,
@@ -26,7 +27,7 @@ use leptos::nonce::Nonce;
 use memchr::memmem;
 use pin_project_lite::pin_project;
 use sha2::{Digest, Sha256};
-use tower::{Layer, Service};
+use tower::Service;
 
 use crate::{db::Visibility, preview::PreviewMode};
 
@@ -45,32 +46,22 @@ const KEPT_BY_304: [header::HeaderName; 4] = [
     header::VARY,
 ];
 
-/// The cache around a service; `preview` tells which answers are personal.
-pub fn layer(preview: PreviewMode) -> HttpCacheLayer {
-    HttpCacheLayer { preview }
-}
+/// Marks a response whose body ends by itself though its length is not known in advance (a rendered
+/// page, `around_pages`): it is read whole for its ETag like a body of known length.
+#[derive(Clone, Copy, Debug)]
+pub struct Finite;
 
-#[derive(Clone)]
-pub struct HttpCacheLayer {
-    preview: PreviewMode,
-}
-
-impl<S> Layer<S> for HttpCacheLayer {
-    type Service = HttpCache<S>;
-
-    fn layer(&self, inner: S) -> HttpCache<S> {
-        HttpCache {
-            inner,
-            preview: self.preview.clone(),
-        }
-    }
-}
-
-/// The cache around the service `S`.
+/// The cache around the service `S`; `preview` tells which answers are personal.
 #[derive(Clone)]
 pub struct HttpCache<S> {
     inner: S,
     preview: PreviewMode,
+}
+
+impl<S> HttpCache<S> {
+    pub fn new(inner: S, preview: PreviewMode) -> Self {
+        Self { inner, preview }
+    }
 }
 
 impl<S> Service<Request> for HttpCache<S>
@@ -206,8 +197,8 @@ impl Revalidation {
     }
 
     /// Whether `response` should get its ETag here, which takes reading its body whole: a 200
-    /// whose handler gave it no ETag (static files have theirs), did not say `no-store`, and is not
-    /// too large to read.
+    /// whose handler gave it no ETag (static files have theirs) and did not say `no-store`, with a
+    /// body of known length or bound up to [`MAX_TAGGED_BODY`], or a rendered page ([`Finite`]).
     fn wants_to_tag(&self, response: &Response) -> bool {
         let headers = response.headers();
         let no_store = headers
@@ -219,15 +210,14 @@ impl Revalidation {
                     .split(',')
                     .any(|directive| directive.trim() == "no-store")
             });
-        let too_large = response
-            .body()
-            .size_hint()
-            .upper()
-            .is_some_and(|len| len > MAX_TAGGED_BODY as u64);
+        let bounded = match response.body().size_hint().upper() {
+            Some(len) => len <= MAX_TAGGED_BODY as u64,
+            None => response.extensions().get::<Finite>().is_some(),
+        };
         response.status() == StatusCode::OK
             && !headers.contains_key(header::ETAG)
             && !no_store
-            && !too_large
+            && bounded
     }
 
     /// The answer made of `parts` and the whole `body` with its ETag, `Cache-Control` (unless the

@@ -5,7 +5,8 @@
 //! (but a write's rate-limit count, `guard.rs`).
 //!
 //! Around `/api` only ([`around_api`]): `cors`, which answers preflights itself. Around the pages
-//! only ([`around_pages`]): `render_limit`, which bounds how many pages render at once.
+//! only ([`around_pages`]): `render_limit`, which bounds how many pages render at once, and the mark
+//! that lets the HTTP cache read a page whole ([`http_cache::Finite`]).
 
 pub mod catch_panic;
 pub mod compression;
@@ -26,6 +27,7 @@ use std::{
     convert::Infallible,
     future::Future,
     pin::Pin,
+    sync::Arc,
     task::{Context, Poll},
 };
 
@@ -86,7 +88,7 @@ pub fn around_app(
     preview: PreviewMode,
     db: Db,
 ) -> App {
-    let guard = guard::layer(guard::Settings {
+    let settings = Arc::new(guard::Settings {
         allowed_hosts,
         page_policy: security_headers::PagePolicy::new(leptos, http.csp_report_uri.as_ref()),
         timeout: http.request_timeout,
@@ -107,10 +109,10 @@ pub fn around_app(
         .layer(referrer)
         .layer(sniff)
         .layer(resource)
-        .layer(guard)
+        .layer_fn(|inner| Guard::new(inner, Arc::clone(&settings)))
         .timeout(http.request_timeout)
-        .layer(http_cache::layer(preview))
-        .layer(guard::write_checks(rate_limiter))
+        .layer_fn(|inner| HttpCache::new(inner, preview.clone()))
+        .layer_fn(|inner| WriteChecks::new(inner, rate_limiter.clone()))
         .service(app)
 }
 
@@ -125,12 +127,20 @@ where
     }
 }
 
-/// Wraps the pages (and the 404 page and folder files of the fallback) in the render limit.
+/// Wraps the pages (and the 404 page and folder files of the fallback) in the render limit, and
+/// marks their answers as bodies that end, for the HTTP cache.
 pub fn around_pages<S>(pages: Router<S>, http: &HttpConfig) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
-    pages.layer(render_limit::layer(http.render_limit))
+    pages.layer(
+        ServiceBuilder::new()
+            .map_response(|mut response: Response| {
+                response.extensions_mut().insert(http_cache::Finite);
+                response
+            })
+            .layer(render_limit::layer(http.render_limit)),
+    )
 }
 
 /// The service `S` with its responses' bodies as axum's, whatever the layers made of them: the
