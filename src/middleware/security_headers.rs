@@ -4,7 +4,7 @@
 //! page's Content-Security-Policy with its own nonce (made by [`page_nonce`], handed to the renderer
 //! by [`provide_page_nonce`]), `Cross-Origin-Opener-Policy` and `Permissions-Policy` on pages, the
 //! API's strictest policy, `Strict-Transport-Security` over https only (`preview::is_https`), and
-//! `Reporting-Endpoints` with `CSP_REPORT_URI`. What each header is for: docs/security.md.
+//! `Reporting-Endpoints` with `CSP_REPORT_URI`. What each is for: docs/history/middleware.md.
 
 use axum::{
     body::Bytes,
