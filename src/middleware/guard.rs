@@ -5,9 +5,9 @@
 //! The guard answers at once a request of a form no route may see (`request_form.rs`) or to a host
 //! not served (`hosts.rs`); asks the GET for a HEAD (the ETag is a hash of the GET's body); watches
 //! the body for the timeout's 408; makes a page's CSP nonce. On the way out it turns a timeout into
-//! its answer (`timeout.rs`), adds the headers that are not fixed (`security_headers.rs`, never on a
-//! 304) and leaves out the body of a HEAD. The write checks count a write against the rate limit
-//! (the one step that may wait: only it is boxed) and refuse cross-site writes to `/api`.
+//! its answer (`timeout.rs`), adds the security headers (never on a 304) and leaves out the body of
+//! a HEAD. The write checks count a write against the rate limit (the one step that may wait: only
+//! it is boxed) and refuse cross-site writes to `/api`.
 
 use std::{
     convert::Infallible,

@@ -53,21 +53,16 @@ use crate::{
 use guard::{Guard, WriteChecks};
 use http_cache::HttpCache;
 use request_id::{NewRequestId, REQUEST_ID};
-use security_headers::WithFixed;
 
 pub use security_headers::provide_page_nonce;
 
 /// The layers inside the trace, innermost last: compression of every body below (error pages
-/// included), a 500 problem for a panic below, the fixed security headers, the guard, the request
+/// included), a 500 problem for a panic below, the guard (with the security headers), the request
 /// timeout (bounding the rate limit's count, a query on PostgreSQL, the handler, the reading of a
 /// body for its ETag), the HTTP cache, the write checks, and the router.
 type Inner = trace::Traced<
     compression::Compressed<
-        catch_panic::PanicsAnswered<
-            WithFixed<
-                WithFixed<WithFixed<WithFixed<Guard<Timeout<HttpCache<WriteChecks<Router>>>>>>>,
-            >,
-        >,
+        catch_panic::PanicsAnswered<Guard<Timeout<HttpCache<WriteChecks<Router>>>>>,
     >,
 >;
 
@@ -96,7 +91,6 @@ pub fn around_app(
     let rate_limiter = http
         .rate_limit_per_minute
         .map(|limit| rate_limit::RateLimiter::per_minute(limit, db));
-    let [frame, referrer, sniff, resource] = security_headers::fixed();
     ServiceBuilder::new()
         .layer(layer_fn(AxumBody))
         .map_request(request_id::forget_unusable as fn(_) -> _)
@@ -105,10 +99,6 @@ pub fn around_app(
         .layer(trace::layer())
         .layer(compression::layer())
         .layer(catch_panic::layer())
-        .layer(frame)
-        .layer(referrer)
-        .layer(sniff)
-        .layer(resource)
         .layer_fn(|inner| Guard::new(inner, Arc::clone(&settings)))
         .timeout(http.request_timeout)
         .layer_fn(|inner| HttpCache::new(inner, preview.clone()))

@@ -1,15 +1,15 @@
-//! Security headers. The fixed ones, on every full answer (never on a 304) by tower-http's
-//! `SetResponseHeader` ([`fixed`]): `nosniff`, `Referrer-Policy`, `X-Frame-Options: DENY`,
-//! `Cross-Origin-Resource-Policy: same-origin`. The rest, written here per request ([`add`]): a
-//! page's Content-Security-Policy with its own nonce (made by [`page_nonce`], handed to the renderer
-//! by [`provide_page_nonce`]), `Cross-Origin-Opener-Policy` and `Permissions-Policy` on pages, the
-//! API's strictest policy, `Strict-Transport-Security` over https only (`preview::is_https`), and
-//! `Reporting-Endpoints` with `CSP_REPORT_URI`. What each is for: docs/history/middleware.md.
+//! Security headers on every full answer (never on a 304), added by the guard ([`add`]): the fixed
+//! `nosniff`, `Referrer-Policy`, `X-Frame-Options: DENY` and `Cross-Origin-Resource-Policy:
+//! same-origin`; a page's Content-Security-Policy with its own nonce (made by [`page_nonce`], handed
+//! to the renderer by [`provide_page_nonce`]), `Cross-Origin-Opener-Policy` and `Permissions-Policy`
+//! on pages, the API's strictest policy, `Strict-Transport-Security` over https only, and
+//! `Reporting-Endpoints` with `CSP_REPORT_URI`. Hand-written, the fixed ones too: four tower-http
+//! `SetResponseHeader` layers cost /api/hello measurably more (docs/history/middleware.md).
 
 use axum::{
     body::Bytes,
     extract::Request,
-    http::{HeaderName, HeaderValue, StatusCode, header, request::Parts},
+    http::{HeaderName, HeaderValue, header, request::Parts},
     response::Response,
 };
 use leptos::{
@@ -17,8 +17,6 @@ use leptos::{
     nonce::Nonce,
     prelude::{provide_context, use_context},
 };
-
-use tower_http::set_header::{MakeHeaderValue, SetResponseHeader, SetResponseHeaderLayer};
 
 use crate::config::CspReportUri;
 
@@ -107,7 +105,7 @@ pub fn page_nonce(request: &mut Request) -> Option<Nonce> {
     Some(nonce)
 }
 
-/// Adds the headers that are not fixed to `response`: for a page, the page policy with the nonce it was
+/// Adds the security headers to `response`: for a page, the page policy with the nonce it was
 /// rendered with ([`page_nonce`]) and the pages' own headers; for the API (no nonce), the API's
 /// policy. `https`: the request came over https ([`crate::preview::is_https`]).
 pub fn add(
@@ -142,43 +140,26 @@ pub fn add(
             );
         }
     }
+    headers.insert(
+        HeaderName::from_static("cross-origin-resource-policy"),
+        HeaderValue::from_static("same-origin"),
+    );
     if https {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static(STRICT_TRANSPORT_SECURITY),
         );
     }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     response
-}
-
-/// The service `S` with one fixed header on its full answers.
-pub type WithFixed<S> = SetResponseHeader<S, OnFullAnswers>;
-
-/// The fixed headers, outermost first (the last is added first on the way out).
-pub fn fixed() -> [SetResponseHeaderLayer<OnFullAnswers>; 4] {
-    [
-        (header::X_FRAME_OPTIONS, "DENY"),
-        (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (
-            HeaderName::from_static("cross-origin-resource-policy"),
-            "same-origin",
-        ),
-    ]
-    .map(|(name, value)| {
-        SetResponseHeaderLayer::if_not_present(name, OnFullAnswers(HeaderValue::from_static(value)))
-    })
-}
-
-/// A fixed header's value, for every answer but a 304, which only updates a cached copy and keeps
-/// the headers that copy came with (`http_cache.rs`).
-#[derive(Clone, Debug)]
-pub struct OnFullAnswers(HeaderValue);
-
-impl<B> MakeHeaderValue<axum::http::Response<B>> for OnFullAnswers {
-    fn make_header_value(&mut self, response: &axum::http::Response<B>) -> Option<HeaderValue> {
-        (response.status() != StatusCode::NOT_MODIFIED).then(|| self.0.clone())
-    }
 }
 
 /// Gives the page being rendered the nonce that [`add`] puts in its CSP header. Called in the
