@@ -2,7 +2,8 @@
 //! to every response on its way out. One file per concern; this one decides the order, as one
 //! `tower::ServiceBuilder` around the router ([`around_app`]): a request passes the layers top to
 //! bottom, its response bottom to top. Every future in it is named: no box on the way of a request
-//! (but a write's rate-limit count, `guard.rs`).
+//! (but a write's rate-limit count, `guard.rs`). The outermost, the request id and the trace, is
+//! [`Middleware`], written by hand: as tower-http layers they cost /api/hello a fifth more CPU.
 //!
 //! Around `/api` only ([`around_api`]): `cors`, which answers preflights itself. Around the pages
 //! only ([`around_pages`]): `render_limit`, which bounds how many pages render at once, and the mark
@@ -28,22 +29,21 @@ use std::{
     future::Future,
     pin::Pin,
     sync::Arc,
-    task::{Context, Poll},
+    task::{Context, Poll, ready},
+    time::Instant,
 };
 
 use axum::{
     BoxError, Router,
     body::{Body, Bytes, HttpBody},
     extract::Request,
-    http,
+    http::HeaderValue,
     response::Response,
 };
 use leptos::config::LeptosOptions;
 use pin_project_lite::pin_project;
-use tower::{Service, ServiceBuilder, layer::layer_fn, timeout::Timeout, util::MapRequest};
-use tower_http::request_id::{
-    PropagateRequestId, PropagateRequestIdLayer, SetRequestId, SetRequestIdLayer,
-};
+use tower::{Service, ServiceBuilder, timeout::Timeout};
+use tracing::Span;
 
 use crate::{
     config::{AllowedHosts, HttpConfig},
@@ -52,24 +52,19 @@ use crate::{
 };
 use guard::{Guard, WriteChecks};
 use http_cache::HttpCache;
-use request_id::{NewRequestId, REQUEST_ID};
 
 pub use security_headers::provide_page_nonce;
 
-/// The layers inside the trace, innermost last: compression of every body below (error pages
+/// The layers inside the request id and the trace, innermost last: compression of every body below (error pages
 /// included), a 500 problem for a panic below, the guard (with the security headers), the request
 /// timeout (bounding the rate limit's count, a query on PostgreSQL, the handler, the reading of a
 /// body for its ETag), the HTTP cache, the write checks, and the router.
-type Inner = trace::Traced<
-    compression::Compressed<
-        catch_panic::PanicsAnswered<Guard<Timeout<HttpCache<WriteChecks<Router>>>>>,
-    >,
+type Inner = compression::Compressed<
+    catch_panic::PanicsAnswered<Guard<Timeout<HttpCache<WriteChecks<Router>>>>>,
 >;
 
 /// The application as the server runs it: the router inside the whole middleware stack.
-pub type App = AxumBody<
-    MapRequest<SetRequestId<PropagateRequestId<Inner>, NewRequestId>, fn(Request) -> Request>,
->;
+pub type App = Middleware<Inner>;
 
 /// Wraps the whole application (pages, API, static files) in the middleware. `allowed_hosts`: the
 /// hosts served, as resolved for where the app runs; `preview` tells `http_cache` which answers
@@ -92,11 +87,7 @@ pub fn around_app(
         .rate_limit_per_minute
         .map(|limit| rate_limit::RateLimiter::per_minute(limit, db));
     ServiceBuilder::new()
-        .layer(layer_fn(AxumBody))
-        .map_request(request_id::forget_unusable as fn(_) -> _)
-        .layer(SetRequestIdLayer::new(REQUEST_ID, NewRequestId))
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(trace::layer())
+        .layer_fn(|inner| Middleware { inner })
         .layer(compression::layer())
         .layer(catch_panic::layer())
         .layer_fn(|inner| Guard::new(inner, Arc::clone(&settings)))
@@ -133,59 +124,79 @@ where
     )
 }
 
-/// The service `S` with its responses' bodies as axum's, whatever the layers made of them: the
-/// one type the server and Lambda send. Written out because a `map_response` would need a function
-/// pointer, and one over the layers' body types trips rustc when a caller checks that its own
-/// future is `Send` ("one type is more general than the other").
-#[derive(Clone)]
-pub struct AxumBody<S>(S);
+/// Whether `path` is the API's (`/api` or under `/api/`), as opposed to a page or a static file.
+fn is_api(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
+}
 
-impl<S, B> Service<Request> for AxumBody<S>
+/// The request id and the trace around the service `S`; see the module's header.
+#[derive(Clone)]
+pub struct Middleware<S> {
+    inner: S,
+}
+
+impl<S, B> Service<Request> for Middleware<S>
 where
-    S: Service<Request, Response = http::Response<B>, Error = Infallible>,
+    S: Service<Request, Response = axum::http::Response<B>, Error = Infallible>,
     B: HttpBody<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = AxumBodyFuture<S::Future>;
+    type Future = Answer<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.0.poll_ready(cx)
+        self.inner.poll_ready(cx)
     }
 
+    /// The request id and the trace on the way in; [`Answer`] does their part on the way out.
     fn call(&mut self, request: Request) -> Self::Future {
-        AxumBodyFuture {
-            answer: self.0.call(request),
+        let started = Instant::now();
+        let request_id = request_id::of(&request);
+        let span = trace::span(&request, &request_id);
+        // Inside the span: whatever the steps below log must name the request.
+        let answer = span.in_scope(|| self.inner.call(request));
+        Answer {
+            answer,
+            span,
+            started,
+            request_id: Some(request_id),
         }
     }
 }
 
 pin_project! {
-    /// The answer of [`AxumBody`].
-    pub struct AxumBodyFuture<F> {
+    /// The response to one request, and the request id and the trace on its way out.
+    ///
+    /// Written out as a future rather than an `async` block: a block would keep every variable it
+    /// ever holds, the request among them, side by side with the inner future, to be boxed and
+    /// copied on every request. This one is the inner future and a few fields.
+    pub struct Answer<F> {
         #[pin]
         answer: F,
+        span: Span,
+        started: Instant,
+        request_id: Option<HeaderValue>,
     }
 }
 
-impl<F, B> Future for AxumBodyFuture<F>
+impl<F, B> Future for Answer<F>
 where
-    F: Future<Output = Result<http::Response<B>, Infallible>>,
+    F: Future<Output = Result<axum::http::Response<B>, Infallible>>,
     B: HttpBody<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
     type Output = Result<Response, Infallible>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.project()
-            .answer
-            .poll(cx)
-            .map_ok(|response| response.map(Body::new))
+        let this = self.project();
+        let _in_span = this.span.enter();
+        let Ok(response) = ready!(this.answer.poll(cx));
+        let mut response = response.map(Body::new);
+        if let Some(request_id) = this.request_id.take() {
+            request_id::echo(&mut response, request_id);
+        }
+        trace::finished(&response, *this.started);
+        Poll::Ready(Ok(response))
     }
-}
-
-/// Whether `path` is the API's (`/api` or under `/api/`), as opposed to a page or a static file.
-fn is_api(path: &str) -> bool {
-    path == "/api" || path.starts_with("/api/")
 }

@@ -1,65 +1,44 @@
-//! tower-http's `TraceLayer`, set up as this app logs: one span per request (method, path, request
-//! id) around everything that may log, and one line when its response leaves, with the status and
-//! the latency (at `ERROR` for a 5xx, else `INFO`). Nothing when a request starts or a body ends.
+//! One tracing span per request — method, path and request id — and one log line when its response
+//! leaves, with the status and the latency (at `ERROR` for a 5xx, else `INFO`). Everything logged
+//! while the request runs (an internal error in `api/error.rs`, a rejected cross-site write) is
+//! inside the span, so it names the request.
 //!
 //! The path is logged without its query string: queries can carry secrets (`/api/preview?secret=…`).
 //! When the log filter leaves the span and the line out (`RUST_LOG=warn`), they cost next to nothing:
 //! `tracing` checks the level before it formats a field.
 
-use std::time::Duration;
+use std::{fmt, time::Instant};
 
-use axum::http::{Request, Response};
-use tower_http::{
-    classify::{ServerErrorsAsFailures, SharedClassifier},
-    trace::{MakeSpan, OnResponse, Trace, TraceLayer},
-};
+use axum::{extract::Request, http::HeaderValue, response::Response};
 use tracing::Span;
 
-use super::request_id::REQUEST_ID;
-
-type Classifier = SharedClassifier<ServerErrorsAsFailures>;
-
-/// The service `S`, traced.
-pub type Traced<S> = Trace<S, Classifier, RequestSpan, (), Finished, (), (), ()>;
-
-pub fn layer() -> TraceLayer<Classifier, RequestSpan, (), Finished, (), (), ()> {
-    TraceLayer::new_for_http()
-        .make_span_with(RequestSpan)
-        .on_request(())
-        .on_response(Finished)
-        .on_body_chunk(())
-        .on_eos(())
-        .on_failure(())
+/// The span of one request, which carries `request_id` (from `request_id::of`).
+pub fn span(request: &Request, request_id: &HeaderValue) -> Span {
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = %request_id.to_str().unwrap_or_default(),
+    )
 }
 
-/// The span of one request, which carries the `x-request-id` that `SetRequestId` gave it.
-#[derive(Clone, Copy, Debug)]
-pub struct RequestSpan;
-
-impl<B> MakeSpan<B> for RequestSpan {
-    fn make_span(&mut self, request: &Request<B>) -> Span {
-        let request_id = request.headers().get(REQUEST_ID);
-        tracing::info_span!(
-            "request",
-            method = %request.method(),
-            path = %request.uri().path(),
-            request_id = %request_id.and_then(|id| id.to_str().ok()).unwrap_or_default(),
-        )
+/// The line that says the response to the request that arrived at `started` left:
+/// `finished processing request latency=350 μs status=200`.
+pub fn finished(response: &Response, started: Instant) {
+    let status = response.status().as_u16();
+    // The latency is read only when the line is written: `tracing` evaluates fields lazily.
+    if response.status().is_server_error() {
+        tracing::error!(latency = %Since(started), status, "response failed");
+    } else {
+        tracing::info!(latency = %Since(started), status, "finished processing request");
     }
 }
 
-/// The line that says a response left: `finished processing request latency=350 μs status=200`.
-#[derive(Clone, Copy, Debug)]
-pub struct Finished;
+/// The time since an instant, as the log writes it.
+struct Since(Instant);
 
-impl<B> OnResponse<B> for Finished {
-    fn on_response(self, response: &Response<B>, latency: Duration, _: &Span) {
-        let status = response.status().as_u16();
-        let micros = latency.as_micros();
-        if response.status().is_server_error() {
-            tracing::error!(latency = %format_args!("{micros} μs"), status, "response failed");
-        } else {
-            tracing::info!(latency = %format_args!("{micros} μs"), status, "finished processing request");
-        }
+impl fmt::Display for Since {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} μs", self.0.elapsed().as_micros())
     }
 }
