@@ -42,34 +42,3 @@ fn answer(panic: &(dyn Any + Send)) -> Response {
         None,
     )
 }
-
-#[cfg(test)]
-mod tests {
-    use std::convert::Infallible;
-
-    use axum::{extract::Request, http::header};
-    use tower::{Layer, ServiceExt, service_fn};
-
-    use super::*;
-
-    #[tokio::test]
-    async fn a_panic_while_answering_is_a_500_problem() {
-        let panicking = service_fn(|_: Request| async {
-            panic!("a bug");
-            #[allow(unreachable_code)]
-            Ok::<Response, Infallible>(Response::default())
-        });
-
-        let response = layer()
-            .layer(panicking)
-            .oneshot(Request::new(Body::empty()))
-            .await
-            .expect("an answer");
-
-        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        assert_eq!(
-            response.headers()[header::CONTENT_TYPE],
-            "application/problem+json"
-        );
-    }
-}

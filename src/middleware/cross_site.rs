@@ -1,17 +1,9 @@
-//! Cross-site request protection for every unsafe method (POST, PUT, PATCH, DELETE…) under `/api`.
-//!
-//! The API accepts form-encoded bodies for the no-JavaScript forms, and a form on any other site can
-//! post those to us — a browser sends it without a CORS preflight. Browsers say where a request comes
-//! from, so such a request is refused (403) when:
-//! - `Sec-Fetch-Site` is `cross-site` (every current browser sends it), or
-//! - `Origin` is present and is not this site: its host and port differ from the request's `Host`
-//!   (`Origin: null`, from sandboxed frames and some redirects, is never this site).
-//!
-//! A request with neither header is not from a browser (curl, another server) and cannot ride on a
-//! visitor's browser, so it passes. The scheme is not compared: behind a TLS-terminating proxy the
-//! server sees `http` while the browser's origin says `https`.
-//!
-//! `/api/webhook` is exempt: its senders are servers, and it authenticates each body by signature.
+//! Cross-site request protection for every unsafe method (POST, PUT, PATCH, DELETE…) under `/api`:
+//! a form on another site can post our form-encoded bodies without a CORS preflight, so a write is
+//! refused (403) when `Sec-Fetch-Site` is `cross-site`, or when `Origin` is present and is not this
+//! site (its host and port differ from `Host`; `Origin: null` never is). A request with neither
+//! header is not from a browser and passes. The scheme is not compared (a TLS-terminating proxy).
+//! `/api/webhook` is exempt: its senders are servers, and it checks each body's signature.
 
 use axum::{
     extract::Request,

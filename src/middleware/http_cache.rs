@@ -1,27 +1,16 @@
-//! HTTP caching, as Next.js does it with `generateEtags`: every successful GET (pages, API routes,
-//! static files) carries an ETag, and a request whose `If-None-Match` matches it gets 304 Not
-//! Modified with no body: the client uses the copy it has.
+//! HTTP caching, as Next.js does it with `generateEtags`: a 200 to a GET gets a weak ETag, a hash of
+//! its body, and `Cache-Control: no-cache` (`private, no-store` in preview mode, whose tag differs
+//! too); a request whose `If-None-Match` names it gets 304 with only the headers that update a
+//! cached copy (RFC 9110 §15.4.5). Static files bring their own ETag (`site/serve.rs`).
 //!
-//! - Static files come with their ETag and `Cache-Control` (`site/serve.rs`: made at pack time).
-//! - Pages and API answers get both here. The ETag is a hash of the body, so a changed post, a new
-//!   comment, anything that changes the answer changes the tag. It is weak (`W/`): the compression
-//!   layer above may send the same body brotli-, gzip- or un-compressed, which a strong tag forbids.
-//!   `Cache-Control: no-cache`: caches may keep the answer but must ask every time (never
-//!   `immutable`: data changes).
-//! - Answers in preview mode show drafts to one person: `private, no-store`, so no shared cache (a
-//!   CDN, a proxy) keeps them, and their ETag is made different from the public answer's even when
-//!   the bodies are equal, so a public copy is never confirmed to a preview request (nor the other
-//!   way round). Every tagged answer has `Vary: Cookie`: the preview cookie changes it.
-//!
-//! To hash a body this layer reads it whole; a response its handler marked `Cache-Control:
-//! no-store` has nothing to revalidate and goes through untouched (the way out for a stream).
-//!
-//! A page's body holds the CSP nonce of its response, new each time (`security_headers.rs`): it is
-//! left out of the hash, or a page would never match. The 304 carries only the headers that update
-//! a cached copy (RFC 9110 §15.4.5), not the new response's Content-Security-Policy: the copy the
-//! browser keeps has the old nonce in its scripts and must keep the policy that names it.
+//! Hand-written because no crate hashes a page without its CSP nonce, new on every response: it is
+//! left out of the hash, or a page would never match. Only a body that is whole already (its length
+//! known), bounded, or a rendered page ([`Finite`]) is read to be hashed; any other (an event stream)
+//! passes through untouched, as does an answer marked `no-store`.
 
 use std::{
+    convert::Infallible,
+    future::Future,
     mem,
     pin::Pin,
     task::{Context, Poll, ready},
@@ -36,7 +25,9 @@ use axum::{
 };
 use leptos::nonce::Nonce;
 use memchr::memmem;
+use pin_project_lite::pin_project;
 use sha2::{Digest, Sha256};
+use tower::Service;
 
 use crate::{db::Visibility, preview::PreviewMode};
 
@@ -55,6 +46,134 @@ const KEPT_BY_304: [header::HeaderName; 4] = [
     header::VARY,
 ];
 
+/// Marks a response whose body ends by itself though its length is not known in advance (a rendered
+/// page, `around_pages`): it is read whole for its ETag like a body of known length.
+#[derive(Clone, Copy, Debug)]
+pub struct Finite;
+
+/// The cache around the service `S`; `preview` tells which answers are personal.
+#[derive(Clone)]
+pub struct HttpCache<S> {
+    inner: S,
+    preview: PreviewMode,
+}
+
+impl<S> HttpCache<S> {
+    pub fn new(inner: S, preview: PreviewMode) -> Self {
+        Self { inner, preview }
+    }
+}
+
+impl<S> Service<Request> for HttpCache<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Tagging<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let revalidation = Revalidation::of(&request, &self.preview);
+        Tagging {
+            step: Step::Answering {
+                answer: self.inner.call(request),
+            },
+            revalidation,
+        }
+    }
+}
+
+pin_project! {
+    /// The answer to one request, tagged on its way out (or a 304 in its place).
+    pub struct Tagging<F> {
+        #[pin]
+        step: Step<F>,
+        // What the cache needs of a GET (or HEAD); `None` for any other request.
+        revalidation: Option<Revalidation>,
+    }
+}
+
+pin_project! {
+    #[project = StepNow]
+    enum Step<F> {
+        /// The service is answering.
+        Answering {
+            #[pin]
+            answer: F,
+        },
+        /// The answer's body was not all there at once (a page streams): it is being read whole.
+        /// Boxed, as few answers need it and it would make every answer's future larger.
+        Reading {
+            answer: Option<Box<(Parts, WholeBody)>>,
+        },
+    }
+}
+
+impl<F> Future for Tagging<F>
+where
+    F: Future<Output = Result<Response, Infallible>>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let response = loop {
+            let next = match this.step.as_mut().project() {
+                StepNow::Answering { answer } => {
+                    let Ok(response) = ready!(answer.poll(cx));
+                    let Some(cache) = this
+                        .revalidation
+                        .as_ref()
+                        .filter(|cache| cache.wants_to_tag(&response))
+                    else {
+                        break response;
+                    };
+                    let (head, body) = response.into_parts();
+                    let mut body = WholeBody::new(body);
+                    match body.poll_read(cx) {
+                        // A body made whole by its handler (an API answer) is read at once.
+                        Poll::Ready(read) => break tagged(cache, head, read),
+                        Poll::Pending => Step::Reading {
+                            answer: Some(Box::new((head, body))),
+                        },
+                    }
+                }
+                StepNow::Reading { answer } => {
+                    const READ_ONCE: &str = "a body is read whole once";
+                    let read = ready!(answer.as_mut().expect(READ_ONCE).1.poll_read(cx));
+                    let (head, _) = *answer.take().expect(READ_ONCE);
+                    let cache = this.revalidation.as_ref();
+                    let cache = cache.expect("only the answer to a GET is read for its ETag");
+                    break tagged(cache, head, read);
+                }
+            };
+            this.step.set(next);
+        };
+        let revalidation = this.revalidation.as_ref();
+        Poll::Ready(Ok(
+            match revalidation.and_then(|cache| cache.not_modified(&response)) {
+                Some(not_modified) => not_modified,
+                None => response,
+            },
+        ))
+    }
+}
+
+/// The answer of `head` and the body `read` with its ETag, or a 500 if the body could not be read.
+fn tagged(cache: &Revalidation, head: Parts, read: Result<Bytes, BoxError>) -> Response {
+    match read {
+        Ok(body) => cache.tag(head, body),
+        Err(error) => {
+            tracing::error!(%error, "cannot read a response body to tag it");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
 /// What this layer needs to know of a GET or HEAD request, to tag its answer and revalidate it.
 pub struct Revalidation {
     if_none_match: Option<HeaderValue>,
@@ -64,22 +183,23 @@ pub struct Revalidation {
 }
 
 impl Revalidation {
-    /// `None` for a request whose answer is never cached (a POST, a DELETE…).
-    pub fn of(request: &Request, preview: &PreviewMode, nonce: Option<&Nonce>) -> Option<Self> {
+    /// `None` for a request whose answer is never cached (a POST, a DELETE…). The page's nonce is
+    /// in the request's extensions (`security_headers::page_nonce`).
+    fn of(request: &Request, preview: &PreviewMode) -> Option<Self> {
         if !matches!(*request.method(), Method::GET | Method::HEAD) {
             return None;
         }
         Some(Self {
             if_none_match: request.headers().get(header::IF_NONE_MATCH).cloned(),
             visibility: preview.visibility(request.headers()),
-            nonce: nonce.cloned(),
+            nonce: request.extensions().get::<Nonce>().cloned(),
         })
     }
 
     /// Whether `response` should get its ETag here, which takes reading its body whole: a 200
-    /// whose handler gave it no ETag (static files have theirs), did not say `no-store`, and is not
-    /// too large to read.
-    pub fn wants_to_tag(&self, response: &Response) -> bool {
+    /// whose handler gave it no ETag (static files have theirs) and did not say `no-store`, with a
+    /// body of known length or bound up to [`MAX_TAGGED_BODY`], or a rendered page ([`Finite`]).
+    fn wants_to_tag(&self, response: &Response) -> bool {
         let headers = response.headers();
         let no_store = headers
             .get_all(header::CACHE_CONTROL)
@@ -90,20 +210,19 @@ impl Revalidation {
                     .split(',')
                     .any(|directive| directive.trim() == "no-store")
             });
-        let too_large = response
-            .body()
-            .size_hint()
-            .upper()
-            .is_some_and(|len| len > MAX_TAGGED_BODY as u64);
+        let bounded = match response.body().size_hint().upper() {
+            Some(len) => len <= MAX_TAGGED_BODY as u64,
+            None => response.extensions().get::<Finite>().is_some(),
+        };
         response.status() == StatusCode::OK
             && !headers.contains_key(header::ETAG)
             && !no_store
-            && !too_large
+            && bounded
     }
 
     /// The answer made of `parts` and the whole `body` with its ETag, `Cache-Control` (unless the
     /// handler set its own) and `Vary: Cookie`.
-    pub fn tag(&self, mut parts: Parts, body: Bytes) -> Response {
+    fn tag(&self, mut parts: Parts, body: Bytes) -> Response {
         let hash = body_hash(&body, self.nonce.as_deref(), self.visibility);
         // `W/"` and the hash in 16 hex digits, then `"`.
         let mut etag = *b"W/\"0123456789abcdef\"";
@@ -126,7 +245,7 @@ impl Revalidation {
 
     /// 304 Not Modified in place of `response`, when the request's `If-None-Match` names its ETag
     /// (whoever gave it: this layer, or a static file's handler).
-    pub fn not_modified(&self, response: &Response) -> Option<Response> {
+    fn not_modified(&self, response: &Response) -> Option<Response> {
         let candidates = self.if_none_match.as_ref()?;
         (response.status() == StatusCode::OK
             && matches(candidates, response.headers().get(header::ETAG)))
@@ -135,7 +254,7 @@ impl Revalidation {
 }
 
 /// A response body being read whole, a frame at a time, up to [`MAX_TAGGED_BODY`] bytes.
-pub struct WholeBody {
+struct WholeBody {
     body: Body,
     /// The first frame, kept as it is while it is the only one (an API answer's whole body).
     first: Bytes,
@@ -144,7 +263,7 @@ pub struct WholeBody {
 }
 
 impl WholeBody {
-    pub fn new(body: Body) -> Self {
+    fn new(body: Body) -> Self {
         Self {
             body,
             first: Bytes::new(),
@@ -154,7 +273,7 @@ impl WholeBody {
 
     /// Reads the frames that are there; the body once it has been read to its end. Trailers are
     /// left out.
-    pub fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Result<Bytes, BoxError>> {
+    fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Result<Bytes, BoxError>> {
         loop {
             match ready!(Pin::new(&mut self.body).poll_frame(cx)) {
                 None if self.more.is_empty() => return Poll::Ready(Ok(mem::take(&mut self.first))),

@@ -1,38 +1,13 @@
-//! The HTTP middleware, in one place: what happens to every request before it reaches a page or an
-//! API route, and to every response on its way out. One file per concern; this one decides the order.
+//! The HTTP middleware: what happens to every request before it reaches a page or an API route, and
+//! to every response on its way out. One file per concern; this one decides the order, as one
+//! `tower::ServiceBuilder` around the router ([`around_app`]): a request passes the layers top to
+//! bottom, its response bottom to top. Every future in it is named: no box on the way of a request
+//! (but a write's rate-limit count, `guard.rs`). The outermost, the request id and the trace, is
+//! [`Middleware`], written by hand: as tower-http layers they cost /api/hello a fifth more CPU.
 //!
-//! Around the whole app ([`around_app`]), outermost first (a request passes them top to bottom, its
-//! response bottom to top):
-//! 1. `request_id`: an `x-request-id` before anything else looks at the request, and the same id on
-//!    every response, including the answers the steps below make themselves;
-//! 2. `trace`: the request's span (method, path, id) around everything that may log, and one line
-//!    with the status and latency of whatever answer leaves, 403, 429 and 503 included;
-//! 3. `compression`: the bodies of everything below, error pages included; inside it,
-//!    `catch_panic`: a panic below is a 500 problem, not a connection dropped without an answer;
-//! 4. [`guard`], one service for the HTTP cache and the steps that are plain checks and header
-//!    edits, in this order:
-//!    `request_form` (answers CONNECT, `OPTIONS *` and unknown transfer codings before anything
-//!    reads them), `hosts` (400 for a request to a host not served here, before anything reads
-//!    the host), `security_headers` (the page's CSP nonce on the way in, the headers on every
-//!    full response on the way out), `rate_limit` (refuses a flood of writes before any of them costs a body
-//!    read or a handler), `cross_site` (refuses writes to `/api` from other sites' pages),
-//!    `http_cache` (the ETag of pages and API answers, and 304 when the client has that version
-//!    already; inside compression, so it hashes what the handler wrote, and its 304 carries none
-//!    of the headers that describe the full answer), `timeout` (bounds all of it: the rate
-//!    limit's count, a query on PostgreSQL, the handler and the layers around `/api`, the reading
-//!    of a body for its ETag).
-//!
-//! Around `/api` only (see [`around_api`]): `cors`, which answers preflights itself (they are safe
-//! requests, so the cross-site check lets them by). Around the pages only (see [`around_pages`]):
-//! `render_limit`, which bounds how many pages render at once.
-//!
-//! Steps 1 and 2 are one tower service, [`Middleware`], wrapped around the router from the outside:
-//! its `call` does their part on the way in, its future ([`Answer`]) their part on the way out;
-//! step 4 is another, [`guard::Guard`], inside compression. Why not a layer each, or axum's
-//! `from_fn`: `Router::layer` wraps every route in a boxed service of its own, and each layer or
-//! `from_fn` adds a boxed future, a clone of the services beneath it and a move of the request and
-//! of the response, on every request; on `/api/hello` that was over a third of the server's own
-//! instructions, and the last two `from_fn` layers about 5 % of its throughput (bench/README.md).
+//! Around `/api` only ([`around_api`]): `cors`, which answers preflights itself. Around the pages
+//! only ([`around_pages`]): `render_limit`, which bounds how many pages render at once, and the mark
+//! that lets the HTTP cache read a page whole ([`http_cache::Finite`]).
 
 pub mod catch_panic;
 pub mod compression;
@@ -53,6 +28,7 @@ use std::{
     convert::Infallible,
     future::Future,
     pin::Pin,
+    sync::Arc,
     task::{Context, Poll, ready},
     time::Instant,
 };
@@ -66,7 +42,7 @@ use axum::{
 };
 use leptos::config::LeptosOptions;
 use pin_project_lite::pin_project;
-use tower::{Layer, Service};
+use tower::{Service, ServiceBuilder, timeout::Timeout};
 use tracing::Span;
 
 use crate::{
@@ -74,14 +50,23 @@ use crate::{
     db::Db,
     preview::PreviewMode,
 };
-use guard::Guard;
+use guard::{Guard, WriteChecks};
+use http_cache::HttpCache;
 
 pub use security_headers::provide_page_nonce;
 
-/// The application as the server runs it: the router inside the whole middleware stack.
-pub type App = Middleware<compression::Compressed<catch_panic::PanicsAnswered<Guard<Router>>>>;
+/// The layers inside the request id and the trace, innermost last: compression of every body below (error pages
+/// included), a 500 problem for a panic below, the guard (with the security headers), the request
+/// timeout (bounding the rate limit's count, a query on PostgreSQL, the handler, the reading of a
+/// body for its ETag), the HTTP cache, the write checks, and the router.
+type Inner = compression::Compressed<
+    catch_panic::PanicsAnswered<Guard<Timeout<HttpCache<WriteChecks<Router>>>>>,
+>;
 
-/// Wraps the whole application (pages, API, static files) in steps 1–4. `allowed_hosts`: the
+/// The application as the server runs it: the router inside the whole middleware stack.
+pub type App = Middleware<Inner>;
+
+/// Wraps the whole application (pages, API, static files) in the middleware. `allowed_hosts`: the
 /// hosts served, as resolved for where the app runs; `preview` tells `http_cache` which answers
 /// are personal; the rate limit counts writes in `db` (shared by every instance when it is
 /// PostgreSQL).
@@ -93,18 +78,23 @@ pub fn around_app(
     preview: PreviewMode,
     db: Db,
 ) -> App {
-    let checks = guard::Checks {
+    let settings = Arc::new(guard::Settings {
         allowed_hosts,
         page_policy: security_headers::PagePolicy::new(leptos, http.csp_report_uri.as_ref()),
-        rate_limiter: http
-            .rate_limit_per_minute
-            .map(|limit| rate_limit::RateLimiter::per_minute(limit, db)),
         timeout: http.request_timeout,
-        preview,
-    };
-    Middleware {
-        inner: compression::layer().layer(catch_panic::layer().layer(Guard::new(app, checks))),
-    }
+    });
+    let rate_limiter = http
+        .rate_limit_per_minute
+        .map(|limit| rate_limit::RateLimiter::per_minute(limit, db));
+    ServiceBuilder::new()
+        .layer_fn(|inner| Middleware { inner })
+        .layer(compression::layer())
+        .layer(catch_panic::layer())
+        .layer_fn(|inner| Guard::new(inner, Arc::clone(&settings)))
+        .timeout(http.request_timeout)
+        .layer_fn(|inner| HttpCache::new(inner, preview.clone()))
+        .layer_fn(|inner| WriteChecks::new(inner, rate_limiter.clone()))
+        .service(app)
 }
 
 /// Wraps the API routes in CORS, when origins are configured.
@@ -118,12 +108,20 @@ where
     }
 }
 
-/// Wraps the pages (and the 404 page and folder files of the fallback) in the render limit.
+/// Wraps the pages (and the 404 page and folder files of the fallback) in the render limit, and
+/// marks their answers as bodies that end, for the HTTP cache.
 pub fn around_pages<S>(pages: Router<S>, http: &HttpConfig) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
-    pages.layer(render_limit::layer(http.render_limit))
+    pages.layer(
+        ServiceBuilder::new()
+            .map_response(|mut response: Response| {
+                response.extensions_mut().insert(http_cache::Finite);
+                response
+            })
+            .layer(render_limit::layer(http.render_limit)),
+    )
 }
 
 /// Whether `path` is the API's (`/api` or under `/api/`), as opposed to a page or a static file.
@@ -131,7 +129,7 @@ fn is_api(path: &str) -> bool {
     path == "/api" || path.starts_with("/api/")
 }
 
-/// Steps 1 and 2 around the service `S`; see the module's header.
+/// The request id and the trace around the service `S`; see the module's header.
 #[derive(Clone)]
 pub struct Middleware<S> {
     inner: S,
@@ -151,7 +149,7 @@ where
         self.inner.poll_ready(cx)
     }
 
-    /// Steps 1 and 2 on the way in; [`Answer`] does their part on the way out.
+    /// The request id and the trace on the way in; [`Answer`] does their part on the way out.
     fn call(&mut self, request: Request) -> Self::Future {
         let started = Instant::now();
         let request_id = request_id::of(&request);
@@ -168,7 +166,7 @@ where
 }
 
 pin_project! {
-    /// The response to one request, and steps 1 and 2 on its way out.
+    /// The response to one request, and the request id and the trace on its way out.
     ///
     /// Written out as a future rather than an `async` block: a block would keep every variable it
     /// ever holds, the request among them, side by side with the inner future, to be boxed and

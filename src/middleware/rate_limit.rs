@@ -1,16 +1,10 @@
 //! Rate limiting of writes per client address: `RATE_LIMIT_PER_MINUTE` unsafe requests (POST, PUT,
-//! PATCH, DELETE…) per minute and address, `0` for no limit. Reads are never limited. Over the limit:
-//! 429 problem+json with `Retry-After` (seconds until the next write is allowed).
-//!
-//! A burst of `limit` writes, then one per interval (GCRA: `db/write_limit.rs`). The count is kept
-//! by the data layer, which keeps it where every instance sees it: in memory for SQLite (one
-//! process), in the database for PostgreSQL, so N instances still allow a client the limit once.
-//! When the database does not answer, a write could not be saved anyway: it gets 503 at once.
-//!
-//! The address is the TCP peer's (`ConnectInfo`, see `Server::run`), never `X-Forwarded-For`, which any
-//! client can write. Behind a reverse proxy every client shares the proxy's address: raise the limit,
-//! or limit at the proxy. As a Lambda function, the address is the event's `sourceIp`, which API
-//! Gateway or the Function URL took from the connection it accepted (`lambda/event.rs`).
+//! PATCH, DELETE…) per minute and address, `0` for no limit; reads are never limited. Over it: 429
+//! problem+json with `Retry-After`. A burst of `limit`, then one per interval (GCRA:
+//! `db/write_limit.rs`), counted where every instance sees it (memory for SQLite, the database for
+//! PostgreSQL); when the database does not answer, 503 at once. The address is the TCP peer's (or
+//! a Lambda event's `sourceIp`), never `X-Forwarded-For`, which any client can write: behind a
+//! reverse proxy every client shares the proxy's address (raise the limit, or limit at the proxy).
 
 use std::{
     net::{IpAddr, SocketAddr},

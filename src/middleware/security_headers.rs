@@ -1,21 +1,10 @@
-//! Security headers on every response, pages and API alike: `X-Content-Type-Options: nosniff` (no
-//! guessing a JSON body is HTML), `Referrer-Policy: strict-origin-when-cross-origin` (other sites see
-//! where a visitor came from, never the full URL), `X-Frame-Options: DENY` and CSP `frame-ancestors
-//! 'none'` (no framing, so no clickjacking), `Cross-Origin-Resource-Policy: same-origin` (no other
-//! site loads them as an image or a script: CORS reads are not affected), a
-//! Content-Security-Policy, and `Strict-Transport-Security` when the request came over https (the
-//! preview cookie's rule, `preview::is_https`). Pages (and static files) also get
-//! `Cross-Origin-Opener-Policy: same-origin` (a window another site opened cannot reach this one)
-//! and a `Permissions-Policy` that turns off the powerful features the app never uses.
-//!
-//! Pages get a policy their islands work under: scripts only from this origin or carrying the
-//! request's nonce (Leptos's inline scripts: the one that hydrates the islands, resources, live
-//! reload), wasm compiled with `'wasm-unsafe-eval'` (nothing else may `eval`), styles only from this
-//! origin (no inline styles anywhere in the app), no plugins, no `<base>`, forms posting only here.
-//! The nonce is made here ([`page_nonce`]), handed to the page renderer through the request's
-//! extensions ([`provide_page_nonce`]) and written into the same response's header. With
-//! `CSP_REPORT_URI`, the pages' policy asks browsers to report what it blocks there. API responses
-//! are data, never a document, so they get the strictest policy there is.
+//! Security headers on every full answer (never on a 304), added by the guard ([`add`]): the fixed
+//! `nosniff`, `Referrer-Policy`, `X-Frame-Options: DENY` and `Cross-Origin-Resource-Policy:
+//! same-origin`; a page's Content-Security-Policy with its own nonce (made by [`page_nonce`], handed
+//! to the renderer by [`provide_page_nonce`]), `Cross-Origin-Opener-Policy` and `Permissions-Policy`
+//! on pages, the API's strictest policy, `Strict-Transport-Security` over https only, and
+//! `Reporting-Endpoints` with `CSP_REPORT_URI`. Hand-written, the fixed ones too: four tower-http
+//! `SetResponseHeader` layers cost /api/hello measurably more (docs/history/middleware.md).
 
 use axum::{
     body::Bytes,

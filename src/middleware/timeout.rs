@@ -1,21 +1,18 @@
-//! `REQUEST_TIMEOUT_MS`: a request that has no answer after that long gets 503 problem+json (and the
-//! handler is dropped), instead of holding the client — and a connection — indefinitely.
-//!
-//! 503 Service Unavailable, not 408 Request Timeout: 408 says the *client* was too slow to send its
-//! request, and clients treat it so (browsers resend, connections close). Here the server was too slow
-//! to answer, a temporary condition on its side, which is what 503 means — unless the time ran out
-//! while the handler was waiting for the rest of the request's body: then the client was too slow
-//! (it declared a length and stopped sending), and the answer is 408, which closes the connection.
+//! `REQUEST_TIMEOUT_MS`: tower's `Timeout` drops a request that has no answer after that long, and
+//! this says what the client gets instead: 503 problem+json (the server was too slow: a temporary
+//! condition on its side), or 408 when the time ran out while the handler waited for the rest of
+//! the request's body (the client declared a length and stopped sending), which closes the
+//! connection. Written here because tower-http's `TimeoutLayer` answers a bare status, with
+//! neither the problem body nor the difference between the two.
 
 use std::{
-    future::Future,
     pin::Pin,
     sync::{
         Arc,
         atomic::{AtomicBool, Ordering},
     },
     task::{Context, Poll},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use axum::{
@@ -26,15 +23,8 @@ use axum::{
 };
 use http_body::{Frame, SizeHint};
 use pin_project_lite::pin_project;
-use tokio::time::Timeout;
 
 use crate::problem::{closing_connection, problem};
-
-/// `answer`, or `Err(Elapsed)` if it is not there `timeout` after the request arrived at `started`
-/// (`answer` is then dropped).
-pub fn bound<F: Future>(started: Instant, timeout: Duration, answer: F) -> Timeout<F> {
-    tokio::time::timeout_at(tokio::time::Instant::from_std(started) + timeout, answer)
-}
 
 /// The answer to a request that ran out of time: 408 if the request's body was being waited for
 /// (`body` from [`watch_body`]), else 503.

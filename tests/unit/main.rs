@@ -5,6 +5,7 @@ mod api;
 mod components;
 mod config;
 mod db;
+mod middleware;
 mod model;
 mod page_reads;
 mod preview;
