@@ -113,7 +113,7 @@ test_tools() {
   # package also sets up and starts a cluster of its own on port 5432, which nothing here uses.
   local postgres_bin
   postgres_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-  # openssl makes the certificate of the TLS tests (tests/api/postgres/tls.rs).
+  # openssl makes the certificate of the TLS tests (tests/postgres/tls.rs).
   if [ -n "$postgres_bin" ] && [ -x "$postgres_bin/initdb" ] && command -v psql >/dev/null \
     && command -v sqlite3 >/dev/null && command -v openssl >/dev/null; then
     have "postgresql ($("$postgres_bin/postgres" --version 2>/dev/null | awk '{print $3}')), sqlite3, openssl"
