@@ -1,9 +1,8 @@
-//! Cross-site request protection for every unsafe method (POST, PUT, PATCH, DELETE…) under `/api`:
-//! a form on another site can post our form-encoded bodies without a CORS preflight, so a write is
-//! refused (403) when `Sec-Fetch-Site` is `cross-site`, or when `Origin` is present and is not this
-//! site (its host and port differ from `Host`; `Origin: null` never is). A request with neither
-//! header is not from a browser and passes. The scheme is not compared (a TLS-terminating proxy).
-//! `/api/webhook` is exempt: its senders are servers, and it checks each body's signature.
+//! Cross-site protection for unsafe methods under `/api`: another site's form can post our
+//! form-encoded bodies without a CORS preflight, so a write is 403 when `Sec-Fetch-Site` is
+//! `cross-site` or `Origin` is present and not this site (host and port differ from `Host`; `null`
+//! never is). Neither header: not a browser, passes. The scheme is not compared (a TLS-terminating
+//! proxy). `/api/webhook` is exempt: its senders are servers, and it checks each body's signature.
 
 use axum::{
     extract::Request,

@@ -1,13 +1,10 @@
-//! The host check: a request must name one host (its `Host` header, or the authority of an
-//! absolute-form target, `GET http://host/path`, which RFC 9112 §3.2.2 puts before `Host`), and
-//! that host must be one `ALLOWED_HOSTS` lists; else 400 problem+json. Two `Host` headers, or an
-//! HTTP/1.1 request with none, are 400 whatever the list (RFC 9112 §3.2).
-//!
-//! Why: a page on a name the attacker controls that re-resolves to this server (DNS rebinding) is
-//! same-origin with it for the browser, and its writes would pass the cross-site check. Names are
-//! compared without case, a trailing dot or (unless the entry names one) the port. `localhost`,
-//! its subdomains and loopback addresses are always accepted: no rebinding name resolves there
-//! through them, and the health check (`healthcheck.rs`) asks on loopback.
+//! The host check: a request names one host (its `Host`, or an absolute-form target's authority,
+//! which RFC 9112 §3.2.2 puts first) that `ALLOWED_HOSTS` lists, else 400 problem+json; two `Host`
+//! headers, or none on HTTP/1.1, are 400 whatever the list (RFC 9112 §3.2). Why: DNS rebinding makes
+//! an attacker's name same-origin with this server, and its writes would pass the cross-site check.
+//! Names compare without case, trailing dot or port (unless the entry has one). `localhost`, its
+//! subdomains and loopback are always accepted: no rebinding name resolves there through them, and
+//! the health check (`healthcheck.rs`) asks on loopback.
 
 use std::net::{IpAddr, Ipv6Addr};
 

@@ -1,11 +1,8 @@
-//! Requests well-formed for hyper that no route may see, answered first in step 4 (`guard.rs`):
-//! - **CONNECT**: 405 with `Allow`. This server is no proxy (and leptos_axum panics on the
-//!   authority-form target `host:port`, which has no path).
-//! - **`OPTIONS *`**: a question about the server as a whole (RFC 9110 §9.3.7), so a success: 204
-//!   with the server's methods in `Allow`. `*` or `host:port` with another method: 400 (RFC 9112
-//!   §3.2.3–§3.2.4 keep them for OPTIONS and CONNECT). The absolute form (`GET http://h/p`) goes on.
-//! - **A transfer coding other than `chunked`** (`gzip, chunked`): 501, as RFC 9112 §6.1 asks of a
-//!   server that does not know it (hyper would read the body as plain chunked); `chunked` twice: 400.
+//! Requests well-formed for hyper that no route may see, answered first by the guard: CONNECT is 405
+//! with `Allow` (no proxy here, and leptos_axum panics on a path-less `host:port`); `OPTIONS *` asks
+//! about the server (RFC 9110 §9.3.7): 204 with `Allow`; `*` or `host:port` with another method is
+//! 400 (RFC 9112 §3.2.3–§3.2.4); the absolute form goes on. A transfer coding other than `chunked`
+//! is 501 (RFC 9112 §6.1; hyper would read it as plain chunked), `chunked` twice 400.
 
 use axum::{
     extract::Request,
