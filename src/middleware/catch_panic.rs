@@ -1,7 +1,6 @@
-//! A panic while a request is answered — in a handler, in the router, in step 4 — becomes a 500
-//! problem+json, logged with its message inside the request's span, instead of ending the
-//! connection's task with no answer at all (hyper runs each connection in a task of its own, and a
-//! panic there drops the connection silently). tower-http's `CatchPanic`, inside compression.
+//! A panic while answering (handler, router, guard) becomes a 500 problem+json, logged inside the
+//! request's span, instead of hyper's connection task dropping the connection with no answer.
+//! tower-http's `CatchPanic`, inside compression.
 
 use std::any::Any;
 
@@ -10,7 +9,6 @@ use tower_http::catch_panic::{CatchPanic, CatchPanicLayer, ResponseForPanic};
 
 use crate::problem::problem;
 
-/// The service `S`, its panics answered with [`PanicAnswer`].
 pub type PanicsAnswered<S> = CatchPanic<S, PanicAnswer>;
 
 pub fn layer() -> CatchPanicLayer<PanicAnswer> {

@@ -1,8 +1,6 @@
-//! Response compression, gzip or brotli as the client's `Accept-Encoding` prefers, where it pays:
-//! the HTML pages and long JSON lists. Not below 1 KiB (one packet either way; the CPU time buys
-//! nothing), not formats that are compressed already (images), not what must flow unbuffered
-//! (server-sent events), and not the embedded site's files, which were compressed once at their
-//! best level when the release was packed (`site/pack.rs`) and are sent as they were stored.
+//! Response compression, gzip or brotli as `Accept-Encoding` prefers, where it pays (pages, long
+//! JSON lists): not below 1 KiB (one packet either way), not images, not server-sent events, not the
+//! embedded site's files (compressed at their best level when packed, `site/pack.rs`, sent as stored).
 
 use crate::site::PreEncoded;
 use axum::http::{Extensions, HeaderMap, StatusCode, Version};
@@ -11,7 +9,6 @@ use tower_http::compression::{
     predicate::{And, NotForContentType, Predicate, SizeAbove},
 };
 
-/// Bodies smaller than this go out as they are.
 const MIN_SIZE: u16 = 1024;
 
 /// The test of [`not_pre_encoded`], as a type the [`Policy`] can name.
@@ -23,7 +20,6 @@ pub type Policy = And<
     NotPreEncoded,
 >;
 
-/// The service `S` with its responses compressed.
 pub type Compressed<S> = Compression<S, Policy>;
 
 pub fn layer() -> CompressionLayer<Policy> {

@@ -1,10 +1,7 @@
-//! CORS for `/api`: same-origin by default, as Next.js API routes are — no `Access-Control-*`
-//! headers, so browsers keep other sites' pages from reading the answers.
-//!
-//! `CORS_ALLOWED_ORIGINS` opts the listed origins into *reading*: GET and HEAD, and the OPTIONS
-//! preflight for them. Writes stay same-origin: a preflight asking for POST is answered with
-//! `Access-Control-Allow-Methods: GET,HEAD`, which the browser reads as a refusal, and the write
-//! itself would meet the cross-site check (`cross_site.rs`) anyway.
+//! CORS for `/api`: same-origin by default, as Next.js API routes (no `Access-Control-*` headers).
+//! `CORS_ALLOWED_ORIGINS` opts origins into *reading* (GET, HEAD and their preflight). Writes stay
+//! same-origin: a preflight for POST gets `Access-Control-Allow-Methods: GET,HEAD`, a refusal to
+//! the browser, and the write would meet the cross-site check (`cross_site.rs`) anyway.
 
 use std::time::Duration;
 

@@ -1,13 +1,10 @@
-//! The two steps of the middleware written out by hand, as tower services with named futures: the
-//! [`Guard`] (outside the timeout) and the [`WriteChecks`] (inside it). No crate has them: they are
-//! this app's own rules, and each answer's headers depend on its request (the nonce, https, HEAD).
-//!
-//! The guard answers at once a request of a form no route may see (`request_form.rs`) or to a host
-//! not served (`hosts.rs`); asks the GET for a HEAD (the ETag is a hash of the GET's body); watches
-//! the body for the timeout's 408; makes a page's CSP nonce. On the way out it turns a timeout into
-//! its answer (`timeout.rs`), adds the security headers (never on a 304) and leaves out the body of
-//! a HEAD. The write checks count a write against the rate limit (the one step that may wait: only
-//! it is boxed) and refuse cross-site writes to `/api`.
+//! The two hand-written steps, tower services with named futures: no crate has this app's rules, and
+//! each answer's headers depend on its request (nonce, https, HEAD). The [`Guard`] (outside the
+//! timeout) answers at once a request of a form no route may see or to a host not served, asks the
+//! GET for a HEAD (the ETag hashes the GET's body), watches the body for the 408, makes a page's
+//! nonce; on the way out it answers a timeout, adds the security headers (never on a 304) and drops
+//! a HEAD's body. [`WriteChecks`] (inside) counts a write for the rate limit (the one step that may
+//! wait: only it is boxed) and refuses cross-site writes to `/api`.
 
 use std::{
     convert::Infallible,
@@ -38,7 +35,6 @@ use super::{
 };
 use crate::{config::AllowedHosts, preview};
 
-/// The guard's settings.
 pub struct Settings {
     /// The hosts served, as resolved for where the app runs (`AllowedHosts::for_listener`).
     pub allowed_hosts: AllowedHosts,
@@ -47,7 +43,6 @@ pub struct Settings {
     pub timeout: Duration,
 }
 
-/// The guard around the service `S`: the request timeout and what it bounds.
 #[derive(Clone)]
 pub struct Guard<S> {
     inner: S,
@@ -214,8 +209,7 @@ where
         let step = match writer {
             Some((limiter, address)) => {
                 let limiter = limiter.clone();
-                // The clone waits; the service that was made ready takes the request after the
-                // checks.
+                // The clone waits; the ready service takes the request after the checks.
                 let ready = self.inner.clone();
                 let inner = std::mem::replace(&mut self.inner, ready);
                 Step::Checking {
@@ -260,7 +254,6 @@ pin_project! {
         Refused { refusal: Option<Response> },
         /// A write waits for its checks.
         Checking { checks: Checks<S> },
-        /// The router is answering.
         Answering {
             #[pin]
             answer: S::Future,

@@ -1,13 +1,10 @@
-//! The host check: a request must name one host (its `Host` header, or the authority of an
-//! absolute-form target, `GET http://host/path`, which RFC 9112 §3.2.2 puts before `Host`), and
-//! that host must be one `ALLOWED_HOSTS` lists; else 400 problem+json. Two `Host` headers, or an
-//! HTTP/1.1 request with none, are 400 whatever the list (RFC 9112 §3.2).
-//!
-//! Why: a page on a name the attacker controls that re-resolves to this server (DNS rebinding) is
-//! same-origin with it for the browser, and its writes would pass the cross-site check. Names are
-//! compared without case, a trailing dot or (unless the entry names one) the port. `localhost`,
-//! its subdomains and loopback addresses are always accepted: no rebinding name resolves there
-//! through them, and the health check (`healthcheck.rs`) asks on loopback.
+//! The host check: a request names one host (its `Host`, or an absolute-form target's authority,
+//! which RFC 9112 §3.2.2 puts first) that `ALLOWED_HOSTS` lists, else 400 problem+json; two `Host`
+//! headers, or none on HTTP/1.1, are 400 whatever the list (RFC 9112 §3.2). Why: DNS rebinding makes
+//! an attacker's name same-origin with this server, and its writes would pass the cross-site check.
+//! Names compare without case, trailing dot or port (unless the entry has one). `localhost`, its
+//! subdomains and loopback are always accepted: no rebinding name resolves there through them, and
+//! the health check (`healthcheck.rs`) asks on loopback.
 
 use std::net::{IpAddr, Ipv6Addr};
 
@@ -34,7 +31,7 @@ pub fn check(request: &Request, allowed: &AllowedHosts) -> Option<Response> {
 }
 
 /// Why the request must be refused, or `None` when it may go on.
-fn refusal(request: &Request, allowed: &AllowedHosts) -> Option<&'static str> {
+pub fn refusal(request: &Request, allowed: &AllowedHosts) -> Option<&'static str> {
     let mut host_headers = request.headers().get_all(header::HOST).iter();
     let host_header = host_headers.next();
     if host_headers.next().is_some() {
@@ -90,108 +87,4 @@ fn is_within(host: &str, domain: &str) -> bool {
     host.is_char_boundary(start)
         && host[start..].eq_ignore_ascii_case(domain)
         && (start == 0 || host[..start].ends_with('.'))
-}
-
-#[cfg(test)]
-mod tests {
-    use axum::body::Body;
-
-    use super::*;
-
-    fn allowed(list: &str) -> AllowedHosts {
-        list.parse().expect("a valid list")
-    }
-
-    fn request_to(host: &str) -> Request {
-        Request::builder()
-            .uri("/")
-            .header(header::HOST, host)
-            .body(Body::empty())
-            .unwrap()
-    }
-
-    #[test]
-    fn a_listed_host_passes_in_any_case_with_a_trailing_dot_and_any_port() {
-        let list = allowed("example.com");
-        for host in [
-            "example.com",
-            "EXAMPLE.com.",
-            "example.com:8080",
-            "example.com.:443",
-        ] {
-            assert_eq!(refusal(&request_to(host), &list), None, "{host}");
-        }
-    }
-
-    #[test]
-    fn an_entry_with_a_port_accepts_that_port_only() {
-        let list = allowed("example.com:8443");
-        assert_eq!(refusal(&request_to("example.com:8443"), &list), None);
-        assert!(refusal(&request_to("example.com"), &list).is_some());
-        assert!(refusal(&request_to("example.com:8080"), &list).is_some());
-    }
-
-    #[test]
-    fn a_leading_dot_accepts_the_domain_and_its_subdomains_only() {
-        let list = allowed(".example.com");
-        for host in ["example.com", "www.example.com", "a.b.Example.COM:80"] {
-            assert_eq!(refusal(&request_to(host), &list), None, "{host}");
-        }
-        for host in ["evilexample.com", "example.com.evil", "example.org"] {
-            assert!(refusal(&request_to(host), &list).is_some(), "{host}");
-        }
-    }
-
-    #[test]
-    fn loopback_names_are_always_accepted_and_others_refused() {
-        let list = allowed("example.com");
-        for host in ["localhost:3000", "app.localhost", "127.0.0.1", "[::1]:3000"] {
-            assert_eq!(refusal(&request_to(host), &list), None, "{host}");
-        }
-        for host in [
-            "evil.example",
-            "localhost.evil",
-            "192.0.2.1",
-            "[2001:db8::1]",
-        ] {
-            assert!(refusal(&request_to(host), &list).is_some(), "{host}");
-        }
-    }
-
-    #[test]
-    fn a_host_that_is_no_host_name_is_refused_even_when_any_is_allowed() {
-        for host in [
-            "",
-            "user@example.com",
-            "example.com:http",
-            "[::1",
-            "[nope]",
-            "a b",
-        ] {
-            assert!(
-                refusal(&request_to(host), &AllowedHosts::Any).is_some(),
-                "{host:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn an_absolute_form_target_is_checked_instead_of_the_host_header() {
-        let list = allowed("example.com");
-        let request = |uri: &str| {
-            Request::builder()
-                .uri(uri)
-                .header(header::HOST, "example.com")
-                .body(Body::empty())
-                .unwrap()
-        };
-        assert!(refusal(&request("http://evil.example/api/hello"), &list).is_some());
-        assert_eq!(refusal(&request("http://example.com./"), &list), None);
-    }
-
-    #[test]
-    fn an_http_1_1_request_without_a_host_is_refused_even_when_any_is_allowed() {
-        let request = Request::builder().uri("/").body(Body::empty()).unwrap();
-        assert!(refusal(&request, &AllowedHosts::Any).is_some());
-    }
 }

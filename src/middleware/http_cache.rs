@@ -1,12 +1,9 @@
-//! HTTP caching, as Next.js does it with `generateEtags`: a 200 to a GET gets a weak ETag, a hash of
-//! its body, and `Cache-Control: no-cache` (`private, no-store` in preview mode, whose tag differs
-//! too); a request whose `If-None-Match` names it gets 304 with only the headers that update a
-//! cached copy (RFC 9110 §15.4.5). Static files bring their own ETag (`site/serve.rs`).
-//!
-//! Hand-written because no crate hashes a page without its CSP nonce, new on every response: it is
-//! left out of the hash, or a page would never match. Only a body that is whole already (its length
-//! known), bounded, or a rendered page ([`Finite`]) is read to be hashed; any other (an event stream)
-//! passes through untouched, as does an answer marked `no-store`.
+//! HTTP caching as Next.js's `generateEtags`: a 200 to a GET gets a weak ETag (a hash of its body)
+//! and `Cache-Control: no-cache` (`private, no-store` and another tag in preview mode); an
+//! `If-None-Match` naming it gets a 304 with the headers that update a cached copy (RFC 9110
+//! §15.4.5). Hand-written: no crate hashes a page without its CSP nonce, new on every response. Only
+//! a body of known length, bounded, or a rendered page ([`Finite`]) is read to hash; a stream or a
+//! `no-store` answer passes through. Static files bring their own ETag (`site/serve.rs`).
 
 use std::{
     convert::Infallible,
@@ -31,9 +28,7 @@ use tower::Service;
 
 use crate::{db::Visibility, preview::PreviewMode};
 
-/// What public pages and API answers may be cached as: kept, revalidated every time.
 const PUBLIC: &str = "no-cache";
-/// What answers in preview mode may be cached as: not at all, and never by a shared cache.
 const PREVIEW: &str = "private, no-store";
 /// The largest body this layer reads to hash. Pages and API answers are far smaller (a list holds
 /// at most 100 posts); a larger file (a debug build's wasm served from a folder) goes out untagged.
@@ -105,8 +100,7 @@ pin_project! {
             #[pin]
             answer: F,
         },
-        /// The answer's body was not all there at once (a page streams): it is being read whole.
-        /// Boxed, as few answers need it and it would make every answer's future larger.
+        /// A streamed body being read whole; boxed, as few answers need it.
         Reading {
             answer: Option<Box<(Parts, WholeBody)>>,
         },
@@ -183,8 +177,7 @@ pub struct Revalidation {
 }
 
 impl Revalidation {
-    /// `None` for a request whose answer is never cached (a POST, a DELETE…). The page's nonce is
-    /// in the request's extensions (`security_headers::page_nonce`).
+    /// `None` for a request whose answer is never cached (a POST…); the nonce is from `page_nonce`.
     fn of(request: &Request, preview: &PreviewMode) -> Option<Self> {
         if !matches!(*request.method(), Method::GET | Method::HEAD) {
             return None;
@@ -299,7 +292,7 @@ impl WholeBody {
 }
 
 /// The first 8 bytes of a SHA-256 over who may see the answer and its body without `nonce`.
-fn body_hash(body: &[u8], nonce: Option<&str>, visibility: Visibility) -> [u8; 8] {
+pub fn body_hash(body: &[u8], nonce: Option<&str>, visibility: Visibility) -> [u8; 8] {
     let mut hasher = Sha256::new();
     hasher.update(match visibility {
         Visibility::Published => b"public:".as_slice(),
@@ -323,7 +316,7 @@ fn body_hash(body: &[u8], nonce: Option<&str>, visibility: Visibility) -> [u8; 8
 
 /// Whether `If-None-Match` names `etag`, by the weak comparison RFC 9110 §13.1.2 asks for here
 /// (`W/` ignored on both sides); `*` names any.
-fn matches(if_none_match: &HeaderValue, etag: Option<&HeaderValue>) -> bool {
+pub fn matches(if_none_match: &HeaderValue, etag: Option<&HeaderValue>) -> bool {
     let (Ok(candidates), Some(etag)) = (if_none_match.to_str(), etag) else {
         return false;
     };
@@ -335,7 +328,6 @@ fn matches(if_none_match: &HeaderValue, etag: Option<&HeaderValue>) -> bool {
         || candidates.split('"').skip(1).step_by(2).any(|tag| tag == etag)
 }
 
-/// `abc` for `"abc"` or `W/"abc"`.
 fn opaque_tag(etag: &str) -> Option<&str> {
     etag.trim()
         .trim_start_matches("W/")
@@ -403,21 +395,6 @@ mod tests {
         assert!(over.is_err());
     }
 
-    fn value(text: &'static str) -> HeaderValue {
-        HeaderValue::from_static(text)
-    }
-
-    #[test]
-    fn if_none_match_matches_weakly_among_several_tags() {
-        let etag = value("W/\"abc\"");
-        assert!(matches(&value("\"abc\""), Some(&etag)));
-        assert!(matches(&value("W/\"xyz\", W/\"abc\""), Some(&etag)));
-        assert!(matches(&value("*"), Some(&etag)));
-        assert!(!matches(&value("\"ab\""), Some(&etag)));
-        assert!(!matches(&value("abc"), Some(&etag)));
-        assert!(!matches(&value("\"abc\""), None));
-    }
-
     #[test]
     fn a_response_marked_no_store_tagged_already_or_not_ok_is_left_as_it_is() {
         let get = Revalidation {
@@ -440,48 +417,5 @@ mod tests {
         assert!(!get.wants_to_tag(&with(header::CACHE_CONTROL, "private, no-store")));
         assert!(!get.wants_to_tag(&with(header::ETAG, "\"from-the-handler\"")));
         assert!(!get.wants_to_tag(&not_found));
-    }
-
-    #[test]
-    fn the_nonce_does_not_change_the_hash() {
-        let first = br#"<script nonce="n0nceA">go()</script>"#;
-        let second = br#"<script nonce="n0nceB">go()</script>"#;
-
-        assert_eq!(
-            body_hash(first, Some("n0nceA"), Visibility::Published),
-            body_hash(second, Some("n0nceB"), Visibility::Published),
-        );
-    }
-
-    #[test]
-    fn the_hash_leaves_out_every_copy_of_the_nonce_and_nothing_else() {
-        let page = b"n0nce<a nonce=\"n0nce\"></a><b nonce=\"n0nce\">n0nce";
-
-        assert_eq!(
-            body_hash(page, Some("n0nce"), Visibility::Published),
-            body_hash(
-                b"<a nonce=\"\"></a><b nonce=\"\">",
-                None,
-                Visibility::Published
-            ),
-        );
-        assert_ne!(
-            body_hash(page, Some("n0nce"), Visibility::Published),
-            body_hash(
-                b"<a nonce=\"\"></a><b nonce=\"\">!",
-                None,
-                Visibility::Published
-            ),
-        );
-    }
-
-    #[test]
-    fn a_preview_answer_never_shares_a_hash_with_the_public_one() {
-        let body = br#"{"id":1}"#;
-
-        assert_ne!(
-            body_hash(body, None, Visibility::Published),
-            body_hash(body, None, Visibility::WithDrafts),
-        );
     }
 }

@@ -1,13 +1,8 @@
-//! The HTTP middleware: what happens to every request before it reaches a page or an API route, and
-//! to every response on its way out. One file per concern; this one decides the order, as one
-//! `tower::ServiceBuilder` around the router ([`around_app`]): a request passes the layers top to
-//! bottom, its response bottom to top. Every future in it is named: no box on the way of a request
-//! (but a write's rate-limit count, `guard.rs`). The outermost, the request id and the trace, is
-//! [`Middleware`], written by hand: as tower-http layers they cost /api/hello a fifth more CPU.
-//!
-//! Around `/api` only ([`around_api`]): `cors`, which answers preflights itself. Around the pages
-//! only ([`around_pages`]): `render_limit`, which bounds how many pages render at once, and the mark
-//! that lets the HTTP cache read a page whole ([`http_cache::Finite`]).
+//! The HTTP middleware, one file per concern; this one sets the order: one `tower::ServiceBuilder`
+//! around the router ([`around_app`]), a request passing it top to bottom, every future named and
+//! none boxed but a write's rate-limit count. The outermost, request id and trace ([`Middleware`]),
+//! is by hand: as tower-http layers they cost /api/hello a fifth more CPU. [`around_api`] adds
+//! `cors`; [`around_pages`] the render limit and the mark [`http_cache::Finite`].
 
 pub mod catch_panic;
 pub mod compression;
@@ -55,10 +50,9 @@ use http_cache::HttpCache;
 
 pub use security_headers::provide_page_nonce;
 
-/// The layers inside the request id and the trace, innermost last: compression of every body below (error pages
-/// included), a 500 problem for a panic below, the guard (with the security headers), the request
-/// timeout (bounding the rate limit's count, a query on PostgreSQL, the handler, the reading of a
-/// body for its ETag), the HTTP cache, the write checks, and the router.
+/// Inside the request id and the trace, innermost last: compression (error pages included), panics
+/// as 500, the guard, the timeout (bounding the rate limit's count, the handler, the body read for
+/// its ETag), the HTTP cache, the write checks, the router.
 type Inner = compression::Compressed<
     catch_panic::PanicsAnswered<Guard<Timeout<HttpCache<WriteChecks<Router>>>>>,
 >;
@@ -66,10 +60,8 @@ type Inner = compression::Compressed<
 /// The application as the server runs it: the router inside the whole middleware stack.
 pub type App = Middleware<Inner>;
 
-/// Wraps the whole application (pages, API, static files) in the middleware. `allowed_hosts`: the
-/// hosts served, as resolved for where the app runs; `preview` tells `http_cache` which answers
-/// are personal; the rate limit counts writes in `db` (shared by every instance when it is
-/// PostgreSQL).
+/// Wraps pages, API and static files in the middleware; the rate limit counts writes in `db`
+/// (shared by every instance on PostgreSQL).
 pub fn around_app(
     app: Router,
     http: &HttpConfig,
@@ -129,7 +121,6 @@ fn is_api(path: &str) -> bool {
     path == "/api" || path.starts_with("/api/")
 }
 
-/// The request id and the trace around the service `S`; see the module's header.
 #[derive(Clone)]
 pub struct Middleware<S> {
     inner: S,
@@ -166,11 +157,8 @@ where
 }
 
 pin_project! {
-    /// The response to one request, and the request id and the trace on its way out.
-    ///
-    /// Written out as a future rather than an `async` block: a block would keep every variable it
-    /// ever holds, the request among them, side by side with the inner future, to be boxed and
-    /// copied on every request. This one is the inner future and a few fields.
+    /// A named future, not an `async` block: that would keep the request beside the inner future,
+    /// to be boxed and copied on every request.
     pub struct Answer<F> {
         #[pin]
         answer: F,

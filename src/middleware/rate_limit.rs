@@ -1,10 +1,9 @@
-//! Rate limiting of writes per client address: `RATE_LIMIT_PER_MINUTE` unsafe requests (POST, PUT,
-//! PATCH, DELETE…) per minute and address, `0` for no limit; reads are never limited. Over it: 429
-//! problem+json with `Retry-After`. A burst of `limit`, then one per interval (GCRA:
-//! `db/write_limit.rs`), counted where every instance sees it (memory for SQLite, the database for
-//! PostgreSQL); when the database does not answer, 503 at once. The address is the TCP peer's (or
-//! a Lambda event's `sourceIp`), never `X-Forwarded-For`, which any client can write: behind a
-//! reverse proxy every client shares the proxy's address (raise the limit, or limit at the proxy).
+//! Rate limit of writes (unsafe methods; reads never) per client address: `RATE_LIMIT_PER_MINUTE`,
+//! `0` for none; over it 429 problem+json with `Retry-After`. A burst of `limit`, then one per
+//! interval (GCRA, `db/write_limit.rs`), counted where every instance sees it (memory on SQLite, the
+//! database on PostgreSQL; 503 at once if it does not answer). The address is the TCP peer's (or a
+//! Lambda event's `sourceIp`), never `X-Forwarded-For`, which any client writes: behind a reverse
+//! proxy all clients share its address (raise the limit, or limit at the proxy).
 
 use std::{
     net::{IpAddr, SocketAddr},

@@ -1,10 +1,9 @@
-//! Security headers on every full answer (never on a 304), added by the guard ([`add`]): the fixed
-//! `nosniff`, `Referrer-Policy`, `X-Frame-Options: DENY` and `Cross-Origin-Resource-Policy:
-//! same-origin`; a page's Content-Security-Policy with its own nonce (made by [`page_nonce`], handed
-//! to the renderer by [`provide_page_nonce`]), `Cross-Origin-Opener-Policy` and `Permissions-Policy`
-//! on pages, the API's strictest policy, `Strict-Transport-Security` over https only, and
-//! `Reporting-Endpoints` with `CSP_REPORT_URI`. Hand-written, the fixed ones too: four tower-http
-//! `SetResponseHeader` layers cost /api/hello measurably more (docs/history/middleware.md).
+//! Security headers on every full answer (never a 304), added by the guard ([`add`]): `nosniff`,
+//! `Referrer-Policy`, `X-Frame-Options: DENY`, `Cross-Origin-Resource-Policy: same-origin`; on pages
+//! a CSP with its own nonce ([`page_nonce`], given to the renderer by [`provide_page_nonce`]), COOP
+//! and `Permissions-Policy`; the API's strictest CSP; HSTS over https only; `Reporting-Endpoints`
+//! with `CSP_REPORT_URI`. By hand, the fixed ones too: as four tower-http `SetResponseHeader` layers
+//! they cost /api/hello measurably more (docs/history/middleware.md).
 
 use axum::{
     body::Bytes,
@@ -35,9 +34,7 @@ const REPORTING_ENDPOINTS: HeaderName = HeaderName::from_static("reporting-endpo
 /// The Content-Security-Policy of the pages, worked out once but for the nonce.
 #[derive(Clone, Debug)]
 pub struct PagePolicy {
-    /// The policy up to its nonce.
     before_nonce: Box<str>,
-    /// The policy after its nonce.
     after_nonce: Box<str>,
     /// `Reporting-Endpoints`, with `CSP_REPORT_URI`.
     reporting_endpoints: Option<HeaderValue>,

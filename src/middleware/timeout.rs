@@ -1,9 +1,7 @@
-//! `REQUEST_TIMEOUT_MS`: tower's `Timeout` drops a request that has no answer after that long, and
-//! this says what the client gets instead: 503 problem+json (the server was too slow: a temporary
-//! condition on its side), or 408 when the time ran out while the handler waited for the rest of
-//! the request's body (the client declared a length and stopped sending), which closes the
-//! connection. Written here because tower-http's `TimeoutLayer` answers a bare status, with
-//! neither the problem body nor the difference between the two.
+//! `REQUEST_TIMEOUT_MS`: what the client gets when tower's `Timeout` drops a request: 503
+//! problem+json (the server too slow, a temporary condition), or 408 closing the connection when the
+//! handler waited for the rest of a body the client stopped sending. By hand: tower-http's
+//! `TimeoutLayer` answers a bare status, with neither the problem body nor that difference.
 
 use std::{
     pin::Pin,

@@ -1,11 +1,7 @@
-//! One tracing span per request — method, path and request id — and one log line when its response
-//! leaves, with the status and the latency (at `ERROR` for a 5xx, else `INFO`). Everything logged
-//! while the request runs (an internal error in `api/error.rs`, a rejected cross-site write) is
-//! inside the span, so it names the request.
-//!
-//! The path is logged without its query string: queries can carry secrets (`/api/preview?secret=…`).
-//! When the log filter leaves the span and the line out (`RUST_LOG=warn`), they cost next to nothing:
-//! `tracing` checks the level before it formats a field.
+//! One tracing span per request (method, path, request id) and one log line when its response
+//! leaves, with status and latency (`ERROR` for a 5xx, else `INFO`); whatever is logged meanwhile is
+//! inside the span. The path is logged without its query, which can carry secrets
+//! (`/api/preview?secret=…`). Filtered out (`RUST_LOG=warn`), they cost next to nothing.
 
 use std::{fmt, time::Instant};
 
