@@ -6,7 +6,7 @@
 pub mod healthcheck;
 pub mod lambda;
 pub mod listener;
-mod serve;
+pub mod serve;
 pub mod systemd;
 
 use std::{future::Future, io, net::SocketAddr};

@@ -7,8 +7,8 @@
 //! unset, 6 MB per response (`payload_limit.rs`). A failed start goes to `/init/error`.
 //! Why each: docs/history/runtime.md.
 
-mod event;
-mod payload_limit;
+pub mod event;
+pub mod payload_limit;
 
 use std::{convert::Infallible, error::Error, num::NonZeroU32};
 
