@@ -69,13 +69,10 @@ impl DatabaseConfig {
     }
 }
 
-/// Measured on 2 cores (bench/README.md): reads gain nothing past 8, but writes do up to 16, since
-/// PostgreSQL flushes the commits that wait together in one go (more connections, more commits per
-/// flush); 32 gained nothing more. N instances open up to N times this: mind PostgreSQL's limit
-/// (100 by default).
+/// Writes gain up to 16 (PostgreSQL flushes waiting commits together), reads nothing past 8
+/// (bench/README.md). N instances open N times this: mind PostgreSQL's limit (100 by default).
 const DEFAULT_MAX_CONNECTIONS: NonZeroU32 = NonZeroU32::new(16).unwrap();
 
-/// Which database backend a URL names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -240,15 +237,12 @@ impl Default for HttpConfig {
         Self {
             request_timeout: Duration::from_millis(10_000),
             cors_allowed_origins: AllowedOrigins::default(),
-            // A person writing posts and comments makes a few a minute; 60 (a burst of 60, then one
-            // a second) never gets in their way, and still stops one address from flooding the site.
+            // A person writes a few a minute; 60 (a burst, then one a second) stops only a flood.
             rate_limit_per_minute: NonZeroU32::new(60),
-            // Headers are a few kilobytes: even a slow mobile link sends them in well under a
-            // second. nginx allows 60 s (`client_header_timeout`); 10 s frees a connection held by
-            // a client that trickles them six times sooner.
+            // Headers take well under a second even on a slow link; nginx allows 60 s, 10 s frees a
+            // trickling client's connection six times sooner.
             header_timeout: Duration::from_millis(10_000),
-            // Browsers keep a connection for the next request of the page; a minute covers that
-            // (nginx: 75 s) without holding connections for clients long gone.
+            // Covers a page's next request (nginx: 75 s) without holding clients long gone.
             idle_timeout: Duration::from_millis(60_000),
             max_connections: None,
             render_limit: default_render_limit(),
@@ -264,7 +258,7 @@ pub enum AllowedHosts {
     /// `ALLOWED_HOSTS` is not set.
     #[default]
     Unset,
-    /// `ALLOWED_HOSTS=*`: any host.
+    /// `*`.
     Any,
     /// These, and always the loopback names (`middleware/hosts.rs` says why).
     Only(Vec<HostPattern>),
@@ -438,7 +432,6 @@ pub fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
     Some((host, port))
 }
 
-/// Whether `name` is a DNS host name: dot-separated labels of letters, digits and `-`.
 fn is_host_name(name: &str) -> bool {
     name.split('.').all(|label| {
         !label.is_empty()
@@ -515,7 +508,6 @@ fn parse_origin(entry: &str) -> Result<HeaderValue, String> {
     HeaderValue::from_str(&origin).map_err(|error| format!("{entry:?}: {error}"))
 }
 
-/// A setting that is present but cannot be used.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid {variable}: {reason}")]
 pub struct ConfigError {
@@ -524,7 +516,6 @@ pub struct ConfigError {
 }
 
 impl Config {
-    /// Reads the settings from the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
             database: database_from_env()?,
@@ -649,7 +640,6 @@ pub fn leptos_options_from_env() -> Result<LeptosOptions, ConfigError> {
     Ok(options)
 }
 
-/// Parses `variable` when it is set; `Ok(None)` when it is not.
 pub(crate) fn parse_var<T>(variable: &'static str) -> Result<Option<T>, ConfigError>
 where
     T: FromStr,

@@ -122,7 +122,7 @@ async fn serve() -> Result<(), lambda::BoxError> {
     Ok(())
 }
 
-/// The settings from the environment, with the site this binary carries, if it carries one.
+/// The settings, with the site this binary carries, if any.
 fn settings() -> Result<(Config, Site), lambda::BoxError> {
     let config = Config::from_env()?;
     let site = Site::of_running_binary()?;
@@ -173,11 +173,8 @@ async fn copy_db(arguments: Vec<String>) -> Result<(), Box<dyn std::error::Error
     Ok(())
 }
 
-/// Completes on the first SIGINT (Ctrl-C) or SIGTERM (what `kill`, systemd and container
-/// runtimes send).
-///
-/// The handlers are registered here, before the server starts, so a signal that arrives while it
-/// starts is not lost (or fatal: without a handler, SIGTERM ends the process on the spot).
+/// Completes on the first SIGINT or SIGTERM. Registered before the server starts, so a signal during
+/// the start is not lost (nor fatal: without a handler, SIGTERM ends the process on the spot).
 fn shutdown_signal() -> std::io::Result<impl Future<Output = ()>> {
     let mut interrupt = signal(SignalKind::interrupt())?;
     let mut terminate = signal(SignalKind::terminate())?;

@@ -1,9 +1,6 @@
-//! `leptos-api-routes healthcheck`: asks the server on this machine for `/api/health` and exits 0
-//! when it answers 200, 1 otherwise. For container health checks, which run a command inside the
-//! container: the image has no shell and no curl, only this binary.
-//!
-//! It asks `LEPTOS_SITE_ADDR`, the address the server listens on; an unspecified address
-//! (`0.0.0.0:8080`, `[::]:8080`) is asked on loopback.
+//! `leptos-api-routes healthcheck`: exits 0 when the server at `LEPTOS_SITE_ADDR` (an unspecified
+//! address asked on loopback) answers `/api/health` with 200. For container health checks: the
+//! image has no shell and no curl, only this binary.
 
 use std::{
     net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr},
@@ -36,7 +33,6 @@ pub async fn check_from_env() -> Result<(), Unhealthy> {
     check(addr).await
 }
 
-/// Asks the server listening on `addr` whether it is healthy.
 pub async fn check(addr: SocketAddr) -> Result<(), Unhealthy> {
     let url = format!("http://{}/api/health", reachable(addr));
     let no_answer = |error: reqwest::Error| Unhealthy::NoAnswer {

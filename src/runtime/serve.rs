@@ -127,8 +127,8 @@ pub fn raise_open_file_limit() -> u64 {
     }
 }
 
-/// Serves `app` (the router in its middleware) on `listener` within `limits` until `shutdown` completes, then lets the
-/// connections' requests in flight finish.
+/// Serves `app` on `listener` within `limits` until `shutdown` completes, then lets the requests in
+/// flight finish.
 pub async fn serve(
     listener: TcpListener,
     app: App,
@@ -177,12 +177,10 @@ pub async fn serve(
     graceful.shutdown().await;
 }
 
-/// The places for connections, one per connection up to the cap; a connection gives its place
-/// back when it ends.
+/// One place per connection up to the cap, given back when the connection ends.
 struct Places {
     free: Arc<Semaphore>,
     max: usize,
-    /// When the log last said that every place is taken.
     said_full_at: Option<Instant>,
 }
 
@@ -195,8 +193,8 @@ impl Places {
         }
     }
 
-    /// A place for one more connection: at once while there is one, else once a connection ends.
-    /// `None` only if the places were closed, which nothing does.
+    /// A place for one more connection, waiting for one to end if need be. `None` only if the
+    /// places were closed, which nothing does.
     async fn take(&mut self) -> Option<OwnedSemaphorePermit> {
         if let Ok(place) = Arc::clone(&self.free).try_acquire_owned() {
             return Some(place);
@@ -320,7 +318,7 @@ impl Activity {
         u64::try_from(self.accepted.elapsed().as_millis()).unwrap_or(u64::MAX - 1)
     }
 
-    /// Bytes arrived: the first ones while no request is in progress start the next request's head.
+    /// The first bytes while no request is in progress start the next request's head.
     fn bytes_read(&self) {
         if self.requests_in_flight.load(Ordering::Acquire) == 0
             && self.head_started_at.load(Ordering::Acquire) == NOT_STARTED
@@ -400,7 +398,7 @@ impl Drop for RequestInFlight {
     }
 }
 
-/// A response body that keeps its request counted as in flight until hyper has sent it and drops it.
+/// A response body that keeps its request in flight until hyper has sent and dropped it.
 pub struct Tracked {
     body: Body,
     _busy: RequestInFlight,

@@ -1,12 +1,7 @@
-//! Lambda's response limit: the JSON a function hands back for an invocation may hold 6 MB, its body
-//! included — as text, or base64-encoded (a third larger) when it is binary.
-//!
-//! A larger answer would fail the invocation, and the visitor would get API Gateway's bare 502 (or
-//! the Function URL's), with nothing in it to say why. The app's answers are far smaller (the wasm is
-//! under 200 KB, and browsers get pages compressed), but some grow with the data: a post's page and
-//! its GraphQL query list every comment. So each answer is measured as Lambda will see it, and one
-//! that does not fit becomes a 500 problem that says so, logged as an error. 500, as Vercel answers
-//! a function's oversized response: the request was fine; the server cannot deliver the answer.
+//! Lambda's 6 MB response limit (the JSON, body included as text or base64): a larger answer would
+//! be a bare 502 from the front door. Answers that grow with the data (a post's comments) are
+//! measured as Lambda will see them; one that does not fit becomes a logged 500 problem that says
+//! so (as Vercel answers: the request was fine, the answer cannot be delivered).
 
 use axum::{
     body::Body,
