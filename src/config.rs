@@ -34,8 +34,7 @@ pub struct Config {
     /// `WEBHOOK_SECRET`: the HMAC-SHA256 key of the publishing webhook's `X-Signature-256`. Unset:
     /// `/api/webhook` answers 404.
     pub webhook_secret: Option<Secret>,
-    /// HTTP: the middleware (timeout, CORS, rate limit; see `src/middleware/`) and the limits on
-    /// connections (see `src/runtime/serve.rs`).
+    /// The middleware's (timeout, CORS, rate limit) and the connections' settings.
     pub http: HttpConfig,
     /// `GRAPHQL_INTROSPECTION` (`true` or `false`; default `true` in a debug build, `false` in a
     /// release): whether `/api/graphql` answers introspection (`__schema`, `__type`), which tools
@@ -52,9 +51,8 @@ pub struct DatabaseConfig {
     /// `DATABASE_MAX_CONNECTIONS` (default 16): the most connections one instance opens to PostgreSQL.
     /// SQLite ignores it: it opens one writer and a couple of readers per core.
     pub max_connections: NonZeroU32,
-    /// `DATABASE_TIMEOUT_MS` (default 5000): how long a query waits for a connection (PostgreSQL:
-    /// connecting or a free pooled connection; SQLite: another writer) before it gives up, and the
-    /// request is answered 503.
+    /// `DATABASE_TIMEOUT_MS` (default 5000): how long a query waits for a connection (PostgreSQL)
+    /// or another writer (SQLite) before the request is answered 503.
     pub timeout: Duration,
 }
 
@@ -192,8 +190,7 @@ impl Default for TriviaConfig {
     }
 }
 
-/// The settings of the middleware stack in `src/middleware/` and of the connections
-/// (`src/runtime/serve.rs`).
+/// The settings of `src/middleware/` and of the connections (`src/runtime/serve.rs`).
 #[derive(Clone, Debug)]
 pub struct HttpConfig {
     /// `REQUEST_TIMEOUT_MS` (default 10 000): how long a request may take before it is answered 503.
@@ -205,20 +202,18 @@ pub struct HttpConfig {
     /// `RATE_LIMIT_PER_MINUTE` (default 60, `0` turns it off): writes per client address per minute.
     pub rate_limit_per_minute: Option<NonZeroU32>,
     /// `HTTP_HEADER_TIMEOUT_MS` (default 10 000): how long a client has to send a request's headers,
-    /// from their first byte (on a new connection, from the connection). Then the connection is
-    /// closed: a client that trickles its headers cannot hold it open.
+    /// from their first byte (or the connection's start), before the connection is closed.
     pub header_timeout: Duration,
     /// `HTTP_IDLE_TIMEOUT_MS` (default 60 000): how long a kept-alive connection may wait for its
     /// next request before it is closed.
     pub idle_timeout: Duration,
-    /// `HTTP_MAX_CONNECTIONS` (default: what the open-file limit leaves room for): the most
-    /// connections open at once; more wait to be accepted. `None`: the default.
+    /// `HTTP_MAX_CONNECTIONS` (default, `None`: what the open-file limit leaves room for): the most
+    /// connections open at once; more wait to be accepted.
     pub max_connections: Option<NonZeroUsize>,
     /// `RENDER_LIMIT` (default [`default_render_limit`]): pages rendered at once; more wait their turn.
     pub render_limit: NonZeroUsize,
-    /// `ALLOWED_HOSTS` (comma-separated): the host names requests may be addressed to
-    /// (`middleware/hosts.rs`). Unset: worked out from where the server listens
-    /// ([`AllowedHosts::for_listener`]).
+    /// `ALLOWED_HOSTS` (comma-separated): the host names requests may be addressed to. Unset: worked
+    /// out from where the server listens ([`AllowedHosts::for_listener`]).
     pub allowed_hosts: AllowedHosts,
     /// `CSP_REPORT_URI` (default unset): where browsers report what the pages' Content-Security-Policy
     /// blocked (`report-uri`, and `report-to` through `Reporting-Endpoints`).
@@ -403,10 +398,9 @@ impl FromStr for HostPattern {
     }
 }
 
-/// A `Host` header's value (or a URI's authority) as its host and port: `example.com:8080`,
-/// `[::1]`. The host loses a trailing dot (`example.com.` names `example.com`) and keeps the
-/// brackets of an IPv6 address, which must be a valid one. `None` when it is no `host[:port]`:
-/// empty, a user name (`user@host`), a port that is not a number.
+/// A `Host` header's value (or a URI's authority) as host and port. The host loses a trailing dot
+/// (`example.com.` names `example.com`), an IPv6 one keeps its brackets. `None` when it is no valid
+/// `host[:port]` (empty, `user@host`, a port that is not a number).
 pub fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
     let (host, port) = if authority.starts_with('[') {
         let end = authority.find(']')?;
@@ -468,9 +462,8 @@ impl FromStr for CspReportUri {
     }
 }
 
-/// A list of web origins (`https://app.example`, `http://localhost:8080`), each checked to be exactly
-/// an origin — scheme, host, optional port, nothing else — because that is all a browser's `Origin`
-/// header ever holds: `https://app.example/` with a path would silently never match.
+/// Web origins, each checked to be exactly `scheme://host[:port]`, all a browser's `Origin` ever
+/// holds: `https://app.example/path` would silently never match.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AllowedOrigins(Vec<HeaderValue>);
 
@@ -623,9 +616,8 @@ fn trivia_from_env() -> Result<TriviaConfig, ConfigError> {
     })
 }
 
-/// Leptos reads its own `LEPTOS_*` variables; this names the culprit when one of them is wrong.
+/// Leptos reads its own `LEPTOS_*` variables, but its errors do not say which one failed: this does.
 pub fn leptos_options_from_env() -> Result<LeptosOptions, ConfigError> {
-    // Leptos parses LEPTOS_SITE_ADDR itself but its error does not say which variable failed.
     parse_var::<SocketAddr>("LEPTOS_SITE_ADDR")?;
     let mut options = leptos::config::get_configuration(None)
         .map_err(|error| ConfigError {

@@ -13,8 +13,7 @@ use leptos_api_routes::{
 use tokio::signal::unix::{SignalKind, signal};
 use tracing_subscriber::EnvFilter;
 
-/// mimalloc instead of the system allocator: rendering a page allocates and frees many small
-/// strings, which glibc's malloc serves markedly slower under load (see bench/README.md).
+/// Rendering allocates many small strings, glibc's malloc serves slower under load (bench/README.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -173,8 +172,8 @@ async fn copy_db(arguments: Vec<String>) -> Result<(), Box<dyn std::error::Error
     Ok(())
 }
 
-/// Completes on the first SIGINT or SIGTERM. Registered before the server starts, so a signal during
-/// the start is not lost (nor fatal: without a handler, SIGTERM ends the process on the spot).
+/// Completes on the first SIGINT or SIGTERM. Registered before the server starts, so a signal
+/// during the start is not lost (nor fatal: without a handler, SIGTERM ends the process at once).
 fn shutdown_signal() -> std::io::Result<impl Future<Output = ()>> {
     let mut interrupt = signal(SignalKind::interrupt())?;
     let mut terminate = signal(SignalKind::terminate())?;

@@ -9,7 +9,7 @@ use std::{
 
 use crate::config::{ConfigError, parse_var};
 
-/// How long the whole check may take: orchestrators run it every few seconds.
+/// Orchestrators run the check every few seconds.
 const TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Why the server is not healthy.
@@ -50,8 +50,7 @@ pub async fn check(addr: SocketAddr) -> Result<(), Unhealthy> {
     }
 }
 
-/// The innermost error: "Connection refused (os error 111)" says more than reqwest's outer
-/// "error sending request for url (…)", which repeats the URL.
+/// The innermost error: "Connection refused (os error 111)", not reqwest's "error sending request".
 fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
     let mut cause = error;
     while let Some(source) = cause.source() {

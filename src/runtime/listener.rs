@@ -47,9 +47,8 @@ pub async fn obtain(addr: SocketAddr) -> Result<(TcpListener, Origin), ListenErr
 }
 
 fn passed_by_systemd() -> Result<Option<TcpListener>, ListenError> {
-    // Only descriptors meant for this process (LISTEN_PID), marked close-on-exec so nothing this
-    // process starts inherits them. The variables stay set: removing them is unsound once other
-    // threads run (tokio's have started), and LISTEN_PID keeps them from being misread.
+    // Only ours (LISTEN_PID), close-on-exec. The variables stay set: removing them is unsound once
+    // other threads run (tokio's have), and LISTEN_PID keeps them from being misread.
     let mut passed = sd_notify::listen_fds().map_err(ListenError::Passed)?;
     let fd = match (passed.len(), passed.next()) {
         (1, Some(fd)) => fd,

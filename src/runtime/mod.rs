@@ -22,7 +22,7 @@ use crate::{
 };
 use listener::{ListenError, Origin};
 
-/// Why a server could not start: the app did not open, or the socket could not be had.
+/// Why a server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum BindError {
     #[error(transparent)]
@@ -44,7 +44,7 @@ pub struct Server {
 
 impl Server {
     /// Gets the listening socket (`listener.rs`; port 0 picks a free one), then opens the database.
-    /// The hosts served follow from the socket's address ([`crate::config::AllowedHosts::for_listener`])
+    /// The hosts served follow from its address ([`crate::config::AllowedHosts::for_listener`])
     /// before the database is opened, so a start refused for them changes nothing.
     pub async fn bind(config: Config, site: Site) -> Result<Self, BindError> {
         // First: every connection and database file counts against the open-file limit.

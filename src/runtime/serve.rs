@@ -61,14 +61,12 @@ pub struct ConnectionLimits {
 }
 
 impl ConnectionLimits {
-    /// How often a connection's deadline is checked: a quarter of the shorter timeout (10 ms at
-    /// least).
+    /// A quarter of the shorter timeout, 10 ms at least: how often a deadline is checked.
     fn check_every(&self) -> Duration {
         (self.header_timeout.min(self.idle_timeout) / 4).max(Duration::from_millis(10))
     }
 
-    /// The limits of `http`, with the connection cap checked against (or, unset, taken from) the
-    /// open-file limit.
+    /// The limits of `http`, the connection cap checked against the open-file limit.
     pub fn new(http: &HttpConfig, open_files: u64) -> Result<Self, ConfigError> {
         Ok(Self {
             header_timeout: http.header_timeout,
@@ -101,9 +99,8 @@ pub fn max_connections(
     }
 }
 
-/// Raises the soft limit on open files to the hard limit, where the system allows it, and returns
-/// the limit in force. Each connection is an open file: with a common soft limit of 1 024, a
-/// server would stop accepting at about a thousand clients, slow ones included.
+/// Raises the soft open-file limit to the hard one where allowed, and returns the limit in force:
+/// with a common soft limit of 1 024, a server would stop accepting at about a thousand clients.
 pub fn raise_open_file_limit() -> u64 {
     let limits = getrlimit(Resource::Nofile);
     // `None` is "unlimited".
@@ -136,8 +133,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) {
     let mut http = http1::Builder::new();
-    // The header timeout is enforced below, together with the idle timeout: hyper's own counts the
-    // wait for the next request as header time, which would make them one.
+    // Enforced by `Activity` with the idle timeout: hyper's counts the idle wait as header time.
     http.header_read_timeout(None);
     let mut places = Places::new(limits.max_connections);
     let graceful = GracefulShutdown::new();
@@ -199,8 +195,7 @@ impl Places {
         if let Ok(place) = Arc::clone(&self.free).try_acquire_owned() {
             return Some(place);
         }
-        // Under a flood the cap is reached again each time a place frees: say it once a minute,
-        // not once a connection.
+        // Under a flood the cap is reached at each freed place: say it once a minute.
         if self
             .said_full_at
             .is_none_or(|said| said.elapsed() >= FULL_WARNING_INTERVAL)
@@ -215,8 +210,8 @@ impl Places {
     }
 }
 
-/// The next connection. Errors of one connection (reset before it was accepted) are skipped;
-/// others — out of file descriptors or memory — are waited out, longer each time, never spun on.
+/// The next connection. A connection's own errors are skipped; others (out of file descriptors or
+/// memory) waited out, longer each time, never spun on.
 async fn accept(listener: &TcpListener) -> (TcpStream, SocketAddr) {
     let mut backoff = Backoff::default();
     loop {
@@ -263,8 +258,8 @@ pub fn is_connection_error(error: &io::Error) -> bool {
     )
 }
 
-/// The app as a hyper service for one connection: each request carries the peer's address, and
-/// its response keeps the connection counted as busy until it has been sent.
+/// The app as a hyper service for one connection: requests carry the peer's address, responses
+/// keep the connection busy until sent.
 fn service(
     app: App,
     peer: SocketAddr,
@@ -287,13 +282,12 @@ fn service(
     })
 }
 
-/// What one connection is doing, as far as its limits care: whether a request is in progress, and
-/// since when it has been waiting for (the rest of) one. Times are milliseconds since `accepted`.
+/// Whether a connection's request is in progress, and since when it has waited for (the rest of)
+/// one. Times are milliseconds since `accepted`.
 struct Activity {
     accepted: Instant,
     requests_in_flight: AtomicUsize,
-    /// Whether a request has been answered: before that, a silent connection is held to the header
-    /// timeout, after it to the idle timeout.
+    /// Before a first answer, a silent connection is held to the header timeout, then to the idle.
     answered_one: AtomicBool,
     /// When the connection last became ready for a request: accepted, or its last response sent.
     ready_at: AtomicU64,
@@ -327,8 +321,7 @@ impl Activity {
         }
     }
 
-    /// When the connection is closed unless something happens first; `None` while a request is in
-    /// progress.
+    /// When the connection is closed unless something happens; `None` while a request is in flight.
     fn deadline(&self, limits: ConnectionLimits) -> Option<Instant> {
         if self.requests_in_flight.load(Ordering::Acquire) > 0 {
             return None;
@@ -344,9 +337,8 @@ impl Activity {
         Some(self.accepted + Duration::from_millis(since) + limit)
     }
 
-    /// Drives `connection` until it ends, or closes it (by dropping it) once its deadline passes.
-    ///
-    /// Checked four times per timeout, not by a timer moved at every request, which cost a third of
+    /// Drives `connection` until it ends, or drops it once its deadline passes. Checked four times
+    /// per timeout, not by a timer moved at every request, which cost a third of
     /// `/api/hello`'s throughput (docs/history/runtime.md); a close comes at most a quarter late.
     async fn serve(
         &self,

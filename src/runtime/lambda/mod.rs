@@ -27,9 +27,8 @@ use crate::{
 /// An error as the start and `lambda_http` report them.
 pub type BoxError = Box<dyn Error + Send + Sync>;
 
-/// The database connections one instance opens, unless `DATABASE_MAX_CONNECTIONS` says otherwise:
-/// one, since an instance answers one invocation at a time (the home page's two reads then take
-/// turns on it, a few milliseconds).
+/// Unless `DATABASE_MAX_CONNECTIONS` is set, one: an instance answers one invocation at a time (the
+/// home page's two reads take turns on it, a few milliseconds).
 const DEFAULT_MAX_CONNECTIONS: NonZeroU32 = NonZeroU32::MIN;
 
 /// The variables Lambda sets besides `AWS_LAMBDA_RUNTIME_API`, which `lambda_http` needs.

@@ -14,7 +14,7 @@ use crate::problem::problem;
 /// Lambda's limit on a synchronous invocation's response, in bytes of JSON.
 pub const LAMBDA_PAYLOAD_LIMIT: usize = 6 * 1024 * 1024;
 
-/// Room for the JSON around the status, headers and body (`{"statusCode":200,…}`), generously.
+/// Room for the JSON around status, headers and body (`{"statusCode":200,…}`), generously.
 const ENVELOPE: usize = 256;
 
 /// The headers that describe the body an oversized answer had, and not the problem that replaces it.
@@ -104,10 +104,9 @@ pub fn json_string_len(text: &[u8]) -> usize {
     text.len() + escapes + 2
 }
 
-/// Whether `lambda_http` sends a body with these headers as text, else base64-encoded: as text when
-/// it is not content-encoded and its type is textual (`text/*`, JSON, JavaScript, XML, YAML and their
-/// `+json`-style kin) or not given. Its rule, restated so that the size is counted the way the body
-/// will travel; a test holds the two together.
+/// Whether `lambda_http` sends a body with these headers as text (not content-encoded, a textual
+/// type or none), else base64-encoded: its rule restated, so that the size is counted the way the
+/// body will travel; a test holds the two together.
 pub fn sent_as_text(headers: &HeaderMap) -> bool {
     const TEXT_PREFIXES: [&str; 5] = [
         "text",
