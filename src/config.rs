@@ -34,8 +34,7 @@ pub struct Config {
     /// `WEBHOOK_SECRET`: the HMAC-SHA256 key of the publishing webhook's `X-Signature-256`. Unset:
     /// `/api/webhook` answers 404.
     pub webhook_secret: Option<Secret>,
-    /// HTTP: the middleware (timeout, CORS, rate limit; see `src/middleware/`) and the limits on
-    /// connections (see `src/runtime/serve.rs`).
+    /// The middleware's (timeout, CORS, rate limit) and the connections' settings.
     pub http: HttpConfig,
     /// `GRAPHQL_INTROSPECTION` (`true` or `false`; default `true` in a debug build, `false` in a
     /// release): whether `/api/graphql` answers introspection (`__schema`, `__type`), which tools
@@ -52,9 +51,8 @@ pub struct DatabaseConfig {
     /// `DATABASE_MAX_CONNECTIONS` (default 16): the most connections one instance opens to PostgreSQL.
     /// SQLite ignores it: it opens one writer and a couple of readers per core.
     pub max_connections: NonZeroU32,
-    /// `DATABASE_TIMEOUT_MS` (default 5000): how long a query waits for a connection (PostgreSQL:
-    /// connecting or a free pooled connection; SQLite: another writer) before it gives up, and the
-    /// request is answered 503.
+    /// `DATABASE_TIMEOUT_MS` (default 5000): how long a query waits for a connection (PostgreSQL)
+    /// or another writer (SQLite) before the request is answered 503.
     pub timeout: Duration,
 }
 
@@ -69,13 +67,10 @@ impl DatabaseConfig {
     }
 }
 
-/// Measured on 2 cores (bench/README.md): reads gain nothing past 8, but writes do up to 16, since
-/// PostgreSQL flushes the commits that wait together in one go (more connections, more commits per
-/// flush); 32 gained nothing more. N instances open up to N times this: mind PostgreSQL's limit
-/// (100 by default).
+/// Writes gain up to 16 (PostgreSQL flushes waiting commits together), reads nothing past 8
+/// (bench/README.md). N instances open N times this: mind PostgreSQL's limit (100 by default).
 const DEFAULT_MAX_CONNECTIONS: NonZeroU32 = NonZeroU32::new(16).unwrap();
 
-/// Which database backend a URL names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -195,8 +190,7 @@ impl Default for TriviaConfig {
     }
 }
 
-/// The settings of the middleware stack in `src/middleware/` and of the connections
-/// (`src/runtime/serve.rs`).
+/// The settings of `src/middleware/` and of the connections (`src/runtime/serve.rs`).
 #[derive(Clone, Debug)]
 pub struct HttpConfig {
     /// `REQUEST_TIMEOUT_MS` (default 10 000): how long a request may take before it is answered 503.
@@ -208,20 +202,18 @@ pub struct HttpConfig {
     /// `RATE_LIMIT_PER_MINUTE` (default 60, `0` turns it off): writes per client address per minute.
     pub rate_limit_per_minute: Option<NonZeroU32>,
     /// `HTTP_HEADER_TIMEOUT_MS` (default 10 000): how long a client has to send a request's headers,
-    /// from their first byte (on a new connection, from the connection). Then the connection is
-    /// closed: a client that trickles its headers cannot hold it open.
+    /// from their first byte (or the connection's start), before the connection is closed.
     pub header_timeout: Duration,
     /// `HTTP_IDLE_TIMEOUT_MS` (default 60 000): how long a kept-alive connection may wait for its
     /// next request before it is closed.
     pub idle_timeout: Duration,
-    /// `HTTP_MAX_CONNECTIONS` (default: what the open-file limit leaves room for): the most
-    /// connections open at once; more wait to be accepted. `None`: the default.
+    /// `HTTP_MAX_CONNECTIONS` (default, `None`: what the open-file limit leaves room for): the most
+    /// connections open at once; more wait to be accepted.
     pub max_connections: Option<NonZeroUsize>,
     /// `RENDER_LIMIT` (default [`default_render_limit`]): pages rendered at once; more wait their turn.
     pub render_limit: NonZeroUsize,
-    /// `ALLOWED_HOSTS` (comma-separated): the host names requests may be addressed to
-    /// (`middleware/hosts.rs`). Unset: worked out from where the server listens
-    /// ([`AllowedHosts::for_listener`]).
+    /// `ALLOWED_HOSTS` (comma-separated): the host names requests may be addressed to. Unset: worked
+    /// out from where the server listens ([`AllowedHosts::for_listener`]).
     pub allowed_hosts: AllowedHosts,
     /// `CSP_REPORT_URI` (default unset): where browsers report what the pages' Content-Security-Policy
     /// blocked (`report-uri`, and `report-to` through `Reporting-Endpoints`).
@@ -240,15 +232,12 @@ impl Default for HttpConfig {
         Self {
             request_timeout: Duration::from_millis(10_000),
             cors_allowed_origins: AllowedOrigins::default(),
-            // A person writing posts and comments makes a few a minute; 60 (a burst of 60, then one
-            // a second) never gets in their way, and still stops one address from flooding the site.
+            // A person writes a few a minute; 60 (a burst, then one a second) stops only a flood.
             rate_limit_per_minute: NonZeroU32::new(60),
-            // Headers are a few kilobytes: even a slow mobile link sends them in well under a
-            // second. nginx allows 60 s (`client_header_timeout`); 10 s frees a connection held by
-            // a client that trickles them six times sooner.
+            // Headers take well under a second even on a slow link; nginx allows 60 s, 10 s frees a
+            // trickling client's connection six times sooner.
             header_timeout: Duration::from_millis(10_000),
-            // Browsers keep a connection for the next request of the page; a minute covers that
-            // (nginx: 75 s) without holding connections for clients long gone.
+            // Covers a page's next request (nginx: 75 s) without holding clients long gone.
             idle_timeout: Duration::from_millis(60_000),
             max_connections: None,
             render_limit: default_render_limit(),
@@ -264,7 +253,7 @@ pub enum AllowedHosts {
     /// `ALLOWED_HOSTS` is not set.
     #[default]
     Unset,
-    /// `ALLOWED_HOSTS=*`: any host.
+    /// `*`.
     Any,
     /// These, and always the loopback names (`middleware/hosts.rs` says why).
     Only(Vec<HostPattern>),
@@ -409,10 +398,9 @@ impl FromStr for HostPattern {
     }
 }
 
-/// A `Host` header's value (or a URI's authority) as its host and port: `example.com:8080`,
-/// `[::1]`. The host loses a trailing dot (`example.com.` names `example.com`) and keeps the
-/// brackets of an IPv6 address, which must be a valid one. `None` when it is no `host[:port]`:
-/// empty, a user name (`user@host`), a port that is not a number.
+/// A `Host` header's value (or a URI's authority) as host and port. The host loses a trailing dot
+/// (`example.com.` names `example.com`), an IPv6 one keeps its brackets. `None` when it is no valid
+/// `host[:port]` (empty, `user@host`, a port that is not a number).
 pub fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
     let (host, port) = if authority.starts_with('[') {
         let end = authority.find(']')?;
@@ -438,7 +426,6 @@ pub fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
     Some((host, port))
 }
 
-/// Whether `name` is a DNS host name: dot-separated labels of letters, digits and `-`.
 fn is_host_name(name: &str) -> bool {
     name.split('.').all(|label| {
         !label.is_empty()
@@ -475,9 +462,8 @@ impl FromStr for CspReportUri {
     }
 }
 
-/// A list of web origins (`https://app.example`, `http://localhost:8080`), each checked to be exactly
-/// an origin — scheme, host, optional port, nothing else — because that is all a browser's `Origin`
-/// header ever holds: `https://app.example/` with a path would silently never match.
+/// Web origins, each checked to be exactly `scheme://host[:port]`, all a browser's `Origin` ever
+/// holds: `https://app.example/path` would silently never match.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AllowedOrigins(Vec<HeaderValue>);
 
@@ -515,7 +501,6 @@ fn parse_origin(entry: &str) -> Result<HeaderValue, String> {
     HeaderValue::from_str(&origin).map_err(|error| format!("{entry:?}: {error}"))
 }
 
-/// A setting that is present but cannot be used.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid {variable}: {reason}")]
 pub struct ConfigError {
@@ -524,7 +509,6 @@ pub struct ConfigError {
 }
 
 impl Config {
-    /// Reads the settings from the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
             database: database_from_env()?,
@@ -632,9 +616,8 @@ fn trivia_from_env() -> Result<TriviaConfig, ConfigError> {
     })
 }
 
-/// Leptos reads its own `LEPTOS_*` variables; this names the culprit when one of them is wrong.
+/// Leptos reads its own `LEPTOS_*` variables, but its errors do not say which one failed: this does.
 pub fn leptos_options_from_env() -> Result<LeptosOptions, ConfigError> {
-    // Leptos parses LEPTOS_SITE_ADDR itself but its error does not say which variable failed.
     parse_var::<SocketAddr>("LEPTOS_SITE_ADDR")?;
     let mut options = leptos::config::get_configuration(None)
         .map_err(|error| ConfigError {
@@ -649,7 +632,6 @@ pub fn leptos_options_from_env() -> Result<LeptosOptions, ConfigError> {
     Ok(options)
 }
 
-/// Parses `variable` when it is set; `Ok(None)` when it is not.
 pub(crate) fn parse_var<T>(variable: &'static str) -> Result<Option<T>, ConfigError>
 where
     T: FromStr,
@@ -690,82 +672,5 @@ where
             variable,
             reason: "not valid UTF-8".to_owned(),
         }),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::net::Ipv4Addr;
-
-    use super::*;
-
-    #[test]
-    fn allowed_hosts_are_kept_lowercase_without_a_trailing_dot_and_written_back_as_given() {
-        let hosts: AllowedHosts = " Example.COM., .example.org ,example.net:8443,[::1]"
-            .parse()
-            .unwrap();
-
-        assert_eq!(
-            hosts.to_string(),
-            "example.com,.example.org,example.net:8443,[::1]"
-        );
-    }
-
-    #[test]
-    fn allowed_hosts_refuse_urls_paths_wildcards_beside_names_and_an_empty_list() {
-        for list in [
-            "https://example.com",
-            "example.com/path",
-            "*.example.com",
-            "example.com,*",
-            "user@example.com",
-            "example.com:port",
-            ".[::1]",
-            " , ",
-        ] {
-            assert!(list.parse::<AllowedHosts>().is_err(), "{list:?}");
-        }
-        assert_eq!("*".parse::<AllowedHosts>(), Ok(AllowedHosts::Any));
-    }
-
-    #[test]
-    fn unset_allowed_hosts_default_to_the_listening_address_on_loopback() {
-        let listening = SocketAddr::from((Ipv4Addr::LOCALHOST, 3000));
-
-        let hosts = AllowedHosts::Unset.for_listener(listening).unwrap();
-
-        assert_eq!(hosts.to_string(), "127.0.0.1");
-    }
-
-    #[test]
-    fn a_release_on_a_public_address_needs_allowed_hosts_and_a_debug_build_does_not() {
-        let public = SocketAddr::from((Ipv4Addr::UNSPECIFIED, 8080));
-
-        let hosts = AllowedHosts::Unset.for_listener(public);
-
-        if cfg!(debug_assertions) {
-            assert_eq!(hosts.unwrap(), AllowedHosts::Only(vec![]));
-        } else {
-            assert_eq!(hosts.unwrap_err().variable, "ALLOWED_HOSTS");
-        }
-        let set = AllowedHosts::Any.for_listener(public).unwrap();
-        assert_eq!(set, AllowedHosts::Any);
-    }
-
-    #[test]
-    fn a_csp_report_uri_must_be_an_absolute_http_url_that_cannot_end_a_directive() {
-        assert!(
-            "https://reports.example/csp"
-                .parse::<CspReportUri>()
-                .is_ok()
-        );
-        for uri in [
-            "/csp-reports",
-            "ftp://reports.example/",
-            "https://reports.example/a;b",
-            "https://reports.example/a,b",
-        ] {
-            assert!(uri.parse::<CspReportUri>().is_err(), "{uri:?}");
-        }
     }
 }

@@ -13,8 +13,7 @@ use leptos_api_routes::{
 use tokio::signal::unix::{SignalKind, signal};
 use tracing_subscriber::EnvFilter;
 
-/// mimalloc instead of the system allocator: rendering a page allocates and frees many small
-/// strings, which glibc's malloc serves markedly slower under load (see bench/README.md).
+/// Rendering allocates many small strings, glibc's malloc serves slower under load (bench/README.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -122,7 +121,7 @@ async fn serve() -> Result<(), lambda::BoxError> {
     Ok(())
 }
 
-/// The settings from the environment, with the site this binary carries, if it carries one.
+/// The settings, with the site this binary carries, if any.
 fn settings() -> Result<(Config, Site), lambda::BoxError> {
     let config = Config::from_env()?;
     let site = Site::of_running_binary()?;
@@ -173,11 +172,8 @@ async fn copy_db(arguments: Vec<String>) -> Result<(), Box<dyn std::error::Error
     Ok(())
 }
 
-/// Completes on the first SIGINT (Ctrl-C) or SIGTERM (what `kill`, systemd and container
-/// runtimes send).
-///
-/// The handlers are registered here, before the server starts, so a signal that arrives while it
-/// starts is not lost (or fatal: without a handler, SIGTERM ends the process on the spot).
+/// Completes on the first SIGINT or SIGTERM. Registered before the server starts, so a signal
+/// during the start is not lost (nor fatal: without a handler, SIGTERM ends the process at once).
 fn shutdown_signal() -> std::io::Result<impl Future<Output = ()>> {
     let mut interrupt = signal(SignalKind::interrupt())?;
     let mut terminate = signal(SignalKind::terminate())?;

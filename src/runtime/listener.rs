@@ -1,12 +1,6 @@
-//! Where the listening socket comes from: passed by systemd (socket activation), or bound to
+//! Where the listening socket comes from: passed by systemd (socket activation, `sd_listen_fds(3)`:
+//! a restart loses no connection, port 80 without root; docs/history/trim-runtime.md), or bound to
 //! `LEPTOS_SITE_ADDR`.
-//!
-//! With socket activation (`deploy/systemd/leptos-api-routes.socket`), systemd opens the socket and
-//! keeps it open while the server stops and starts again: connections that arrive in between wait
-//! in its backlog and are answered by the next process, so a restart or an upgrade loses none. It
-//! also lets the server listen on port 80 without ever being root. systemd passes the socket as
-//! file descriptor 3, with `LISTEN_FDS=1` and `LISTEN_PID` set to the server's process id
-//! (`sd_listen_fds(3)`).
 
 use std::{
     io,
@@ -19,9 +13,8 @@ use tokio::net::TcpListener;
 /// How the server got its socket, for the start log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Origin {
-    /// Bound to `LEPTOS_SITE_ADDR`.
     Bound,
-    /// Passed by systemd; `LEPTOS_SITE_ADDR` is not used.
+    /// `LEPTOS_SITE_ADDR` is not used.
     Systemd,
 }
 
@@ -53,11 +46,9 @@ pub async fn obtain(addr: SocketAddr) -> Result<(TcpListener, Origin), ListenErr
     }
 }
 
-/// The TCP socket systemd passed to this process, if it passed one.
 fn passed_by_systemd() -> Result<Option<TcpListener>, ListenError> {
-    // Only descriptors meant for this process (LISTEN_PID), marked close-on-exec so nothing this
-    // process starts inherits them. The variables stay set: removing them is unsound once other
-    // threads run (tokio's have started), and LISTEN_PID keeps them from being misread.
+    // Only ours (LISTEN_PID), close-on-exec. The variables stay set: removing them is unsound once
+    // other threads run (tokio's have), and LISTEN_PID keeps them from being misread.
     let mut passed = sd_notify::listen_fds().map_err(ListenError::Passed)?;
     let fd = match (passed.len(), passed.next()) {
         (1, Some(fd)) => fd,
@@ -75,7 +66,6 @@ fn passed_by_systemd() -> Result<Option<TcpListener>, ListenError> {
             "not a TCP socket: give the .socket unit an address and port, as ListenStream=80",
         ))
     })?;
-    // tokio needs a non-blocking socket; systemd passes a blocking one.
     listener
         .set_nonblocking(true)
         .map_err(ListenError::Passed)?;

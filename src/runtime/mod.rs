@@ -6,7 +6,7 @@
 pub mod healthcheck;
 pub mod lambda;
 pub mod listener;
-mod serve;
+pub mod serve;
 pub mod systemd;
 
 use std::{future::Future, io, net::SocketAddr};
@@ -22,7 +22,7 @@ use crate::{
 };
 use listener::{ListenError, Origin};
 
-/// Why a server could not start: the app did not open, or the socket could not be had.
+/// Why a server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum BindError {
     #[error(transparent)]
@@ -43,11 +43,9 @@ pub struct Server {
 }
 
 impl Server {
-    /// Gets the listening socket — the one systemd passed, else a new one bound to
-    /// `LEPTOS_SITE_ADDR` (see `listener.rs`) — then opens the database (applying migrations).
-    /// Port 0 picks a free port; [`Server::local_addr`] tells which. The hosts served follow from
-    /// that socket's address when `ALLOWED_HOSTS` is unset
-    /// ([`crate::config::AllowedHosts::for_listener`]): known before the database is opened, so a start that must be refused for them changes nothing.
+    /// Gets the listening socket (`listener.rs`; port 0 picks a free one), then opens the database.
+    /// The hosts served follow from its address ([`crate::config::AllowedHosts::for_listener`])
+    /// before the database is opened, so a start refused for them changes nothing.
     pub async fn bind(config: Config, site: Site) -> Result<Self, BindError> {
         // First: every connection and database file counts against the open-file limit.
         let open_files = serve::raise_open_file_limit();
@@ -81,16 +79,12 @@ impl Server {
         self.listener.local_addr()
     }
 
-    /// Whether the socket was bound here or passed by systemd.
     pub fn origin(&self) -> Origin {
         self.origin
     }
 
-    /// Serves until `shutdown` completes, lets in-flight requests finish, then closes the database
-    /// (which checkpoints SQLite's write-ahead log, or gives PostgreSQL its connections back).
-    /// Connections are held to the header and idle timeouts and the connection cap of `HttpConfig`
-    /// (see `serve.rs`); each request learns its peer's address (`ConnectInfo`), which the
-    /// rate limiter counts by.
+    /// Serves (`serve.rs`) until `shutdown` completes, lets in-flight requests finish, then closes
+    /// the database (which checkpoints SQLite's write-ahead log).
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
         serve::serve(self.listener, self.app, self.limits, shutdown).await;
         self.db.close().await;

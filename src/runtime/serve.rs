@@ -61,14 +61,12 @@ pub struct ConnectionLimits {
 }
 
 impl ConnectionLimits {
-    /// How often a connection's deadline is checked: a quarter of the shorter timeout (10 ms at
-    /// least).
+    /// A quarter of the shorter timeout, 10 ms at least: how often a deadline is checked.
     fn check_every(&self) -> Duration {
         (self.header_timeout.min(self.idle_timeout) / 4).max(Duration::from_millis(10))
     }
 
-    /// The limits of `http`, with the connection cap checked against (or, unset, taken from) the
-    /// open-file limit.
+    /// The limits of `http`, the connection cap checked against the open-file limit.
     pub fn new(http: &HttpConfig, open_files: u64) -> Result<Self, ConfigError> {
         Ok(Self {
             header_timeout: http.header_timeout,
@@ -80,7 +78,7 @@ impl ConnectionLimits {
 
 /// The most connections that fit under `open_files` with [`FILES_KEPT`] (half the limit, when it is
 /// small) left for the rest of the process. A configured cap above that stops the start.
-fn max_connections(
+pub fn max_connections(
     configured: Option<NonZeroUsize>,
     open_files: u64,
 ) -> Result<usize, ConfigError> {
@@ -101,9 +99,8 @@ fn max_connections(
     }
 }
 
-/// Raises the soft limit on open files to the hard limit, where the system allows it, and returns
-/// the limit in force. Each connection is an open file: with a common soft limit of 1 024, a
-/// server would stop accepting at about a thousand clients, slow ones included.
+/// Raises the soft open-file limit to the hard one where allowed, and returns the limit in force:
+/// with a common soft limit of 1 024, a server would stop accepting at about a thousand clients.
 pub fn raise_open_file_limit() -> u64 {
     let limits = getrlimit(Resource::Nofile);
     // `None` is "unlimited".
@@ -127,8 +124,8 @@ pub fn raise_open_file_limit() -> u64 {
     }
 }
 
-/// Serves `app` (the router in its middleware) on `listener` within `limits` until `shutdown` completes, then lets the
-/// connections' requests in flight finish.
+/// Serves `app` on `listener` within `limits` until `shutdown` completes, then lets the requests in
+/// flight finish.
 pub async fn serve(
     listener: TcpListener,
     app: App,
@@ -136,8 +133,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) {
     let mut http = http1::Builder::new();
-    // The header timeout is enforced below, together with the idle timeout: hyper's own counts the
-    // wait for the next request as header time, which would make them one.
+    // Enforced by `Activity` with the idle timeout: hyper's counts the idle wait as header time.
     http.header_read_timeout(None);
     let mut places = Places::new(limits.max_connections);
     let graceful = GracefulShutdown::new();
@@ -177,12 +173,10 @@ pub async fn serve(
     graceful.shutdown().await;
 }
 
-/// The places for connections, one per connection up to the cap; a connection gives its place
-/// back when it ends.
+/// One place per connection up to the cap, given back when the connection ends.
 struct Places {
     free: Arc<Semaphore>,
     max: usize,
-    /// When the log last said that every place is taken.
     said_full_at: Option<Instant>,
 }
 
@@ -195,14 +189,13 @@ impl Places {
         }
     }
 
-    /// A place for one more connection: at once while there is one, else once a connection ends.
-    /// `None` only if the places were closed, which nothing does.
+    /// A place for one more connection, waiting for one to end if need be. `None` only if the
+    /// places were closed, which nothing does.
     async fn take(&mut self) -> Option<OwnedSemaphorePermit> {
         if let Ok(place) = Arc::clone(&self.free).try_acquire_owned() {
             return Some(place);
         }
-        // Under a flood the cap is reached again each time a place frees: say it once a minute,
-        // not once a connection.
+        // Under a flood the cap is reached at each freed place: say it once a minute.
         if self
             .said_full_at
             .is_none_or(|said| said.elapsed() >= FULL_WARNING_INTERVAL)
@@ -217,8 +210,8 @@ impl Places {
     }
 }
 
-/// The next connection. Errors of one connection (reset before it was accepted) are skipped;
-/// others — out of file descriptors or memory — are waited out, longer each time, never spun on.
+/// The next connection. A connection's own errors are skipped; others (out of file descriptors or
+/// memory) waited out, longer each time, never spun on.
 async fn accept(listener: &TcpListener) -> (TcpStream, SocketAddr) {
     let mut backoff = Backoff::default();
     loop {
@@ -255,7 +248,8 @@ impl Backoff {
     }
 }
 
-fn is_connection_error(error: &io::Error) -> bool {
+/// Whether `error` is one connection's (skipped), not the listener's (waited out, as EMFILE).
+pub fn is_connection_error(error: &io::Error) -> bool {
     matches!(
         error.kind(),
         io::ErrorKind::ConnectionRefused
@@ -264,8 +258,8 @@ fn is_connection_error(error: &io::Error) -> bool {
     )
 }
 
-/// The app as a hyper service for one connection: each request carries the peer's address, and
-/// its response keeps the connection counted as busy until it has been sent.
+/// The app as a hyper service for one connection: requests carry the peer's address, responses
+/// keep the connection busy until sent.
 fn service(
     app: App,
     peer: SocketAddr,
@@ -288,13 +282,12 @@ fn service(
     })
 }
 
-/// What one connection is doing, as far as its limits care: whether a request is in progress, and
-/// since when it has been waiting for (the rest of) one. Times are milliseconds since `accepted`.
+/// Whether a connection's request is in progress, and since when it has waited for (the rest of)
+/// one. Times are milliseconds since `accepted`.
 struct Activity {
     accepted: Instant,
     requests_in_flight: AtomicUsize,
-    /// Whether a request has been answered: before that, a silent connection is held to the header
-    /// timeout, after it to the idle timeout.
+    /// Before a first answer, a silent connection is held to the header timeout, then to the idle.
     answered_one: AtomicBool,
     /// When the connection last became ready for a request: accepted, or its last response sent.
     ready_at: AtomicU64,
@@ -319,7 +312,7 @@ impl Activity {
         u64::try_from(self.accepted.elapsed().as_millis()).unwrap_or(u64::MAX - 1)
     }
 
-    /// Bytes arrived: the first ones while no request is in progress start the next request's head.
+    /// The first bytes while no request is in progress start the next request's head.
     fn bytes_read(&self) {
         if self.requests_in_flight.load(Ordering::Acquire) == 0
             && self.head_started_at.load(Ordering::Acquire) == NOT_STARTED
@@ -328,8 +321,7 @@ impl Activity {
         }
     }
 
-    /// When the connection is closed unless something happens first; `None` while a request is in
-    /// progress.
+    /// When the connection is closed unless something happens; `None` while a request is in flight.
     fn deadline(&self, limits: ConnectionLimits) -> Option<Instant> {
         if self.requests_in_flight.load(Ordering::Acquire) > 0 {
             return None;
@@ -345,9 +337,8 @@ impl Activity {
         Some(self.accepted + Duration::from_millis(since) + limit)
     }
 
-    /// Drives `connection` until it ends, or closes it (by dropping it) once its deadline passes.
-    ///
-    /// Checked four times per timeout, not by a timer moved at every request, which cost a third of
+    /// Drives `connection` until it ends, or drops it once its deadline passes. Checked four times
+    /// per timeout, not by a timer moved at every request, which cost a third of
     /// `/api/hello`'s throughput (docs/history/runtime.md); a close comes at most a quarter late.
     async fn serve(
         &self,
@@ -399,7 +390,7 @@ impl Drop for RequestInFlight {
     }
 }
 
-/// A response body that keeps its request counted as in flight until hyper has sent it and drops it.
+/// A response body that keeps its request in flight until hyper has sent and dropped it.
 pub struct Tracked {
     body: Body,
     _busy: RequestInFlight,
@@ -430,40 +421,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn without_a_setting_the_cap_leaves_room_under_the_file_limit() {
-        assert_eq!(max_connections(None, 20_000).ok(), Some(20_000 - 256));
-        assert_eq!(max_connections(None, 1_024).ok(), Some(768));
-        assert_eq!(max_connections(None, 100).ok(), Some(50));
-    }
-
-    #[test]
-    fn a_setting_within_the_room_is_kept() {
-        assert_eq!(
-            max_connections(NonZeroUsize::new(500), 1_024).ok(),
-            Some(500)
-        );
-    }
-
-    #[test]
-    fn a_setting_over_the_file_limit_names_the_variable() {
-        let error = max_connections(NonZeroUsize::new(5_000), 1_024).expect_err("too many");
-        assert_eq!(error.variable, "HTTP_MAX_CONNECTIONS");
-        assert!(error.reason.contains("at most 768"), "{}", error.reason);
-    }
-
-    #[test]
     fn accepting_waits_longer_after_each_error_up_to_a_second() {
         let mut backoff = Backoff::default();
         let waits: Vec<u128> = (0..9).map(|_| backoff.next_wait().as_millis()).collect();
         assert_eq!(waits, [10, 20, 40, 80, 160, 320, 640, 1000, 1000]);
-    }
-
-    #[test]
-    fn running_out_of_files_is_waited_out_and_a_reset_connection_skipped() {
-        assert!(!is_connection_error(&io::Error::from_raw_os_error(24))); // EMFILE
-        assert!(!is_connection_error(&io::Error::from_raw_os_error(23))); // ENFILE
-        assert!(is_connection_error(
-            &io::ErrorKind::ConnectionAborted.into()
-        ));
     }
 }

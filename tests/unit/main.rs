@@ -10,5 +10,6 @@ mod model;
 mod page_reads;
 mod preview;
 mod qvalue;
+mod runtime;
 mod site;
 mod trivia;

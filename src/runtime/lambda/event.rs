@@ -48,7 +48,7 @@ fn parse_ip(address: &str) -> Option<IpAddr> {
 }
 
 /// `uri` with a leading `/{stage}` segment taken off; `None` when it has none.
-fn without_stage(uri: &Uri, stage: &str) -> Option<Uri> {
+pub fn without_stage(uri: &Uri, stage: &str) -> Option<Uri> {
     let rest = uri.path().strip_prefix('/')?.strip_prefix(stage)?;
     let path = match rest {
         "" => "/",
@@ -63,35 +63,4 @@ fn without_stage(uri: &Uri, stage: &str) -> Option<Uri> {
     let mut parts = uri.clone().into_parts();
     parts.path_and_query = Some(PathAndQuery::try_from(path_and_query).ok()?);
     Uri::from_parts(parts).ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn stripped(uri: &str, stage: &str) -> Option<String> {
-        without_stage(&uri.parse().unwrap(), stage).map(|uri| uri.to_string())
-    }
-
-    #[test]
-    fn the_stage_is_taken_off_the_front_of_the_path_and_the_query_kept() {
-        assert_eq!(
-            stripped("https://example.com/prod/api/post?limit=2", "prod").as_deref(),
-            Some("https://example.com/api/post?limit=2")
-        );
-    }
-
-    #[test]
-    fn the_stage_alone_is_the_root() {
-        assert_eq!(
-            stripped("https://example.com/prod", "prod").as_deref(),
-            Some("https://example.com/")
-        );
-    }
-
-    #[test]
-    fn a_segment_that_only_begins_with_the_stage_name_is_kept() {
-        assert_eq!(stripped("https://example.com/production/x", "prod"), None);
-        assert_eq!(stripped("https://example.com/api/hello", "prod"), None);
-    }
 }

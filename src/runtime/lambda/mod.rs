@@ -7,8 +7,8 @@
 //! unset, 6 MB per response (`payload_limit.rs`). A failed start goes to `/init/error`.
 //! Why each: docs/history/runtime.md.
 
-mod event;
-mod payload_limit;
+pub mod event;
+pub mod payload_limit;
 
 use std::{convert::Infallible, error::Error, num::NonZeroU32};
 
@@ -27,9 +27,8 @@ use crate::{
 /// An error as the start and `lambda_http` report them.
 pub type BoxError = Box<dyn Error + Send + Sync>;
 
-/// The database connections one instance opens, unless `DATABASE_MAX_CONNECTIONS` says otherwise:
-/// one, since an instance answers one invocation at a time (the home page's two reads then take
-/// turns on it, a few milliseconds).
+/// Unless `DATABASE_MAX_CONNECTIONS` is set, one: an instance answers one invocation at a time (the
+/// home page's two reads take turns on it, a few milliseconds).
 const DEFAULT_MAX_CONNECTIONS: NonZeroU32 = NonZeroU32::MIN;
 
 /// The variables Lambda sets besides `AWS_LAMBDA_RUNTIME_API`, which `lambda_http` needs.
@@ -41,7 +40,7 @@ const LAMBDA_VARIABLES: [&str; 3] = [
 
 /// This process, started by Lambda as a function.
 pub struct Function {
-    /// `AWS_LAMBDA_RUNTIME_API`: the `host:port` of the Runtime API.
+    /// `host:port` of the Runtime API.
     runtime_api: String,
 }
 
@@ -54,9 +53,8 @@ impl Function {
             .map(|runtime_api| Self { runtime_api })
     }
 
-    /// Starts the app from `settings` (as read, with the site to serve, or why they could not be) and answers
-    /// invocations until Lambda ends the process. A failed start is reported to `/init/error`
-    /// before it is returned.
+    /// Starts the app from `settings` and answers invocations until Lambda ends the process; a
+    /// failed start is reported to `/init/error`, then returned.
     pub async fn serve(self, settings: Result<(Config, Site), BoxError>) -> Result<(), BoxError> {
         let app = match self.start(settings).await {
             Ok(app) => app,
@@ -97,9 +95,8 @@ impl Function {
         Ok(router::app(state))
     }
 
-    /// Tells the Runtime API why the start failed: Lambda shows the message to whoever invoked the
-    /// function (and logs it), instead of only "Runtime exited". Best effort: the error is logged
-    /// and returned by [`Self::serve`] whatever happens here.
+    /// Tells the Runtime API why the start failed, so Lambda shows the invoker more than "Runtime
+    /// exited". Best effort: [`Self::serve`] returns the error anyway.
     async fn report_init_error(&self, error: &BoxError) {
         let url = format!("http://{}/2018-06-01/runtime/init/error", self.runtime_api);
         let report = serde_json::json!({

@@ -1,12 +1,7 @@
-//! Lambda's response limit: the JSON a function hands back for an invocation may hold 6 MB, its body
-//! included — as text, or base64-encoded (a third larger) when it is binary.
-//!
-//! A larger answer would fail the invocation, and the visitor would get API Gateway's bare 502 (or
-//! the Function URL's), with nothing in it to say why. The app's answers are far smaller (the wasm is
-//! under 200 KB, and browsers get pages compressed), but some grow with the data: a post's page and
-//! its GraphQL query list every comment. So each answer is measured as Lambda will see it, and one
-//! that does not fit becomes a 500 problem that says so, logged as an error. 500, as Vercel answers
-//! a function's oversized response: the request was fine; the server cannot deliver the answer.
+//! Lambda's 6 MB response limit (the JSON, body included as text or base64): a larger answer would
+//! be a bare 502 from the front door. Answers that grow with the data (a post's comments) are
+//! measured as Lambda will see them; one that does not fit becomes a logged 500 problem that says
+//! so (as Vercel answers: the request was fine, the answer cannot be delivered).
 
 use axum::{
     body::Body,
@@ -19,7 +14,7 @@ use crate::problem::problem;
 /// Lambda's limit on a synchronous invocation's response, in bytes of JSON.
 pub const LAMBDA_PAYLOAD_LIMIT: usize = 6 * 1024 * 1024;
 
-/// Room for the JSON around the status, headers and body (`{"statusCode":200,…}`), generously.
+/// Room for the JSON around status, headers and body (`{"statusCode":200,…}`), generously.
 const ENVELOPE: usize = 256;
 
 /// The headers that describe the body an oversized answer had, and not the problem that replaces it.
@@ -97,7 +92,7 @@ fn payload_size(headers: &HeaderMap, body: &[u8]) -> usize {
 
 /// The length of `text` (UTF-8) as a JSON string, quotes included: `"` and `\` take two bytes,
 /// control characters two (`\n`) or six (`\u0001`).
-fn json_string_len(text: &[u8]) -> usize {
+pub fn json_string_len(text: &[u8]) -> usize {
     let escapes: usize = text
         .iter()
         .map(|&byte| match byte {
@@ -109,11 +104,10 @@ fn json_string_len(text: &[u8]) -> usize {
     text.len() + escapes + 2
 }
 
-/// Whether `lambda_http` sends a body with these headers as text, else base64-encoded: as text when
-/// it is not content-encoded and its type is textual (`text/*`, JSON, JavaScript, XML, YAML and their
-/// `+json`-style kin) or not given. Its rule, restated so that the size is counted the way the body
-/// will travel; a test holds the two together.
-fn sent_as_text(headers: &HeaderMap) -> bool {
+/// Whether `lambda_http` sends a body with these headers as text (not content-encoded, a textual
+/// type or none), else base64-encoded: its rule restated, so that the size is counted the way the
+/// body will travel; a test holds the two together.
+pub fn sent_as_text(headers: &HeaderMap) -> bool {
     const TEXT_PREFIXES: [&str; 5] = [
         "text",
         "application/json",
@@ -139,127 +133,4 @@ fn sent_as_text(headers: &HeaderMap) -> bool {
         || headers
             .get("x-lambda-http-content-encoding")
             .is_some_and(|value| value == "text")
-}
-
-#[cfg(test)]
-mod tests {
-    use axum::http::header::{CONTENT_ENCODING, CONTENT_TYPE, HeaderName};
-
-    use super::*;
-
-    fn response(headers: &[(HeaderName, &str)], body: Vec<u8>) -> Response {
-        let mut response = Response::new(Body::from(body));
-        for (name, value) in headers {
-            response
-                .headers_mut()
-                .insert(name, HeaderValue::from_str(value).unwrap());
-        }
-        response
-    }
-
-    async fn body_of(response: Response) -> Vec<u8> {
-        axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .unwrap()
-            .to_vec()
-    }
-
-    #[test]
-    fn a_json_string_is_counted_as_serde_json_writes_it() {
-        let text = "quote \" backslash \\ newline \n tab \t bell \u{7} nul \0 é ☃ 🦀 \u{7f}";
-
-        let counted = json_string_len(text.as_bytes());
-
-        assert_eq!(counted, serde_json::to_string(text).unwrap().len());
-    }
-
-    #[tokio::test]
-    async fn bodies_are_counted_as_text_or_base64_as_lambda_http_sends_them() {
-        let cases: &[&[(HeaderName, &str)]] = &[
-            &[],
-            &[(CONTENT_TYPE, "text/html; charset=utf-8")],
-            &[(CONTENT_TYPE, "application/json")],
-            &[(CONTENT_TYPE, "application/problem+json")],
-            &[(CONTENT_TYPE, "application/javascript")],
-            &[(CONTENT_TYPE, "image/svg+xml")],
-            &[(CONTENT_TYPE, "application/wasm")],
-            &[(CONTENT_TYPE, "image/png")],
-            &[(CONTENT_TYPE, "text/html"), (CONTENT_ENCODING, "br")],
-            &[
-                (CONTENT_TYPE, "application/json"),
-                (CONTENT_ENCODING, "gzip"),
-            ],
-        ];
-        for headers in cases {
-            let response = response(headers, b"{}".to_vec());
-            let expected_text = sent_as_text(response.headers());
-
-            let converted = lambda_http::IntoResponse::into_response(response).await;
-
-            let as_text = matches!(converted.body(), lambda_http::Body::Text(_));
-            assert_eq!(as_text, expected_text, "{headers:?}");
-        }
-    }
-
-    #[tokio::test]
-    async fn an_answer_that_fits_passes_whole() {
-        let body = vec![b'x'; LAMBDA_PAYLOAD_LIMIT - 4096];
-        let answer = response(&[(CONTENT_TYPE, "text/plain")], body.clone());
-
-        let fitted = fit(answer).await;
-
-        assert_eq!(fitted.status(), StatusCode::OK);
-        assert_eq!(body_of(fitted).await, body);
-    }
-
-    #[tokio::test]
-    async fn a_text_answer_over_six_megabytes_becomes_a_500_problem_that_says_so() {
-        let answer = response(
-            &[
-                (CONTENT_TYPE, "text/html"),
-                (HeaderName::from_static("x-request-id"), "ticket-42"),
-            ],
-            vec![b'x'; LAMBDA_PAYLOAD_LIMIT + 1],
-        );
-
-        let fitted = fit(answer).await;
-
-        assert_eq!(fitted.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        assert_eq!(fitted.headers()[CONTENT_TYPE], "application/problem+json");
-        assert_eq!(fitted.headers()["x-request-id"], "ticket-42");
-        let problem: serde_json::Value = serde_json::from_slice(&body_of(fitted).await).unwrap();
-        assert!(
-            problem["detail"]
-                .as_str()
-                .unwrap()
-                .contains("larger than the 6291456 bytes AWS Lambda can return"),
-            "{problem}"
-        );
-    }
-
-    #[tokio::test]
-    async fn a_binary_answer_that_base64_makes_too_large_is_refused_too() {
-        // 4.8 MB of bytes: 6.4 MB once base64-encoded.
-        let answer = response(
-            &[(CONTENT_TYPE, "application/wasm")],
-            vec![0; LAMBDA_PAYLOAD_LIMIT * 4 / 5],
-        );
-
-        let fitted = fit(answer).await;
-
-        assert_eq!(fitted.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    }
-
-    #[tokio::test]
-    async fn text_that_escaping_makes_too_large_is_refused_too() {
-        // 3.5 MB of quotes: 7 MB as a JSON string.
-        let answer = response(
-            &[(CONTENT_TYPE, "application/json")],
-            vec![b'"'; LAMBDA_PAYLOAD_LIMIT * 7 / 12],
-        );
-
-        let fitted = fit(answer).await;
-
-        assert_eq!(fitted.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    }
 }
