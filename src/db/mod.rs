@@ -11,7 +11,7 @@
 )]
 
 pub mod copy;
-mod error;
+pub mod error;
 mod post_batch;
 mod rows;
 mod store;
@@ -24,6 +24,8 @@ mod sqlite;
 
 pub use crate::config::Backend;
 pub use error::{Cause, Error};
+#[cfg(not(sqlx_prepare = "sqlite"))]
+pub use postgres::lost_connections;
 pub use rows::CachedTrivia;
 pub use write_limit::{WriteAllowance, WriteLimit};
 
