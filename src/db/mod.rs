@@ -27,6 +27,8 @@ pub use error::{Cause, Error};
 #[cfg(not(sqlx_prepare = "sqlite"))]
 pub use postgres::lost_connections;
 pub use rows::CachedTrivia;
+#[cfg(not(sqlx_prepare = "postgres"))]
+pub use sqlite::write_limit::WriteTimes;
 pub use write_limit::{WriteAllowance, WriteLimit};
 
 use std::{net::IpAddr, num::NonZeroU32};

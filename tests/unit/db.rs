@@ -5,14 +5,16 @@
 use std::{
     collections::HashSet,
     io,
+    net::IpAddr,
+    num::NonZeroU32,
     sync::atomic::{AtomicU64, Ordering},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use leptos_api_routes::{
     config::DatabaseConfig,
     db::{
-        self, Visibility,
+        self, Visibility, WriteAllowance, WriteLimit, WriteTimes,
         error::{Kind, classify_sqlite, classify_sqlstate},
         lost_connections::{CHECK_WHEN_IDLE_FOR, LostConnections},
         write_limit::counted_address,
@@ -212,4 +214,34 @@ async fn a_read_that_failed_otherwise_is_not_run_again() {
         .await;
     assert!(matches!(answer, Err(sqlx::Error::PoolTimedOut)));
     assert_eq!(tries.load(Ordering::Relaxed), 1);
+}
+
+fn limit(per_minute: u32) -> WriteLimit {
+    WriteLimit::per_minute(NonZeroU32::new(per_minute).expect("a positive limit"))
+}
+
+#[test]
+fn an_address_may_write_the_limit_at_once_then_once_per_interval() {
+    let times = WriteTimes::default();
+    let address = IpAddr::from([192, 0, 2, 1]);
+    let start = Instant::now();
+
+    for _ in 0..3 {
+        assert_eq!(
+            times.count(address, limit(3), start),
+            WriteAllowance::Allowed
+        );
+    }
+    assert_eq!(
+        times.count(address, limit(3), start),
+        WriteAllowance::RetryAfter(Duration::from_secs(20))
+    );
+    assert_eq!(
+        times.count(address, limit(3), start + Duration::from_secs(20)),
+        WriteAllowance::Allowed
+    );
+    assert_eq!(
+        times.count(IpAddr::from([192, 0, 2, 2]), limit(3), start),
+        WriteAllowance::Allowed
+    );
 }
