@@ -69,14 +69,16 @@ impl From<sqlx::Error> for Error {
     }
 }
 
+/// What a driver error means to the caller, from the backend's own code.
 #[derive(Debug, PartialEq, Eq)]
-enum Kind {
+pub enum Kind {
     Unavailable,
     StorageFull,
     Other,
 }
 
-fn classify_sqlite(code: &str, message: &str) -> Kind {
+/// A SQLite (extended) result code and its message.
+pub fn classify_sqlite(code: &str, message: &str) -> Kind {
     match code.parse::<i64>() {
         Ok(code) => match code & 0xff {
             SQLITE_FULL => Kind::StorageFull,
@@ -89,7 +91,8 @@ fn classify_sqlite(code: &str, message: &str) -> Kind {
     }
 }
 
-fn classify_sqlstate(sqlstate: &str) -> Kind {
+/// A PostgreSQL SQLSTATE.
+pub fn classify_sqlstate(sqlstate: &str) -> Kind {
     if sqlstate == POSTGRES_DISK_FULL {
         Kind::StorageFull
     } else if sqlstate.starts_with("08") || POSTGRES_UNAVAILABLE.contains(&sqlstate) {
@@ -105,68 +108,5 @@ fn classify_io(error: &io::Error) -> Kind {
     match error.kind() {
         io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => Kind::StorageFull,
         _ => Kind::Unavailable,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sqlite_full_and_its_extended_codes_are_storage_full() {
-        assert_eq!(
-            classify_sqlite("13", "database or disk is full"),
-            Kind::StorageFull
-        );
-        assert_eq!(
-            classify_sqlite(&(13 | (1 << 8)).to_string(), ""),
-            Kind::StorageFull
-        );
-    }
-
-    #[test]
-    fn a_sqlite_io_error_saying_the_disk_is_full_is_storage_full() {
-        // SQLITE_IOERR_WRITE
-        assert_eq!(
-            classify_sqlite("778", "database or disk is full"),
-            Kind::StorageFull
-        );
-    }
-
-    #[test]
-    fn a_busy_or_locked_sqlite_database_is_unavailable() {
-        // SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, SQLITE_LOCKED.
-        for code in ["5", "517", "6"] {
-            assert_eq!(
-                classify_sqlite(code, "database is locked"),
-                Kind::Unavailable,
-                "{code}"
-            );
-        }
-    }
-
-    #[test]
-    fn postgres_disk_full_is_storage_full() {
-        assert_eq!(classify_sqlstate("53100"), Kind::StorageFull);
-    }
-
-    #[test]
-    fn postgres_connection_shutdown_and_retry_codes_are_unavailable() {
-        for code in ["08006", "08001", "57P01", "57P03", "53300", "40001"] {
-            assert_eq!(classify_sqlstate(code), Kind::Unavailable, "{code}");
-        }
-    }
-
-    #[test]
-    fn a_constraint_violation_is_another_failure() {
-        // SQLITE_CONSTRAINT_UNIQUE, and PostgreSQL's unique_violation, undefined_table, string
-        // too long.
-        assert_eq!(
-            classify_sqlite("2067", "UNIQUE constraint failed"),
-            Kind::Other
-        );
-        for code in ["23505", "42P01", "22001"] {
-            assert_eq!(classify_sqlstate(code), Kind::Other, "{code}");
-        }
     }
 }

@@ -11,7 +11,7 @@
 )]
 
 pub mod copy;
-mod error;
+pub mod error;
 mod post_batch;
 mod rows;
 mod store;
@@ -24,7 +24,11 @@ mod sqlite;
 
 pub use crate::config::Backend;
 pub use error::{Cause, Error};
+#[cfg(not(sqlx_prepare = "sqlite"))]
+pub use postgres::lost_connections;
 pub use rows::CachedTrivia;
+#[cfg(not(sqlx_prepare = "postgres"))]
+pub use sqlite::write_limit::WriteTimes;
 pub use write_limit::{WriteAllowance, WriteLimit};
 
 use std::{net::IpAddr, num::NonZeroU32};

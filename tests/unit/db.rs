@@ -1,11 +1,24 @@
 //! The data layer's public pieces: how a driver error is classified (`db::Error`), which address a
-//! write counts against, and new posts saved in batches, each with the id of its own post.
+//! write counts against, lost PostgreSQL connections, and new posts saved in batches, each with the
+//! id of its own post.
 
-use std::{collections::HashSet, io};
+use std::{
+    collections::HashSet,
+    io,
+    net::IpAddr,
+    num::NonZeroU32,
+    sync::atomic::{AtomicU64, Ordering},
+    time::{Duration, Instant},
+};
 
 use leptos_api_routes::{
     config::DatabaseConfig,
-    db::{self, Visibility, write_limit::counted_address},
+    db::{
+        self, Visibility, WriteAllowance, WriteLimit, WriteTimes,
+        error::{Kind, classify_sqlite, classify_sqlstate},
+        lost_connections::{CHECK_WHEN_IDLE_FOR, LostConnections},
+        write_limit::counted_address,
+    },
     model::ValidPost,
 };
 
@@ -83,4 +96,152 @@ async fn posts_saved_together_each_get_the_id_of_their_own_post() {
         assert_eq!(stored.draft, post(n).draft);
     }
     database.close().await;
+}
+
+#[test]
+fn sqlite_full_and_its_extended_codes_are_storage_full() {
+    assert_eq!(
+        classify_sqlite("13", "database or disk is full"),
+        Kind::StorageFull
+    );
+    assert_eq!(
+        classify_sqlite(&(13 | (1 << 8)).to_string(), ""),
+        Kind::StorageFull
+    );
+}
+
+#[test]
+fn a_sqlite_io_error_saying_the_disk_is_full_is_storage_full() {
+    // SQLITE_IOERR_WRITE
+    assert_eq!(
+        classify_sqlite("778", "database or disk is full"),
+        Kind::StorageFull
+    );
+}
+
+#[test]
+fn a_busy_or_locked_sqlite_database_is_unavailable() {
+    // SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, SQLITE_LOCKED.
+    for code in ["5", "517", "6"] {
+        assert_eq!(
+            classify_sqlite(code, "database is locked"),
+            Kind::Unavailable,
+            "{code}"
+        );
+    }
+}
+
+#[test]
+fn postgres_disk_full_is_storage_full() {
+    assert_eq!(classify_sqlstate("53100"), Kind::StorageFull);
+}
+
+#[test]
+fn postgres_connection_shutdown_and_retry_codes_are_unavailable() {
+    for code in ["08006", "08001", "57P01", "57P03", "53300", "40001"] {
+        assert_eq!(classify_sqlstate(code), Kind::Unavailable, "{code}");
+    }
+}
+
+#[test]
+fn a_constraint_violation_is_another_failure() {
+    // SQLITE_CONSTRAINT_UNIQUE, and PostgreSQL's unique_violation, undefined_table, string
+    // too long.
+    assert_eq!(
+        classify_sqlite("2067", "UNIQUE constraint failed"),
+        Kind::Other
+    );
+    for code in ["23505", "42P01", "22001"] {
+        assert_eq!(classify_sqlstate(code), Kind::Other, "{code}");
+    }
+}
+
+fn lost() -> sqlx::Error {
+    sqlx::Error::Io(io::Error::from(io::ErrorKind::ConnectionReset))
+}
+
+#[test]
+fn a_connection_idle_for_a_moment_is_lent_unchecked_while_nothing_was_lost() {
+    let connections = LostConnections::new();
+    assert!(!connections.must_check(Duration::ZERO));
+    assert!(!connections.must_check(CHECK_WHEN_IDLE_FOR / 2));
+    assert!(connections.must_check(CHECK_WHEN_IDLE_FOR));
+}
+
+#[test]
+fn after_a_loss_connections_idle_since_before_it_are_checked_and_later_ones_are_not() {
+    let connections = LostConnections::new();
+    std::thread::sleep(Duration::from_millis(20));
+    let _ = connections.noting::<()>(Err(lost()));
+    assert!(connections.must_check(Duration::from_millis(10)));
+    std::thread::sleep(Duration::from_millis(20));
+    assert!(!connections.must_check(Duration::from_millis(5)));
+}
+
+#[test]
+fn a_pool_timeout_or_a_refused_statement_is_not_a_lost_connection() {
+    let connections = LostConnections::new();
+    let _ = connections.noting::<()>(Err(sqlx::Error::PoolTimedOut));
+    let _ = connections.noting::<()>(Err(sqlx::Error::RowNotFound));
+    assert!(!connections.must_check(Duration::ZERO));
+}
+
+#[tokio::test]
+async fn a_read_whose_connection_was_lost_runs_once_more() {
+    let connections = LostConnections::new();
+    let tries = AtomicU64::new(0);
+    let answer = connections
+        .read(|| async {
+            match tries.fetch_add(1, Ordering::Relaxed) {
+                0 => Err(lost()),
+                _ => Ok("read"),
+            }
+        })
+        .await;
+    assert_eq!(answer.ok(), Some("read"));
+    assert_eq!(tries.load(Ordering::Relaxed), 2);
+}
+
+#[tokio::test]
+async fn a_read_that_failed_otherwise_is_not_run_again() {
+    let connections = LostConnections::new();
+    let tries = AtomicU64::new(0);
+    let answer: Result<(), _> = connections
+        .read(|| async {
+            tries.fetch_add(1, Ordering::Relaxed);
+            Err(sqlx::Error::PoolTimedOut)
+        })
+        .await;
+    assert!(matches!(answer, Err(sqlx::Error::PoolTimedOut)));
+    assert_eq!(tries.load(Ordering::Relaxed), 1);
+}
+
+fn limit(per_minute: u32) -> WriteLimit {
+    WriteLimit::per_minute(NonZeroU32::new(per_minute).expect("a positive limit"))
+}
+
+#[test]
+fn an_address_may_write_the_limit_at_once_then_once_per_interval() {
+    let times = WriteTimes::default();
+    let address = IpAddr::from([192, 0, 2, 1]);
+    let start = Instant::now();
+
+    for _ in 0..3 {
+        assert_eq!(
+            times.count(address, limit(3), start),
+            WriteAllowance::Allowed
+        );
+    }
+    assert_eq!(
+        times.count(address, limit(3), start),
+        WriteAllowance::RetryAfter(Duration::from_secs(20))
+    );
+    assert_eq!(
+        times.count(address, limit(3), start + Duration::from_secs(20)),
+        WriteAllowance::Allowed
+    );
+    assert_eq!(
+        times.count(IpAddr::from([192, 0, 2, 2]), limit(3), start),
+        WriteAllowance::Allowed
+    );
 }

@@ -19,6 +19,10 @@ pub struct LostConnections {
 }
 
 impl LostConnections {
+    #[expect(
+        clippy::new_without_default,
+        reason = "it starts a clock: not a neutral value"
+    )]
     pub fn new() -> Self {
         Self {
             started: Instant::now(),
@@ -82,72 +86,5 @@ fn connection_lost(error: &sqlx::Error) -> bool {
             .code()
             .is_some_and(|code| code.starts_with("08") || code == "57P01" || code == "57P02"),
         _ => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::io;
-
-    use super::*;
-
-    fn lost() -> sqlx::Error {
-        sqlx::Error::Io(io::Error::from(io::ErrorKind::ConnectionReset))
-    }
-
-    #[test]
-    fn a_connection_idle_for_a_moment_is_lent_unchecked_while_nothing_was_lost() {
-        let connections = LostConnections::new();
-        assert!(!connections.must_check(Duration::ZERO));
-        assert!(!connections.must_check(CHECK_WHEN_IDLE_FOR / 2));
-        assert!(connections.must_check(CHECK_WHEN_IDLE_FOR));
-    }
-
-    #[test]
-    fn after_a_loss_connections_idle_since_before_it_are_checked_and_later_ones_are_not() {
-        let connections = LostConnections::new();
-        std::thread::sleep(Duration::from_millis(20));
-        let _ = connections.noting::<()>(Err(lost()));
-        assert!(connections.must_check(Duration::from_millis(10)));
-        std::thread::sleep(Duration::from_millis(20));
-        assert!(!connections.must_check(Duration::from_millis(5)));
-    }
-
-    #[test]
-    fn a_pool_timeout_or_a_refused_statement_is_not_a_lost_connection() {
-        let connections = LostConnections::new();
-        let _ = connections.noting::<()>(Err(sqlx::Error::PoolTimedOut));
-        let _ = connections.noting::<()>(Err(sqlx::Error::RowNotFound));
-        assert!(!connections.must_check(Duration::ZERO));
-    }
-
-    #[tokio::test]
-    async fn a_read_whose_connection_was_lost_runs_once_more() {
-        let connections = LostConnections::new();
-        let tries = AtomicU64::new(0);
-        let answer = connections
-            .read(|| async {
-                match tries.fetch_add(1, Ordering::Relaxed) {
-                    0 => Err(lost()),
-                    _ => Ok("read"),
-                }
-            })
-            .await;
-        assert_eq!(answer.ok(), Some("read"));
-        assert_eq!(tries.load(Ordering::Relaxed), 2);
-    }
-
-    #[tokio::test]
-    async fn a_read_that_failed_otherwise_is_not_run_again() {
-        let connections = LostConnections::new();
-        let tries = AtomicU64::new(0);
-        let answer: Result<(), _> = connections
-            .read(|| async {
-                tries.fetch_add(1, Ordering::Relaxed);
-                Err(sqlx::Error::PoolTimedOut)
-            })
-            .await;
-        assert!(matches!(answer, Err(sqlx::Error::PoolTimedOut)));
-        assert_eq!(tries.load(Ordering::Relaxed), 1);
     }
 }

@@ -5,7 +5,7 @@
 //! `-- PostgreSQL` comment (scripts/sqlx-prepare.sh checks this).
 
 mod import;
-mod lost_connections;
+pub mod lost_connections;
 mod write_limit;
 
 pub use import::ImportRefused;

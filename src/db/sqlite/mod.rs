@@ -3,7 +3,7 @@
 
 mod connections;
 mod export;
-mod write_limit;
+pub mod write_limit;
 
 use std::{net::IpAddr, num::NonZero, path::Path, str::FromStr, sync::Arc};
 

@@ -68,32 +68,6 @@ mod tests {
     }
 
     #[test]
-    fn an_address_may_write_the_limit_at_once_then_once_per_interval() {
-        let times = WriteTimes::default();
-        let address = IpAddr::from([192, 0, 2, 1]);
-        let start = Instant::now();
-
-        for _ in 0..3 {
-            assert_eq!(
-                times.count(address, limit(3), start),
-                WriteAllowance::Allowed
-            );
-        }
-        assert_eq!(
-            times.count(address, limit(3), start),
-            WriteAllowance::RetryAfter(Duration::from_secs(20))
-        );
-        assert_eq!(
-            times.count(address, limit(3), start + Duration::from_secs(20)),
-            WriteAllowance::Allowed
-        );
-        assert_eq!(
-            times.count(IpAddr::from([192, 0, 2, 2]), limit(3), start),
-            WriteAllowance::Allowed
-        );
-    }
-
-    #[test]
     fn addresses_that_are_back_to_a_full_allowance_are_forgotten() {
         let times = WriteTimes::default();
         let start = Instant::now();
