@@ -29,6 +29,7 @@ pub mod problem;
 pub mod qvalue;
 #[cfg(feature = "ssr")]
 pub mod router;
+#[cfg(feature = "ssr")]
 pub mod runtime;
 #[cfg(feature = "ssr")]
 pub mod site;

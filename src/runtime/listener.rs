@@ -1,5 +1,5 @@
 //! Where the listening socket comes from: passed by systemd (socket activation, `sd_listen_fds(3)`:
-//! a restart loses no connection, port 80 without root; docs/history/trim-runtime.md), or bound to
+//! a restart loses no connection, port 80 without root; docs/performance.md), or bound to
 //! `LEPTOS_SITE_ADDR`.
 
 use std::{

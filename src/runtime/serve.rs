@@ -339,7 +339,7 @@ impl Activity {
 
     /// Drives `connection` until it ends, or drops it once its deadline passes. Checked four times
     /// per timeout, not by a timer moved at every request, which cost a third of
-    /// `/api/hello`'s throughput (docs/history/runtime.md); a close comes at most a quarter late.
+    /// `/api/hello`'s throughput (docs/performance.md); a close comes at most a quarter late.
     async fn serve(
         &self,
         connection: impl Future<Output = Result<(), hyper::Error>>,
@@ -417,13 +417,5 @@ impl http_body::Body for Tracked {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn accepting_waits_longer_after_each_error_up_to_a_second() {
-        let mut backoff = Backoff::default();
-        let waits: Vec<u128> = (0..9).map(|_| backoff.next_wait().as_millis()).collect();
-        assert_eq!(waits, [10, 20, 40, 80, 160, 320, 640, 1000, 1000]);
-    }
-}
+#[path = "../../tests/unit/private/runtime_serve.rs"]
+mod tests;

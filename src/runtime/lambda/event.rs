@@ -2,7 +2,7 @@
 //! expects from a client: the path without API Gateway's stage (the pages link to root paths, so
 //! the app is served at the root of its host), and the client's address (the event's `sourceIp`,
 //! which the front door took from the connection) where a server would have its TCP peer's.
-//! Details and caveats: docs/history/runtime.md.
+//! Details and caveats: docs/performance.md.
 
 use std::net::{IpAddr, SocketAddr};
 

@@ -5,7 +5,7 @@
 //! server: PostgreSQL only (no lasting disk), one database connection per instance by default, the
 //! client's address and the stage from the event (`event.rs`), any host when `ALLOWED_HOSTS` is
 //! unset, 6 MB per response (`payload_limit.rs`). A failed start goes to `/init/error`.
-//! Why each: docs/history/runtime.md.
+//! Why each: docs/performance.md.
 
 pub mod event;
 pub mod payload_limit;
