@@ -36,6 +36,9 @@ cargo fmt --all -- --check
 step "the floors of src/: no upward import, no circle (scripts/check-floors.py, docs/architecture.md)"
 python3 scripts/check-floors.py
 
+step "the docs' links: every file and heading they name exists (scripts/check-links.py)"
+python3 scripts/check-links.py
+
 step "clippy, server (ssr)"
 cargo clippy --features ssr --all-targets --locked -- -D warnings
 
