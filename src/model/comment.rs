@@ -6,8 +6,7 @@ use super::{CommentId, FieldErrors, PostId, text::check_text};
 
 pub const COMMENT_MAX: usize = 2_000;
 
-/// Body of `POST /api/comments/{id}` (a missing field reads as empty, as in
-/// [`NewPost`](super::NewPost)).
+/// Body of `POST /api/comments/{id}` (a missing field reads as empty, as in [`NewPost`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewComment {

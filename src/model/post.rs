@@ -11,9 +11,9 @@ pub const POST_MAX: usize = 10_000;
 /// Body of `POST /api/post`. Missing fields read as empty, so they fail validation with a message on
 /// the field rather than a parse error.
 ///
-/// The OpenAPI schema states the text rule exactly (see [`text_schema`](super::text_schema)), so
-/// that a client can check a value before sending it, and so that the server accepts every value the
-/// schema allows and refuses every value it does not.
+/// The OpenAPI schema states the text rule exactly (see [`text_schema`]), so that a client can check
+/// a value before sending it, and so that the server accepts every value the schema allows and
+/// refuses every value it does not.
 ///
 /// `#[serde(default)]` is on each field rather than on the struct: on the struct, utoipa would
 /// write each field's default (`""`) into the schema, a default its own rules refuse.
