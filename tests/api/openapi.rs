@@ -333,3 +333,25 @@ fn collect_path_literals(folder: &Path, literals: &mut BTreeSet<String>) {
         }
     }
 }
+
+/// The document as committed (`openapi.snapshot.json`): a refactor changes no byte of it, and a change
+/// to the API shows in review. After an intended change: `UPDATE_OPENAPI_SNAPSHOT=1 cargo test
+/// --features ssr --test api -- openapi::the_served_document_is_the_committed_one`.
+#[tokio::test]
+async fn the_served_document_is_the_committed_one() {
+    let app = TestApp::spawn().await;
+    let snapshot = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/api/openapi.snapshot.json");
+
+    let served = app.get("/api/openapi.json").await.text().await.unwrap();
+
+    if std::env::var_os("UPDATE_OPENAPI_SNAPSHOT").is_some() {
+        fs::write(&snapshot, &served).unwrap();
+    }
+    let committed = fs::read_to_string(&snapshot).unwrap();
+    assert!(
+        served == committed,
+        "/api/openapi.json differs from {}: if the change is intended, run the test again with \
+         UPDATE_OPENAPI_SNAPSHOT=1 and commit the file",
+        snapshot.display()
+    );
+}
