@@ -115,12 +115,11 @@ def main():
         room = module[0]
         if room not in FLOOR:
             faults.append(f"{path}: module `{room}` is on no floor of scripts/check-floors.py")
-            continue
         for ref in references(module, path.read_text()):
             target = next((ref[:n] for n in range(len(ref), 0, -1) if ref[:n] in modules), None)
             if target is None:
                 continue
-            if target[0] in FLOOR and FLOOR[target[0]] > FLOOR[room]:
+            if FLOOR.get(target[0], 0) > FLOOR.get(room, len(FLOORS) + 1):
                 faults.append(f"{path}: imports `{'::'.join(ref)}`, a floor above `{room}`")
             common = 0
             while common < min(len(module), len(target)) and module[common] == target[common]:
