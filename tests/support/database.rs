@@ -21,6 +21,8 @@ enum Home {
     Sqlite { _folder: TempDir },
     /// A file in a folder someone else owns.
     SqliteElsewhere,
+    /// A PostgreSQL database someone else owns (a test's HA cluster, through its proxy).
+    PostgresElsewhere,
     /// A database created on the server at `admin_url`, dropped with this.
     SharedServer { admin_url: String, name: String },
     /// A cluster of this test's own, stopped and removed with this.
@@ -101,6 +103,14 @@ impl TestDatabase {
         }
     }
 
+    /// The PostgreSQL database at `url`, which the caller owns: to read what requests wrote.
+    pub fn postgres_at(url: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            home: Home::PostgresElsewhere,
+        }
+    }
+
     /// A database on `cluster` (which this then owns): for tests that stop or reconfigure the server.
     pub fn on_cluster(cluster: PgCluster, query: &str) -> Self {
         Self {
@@ -116,7 +126,9 @@ impl TestDatabase {
     pub fn backend(&self) -> Backend {
         match self.home {
             Home::Sqlite { .. } | Home::SqliteElsewhere => Backend::Sqlite,
-            Home::SharedServer { .. } | Home::PrivateCluster(_) => Backend::Postgres,
+            Home::SharedServer { .. } | Home::PrivateCluster(_) | Home::PostgresElsewhere => {
+                Backend::Postgres
+            }
         }
     }
 

@@ -11,7 +11,9 @@
 mod answers;
 mod app;
 mod database;
+mod ha_cluster;
 pub mod lambda_events;
+mod pgbouncer;
 mod postgres_cluster;
 mod process;
 mod webhook_signature;
@@ -20,6 +22,9 @@ mod writers;
 pub use answers::{JSON, allowed_methods, assert_problem, content_type, detail, header, location};
 pub use app::{TestApp, silent_trivia_upstream, test_config, test_http_config, with_headers};
 pub use database::TestDatabase;
+pub use ha_cluster::HaCluster;
+pub use pgbouncer::transaction_capable as transaction_pooling_pgbouncer;
+pub use pgbouncer::{PgBouncer, PoolMode};
 pub use postgres_cluster::{PgCluster, hand_to_server};
 pub use process::{
     DEBUG_BINARY, PATIENCE, PREVIEW_SECRET, Process, ServerProcess, WEBHOOK_SECRET, children,
