@@ -31,6 +31,8 @@ const WRITERS_PER_INSTANCE: usize = 2;
 #[derive(Default)]
 struct Seen {
     answers: Vec<(String, StatusCode, Duration)>,
+    /// When each 503 was answered.
+    unavailable_at: Vec<Instant>,
     /// Answers that were not HTTP answers at all (a closed connection, a client timeout).
     failures: Vec<String>,
     /// `(id, title)` of every post answered 201.
@@ -39,6 +41,16 @@ struct Seen {
     comments: Vec<(i64, String)>,
     /// Writes answered 503 and sent again with the same key.
     retried: usize,
+}
+
+impl Seen {
+    fn note(&mut self, route: &str, status: StatusCode, asked: Instant) {
+        self.answers
+            .push((route.to_owned(), status, asked.elapsed()));
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            self.unavailable_at.push(Instant::now());
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -87,12 +99,13 @@ async fn a_leader_killed_mid_stream_loses_no_acknowledged_write_and_answers_no_5
     let killed_at = Instant::now();
     cluster.kill_member(leader);
     let back = until_back(&client, &instances, killed_at).await;
+    let all_back = killed_at + back.iter().copied().max().unwrap_or_default();
     tokio::time::sleep(Duration::from_secs(2)).await;
     stop.store(true, Ordering::Relaxed);
     tasks.join_all().await;
     let health_seen: Vec<Vec<(Duration, StatusCode)>> = health.join_all().await;
 
-    let seen = seen.lock().unwrap();
+    let seen = std::mem::take(&mut *seen.lock().unwrap());
     let new_leader = cluster.leader().expect("a new leader");
     let database = crate::support::TestDatabase::postgres_at(&cluster.url("postgres"));
     let stored_posts: HashMap<String, Vec<i64>> = group(
@@ -181,6 +194,17 @@ async fn a_leader_killed_mid_stream_loses_no_acknowledged_write_and_answers_no_5
             "/api/health said 503 while no leader answered: {watched:?}"
         );
     }
+    // A dead pooled connection would fail a request after the instance is back.
+    let late: Vec<_> = seen
+        .unavailable_at
+        .iter()
+        .filter(|at| **at > all_back + Duration::from_millis(500))
+        .collect();
+    assert!(
+        late.is_empty(),
+        "{} answers 503 once both instances were back",
+        late.len()
+    );
     assert!(lost_posts.is_empty(), "lost posts: {lost_posts:?}");
     assert!(lost_comments.is_empty(), "lost comments: {lost_comments:?}");
     assert_eq!(twice, 0, "no write made twice");
@@ -284,10 +308,7 @@ async fn send_until_answered(
             }
         };
         let status = response.status();
-        seen.lock()
-            .unwrap()
-            .answers
-            .push((url.to_owned(), status, started.elapsed()));
+        seen.lock().unwrap().note(url, status, started);
         match status {
             StatusCode::CREATED => return response.json().await.ok(),
             StatusCode::SERVICE_UNAVAILABLE if key.is_some() && !stop.load(Ordering::Relaxed) => {
@@ -331,10 +352,7 @@ async fn watch(
                     if path == "/api/health" {
                         health.push((started.elapsed(), status));
                     }
-                    seen.lock()
-                        .unwrap()
-                        .answers
-                        .push((path.to_owned(), status, asked.elapsed()));
+                    seen.lock().unwrap().note(path, status, asked);
                 }
                 Err(error) => seen
                     .lock()

@@ -14,6 +14,7 @@ mod postgres {
     mod failover;
     mod migrations;
     mod outage;
+    mod pooler;
     mod several_instances;
     mod tls;
     mod write_allowances;

@@ -23,8 +23,10 @@ pub use answers::{JSON, allowed_methods, assert_problem, content_type, detail, h
 pub use app::{TestApp, silent_trivia_upstream, test_config, test_http_config, with_headers};
 pub use database::TestDatabase;
 pub use ha_cluster::HaCluster;
-pub use pgbouncer::transaction_capable as transaction_pooling_pgbouncer;
 pub use pgbouncer::{PgBouncer, PoolMode};
+pub use pgbouncer::{
+    binary as pgbouncer_binary, transaction_capable as transaction_pooling_pgbouncer,
+};
 pub use postgres_cluster::{PgCluster, hand_to_server};
 pub use process::{
     DEBUG_BINARY, PATIENCE, PREVIEW_SECRET, Process, ServerProcess, WEBHOOK_SECRET, children,

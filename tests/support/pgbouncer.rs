@@ -3,7 +3,11 @@
 //! dropped. Transaction pooling is safe with sqlx's named statements only from PgBouncer 1.21 on
 //! (`max_prepared_statements`): [`transaction_capable`] finds one, from `PGBOUNCER_BIN` or PATH.
 
-use std::{path::PathBuf, process::Command, time::Instant};
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+    time::Instant,
+};
 
 use tempfile::TempDir;
 
@@ -30,7 +34,7 @@ pub fn binary() -> PathBuf {
 }
 
 /// `(major, minor)` of `binary`, from `pgbouncer --version` ("PgBouncer 1.18.0").
-pub fn version(binary: &PathBuf) -> Option<(u32, u32)> {
+pub fn version(binary: &Path) -> Option<(u32, u32)> {
     let output = Command::new(binary).arg("--version").output().ok()?;
     let text = String::from_utf8_lossy(&output.stdout);
     let version = text
@@ -59,12 +63,14 @@ pub fn transaction_capable() -> Result<PathBuf, String> {
 
 impl PgBouncer {
     /// `binary` pooling in `mode` for the server at `server_port` on 127.0.0.1.
-    pub fn start(binary: &PathBuf, mode: PoolMode, server_port: u16) -> Self {
+    pub fn start(binary: &Path, mode: PoolMode, server_port: u16) -> Self {
         let folder = tempfile::tempdir().expect("a temporary folder");
         let port = free_port();
-        let (pool_mode, prepared) = match mode {
-            PoolMode::Session => ("session", ""),
-            PoolMode::Transaction => ("transaction", "max_prepared_statements = 200\n"),
+        // Session mode holds a server connection per app connection (two instances of 16); transaction
+        // mode shares a few, so that statements of different clients meet on one.
+        let (pool_mode, prepared, pool_size) = match mode {
+            PoolMode::Session => ("session", "", 40),
+            PoolMode::Transaction => ("transaction", "max_prepared_statements = 200\n", 4),
         };
         let home = folder.path().display();
         std::fs::write(folder.path().join("users.txt"), "\"postgres\" \"\"\n").expect("users.txt");
@@ -77,7 +83,7 @@ impl PgBouncer {
                  [pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\n\
                  unix_socket_dir = {home}\nauth_type = trust\nauth_file = {home}/users.txt\n\
                  pool_mode = {pool_mode}\n{prepared}max_client_conn = 500\n\
-                 default_pool_size = 40\nmax_db_connections = 0\nserver_reset_query = DISCARD ALL\n\
+                 default_pool_size = {pool_size}\nmax_db_connections = 0\n\
                  logfile = {home}/pgbouncer.log\npidfile = {home}/pgbouncer.pid\n"
             ),
         )

@@ -1,0 +1,177 @@
+//! Behind a connection pooler (issue 25, docs/high-availability.md): PgBouncer in session mode, and
+//! in transaction mode when one of 1.21 or later is found (`PGBOUNCER_BIN`, else `pgbouncer` on
+//! PATH; Debian 12's is 1.18, and the test then says why it skips). The pooler is started with no
+//! `ignore_startup_parameters`, so the app must send none it refuses. Migrations go to the server
+//! directly (`DATABASE_MIGRATION_URL`): their advisory lock needs a session.
+
+use std::{path::PathBuf, thread};
+
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+
+use crate::support::{
+    PgBouncer, PgCluster, PoolMode, ServerProcess, TestDatabase, transaction_pooling_pgbouncer,
+};
+
+const INSTANCES: usize = 4;
+const CLIENTS: usize = 8;
+const WRITES_PER_CLIENT: usize = 25;
+
+/// A cluster of the test's own, its URL and PgBouncer's in front of it.
+async fn cluster_behind(binary: PathBuf, mode: PoolMode) -> (TestDatabase, PgBouncer) {
+    let cluster = tokio::task::spawn_blocking(|| PgCluster::start(&["max_connections=200"]))
+        .await
+        .expect("the cluster starts");
+    let pooler = PgBouncer::start(&binary, mode, cluster.port());
+    (TestDatabase::on_cluster(cluster, ""), pooler)
+}
+
+/// The pooler a test of `mode` runs through: transaction mode needs 1.21 or later.
+fn pooler_for(mode: PoolMode) -> Option<PathBuf> {
+    match mode {
+        PoolMode::Session => Some(crate::support::pgbouncer_binary()),
+        PoolMode::Transaction => match transaction_pooling_pgbouncer() {
+            Ok(binary) => Some(binary),
+            Err(reason) => {
+                println!("skipped: transaction pooling is not tested: {reason}");
+                None
+            }
+        },
+    }
+}
+
+/// Instances starting at once through the pooler, migrations on the server directly: each
+/// migration once, every instance serving.
+async fn instances_starting_at_once_apply_each_migration_once(mode: PoolMode) {
+    let Some(binary) = pooler_for(mode) else {
+        return;
+    };
+    let (database, pooler) = cluster_behind(binary, mode).await;
+    let folder = tempfile::tempdir().unwrap();
+    let migrations = std::fs::read_dir("migrations/postgres").unwrap().count();
+    let settings = [("DATABASE_MIGRATION_URL", database.url())];
+
+    let instances: Vec<ServerProcess> = thread::scope(|scope| {
+        let starting: Vec<_> = (0..INSTANCES)
+            .map(|_| {
+                scope.spawn(|| {
+                    ServerProcess::on_database(folder.path(), &pooler.url("postgres"), &settings)
+                })
+            })
+            .collect();
+        starting
+            .into_iter()
+            .map(|instance| instance.join().unwrap())
+            .collect()
+    });
+
+    for instance in &instances {
+        let health = reqwest::get(instance.url("/api/health")).await.unwrap();
+        assert_eq!(health.status(), StatusCode::OK);
+    }
+    let applied = database
+        .column::<i64>("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+        .await;
+    let mut distinct = applied.clone();
+    distinct.dedup();
+    assert_eq!((applied.len(), distinct), (migrations, applied));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_instances_starting_at_once_through_pgbouncer_in_session_mode_apply_each_migration_once()
+ {
+    instances_starting_at_once_apply_each_migration_once(PoolMode::Session).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_instances_starting_at_once_through_pgbouncer_in_transaction_mode_apply_each_migration_once()
+ {
+    instances_starting_at_once_apply_each_migration_once(PoolMode::Transaction).await;
+}
+
+/// Two instances through the pooler, clients writing posts and comments at once (with and without
+/// an `Idempotency-Key`) and reading each back: every answer is theirs. Behind PgBouncer before
+/// 1.21, transaction mode crossed sqlx's named statements between clients.
+async fn concurrent_clients_each_read_back_what_they_wrote(mode: PoolMode) {
+    let Some(binary) = pooler_for(mode) else {
+        return;
+    };
+    let (database, pooler) = cluster_behind(binary, mode).await;
+    let folder = tempfile::tempdir().unwrap();
+    let settings = [("DATABASE_MIGRATION_URL", database.url())];
+    let instances = [
+        ServerProcess::on_database(folder.path(), &pooler.url("postgres"), &settings),
+        ServerProcess::on_database(folder.path(), &pooler.url("postgres"), &settings),
+    ];
+    let client = Client::new();
+
+    let mut writers = tokio::task::JoinSet::new();
+    for writer in 0..CLIENTS {
+        let (client, base) = (client.clone(), instances[writer % 2].url(""));
+        writers.spawn(async move { write_and_read_back(client, base, writer).await });
+    }
+    writers.join_all().await;
+
+    assert_eq!(
+        database.count("posts").await,
+        (CLIENTS * WRITES_PER_CLIENT) as i64
+    );
+    assert_eq!(
+        database.count("comments").await,
+        (CLIENTS * WRITES_PER_CLIENT) as i64
+    );
+}
+
+async fn write_and_read_back(client: Client, base: String, writer: usize) {
+    for number in 0..WRITES_PER_CLIENT {
+        let title = format!("writer {writer} post {number}");
+        let mut request = client
+            .post(format!("{base}/api/post"))
+            .json(&json!({ "title": title, "post": "through the pooler" }));
+        if number % 2 == 0 {
+            request = request.header("idempotency-key", format!("w{writer}-p{number}"));
+        }
+        let created = request.send().await.unwrap();
+        assert_eq!(created.status(), StatusCode::CREATED);
+        let id = created.json::<Value>().await.unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        let post: Value = client
+            .get(format!("{base}/api/post/{id}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(post["title"], title, "post {id} is the one written");
+        let comment = format!("comment of writer {writer} on {id}");
+        let added = client
+            .post(format!("{base}/api/comments/{id}"))
+            .header("idempotency-key", format!("w{writer}-c{number}"))
+            .json(&json!({ "comment": comment }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(added.status(), StatusCode::CREATED);
+        let comments: Value = client
+            .get(format!("{base}/api/comments/{id}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(comments["comments"][0]["comment"], comment, "on post {id}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_clients_through_pgbouncer_in_session_mode_each_read_back_what_they_wrote() {
+    concurrent_clients_each_read_back_what_they_wrote(PoolMode::Session).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_clients_through_pgbouncer_in_transaction_mode_each_read_back_what_they_wrote() {
+    concurrent_clients_each_read_back_what_they_wrote(PoolMode::Transaction).await;
+}
