@@ -83,6 +83,8 @@ pub enum OpenError {
     },
     #[error("DATABASE_URL: cannot connect to the database: {0}")]
     Connect(#[source] Cause),
+    #[error("DATABASE_MIGRATION_URL: cannot connect to the database: {0}")]
+    MigrationConnect(#[source] Cause),
     #[error("cannot apply the migrations: {0}")]
     Migrate(#[source] Cause),
     #[error("DATABASE_URL names {0}, which this build leaves out (sqlx_prepare)")]

@@ -26,6 +26,7 @@ const SLOWEST_ANSWER: Duration = Duration::from_secs(6);
 /// The bound on being back.
 const BACK_WITHIN: Duration = Duration::from_secs(20);
 const WRITERS_PER_INSTANCE: usize = 2;
+const POST_BODY: &str = "Through a failover";
 
 /// What the clients saw: every answer's route, status and time taken.
 #[derive(Default)]
@@ -224,6 +225,27 @@ async fn a_leader_killed_mid_stream_loses_no_acknowledged_write_and_answers_no_5
             StatusCode::OK
         );
     }
+    // A client that never got its 201 (the answer lost with the connection) sends the write again:
+    // through the other instance, on the new leader, it answers the first post and makes none.
+    let posts_before = database.count("posts").await;
+    let keyed: Vec<_> = seen
+        .posts
+        .iter()
+        .filter(|(_, title)| title.starts_with("writer 0.0") || title.starts_with("writer 1.0"))
+        .collect();
+    for (id, title) in keyed.iter().rev().take(20) {
+        let instance = &instances[usize::from(title.starts_with("writer 0"))];
+        let again = client
+            .post(instance.url("/api/post"))
+            .header("idempotency-key", title.replace(' ', "-"))
+            .json(&json!({ "title": title, "post": POST_BODY }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::CREATED);
+        assert_eq!(again.json::<Value>().await.unwrap()["id"], *id, "{title}");
+    }
+    assert_eq!(database.count("posts").await, posts_before);
     drop(instances);
     drop(cluster);
 }
@@ -243,7 +265,7 @@ async fn write_stream(
             return;
         }
         let title = format!("writer {writer} post {number}");
-        let body = json!({ "title": title, "post": "Through a failover" });
+        let body = json!({ "title": title, "post": POST_BODY });
         let key = keyed.then(|| title.replace(' ', "-"));
         let Some(post) = send_until_answered(
             &client,

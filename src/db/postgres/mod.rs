@@ -87,7 +87,10 @@ impl Db {
 
 impl Store for Db {
     async fn open(config: &DatabaseConfig) -> Result<Self, OpenError> {
-        let options = connect_options(config.url.as_str())?;
+        let options = connect_options(config.url.as_str()).map_err(|source| OpenError::Url {
+            backend: "PostgreSQL",
+            source: source.into(),
+        })?;
         let lost = Arc::new(LostConnections::new());
         let check = Arc::clone(&lost);
         let pool = PgPoolOptions::new()
@@ -305,12 +308,8 @@ impl Store for Db {
 
 /// `extra_float_digits` off: PgBouncer refuses a startup parameter it does not know, and this app
 /// reads no floating-point column (`EXTRACT(EPOCH …)` is cast to `bigint`).
-fn connect_options(url: &str) -> Result<PgConnectOptions, OpenError> {
-    Ok(PgConnectOptions::from_str(url)
-        .map_err(|source| OpenError::Url {
-            backend: "PostgreSQL",
-            source: source.into(),
-        })?
+fn connect_options(url: &str) -> Result<PgConnectOptions, sqlx::Error> {
+    Ok(PgConnectOptions::from_str(url)?
         .application_name(env!("CARGO_PKG_NAME"))
         .extra_float_digits(None))
 }
@@ -325,9 +324,11 @@ async fn migrate(
     let Some(url) = migration_url else {
         return migrator.run(pool).await.map_err(OpenError::migrate);
     };
-    let mut connection = sqlx::PgConnection::connect_with(&connect_options(url.as_str())?)
-        .await
-        .map_err(OpenError::connect)?;
+    let connection = match connect_options(url.as_str()) {
+        Ok(options) => sqlx::PgConnection::connect_with(&options).await,
+        Err(error) => Err(error),
+    };
+    let mut connection = connection.map_err(|error| OpenError::MigrationConnect(error.into()))?;
     let migrated = migrator.run(&mut connection).await;
     let _ = connection.close().await;
     migrated.map_err(OpenError::migrate)
