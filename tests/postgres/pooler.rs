@@ -10,7 +10,8 @@ use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
 use crate::support::{
-    PgBouncer, PgCluster, PoolMode, ServerProcess, TestDatabase, transaction_pooling_pgbouncer,
+    PgBouncer, PgCluster, PoolMode, ServerProcess, TestDatabase, report,
+    transaction_pooling_pgbouncer,
 };
 
 const INSTANCES: usize = 4;
@@ -33,7 +34,9 @@ fn pooler_for(mode: PoolMode) -> Option<PathBuf> {
         PoolMode::Transaction => match transaction_pooling_pgbouncer() {
             Ok(binary) => Some(binary),
             Err(reason) => {
-                println!("skipped: transaction pooling is not tested: {reason}");
+                report(&format!(
+                    "skipped: transaction pooling is not tested: {reason}"
+                ));
                 None
             }
         },

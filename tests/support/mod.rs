@@ -37,3 +37,10 @@ pub use webhook_signature::{
     signed_delivery_headers, signed_delivery_headers_at, unix_now, webhook_signature,
 };
 pub use writers::{lost_posts, post_until_the_server_is_gone, wait_for_confirmed};
+
+/// A line for the test run's own output even when the test passes (libtest captures `println!`,
+/// not writes to the stderr handle): a skipped part's reason, a measured timing.
+pub fn report(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
