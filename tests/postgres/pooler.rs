@@ -4,17 +4,17 @@
 //! `ignore_startup_parameters`, so the app must send none it refuses. Migrations go to the server
 //! directly (`DATABASE_MIGRATION_URL`): their advisory lock needs a session.
 
-use std::{path::PathBuf, thread};
+use std::path::PathBuf;
 
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
+use super::migrations::start_together_and_check_migrations;
 use crate::support::{
     PgBouncer, PgCluster, PoolMode, ServerProcess, TestDatabase, report,
     transaction_pooling_pgbouncer,
 };
 
-const INSTANCES: usize = 4;
 const CLIENTS: usize = 8;
 const WRITES_PER_CLIENT: usize = 25;
 
@@ -50,34 +50,9 @@ async fn instances_starting_at_once_apply_each_migration_once(mode: PoolMode) {
         return;
     };
     let (database, pooler) = cluster_behind(binary, mode).await;
-    let folder = tempfile::tempdir().unwrap();
-    let migrations = std::fs::read_dir("migrations/postgres").unwrap().count();
     let settings = [("DATABASE_MIGRATION_URL", database.url())];
 
-    let instances: Vec<ServerProcess> = thread::scope(|scope| {
-        let starting: Vec<_> = (0..INSTANCES)
-            .map(|_| {
-                scope.spawn(|| {
-                    ServerProcess::on_database(folder.path(), &pooler.url("postgres"), &settings)
-                })
-            })
-            .collect();
-        starting
-            .into_iter()
-            .map(|instance| instance.join().unwrap())
-            .collect()
-    });
-
-    for instance in &instances {
-        let health = reqwest::get(instance.url("/api/health")).await.unwrap();
-        assert_eq!(health.status(), StatusCode::OK);
-    }
-    let applied = database
-        .column::<i64>("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
-        .await;
-    let mut distinct = applied.clone();
-    distinct.dedup();
-    assert_eq!((applied.len(), distinct), (migrations, applied));
+    start_together_and_check_migrations(&database, &pooler.url("postgres"), &settings).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
