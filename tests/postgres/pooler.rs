@@ -114,14 +114,7 @@ async fn write_and_read_back(client: Client, base: String, writer: usize) {
         let id = created.json::<Value>().await.unwrap()["id"]
             .as_i64()
             .unwrap();
-        let post: Value = client
-            .get(format!("{base}/api/post/{id}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let post = read(&client, format!("{base}/api/post/{id}")).await;
         assert_eq!(post["title"], title, "post {id} is the one written");
         let comment = format!("comment of writer {writer} on {id}");
         let added = client
@@ -132,16 +125,15 @@ async fn write_and_read_back(client: Client, base: String, writer: usize) {
             .await
             .unwrap();
         assert_eq!(added.status(), StatusCode::CREATED);
-        let comments: Value = client
-            .get(format!("{base}/api/comments/{id}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let comments = read(&client, format!("{base}/api/comments/{id}")).await;
         assert_eq!(comments["comments"][0]["comment"], comment, "on post {id}");
     }
+}
+
+async fn read(client: &Client, url: String) -> Value {
+    let response = client.get(&url).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{url}");
+    response.json().await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
