@@ -12,6 +12,12 @@ deliveries reach the route's own checks (shape, post, replay) instead of stoppin
 timestamp is set to now where the case has a well-formed one (any digits); a missing or malformed
 one is left as schemathesis made it, to be refused. schemathesis's `ignored_auth` check still sends
 deliveries unsigned and wrongly signed.
+
+The create routes' `Idempotency-Key` (issue 25): a key the document allows is answered by what it was
+first used for, so schemathesis, which sends the same few generated keys with ever other bodies, would
+hear 422 ("used for other values") for valid requests. Each valid key is made unique to its request
+(a UUID, as clients send); malformed keys are left as generated, to be refused with 400. Replays and
+reuse are tested by tests/api/idempotency_key.rs.
 """
 
 import hashlib
@@ -20,6 +26,7 @@ import json
 import os
 import re
 import time
+import uuid
 
 import schemathesis
 from schemathesis.core import NOT_SET
@@ -63,6 +70,14 @@ class WebhookSignature:
         signed = f"{(timestamp or '').strip(blanks)}.{delivery.strip(blanks)}.".encode() + body
         signature = hmac.new(key, signed, hashlib.sha256).hexdigest()
         case.headers = {**headers, "X-Signature-256": f"sha256={signature}"}
+
+
+@schemathesis.hook
+def before_call(context, case, kwargs):
+    headers = case.headers or {}
+    key = next((name for name in headers if name.lower() == "idempotency-key"), None)
+    if key is not None and isinstance(headers[key], str) and re.fullmatch(r"[!-~]{1,255}", headers[key]):
+        case.headers = {**headers, key: str(uuid.uuid4())}
 
 
 def header(headers, name):

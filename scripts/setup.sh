@@ -123,6 +123,19 @@ test_tools() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql sqlite3 openssl >/dev/null
   fi
 
+  # Issue 25 (docs/high-availability.md): tests/postgres/failover.rs runs a Patroni cluster (etcd as
+  # its store) behind HAProxy; the pooler tests and scripts/test.sh run PgBouncer. Debian starts
+  # none of them at install; the tests start and remove their own.
+  if command -v patroni >/dev/null && command -v etcd >/dev/null && command -v etcdctl >/dev/null \
+    && command -v haproxy >/dev/null && command -v pgbouncer >/dev/null; then
+    have "patroni, etcd, haproxy, pgbouncer ($(pgbouncer --version 2>/dev/null | head -n 1))"
+  else
+    install "patroni, etcd-server, etcd-client, haproxy and pgbouncer from Debian (about 20 seconds)"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq patroni python3-etcd \
+      etcd-server etcd-client haproxy pgbouncer >/dev/null
+  fi
+
   # schemathesis (PyPI) fuzzes the running API against its own OpenAPI document in scripts/test.sh.
   # In a virtualenv in .venv/ (gitignored), so the system's Python stays as it was; Debian ships
   # `venv` separately.

@@ -5,7 +5,8 @@
 # then the one-file release: its own tests (served byte for byte from an empty folder, its container
 # image), and Playwright in Chromium against it, copied alone into an empty folder. The Rust
 # integration tests and Playwright run twice: on SQLite, then on PostgreSQL (a throwaway cluster this
-# script starts, or the server TEST_DATABASE_URL names). Stops at the first failure; ends with one
+# script starts, or the server TEST_DATABASE_URL names); the API suite a third time through PgBouncer
+# in front of that server. Stops at the first failure; ends with one
 # "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,8 +20,10 @@ export SQLX_OFFLINE=true
 log=$(mktemp -d)
 server_pid=
 source scripts/throwaway-postgres.sh
+source scripts/throwaway-pgbouncer.sh
 cleanup() {
   if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
+  throwaway_pgbouncer_stop
   throwaway_postgres_stop
   rm -rf "$log"
 }
@@ -71,6 +74,15 @@ postgres_server
 TEST_DATABASE_URL=$postgres_url timeout 900 \
   cargo test --features ssr --locked --test api --test server --test postgres --test lambda 2>&1 |
   tee "$log/cargo-postgres.txt"
+
+# Issue 25 (docs/high-availability.md): DATABASE_URL may name a pooler. The integration suite again,
+# through PgBouncer in session mode in front of the same server (scripts/throwaway-pgbouncer.sh);
+# transaction mode is tests/postgres/pooler.rs's, when a PgBouncer 1.21 or later is found.
+step "Rust integration tests on PostgreSQL through PgBouncer (session mode)"
+throwaway_pgbouncer_start "$postgres_url"
+TEST_DATABASE_URL=$THROWAWAY_PGBOUNCER_URL timeout 900 \
+  cargo test --features ssr --locked --test api 2>&1 | tee "$log/cargo-pgbouncer.txt"
+throwaway_pgbouncer_stop
 
 step "build the site (cargo leptos build)"
 cargo leptos build
@@ -151,7 +163,7 @@ e2e_posts=$(psql -Atc 'SELECT COUNT(*) FROM posts' "$e2e_database")
 [ "$e2e_posts" -gt 0 ] || { echo "Playwright on PostgreSQL wrote no post to $e2e_database" >&2; exit 1; }
 
 rust_passed=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i + 1) ~ /^passed/) sum += $i } END { print sum + 0 }' \
-  "$log/cargo.txt" "$log/cargo-postgres.txt")
+  "$log/cargo.txt" "$log/cargo-postgres.txt" "$log/cargo-pgbouncer.txt")
 e2e_passed=0
 for run in playwright playwright-postgres; do
   passed=$(grep -E '^ +[0-9]+ passed' "$log/$run.txt" | sed -E 's/^ +([0-9]+) passed.*/\1/' | tail -n 1)

@@ -54,6 +54,11 @@ pub struct DatabaseConfig {
     /// `DATABASE_TIMEOUT_MS` (default 5000): how long a query waits for a connection (PostgreSQL)
     /// or another writer (SQLite) before the request is answered 503.
     pub timeout: Duration,
+    // Issue 25 (high availability, poolers): docs/high-availability.md.
+    /// `DATABASE_MIGRATION_URL` (default: `DATABASE_URL`): the PostgreSQL server the migrations run
+    /// on, directly, when `DATABASE_URL` names a pooler in transaction mode (their advisory lock
+    /// needs a session). Ignored on SQLite.
+    pub migration_url: Option<DatabaseUrl>,
 }
 
 impl DatabaseConfig {
@@ -63,6 +68,7 @@ impl DatabaseConfig {
             url,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             timeout: Duration::from_millis(5000),
+            migration_url: None,
         }
     }
 }
@@ -552,6 +558,8 @@ fn database_from_env() -> Result<DatabaseConfig, ConfigError> {
     Ok(DatabaseConfig {
         max_connections: parse_var("DATABASE_MAX_CONNECTIONS")?.unwrap_or(defaults.max_connections),
         timeout: milliseconds_var("DATABASE_TIMEOUT_MS")?.unwrap_or(defaults.timeout),
+        // Issue 25: the migrations' own server, when DATABASE_URL is a pooler.
+        migration_url: parse_secret_var("DATABASE_MIGRATION_URL")?,
         ..defaults
     })
 }

@@ -10,6 +10,7 @@ use super::{
     DEFAULT_BODY_LIMIT,
     body_limit::BodyLimit,
     extract::{FormFields, QueryParams, Segment, Submitted, optional_from_str},
+    idempotency::{self, OptionalKey},
 };
 use crate::problem::{
     ApiError, ApiResult,
@@ -101,7 +102,9 @@ impl From<CommentForm> for NewComment {
     path = "/api/comments/{id}",
     summary = "Add a comment to a post",
     security((), ("preview_cookie" = [])),
-    params(("id" = PostId, Path, description = "The post's id")),
+    params(("id" = PostId, Path, description = "The post's id"),
+        ("Idempotency-Key" = Option<String>, Header, description = idempotency::DESCRIPTION,
+            nullable = false, pattern = "^[!-~]{1,255}$")),
     request_body(content(
         (NewComment = "application/json"),
         (CommentForm = "application/x-www-form-urlencoded"),
@@ -117,11 +120,12 @@ impl From<CommentForm> for NewComment {
         WriteErrors,
     )
 )]
-#[tracing::instrument(skip(db, submitted))]
+#[tracing::instrument(skip(db, key, submitted))]
 async fn add_comment(
     State(db): State<db::Db>,
     visibility: Visibility,
     Segment(id): Segment<PostId>,
+    OptionalKey(key): OptionalKey,
     submitted: Submitted<NewComment>,
 ) -> ApiResult<Response> {
     let comment = match submitted.value().validate() {
@@ -130,9 +134,13 @@ async fn add_comment(
             return Ok(submitted.invalid(errors, &format!("/posts/{id}"), "new-comment"));
         }
     };
-    let added = db::add_comment(&db, visibility, id, &comment)
-        .await?
-        .ok_or_else(|| ApiError::no_such_post(id))?;
+    let added = match key {
+        None => db::add_comment(&db, visibility, id, &comment).await?,
+        Some(key) => idempotency::first_result(
+            db::add_comment_once(&db, visibility, id, &comment, &key).await?,
+        )?,
+    }
+    .ok_or_else(|| ApiError::no_such_post(id))?;
     let location = if submitted.is_form() {
         page_showing(&db, id, &added).await?
     } else {

@@ -21,6 +21,7 @@ pub mod extract;
 pub mod graphql;
 pub mod health;
 pub mod hello;
+pub mod idempotency;
 pub mod openapi;
 pub mod post;
 pub mod preview;

@@ -10,6 +10,7 @@ use super::{
     DEFAULT_BODY_LIMIT,
     body_limit::BodyLimit,
     extract::{FormFields, QueryParams, Segment, Submitted, optional_from_str},
+    idempotency::{self, OptionalKey},
 };
 use crate::problem::{
     ApiError, ApiResult,
@@ -36,6 +37,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     post,
     path = "/api/post",
     summary = "Create a post",
+    params(("Idempotency-Key" = Option<String>, Header, description = idempotency::DESCRIPTION,
+        nullable = false, pattern = "^[!-~]{1,255}$")),
     request_body(content(
         (NewPost = "application/json"),
         (PostForm = "application/x-www-form-urlencoded"),
@@ -52,13 +55,17 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[tracing::instrument(skip_all)]
 async fn create_post(
     State(db): State<db::Db>,
+    OptionalKey(key): OptionalKey,
     submitted: Submitted<NewPost>,
 ) -> ApiResult<Response> {
     let post = match submitted.value().validate() {
         Ok(post) => post,
         Err(errors) => return Ok(submitted.invalid(errors, "/", "new-post")),
     };
-    let id = db::create_post(&db, &post).await?;
+    let id = match key {
+        None => db::create_post(&db, &post).await?,
+        Some(key) => idempotency::first_result(db::create_post_once(&db, &post, &key).await?)?,
+    };
     let created = PostCreated {
         id,
         message: "Post created successfully".to_owned(),

@@ -34,8 +34,12 @@ const SQLITE_BUSY: i64 = 5;
 const SQLITE_LOCKED: i64 = 6;
 const POSTGRES_DISK_FULL: &str = "53100";
 /// Too many connections, shutting down, starting up; serialization_failure and deadlock_detected
-/// ask the client to retry (CockroachDB says these often).
-const POSTGRES_UNAVAILABLE: [&str; 6] = ["53300", "57P01", "57P02", "57P03", "40001", "40P01"];
+/// ask the client to retry (CockroachDB says these often). A failover adds read_only_sql_transaction
+/// (a demoted leader, or a standby reached before the proxy noticed), cannot_connect_now and
+/// idle_session_timeout; PgBouncer answers 08P01 or 57P01 when its server goes away.
+const POSTGRES_UNAVAILABLE: [&str; 8] = [
+    "53300", "57P01", "57P02", "57P03", "57P05", "40001", "40P01", "25006",
+];
 
 impl From<sqlx::Error> for Error {
     fn from(error: sqlx::Error) -> Self {
@@ -53,6 +57,7 @@ impl From<sqlx::Error> for Error {
                 }
             }
             sqlx::Error::Io(io) => classify_io(io),
+            sqlx::Error::Protocol(message) => classify_protocol(message),
             // The server or the network is away.
             sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
@@ -108,5 +113,21 @@ fn classify_io(error: &io::Error) -> Kind {
     match error.kind() {
         io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => Kind::StorageFull,
         _ => Kind::Unavailable,
+    }
+}
+
+/// sqlx's protocol errors that only mean the other end went away mid-conversation: a proxy with no
+/// server behind it (HAProxy while no member is the leader) closes the socket, or answers nothing
+/// sqlx expects, before the startup is done.
+pub fn classify_protocol(message: &str) -> Kind {
+    const SERVER_AWAY: [&str; 3] = [
+        "unexpected response from SSLRequest",
+        "unexpected end of file",
+        "connection closed",
+    ];
+    if SERVER_AWAY.iter().any(|sign| message.contains(sign)) {
+        Kind::Unavailable
+    } else {
+        Kind::Other
     }
 }

@@ -12,6 +12,7 @@
 
 pub mod copy;
 pub mod error;
+pub mod idempotency;
 mod post_batch;
 mod rows;
 mod store;
@@ -24,6 +25,7 @@ mod sqlite;
 
 pub use crate::config::Backend;
 pub use error::{Cause, Error};
+pub use idempotency::{IdempotencyKey, Once};
 #[cfg(not(sqlx_prepare = "sqlite"))]
 pub use postgres::lost_connections;
 pub use rows::CachedTrivia;
@@ -81,6 +83,8 @@ pub enum OpenError {
     },
     #[error("DATABASE_URL: cannot connect to the database: {0}")]
     Connect(#[source] Cause),
+    #[error("DATABASE_MIGRATION_URL: cannot connect to the database: {0}")]
+    MigrationConnect(#[source] Cause),
     #[error("cannot apply the migrations: {0}")]
     Migrate(#[source] Cause),
     #[error("DATABASE_URL names {0}, which this build leaves out (sqlx_prepare)")]
@@ -226,6 +230,27 @@ pub async fn add_comment(
     comment: &ValidComment,
 ) -> Result<Option<Comment>, Error> {
     in_room!(db, room => room.add_comment(visibility.drafts(), post, comment).await)
+}
+
+/// [`create_post`] with an `Idempotency-Key`: the post and its key commit together, so a retry
+/// with the key answers the first post (docs/high-availability.md).
+pub async fn create_post_once(
+    db: &Db,
+    post: &ValidPost,
+    key: &IdempotencyKey,
+) -> Result<Once<PostId>, Error> {
+    in_room!(db, room => room.create_post_once(post, key).await)
+}
+
+/// [`add_comment`] with an `Idempotency-Key`; `None` inside when the post does not exist.
+pub async fn add_comment_once(
+    db: &Db,
+    visibility: Visibility,
+    post: PostId,
+    comment: &ValidComment,
+    key: &IdempotencyKey,
+) -> Result<Once<Option<Comment>>, Error> {
+    in_room!(db, room => room.add_comment_once(visibility.drafts(), post, comment, key).await)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,6 +5,7 @@ use std::net::IpAddr;
 
 use super::{
     CachedTrivia, DeliveryOutcome, Error, OpenError, PostChange, WriteAllowance, WriteLimit,
+    idempotency::{IdempotencyKey, Once},
     rows::PostComment,
 };
 use crate::{
@@ -41,6 +42,19 @@ pub trait Store: Sized {
         post: PostId,
         comment: &ValidComment,
     ) -> Result<Option<Comment>, Error>;
+    /// Issue 25: a create with an `Idempotency-Key` (`db/idempotency.rs`).
+    async fn create_post_once(
+        &self,
+        post: &ValidPost,
+        key: &IdempotencyKey,
+    ) -> Result<Once<PostId>, Error>;
+    async fn add_comment_once(
+        &self,
+        drafts: bool,
+        post: PostId,
+        comment: &ValidComment,
+        key: &IdempotencyKey,
+    ) -> Result<Once<Option<Comment>>, Error>;
     async fn apply_delivery(
         &self,
         delivery: &str,

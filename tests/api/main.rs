@@ -18,6 +18,7 @@ mod hello;
 mod hostile;
 mod hosts;
 mod http_cache;
+mod idempotency_key;
 mod middleware;
 mod openapi;
 mod pages;

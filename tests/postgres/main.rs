@@ -11,8 +11,10 @@ mod support;
 #[path = "."]
 mod postgres {
     mod copy_db;
+    mod failover;
     mod migrations;
     mod outage;
+    mod pooler;
     mod several_instances;
     mod tls;
     mod write_allowances;

@@ -12,12 +12,24 @@ const INSTANCES: usize = 4;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn instances_starting_together_apply_each_migration_exactly_once() {
     let database = TestDatabase::postgres().await;
+
+    start_together_and_check_migrations(&database, database.url(), &[]).await;
+}
+
+/// Starts [`INSTANCES`] instances at once on `url` with `settings`, then checks that each answers
+/// and that `database` holds each migration once. Also the pooler's test (`pooler.rs`), where `url`
+/// is PgBouncer and the migrations go to `database` directly.
+pub async fn start_together_and_check_migrations(
+    database: &TestDatabase,
+    url: &str,
+    settings: &[(&str, &str)],
+) {
     let folder = tempfile::tempdir().unwrap();
     let migrations = std::fs::read_dir("migrations/postgres").unwrap().count() as i64;
 
     let instances: Vec<ServerProcess> = thread::scope(|scope| {
         let starting: Vec<_> = (0..INSTANCES)
-            .map(|_| scope.spawn(|| ServerProcess::on_database(folder.path(), database.url(), &[])))
+            .map(|_| scope.spawn(|| ServerProcess::on_database(folder.path(), url, settings)))
             .collect();
         starting
             .into_iter()

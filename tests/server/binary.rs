@@ -30,6 +30,10 @@ fn a_bad_setting_stops_the_start_with_one_line_naming_the_variable() {
         ("DATABASE_MAX_CONNECTIONS", "0"),
         ("DATABASE_MAX_CONNECTIONS", "many"),
         ("DATABASE_TIMEOUT_MS", "0"),
+        (
+            "DATABASE_MIGRATION_URL",
+            "mysql://user:secret@localhost/app",
+        ),
         ("PREVIEW_SECRET", ""),
         ("WEBHOOK_SECRET", "   "),
         ("REQUEST_TIMEOUT_MS", "soon"),

@@ -6,7 +6,7 @@
 //! which work on both backends.
 
 use leptos_api_routes::config::Backend;
-use sqlx::{Connection, PgConnection, SqliteConnection};
+use sqlx::{ConnectOptions, Connection, PgConnection, SqliteConnection};
 use tempfile::TempDir;
 
 use super::PgCluster;
@@ -21,6 +21,8 @@ enum Home {
     Sqlite { _folder: TempDir },
     /// A file in a folder someone else owns.
     SqliteElsewhere,
+    /// A PostgreSQL database someone else owns (a test's HA cluster, through its proxy).
+    PostgresElsewhere,
     /// A database created on the server at `admin_url`, dropped with this.
     SharedServer { admin_url: String, name: String },
     /// A cluster of this test's own, stopped and removed with this.
@@ -87,7 +89,7 @@ impl TestDatabase {
             std::process::id(),
             uuid::Uuid::new_v4().simple()
         );
-        let mut admin = PgConnection::connect(&admin_url)
+        let mut admin = connect_postgres(&admin_url)
             .await
             .expect("TEST_DATABASE_URL accepts connections");
         sqlx::query(&format!("CREATE DATABASE {name}"))
@@ -98,6 +100,14 @@ impl TestDatabase {
         Self {
             url: database_url(&admin_url, &name),
             home: Home::SharedServer { admin_url, name },
+        }
+    }
+
+    /// The PostgreSQL database at `url`, which the caller owns: to read what requests wrote.
+    pub fn postgres_at(url: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            home: Home::PostgresElsewhere,
         }
     }
 
@@ -116,7 +126,9 @@ impl TestDatabase {
     pub fn backend(&self) -> Backend {
         match self.home {
             Home::Sqlite { .. } | Home::SqliteElsewhere => Backend::Sqlite,
-            Home::SharedServer { .. } | Home::PrivateCluster(_) => Backend::Postgres,
+            Home::SharedServer { .. } | Home::PrivateCluster(_) | Home::PostgresElsewhere => {
+                Backend::Postgres
+            }
         }
     }
 
@@ -142,7 +154,7 @@ impl TestDatabase {
                 done.map(|done| done.rows_affected())
             }
             Backend::Postgres => {
-                let mut connection = PgConnection::connect(&self.url).await.unwrap();
+                let mut connection = connect_postgres(&self.url).await.unwrap();
                 let done = sqlx::query(sql).execute(&mut connection).await;
                 done.map(|done| done.rows_affected())
             }
@@ -166,7 +178,7 @@ impl TestDatabase {
                 sqlx::query_scalar(sql).fetch_all(&mut connection).await
             }
             Backend::Postgres => {
-                let mut connection = PgConnection::connect(&self.url).await.unwrap();
+                let mut connection = connect_postgres(&self.url).await.unwrap();
                 sqlx::query_scalar(sql).fetch_all(&mut connection).await
             }
         }
@@ -181,6 +193,13 @@ impl TestDatabase {
             .copied()
             .expect("one count")
     }
+}
+
+/// A connection as the app opens them: without sqlx's `extra_float_digits` startup parameter,
+/// which PgBouncer refuses (scripts/test.sh runs the suite through one).
+async fn connect_postgres(url: &str) -> Result<PgConnection, sqlx::Error> {
+    let options: sqlx::postgres::PgConnectOptions = url.parse()?;
+    options.extra_float_digits(None).connect().await
 }
 
 /// `admin_url` with its database name replaced by `name` (and its query kept).
@@ -207,7 +226,7 @@ impl Drop for TestDatabase {
                 .build()
                 .expect("a runtime");
             runtime.block_on(async {
-                let mut admin = PgConnection::connect(&admin_url).await?;
+                let mut admin = connect_postgres(&admin_url).await?;
                 sqlx::query(&sql).execute(&mut admin).await?;
                 admin.close().await
             })

@@ -11,7 +11,9 @@
 mod answers;
 mod app;
 mod database;
+mod ha_cluster;
 pub mod lambda_events;
+mod pgbouncer;
 mod postgres_cluster;
 mod process;
 mod webhook_signature;
@@ -20,6 +22,11 @@ mod writers;
 pub use answers::{JSON, allowed_methods, assert_problem, content_type, detail, header, location};
 pub use app::{TestApp, silent_trivia_upstream, test_config, test_http_config, with_headers};
 pub use database::TestDatabase;
+pub use ha_cluster::HaCluster;
+pub use pgbouncer::{PgBouncer, PoolMode};
+pub use pgbouncer::{
+    binary as pgbouncer_binary, transaction_capable as transaction_pooling_pgbouncer,
+};
 pub use postgres_cluster::{PgCluster, hand_to_server};
 pub use process::{
     DEBUG_BINARY, PATIENCE, PREVIEW_SECRET, Process, ServerProcess, WEBHOOK_SECRET, children,
@@ -30,3 +37,10 @@ pub use webhook_signature::{
     signed_delivery_headers, signed_delivery_headers_at, unix_now, webhook_signature,
 };
 pub use writers::{lost_posts, post_until_the_server_is_gone, wait_for_confirmed};
+
+/// A line for the test run's own output even when the test passes (libtest captures `println!`,
+/// not writes to the stderr handle): a skipped part's reason, a measured timing.
+pub fn report(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}

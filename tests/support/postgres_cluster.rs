@@ -50,6 +50,10 @@ impl PgCluster {
         panic!("the cluster does not start: {}", cluster.log());
     }
 
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     /// A URL for `database` as the `postgres` superuser, plus `query` (`sslmode=require`…).
     pub fn url(&self, database: &str, query: &str) -> String {
         let separator = if query.is_empty() { "" } else { "?" };
@@ -124,7 +128,7 @@ impl Drop for PgCluster {
 }
 
 /// The newest installed server binaries: Debian keeps them off PATH, in /usr/lib/postgresql/N/bin.
-fn server_binaries() -> PathBuf {
+pub(super) fn server_binaries() -> PathBuf {
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
         .into_iter()
         .flatten()
@@ -142,7 +146,7 @@ fn server_binaries() -> PathBuf {
         .expect("PostgreSQL's server binaries in /usr/lib/postgresql/N/bin (run scripts/setup.sh)")
 }
 
-fn running_as_root() -> bool {
+pub(super) fn running_as_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()

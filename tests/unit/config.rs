@@ -19,7 +19,10 @@ const DATABASE_PASSWORD: &str = "database-password-nobody-may-read";
 fn config_with_secrets() -> Config {
     let url = format!("postgres://app:{DATABASE_PASSWORD}@localhost:5432/app");
     Config {
-        database: DatabaseConfig::new(DatabaseUrl::from_str(&url).expect("a database URL")),
+        database: DatabaseConfig {
+            migration_url: Some(DatabaseUrl::from_str(&url).expect("a database URL")),
+            ..DatabaseConfig::new(DatabaseUrl::from_str(&url).expect("a database URL"))
+        },
         leptos: LeptosOptions::builder()
             .output_name("leptos-api-routes")
             .site_addr(SocketAddr::from(([127, 0, 0, 1], 0)))

@@ -15,7 +15,7 @@ use leptos_api_routes::{
     config::DatabaseConfig,
     db::{
         self, Visibility, WriteAllowance, WriteLimit, WriteTimes,
-        error::{Kind, classify_sqlite, classify_sqlstate},
+        error::{Kind, classify_protocol, classify_sqlite, classify_sqlstate},
         lost_connections::{CHECK_WHEN_IDLE_FOR, LostConnections},
         write_limit::counted_address,
     },
@@ -141,6 +141,25 @@ fn postgres_connection_shutdown_and_retry_codes_are_unavailable() {
     for code in ["08006", "08001", "57P01", "57P03", "53300", "40001"] {
         assert_eq!(classify_sqlstate(code), Kind::Unavailable, "{code}");
     }
+}
+
+#[test]
+fn a_failover_s_read_only_leader_and_starting_standby_are_unavailable() {
+    for code in ["25006", "57P03", "57P05"] {
+        assert_eq!(classify_sqlstate(code), Kind::Unavailable, "{code}");
+    }
+}
+
+#[test]
+fn a_proxy_with_no_server_behind_it_is_unavailable_and_other_protocol_errors_are_not() {
+    assert_eq!(
+        classify_protocol("unexpected response from SSLRequest: 0x00"),
+        Kind::Unavailable
+    );
+    assert_eq!(
+        classify_protocol("unknown message type: '\\u{1}'"),
+        Kind::Other
+    );
 }
 
 #[test]

@@ -4,6 +4,7 @@
 //! `.sqlx/` names a query by its SQL text alone, so statements that read as SQLite's do end in a
 //! `-- PostgreSQL` comment (scripts/sqlx-prepare.sh checks this).
 
+mod idempotent;
 mod import;
 pub mod lost_connections;
 mod write_limit;
@@ -19,6 +20,7 @@ use sqlx::{
 
 use super::{
     CachedTrivia, DeliveryOutcome, Error, OpenError, PostChange, WriteAllowance, WriteLimit,
+    idempotency::{IdempotencyKey, Once},
     post_batch::{InsertPosts, PostBatcher},
     rows::PostComment,
     store::Store,
@@ -85,12 +87,10 @@ impl Db {
 
 impl Store for Db {
     async fn open(config: &DatabaseConfig) -> Result<Self, OpenError> {
-        let options = PgConnectOptions::from_str(config.url.as_str())
-            .map_err(|source| OpenError::Url {
-                backend: "PostgreSQL",
-                source: source.into(),
-            })?
-            .application_name(env!("CARGO_PKG_NAME"));
+        let options = connect_options(config.url.as_str()).map_err(|source| OpenError::Url {
+            backend: "PostgreSQL",
+            source: source.into(),
+        })?;
         let lost = Arc::new(LostConnections::new());
         let check = Arc::clone(&lost);
         let pool = PgPoolOptions::new()
@@ -109,10 +109,7 @@ impl Store for Db {
             .connect_with(options)
             .await
             .map_err(OpenError::connect)?;
-        sqlx::migrate!("migrations/postgres")
-            .run(&pool)
-            .await
-            .map_err(OpenError::migrate)?;
+        migrate(&pool, config.migration_url.as_ref()).await?;
         Ok(Self {
             posts: PostBatcher::start(PostWriter {
                 pool: pool.clone(),
@@ -233,6 +230,26 @@ impl Store for Db {
         }
     }
 
+    async fn create_post_once(
+        &self,
+        post: &ValidPost,
+        key: &IdempotencyKey,
+    ) -> Result<Once<PostId>, Error> {
+        let created = Db::create_post_once(self, post, key).await;
+        Ok(self.lost.noting(created)?)
+    }
+
+    async fn add_comment_once(
+        &self,
+        drafts: bool,
+        post: PostId,
+        comment: &ValidComment,
+        key: &IdempotencyKey,
+    ) -> Result<Once<Option<Comment>>, Error> {
+        let added = Db::add_comment_once(self, drafts, post, comment, key).await;
+        Ok(self.lost.noting(added)?)
+    }
+
     /// A concurrent delivery waits for the other: replayed if that commits, applied if not.
     async fn apply_delivery(
         &self,
@@ -287,6 +304,34 @@ impl Store for Db {
         let counted = write_limit::count(&self.pool, &self.sweeps, address, limit).await;
         Ok(self.lost.noting(counted)?)
     }
+}
+
+/// `extra_float_digits` off: PgBouncer refuses a startup parameter it does not know, and this app
+/// reads no floating-point column (`EXTRACT(EPOCH …)` is cast to `bigint`).
+fn connect_options(url: &str) -> Result<PgConnectOptions, sqlx::Error> {
+    Ok(PgConnectOptions::from_str(url)?
+        .application_name(env!("CARGO_PKG_NAME"))
+        .extra_float_digits(None))
+}
+
+/// On `DATABASE_MIGRATION_URL`'s server when set (the migrator's advisory lock needs a session,
+/// which a pooler in transaction mode does not keep), else on the pool.
+async fn migrate(
+    pool: &PgPool,
+    migration_url: Option<&crate::config::DatabaseUrl>,
+) -> Result<(), OpenError> {
+    let migrator = sqlx::migrate!("migrations/postgres");
+    let Some(url) = migration_url else {
+        return migrator.run(pool).await.map_err(OpenError::migrate);
+    };
+    let connection = match connect_options(url.as_str()) {
+        Ok(options) => sqlx::PgConnection::connect_with(&options).await,
+        Err(error) => Err(error),
+    };
+    let mut connection = connection.map_err(|error| OpenError::MigrationConnect(error.into()))?;
+    let migrated = migrator.run(&mut connection).await;
+    let _ = connection.close().await;
+    migrated.map_err(OpenError::migrate)
 }
 
 impl InsertPosts for PostWriter {

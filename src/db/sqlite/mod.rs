@@ -3,6 +3,7 @@
 
 mod connections;
 mod export;
+mod idempotent;
 pub mod write_limit;
 
 use std::{net::IpAddr, num::NonZero, path::Path, str::FromStr, sync::Arc};
@@ -14,6 +15,7 @@ use sqlx::{
 
 use super::{
     CachedTrivia, DeliveryOutcome, Error, OpenError, PostChange, WriteAllowance, WriteLimit,
+    idempotency::{IdempotencyKey, Once},
     post_batch::{InsertPosts, PostBatcher},
     rows::PostComment,
     store::Store,
@@ -188,6 +190,24 @@ impl Store for Db {
         .fetch_all(&mut *self.writer().await?)
         .await?;
         Ok(inserted.into_iter().next())
+    }
+
+    async fn create_post_once(
+        &self,
+        post: &ValidPost,
+        key: &IdempotencyKey,
+    ) -> Result<Once<PostId>, Error> {
+        Ok(Db::create_post_once(self, post, key).await?)
+    }
+
+    async fn add_comment_once(
+        &self,
+        drafts: bool,
+        post: PostId,
+        comment: &ValidComment,
+        key: &IdempotencyKey,
+    ) -> Result<Once<Option<Comment>>, Error> {
+        Ok(Db::add_comment_once(self, drafts, post, comment, key).await?)
     }
 
     async fn apply_delivery(

@@ -1,0 +1,15 @@
+-- Idempotency-Key (issue 25, docs/high-availability.md): what a create request with a key made, so a
+-- retry answers the same. `scope` is the route ('post', 'comment'); `fingerprint` the SHA-256 of the
+-- request's values (a retry with other values is refused); `created_id` the new post's or comment's
+-- id. Written in the transaction of the row it names. Past 24 hours (`created_at`, Unix seconds) a
+-- key is forgotten.
+CREATE TABLE idempotency_keys (
+    scope       TEXT    NOT NULL,
+    key         TEXT    NOT NULL,
+    fingerprint BLOB    NOT NULL,
+    created_id  INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL DEFAULT (unixepoch()),
+    PRIMARY KEY (scope, key)
+) WITHOUT ROWID;
+
+CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);

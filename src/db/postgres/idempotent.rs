@@ -1,0 +1,154 @@
+//! `Idempotency-Key` on PostgreSQL (see `db/idempotency.rs`): the row and its key in one
+//! transaction. Apart from the batched inserts on purpose: a keyed post must commit with its key.
+//! A concurrent request with the same key waits on the key's primary key, then replays.
+
+use sqlx::{PgPool, Postgres, Transaction};
+
+use super::Db;
+use crate::db::idempotency::{
+    COMMENT_SCOPE, IdempotencyKey, KEY_LIFETIME_SECONDS, Once, POST_SCOPE, comment_fingerprint,
+    post_fingerprint,
+};
+use crate::model::{Comment, CommentId, PostId, ValidComment, ValidPost};
+
+impl Db {
+    pub(super) async fn create_post_once(
+        &self,
+        post: &ValidPost,
+        key: &IdempotencyKey,
+    ) -> Result<Once<PostId>, sqlx::Error> {
+        let fingerprint = post_fingerprint(post);
+        let mut transaction = self.pool.begin().await?;
+        let id = sqlx::query_scalar!(
+            r#"INSERT INTO posts (title, body, draft) VALUES ($1, $2, $3) RETURNING id AS "id: PostId""#,
+            post.title,
+            post.body,
+            post.draft,
+        )
+        .fetch_one(&mut *transaction)
+        .await?;
+        if keep_key(&mut transaction, POST_SCOPE, key, &fingerprint, id.0).await? {
+            transaction.commit().await?;
+            sweep(&self.pool).await;
+            return Ok(Once::Created(id));
+        }
+        transaction.rollback().await?;
+        Ok(earlier(&self.pool, POST_SCOPE, key, &fingerprint)
+            .await?
+            .map_or(Once::KeyReused, |id| Once::Replayed(PostId(id))))
+    }
+
+    /// `Created(None)`: no such post, nothing stored.
+    pub(super) async fn add_comment_once(
+        &self,
+        drafts: bool,
+        post: PostId,
+        comment: &ValidComment,
+        key: &IdempotencyKey,
+    ) -> Result<Once<Option<Comment>>, sqlx::Error> {
+        let fingerprint = comment_fingerprint(post, comment);
+        let mut transaction = self.pool.begin().await?;
+        let added = sqlx::query_as!(
+            Comment,
+            r#"INSERT INTO comments (post_id, body)
+               SELECT id, $2 FROM posts WHERE id = $1 AND (NOT draft OR $3)
+               RETURNING id AS "id: CommentId", body AS comment, api_timestamp(created_at) AS "created_at!""#,
+            post as PostId,
+            comment.body,
+            drafts,
+        )
+        .fetch_optional(&mut *transaction)
+        .await;
+        let added = match added {
+            Err(sqlx::Error::Database(error)) if error.is_foreign_key_violation() => None,
+            added => added?,
+        };
+        let Some(added) = added else {
+            return Ok(Once::Created(None));
+        };
+        if keep_key(
+            &mut transaction,
+            COMMENT_SCOPE,
+            key,
+            &fingerprint,
+            added.id.0,
+        )
+        .await?
+        {
+            transaction.commit().await?;
+            sweep(&self.pool).await;
+            return Ok(Once::Created(Some(added)));
+        }
+        transaction.rollback().await?;
+        let Some(id) = earlier(&self.pool, COMMENT_SCOPE, key, &fingerprint).await? else {
+            return Ok(Once::KeyReused);
+        };
+        // Gone when its post was deleted since: then there is no such post, as a first try would hear.
+        let first = sqlx::query_as!(
+            Comment,
+            r#"SELECT id AS "id: CommentId", body AS comment, api_timestamp(created_at) AS "created_at!"
+               FROM comments WHERE id = $1"#,
+            id,
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(Once::Replayed(first))
+    }
+}
+
+/// Stores the key unless a live one holds it (an expired one is taken over); false if one does.
+async fn keep_key(
+    transaction: &mut Transaction<'_, Postgres>,
+    scope: &str,
+    key: &IdempotencyKey,
+    fingerprint: &[u8],
+    created_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let kept = sqlx::query!(
+        r#"INSERT INTO idempotency_keys (scope, key, fingerprint, created_id) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (scope, key) DO UPDATE
+               SET fingerprint = excluded.fingerprint, created_id = excluded.created_id, created_at = now()
+               WHERE idempotency_keys.created_at < now() - make_interval(secs => $5)"#,
+        scope,
+        key.as_str(),
+        fingerprint,
+        created_id,
+        KEY_LIFETIME_SECONDS as f64,
+    )
+    .execute(&mut **transaction)
+    .await?;
+    Ok(kept.rows_affected() == 1)
+}
+
+/// The id the key's first request made, if it was made with the same values; `None` if not.
+async fn earlier(
+    pool: &PgPool,
+    scope: &str,
+    key: &IdempotencyKey,
+    fingerprint: &[u8],
+) -> Result<Option<i64>, sqlx::Error> {
+    let row = sqlx::query!(
+        "SELECT fingerprint, created_id FROM idempotency_keys WHERE scope = $1 AND key = $2 -- PostgreSQL",
+        scope,
+        key.as_str(),
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row
+        .filter(|row| row.fingerprint == fingerprint)
+        .map(|row| row.created_id))
+}
+
+/// Forgets expired keys. After the commit, outside it: its answer is already decided, so a failure
+/// here only leaves the sweep to the next keyed write.
+async fn sweep(pool: &PgPool) {
+    let swept = sqlx::query!(
+        "DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1)",
+        KEY_LIFETIME_SECONDS as f64,
+    )
+    .execute(pool)
+    .await;
+    if let Err(error) = swept {
+        tracing::debug!(%error, "expired idempotency keys stay until the next keyed write");
+    }
+}

@@ -1,0 +1,147 @@
+//! `Idempotency-Key` on SQLite (see `db/idempotency.rs`): the row and its key in one transaction on
+//! the one writer connection, apart from the batched inserts on purpose (a keyed post must commit
+//! with its key). The writer runs one write at a time, so a concurrent retry finds the key stored.
+
+use sqlx::{Connection, Sqlite, Transaction};
+
+use super::Db;
+use crate::db::idempotency::{
+    COMMENT_SCOPE, IdempotencyKey, KEY_LIFETIME_SECONDS, Once, POST_SCOPE, comment_fingerprint,
+    post_fingerprint,
+};
+use crate::model::{Comment, CommentId, PostId, ValidComment, ValidPost};
+
+impl Db {
+    pub(super) async fn create_post_once(
+        &self,
+        post: &ValidPost,
+        key: &IdempotencyKey,
+    ) -> Result<Once<PostId>, sqlx::Error> {
+        let fingerprint = post_fingerprint(post);
+        let mut writer = self.writer().await?;
+        let mut transaction = writer.begin().await?;
+        if let Some(id) = earlier(&mut transaction, POST_SCOPE, key).await? {
+            return Ok(
+                replay(id, &fingerprint).map_or(Once::KeyReused, |id| Once::Replayed(PostId(id)))
+            );
+        }
+        let id = sqlx::query_scalar!(
+            r#"INSERT INTO posts (title, body, draft) VALUES ($1, $2, $3) RETURNING id AS "id!: PostId""#,
+            post.title,
+            post.body,
+            post.draft,
+        )
+        .fetch_all(&mut *transaction)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| sqlx::Error::Protocol("a saved post came back without its id".into()))?;
+        keep_key(&mut transaction, POST_SCOPE, key, &fingerprint, id.0).await?;
+        transaction.commit().await?;
+        Ok(Once::Created(id))
+    }
+
+    /// `Created(None)`: no such post, nothing stored.
+    pub(super) async fn add_comment_once(
+        &self,
+        drafts: bool,
+        post: PostId,
+        comment: &ValidComment,
+        key: &IdempotencyKey,
+    ) -> Result<Once<Option<Comment>>, sqlx::Error> {
+        let fingerprint = comment_fingerprint(post, comment);
+        let mut writer = self.writer().await?;
+        let mut transaction = writer.begin().await?;
+        if let Some(earlier) = earlier(&mut transaction, COMMENT_SCOPE, key).await? {
+            let Some(id) = replay(earlier, &fingerprint) else {
+                return Ok(Once::KeyReused);
+            };
+            // Gone when its post was deleted since: then there is no such post, as a first try
+            // would hear.
+            let first = sqlx::query_as!(
+                Comment,
+                r#"SELECT id AS "id!: CommentId", body AS comment, created_at FROM comments WHERE id = $1"#,
+                id,
+            )
+            .fetch_optional(&mut *transaction)
+            .await?;
+            return Ok(Once::Replayed(first));
+        }
+        // `fetch_all`: see `add_comment` (SQLite hands out RETURNING rows before the statement ends).
+        let added = sqlx::query_as!(
+            Comment,
+            r#"INSERT INTO comments (post_id, body)
+               SELECT id, $2 FROM posts WHERE id = $1 AND (draft = 0 OR $3)
+               RETURNING id AS "id!: CommentId", body AS comment, created_at"#,
+            post,
+            comment.body,
+            drafts,
+        )
+        .fetch_all(&mut *transaction)
+        .await?
+        .into_iter()
+        .next();
+        let Some(added) = added else {
+            return Ok(Once::Created(None));
+        };
+        keep_key(
+            &mut transaction,
+            COMMENT_SCOPE,
+            key,
+            &fingerprint,
+            added.id.0,
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(Once::Created(Some(added)))
+    }
+}
+
+/// A live key's fingerprint and id. Expired keys go first, in this transaction: one writer, so
+/// no other transaction contends for them.
+async fn earlier(
+    transaction: &mut Transaction<'_, Sqlite>,
+    scope: &str,
+    key: &IdempotencyKey,
+) -> Result<Option<(Vec<u8>, i64)>, sqlx::Error> {
+    sqlx::query!(
+        "DELETE FROM idempotency_keys WHERE created_at < unixepoch() - $1",
+        KEY_LIFETIME_SECONDS,
+    )
+    .execute(&mut **transaction)
+    .await?;
+    let key = key.as_str();
+    let row = sqlx::query!(
+        "SELECT fingerprint, created_id FROM idempotency_keys WHERE scope = $1 AND key = $2",
+        scope,
+        key,
+    )
+    .fetch_optional(&mut **transaction)
+    .await?;
+    Ok(row.map(|row| (row.fingerprint, row.created_id)))
+}
+
+/// The earlier request's id if it had these values.
+fn replay((earlier, id): (Vec<u8>, i64), fingerprint: &[u8]) -> Option<i64> {
+    (earlier == fingerprint).then_some(id)
+}
+
+async fn keep_key(
+    transaction: &mut Transaction<'_, Sqlite>,
+    scope: &str,
+    key: &IdempotencyKey,
+    fingerprint: &[u8],
+    created_id: i64,
+) -> Result<(), sqlx::Error> {
+    let key = key.as_str();
+    sqlx::query!(
+        "INSERT INTO idempotency_keys (scope, key, fingerprint, created_id) VALUES ($1, $2, $3, $4)",
+        scope,
+        key,
+        fingerprint,
+        created_id,
+    )
+    .execute(&mut **transaction)
+    .await?;
+    Ok(())
+}
