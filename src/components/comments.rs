@@ -1,7 +1,7 @@
 //! A post's comments, a page at a time, oldest first (server-rendered, linked pages), and the form
 //! that adds one: an island that posts to `/api/comments/{id}` without JavaScript, and once
 //! hydrated sends JSON with `fetch`, then puts the server's fresh rendering of the comments in
-//! place.
+//! place; it also follows the post's new comments (`live_comments.rs`).
 
 use leptos::{html, prelude::*};
 
@@ -9,7 +9,7 @@ use super::{
     api_client,
     form::{FieldErrorText, FormState, SubmitButton, refresh_section},
     hydrated::hydrated,
-    page_url,
+    live_comments, page_url,
     post_list::Timestamp,
     raw_text::textarea_text,
 };
@@ -76,6 +76,12 @@ pub fn CommentForm() -> impl IntoView {
     );
     let initial = returned.unwrap_or_default();
     let comment_input = NodeRef::<html::Textarea>::new();
+    // Effects run only in the browser: without JavaScript the page is as it was.
+    Effect::new(move || {
+        if let Some(post) = post {
+            live_comments::follow(post, COMMENTS_SECTION);
+        }
+    });
 
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();

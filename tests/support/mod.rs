@@ -11,6 +11,7 @@
 mod answers;
 mod app;
 mod database;
+mod events;
 pub mod lambda_events;
 mod postgres_cluster;
 mod process;
@@ -20,6 +21,7 @@ mod writers;
 pub use answers::{JSON, allowed_methods, assert_problem, content_type, detail, header, location};
 pub use app::{TestApp, silent_trivia_upstream, test_config, test_http_config, with_headers};
 pub use database::TestDatabase;
+pub use events::{EventReader, SseEvent};
 pub use postgres_cluster::{PgCluster, hand_to_server};
 pub use process::{
     DEBUG_BINARY, PATIENCE, PREVIEW_SECRET, Process, ServerProcess, WEBHOOK_SECRET, children,
