@@ -204,6 +204,10 @@ pub struct LiveConfig {
     /// `DATABASE_LISTEN_URL` (PostgreSQL only; default `DATABASE_URL`): where the one `LISTEN`
     /// connection goes, when `DATABASE_URL` names a transaction-mode pooler that cannot carry it.
     pub listen_url: Option<DatabaseUrl>,
+    /// `SSE_STREAM_LIFETIME_MS` (default unset: no limit): a stream ends after this long, and the
+    /// browser reconnects (and resumes from its last id), so streams spread again over instances
+    /// added since, and a proxy's limit on a response's length is never met.
+    pub stream_lifetime: Option<Duration>,
 }
 
 fn live_from_env() -> Result<LiveConfig, ConfigError> {
@@ -220,6 +224,7 @@ fn live_from_env() -> Result<LiveConfig, ConfigError> {
     Ok(LiveConfig {
         max_streams: parse_var("SSE_MAX_STREAMS")?,
         listen_url,
+        stream_lifetime: milliseconds_var("SSE_STREAM_LIFETIME_MS")?,
     })
 }
 

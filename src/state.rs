@@ -61,7 +61,7 @@ impl AppState {
             .live
             .max_streams
             .map_or(DEFAULT_MAX_STREAMS, std::num::NonZeroUsize::get);
-        let live = Live::new(db.clone(), config.live.listen_url, max_streams);
+        let live = Live::new(db.clone(), &config.live, max_streams);
         Ok(Self::new(Shared {
             db,
             leptos_options: config.leptos,

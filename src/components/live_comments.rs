@@ -51,8 +51,7 @@ fn open(post: PostId, last: Rc<Cell<Option<i64>>>, refresh: Refresh) {
             }
         })
     };
-    let _ = source
-        .add_event_listener_with_callback("comment", on_comment.as_ref().unchecked_ref());
+    let _ = source.add_event_listener_with_callback("comment", on_comment.as_ref().unchecked_ref());
     source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     // The handlers live as long as the page (a stream refused gets a new pair, rarely).
     on_comment.forget();

@@ -7,8 +7,7 @@ use tokio::sync::broadcast;
 
 use super::{
     CachedTrivia, DeliveryOutcome, Error, OpenError, PostChange, WriteAllowance, WriteLimit,
-    feed::Notice,
-    rows::PostComment,
+    feed::Notice, rows::PostComment,
 };
 use crate::{
     config::{DatabaseConfig, DatabaseUrl},
@@ -38,7 +37,11 @@ pub trait Store: Sized {
     ) -> Result<Vec<PostComment>, Error>;
     async fn count_comments(&self, post: PostId) -> Result<i64, Error>;
     /// `None`: no such post (for this reader); else its newest comment's id, if it has any.
-    async fn last_comment_id(&self, drafts: bool, post: PostId) -> Result<Option<Option<i64>>, Error>;
+    async fn last_comment_id(
+        &self,
+        drafts: bool,
+        post: PostId,
+    ) -> Result<Option<Option<i64>>, Error>;
     /// The comments committed from now on (see `feed.rs`); `listen_url` is PostgreSQL's
     /// `DATABASE_LISTEN_URL`.
     async fn follow_comments(

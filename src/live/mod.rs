@@ -15,12 +15,13 @@ use std::{
         Arc, Mutex, PoisonError, Weak,
         atomic::{AtomicBool, AtomicUsize, Ordering},
     },
+    time::Duration,
 };
 
 use tokio::sync::{Notify, OnceCell, broadcast};
 
 use crate::{
-    config::DatabaseUrl,
+    config::{DatabaseUrl, LiveConfig},
     db::{self, Visibility, feed::Notice},
     model::{Comment, CommentId, PostId},
 };
@@ -40,6 +41,7 @@ struct Hub {
     db: db::Db,
     listen_url: Option<DatabaseUrl>,
     max_streams: usize,
+    lifetime: Option<Duration>,
     open: AtomicUsize,
     /// False where responses cannot stream (a Lambda function): the route answers 501.
     streaming: AtomicBool,
@@ -84,22 +86,28 @@ impl Published {
 /// Why a stream was not opened.
 #[derive(Debug, thiserror::Error)]
 pub enum Refused {
-    #[error("{0} event streams are open, the most this server keeps (SSE_MAX_STREAMS); try again later.")]
+    #[error(
+        "{0} event streams are open, the most this server keeps (SSE_MAX_STREAMS); try again later."
+    )]
     Full(usize),
     #[error("The server is shutting down; reconnect to another instance or try again shortly.")]
     ShuttingDown,
-    #[error("This deployment cannot stream responses (an AWS Lambda function); poll GET /api/comments/{{id}} instead.")]
+    #[error(
+        "This deployment cannot stream responses (an AWS Lambda function); poll GET /api/comments/{{id}} instead."
+    )]
     NotStreaming,
     #[error(transparent)]
     Database(#[from] db::Error),
 }
 
 impl Live {
-    pub fn new(db: db::Db, listen_url: Option<DatabaseUrl>, max_streams: usize) -> Self {
+    /// The hub of `db`, with `config`'s settings and at most `max_streams` open at once.
+    pub fn new(db: db::Db, config: &LiveConfig, max_streams: usize) -> Self {
         Self(Arc::new(Hub {
             db,
-            listen_url,
+            listen_url: config.listen_url.clone(),
             max_streams,
+            lifetime: config.stream_lifetime,
             open: AtomicUsize::new(0),
             streaming: AtomicBool::new(true),
             closed: AtomicBool::new(false),
@@ -161,6 +169,7 @@ impl Live {
             subscription,
             slot,
             after,
+            hub.lifetime,
         )))
     }
 }

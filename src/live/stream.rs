@@ -8,7 +8,7 @@
 use std::{collections::VecDeque, convert::Infallible, sync::Arc, time::Duration};
 
 use axum::response::sse::Event;
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::{Message, Published, Slot, Subscription};
@@ -35,6 +35,8 @@ pub struct Reader {
     /// Whether the database has comments this stream may not have had yet.
     behind: bool,
     read: VecDeque<Arc<Published>>,
+    /// `SSE_STREAM_LIFETIME_MS`.
+    lifetime: Option<Duration>,
 }
 
 impl Reader {
@@ -44,6 +46,7 @@ impl Reader {
         subscription: Subscription,
         slot: Slot,
         after: CommentId,
+        lifetime: Option<Duration>,
     ) -> Self {
         Self {
             db,
@@ -54,15 +57,24 @@ impl Reader {
             said_retry: false,
             behind: true,
             read: VecDeque::new(),
+            lifetime,
         }
     }
 
     /// The events, as axum's `Sse` takes them.
     pub fn events(self) -> impl Stream<Item = Result<Event, Infallible>> + Send + 'static {
+        let lifetime = self.lifetime;
+        let ended = async move {
+            match lifetime {
+                Some(lifetime) => tokio::time::sleep(lifetime).await,
+                None => std::future::pending().await,
+            }
+        };
         futures_util::stream::unfold(self, |mut reader| async move {
             let event = reader.next().await?;
             Some((Ok(event), reader))
         })
+        .take_until(ended)
     }
 
     /// The next event; `None` ends the stream: the server is shutting down, the post is gone, or

@@ -67,7 +67,10 @@ impl EventReader {
         let deadline = tokio::time::Instant::now() + within;
         loop {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            let block = self.next_block(left).await.expect("the stream is still open");
+            let block = self
+                .next_block(left)
+                .await
+                .expect("the stream is still open");
             if block.event.as_deref() == Some("comment") {
                 return block;
             }
@@ -82,10 +85,9 @@ impl EventReader {
             match self.maybe_block(left).await {
                 None => return false,
                 Some(None) => return true,
-                Some(Some(block)) => assert!(
-                    block.event.is_none(),
-                    "an event before the end: {block:?}"
-                ),
+                Some(Some(block)) => {
+                    assert!(block.event.is_none(), "an event before the end: {block:?}")
+                }
             }
         }
     }

@@ -8,8 +8,8 @@ use std::{
 
 use leptos::config::LeptosOptions;
 use leptos_api_routes::config::{
-    AllowedHosts, Config, CspReportUri, DatabaseConfig, DatabaseUrl, HttpConfig, LiveConfig, Secret,
-    TriviaConfig,
+    AllowedHosts, Config, CspReportUri, DatabaseConfig, DatabaseUrl, HttpConfig, LiveConfig,
+    Secret, TriviaConfig,
 };
 
 const PREVIEW_SECRET: &str = "preview-secret-nobody-may-read";

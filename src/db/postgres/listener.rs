@@ -24,10 +24,8 @@ const RETRY_MAX: Duration = Duration::from_secs(1);
 
 /// A pool of one connection for the listener, on `url` (`DATABASE_LISTEN_URL` or `DATABASE_URL`).
 pub fn pool(url: &str) -> Result<PgPool, sqlx::Error> {
-    let options = PgConnectOptions::from_str(url)?.application_name(concat!(
-        env!("CARGO_PKG_NAME"),
-        " listener"
-    ));
+    let options = PgConnectOptions::from_str(url)?
+        .application_name(concat!(env!("CARGO_PKG_NAME"), " listener"));
     Ok(PgPoolOptions::new()
         .max_connections(1)
         .acquire_timeout(Duration::from_secs(5))

@@ -22,8 +22,8 @@ use sqlx::{
 
 use super::{
     CachedTrivia, DeliveryOutcome, Error, OpenError, PostChange, WriteAllowance, WriteLimit,
-    post_batch::{InsertPosts, PostBatcher},
     feed::{Feed, Notice},
+    post_batch::{InsertPosts, PostBatcher},
     rows::PostComment,
     store::Store,
 };
@@ -227,13 +227,18 @@ impl Store for Db {
         drafts: bool,
         post: PostId,
     ) -> Result<Option<Option<i64>>, Error> {
-        Ok(self.lost.read(|| sqlx::query_scalar!(
-            r#"SELECT (SELECT MAX(c.id) FROM comments c WHERE c.post_id = p.id) AS "last?"
+        Ok(self
+            .lost
+            .read(|| {
+                sqlx::query_scalar!(
+                    r#"SELECT (SELECT MAX(c.id) FROM comments c WHERE c.post_id = p.id) AS "last?"
                FROM posts p WHERE p.id = $1 AND (NOT p.draft OR $2)"#,
-            post as PostId,
-            drafts,
-        )
-        .fetch_optional(&self.pool)).await?)
+                    post as PostId,
+                    drafts,
+                )
+                .fetch_optional(&self.pool)
+            })
+            .await?)
     }
 
     /// Subscribed before the listener starts, so nothing it passes on is missed.

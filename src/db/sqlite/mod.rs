@@ -16,8 +16,8 @@ use sqlx::{
 
 use super::{
     CachedTrivia, DeliveryOutcome, Error, OpenError, PostChange, WriteAllowance, WriteLimit,
-    post_batch::{InsertPosts, PostBatcher},
     feed::{Feed, Notice},
+    post_batch::{InsertPosts, PostBatcher},
     rows::PostComment,
     store::Store,
 };
