@@ -41,10 +41,27 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct After {
-    /// Start after this comment (the `Last-Event-ID` header wins when both are sent).
+    /// Start after this comment id, `0` for the post's first comment (the `Last-Event-ID` header
+    /// wins when both are sent).
     #[serde(default, deserialize_with = "optional_from_str")]
-    #[param(value_type = Option<CommentId>)]
-    after: Option<CommentId>,
+    #[param(value_type = Option<i64>, minimum = 0)]
+    after: Option<AfterId>,
+}
+
+/// A comment id, or `0`: a page without comments starts its stream after none.
+struct AfterId(CommentId);
+
+impl std::str::FromStr for AfterId {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        if text == "0" {
+            return Ok(Self(CommentId(0)));
+        }
+        text.parse()
+            .map(Self)
+            .map_err(|error| format!("after: {error}"))
+    }
 }
 
 /// `GET /api/comments/{id}/events`: `text/event-stream`, one `comment` event per new comment.
@@ -84,7 +101,7 @@ async fn comment_events(
 ) -> Result<Response, ApiError> {
     let after = match last_event_id(&headers)? {
         Some(after) => Some(after),
-        None => query.after,
+        None => query.after.map(|AfterId(id)| id),
     };
     match live.open(visibility, id, after).await {
         Ok(Some(reader)) => Ok(Sse::new(reader.events())

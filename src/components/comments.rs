@@ -26,8 +26,10 @@ pub fn CommentList(page: CommentsForPost, count: i64, later_page: bool) -> impl 
         comments,
         next_cursor,
     } = page;
+    // Where the live comments' stream starts (`live_comments.rs`): after what this page shows.
+    let last_shown = comments.last().map_or(0, |comment| comment.id.0);
     view! {
-        <section aria-labelledby="comments" id=COMMENTS_SECTION>
+        <section aria-labelledby="comments" id=COMMENTS_SECTION data-after=last_shown>
             <h2 id="comments">{format!("Comments ({count})")}</h2>
             {if comments.is_empty() {
                 let empty = if count == 0 { "No comments yet." } else { "No more comments." };

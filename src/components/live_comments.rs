@@ -18,13 +18,22 @@ use crate::model::PostId;
 /// How long to wait before opening a new stream after the server refused one.
 const REOPEN_AFTER: Duration = Duration::from_secs(3);
 
+/// How long to wait before rendering the section again after a failed try.
+const RETRY_REFRESH_AFTER: Duration = Duration::from_secs(2);
+
 /// Follows `post`'s new comments, showing them in the section `section` until the page goes.
 pub fn follow(post: PostId, section: &'static str) {
     let refresh = Refresh::new(section);
-    open(post, Rc::new(Cell::new(None)), refresh);
+    // After the comments the server rendered (`data-after`), so none committed since is missed.
+    let after = leptos::prelude::document()
+        .get_element_by_id(section)
+        .and_then(|section| section.get_attribute("data-after"))
+        .and_then(|after| after.parse().ok());
+    open(post, Rc::new(Cell::new(after)), refresh);
 }
 
 fn open(post: PostId, last: Rc<Cell<Option<i64>>>, refresh: Refresh) {
+    // The browser keeps this URL for its own reconnects, sending `Last-Event-ID` once it has one.
     let url = match last.get() {
         Some(after) => format!("/api/comments/{post}/events?after={after}"),
         None => format!("/api/comments/{post}/events"),
@@ -41,9 +50,11 @@ fn open(post: PostId, last: Rc<Cell<Option<i64>>>, refresh: Refresh) {
             refresh.run();
         })
     };
+    let on_open = Closure::<dyn Fn()>::new(|| mark("open"));
     let on_error = {
         let source = source.clone();
         Closure::<dyn Fn()>::new(move || {
+            mark("connecting");
             // CONNECTING: the browser retries by itself. CLOSED: it gave up; start again later.
             if source.ready_state() == EventSource::CLOSED {
                 let (last, refresh) = (Rc::clone(&last), refresh.clone());
@@ -53,13 +64,23 @@ fn open(post: PostId, last: Rc<Cell<Option<i64>>>, refresh: Refresh) {
     };
     let _ = source.add_event_listener_with_callback("comment", on_comment.as_ref().unchecked_ref());
     source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    // The handlers live as long as the page (a stream refused gets a new pair, rarely).
+    source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    // The handlers live as long as the page (a stream refused gets new ones, rarely).
     on_comment.forget();
+    on_open.forget();
     on_error.forget();
 }
 
+/// `data-live-comments` on `<html>`: `open` while the stream is, else `connecting`; what end-to-end
+/// tests wait for (a comment added before the stream is open would only come at a reconnect).
+fn mark(state: &str) {
+    if let Some(root) = leptos::prelude::document().document_element() {
+        let _ = root.set_attribute("data-live-comments", state);
+    }
+}
+
 /// The comments section rendered again, at most one request at a time: comments that come while
-/// one is under way are shown by one more after it.
+/// one is under way are shown by one more after it; a failed one is tried again.
 #[derive(Clone)]
 struct Refresh {
     section: &'static str,
@@ -85,8 +106,15 @@ impl Refresh {
         spawn_local(async move {
             loop {
                 let url = page_url::in_address_bar();
-                if let Ok(section) = api_client::render_on_server(&url, this.section).await {
-                    api_client::put_in_place(&section);
+                match api_client::render_on_server(&url, this.section).await {
+                    Ok(section) => api_client::put_in_place(&section),
+                    // Offline, or the server busy: the comment is still to show, so try again.
+                    Err(_) => {
+                        this.state.set(0);
+                        let again = this.clone();
+                        set_timeout(move || again.run(), RETRY_REFRESH_AFTER);
+                        return;
+                    }
                 }
                 if this.state.get() == 2 {
                     this.state.set(1);

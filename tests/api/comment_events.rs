@@ -141,6 +141,18 @@ async fn after_in_the_query_replays_as_last_event_id_does_which_wins_when_both_a
 }
 
 #[tokio::test]
+async fn after_zero_replays_every_comment_of_the_post() {
+    let app = TestApp::spawn().await;
+    let post = app.create_post("Live", "From the start").await;
+    let first = app.add_comment(post, "One").await;
+    let second = app.add_comment(post, "Two").await;
+
+    let mut stream = open(&app, &format!("{}?after=0", events(post)), &[]).await;
+
+    assert_eq!(next_ids(&mut stream, 2).await, [first, second]);
+}
+
+#[tokio::test]
 async fn a_catch_up_longer_than_a_page_arrives_whole_and_in_order() {
     let app = TestApp::spawn().await;
     let post = app.create_post("Live", "Many missed").await;
@@ -231,8 +243,11 @@ async fn a_bad_last_event_id_or_after_is_400() {
     ] {
         let response = app.get_with(&events(post), &[("last-event-id", bad)]).await;
         assert_problem(response, StatusCode::BAD_REQUEST).await;
-        let response = app.get(&format!("{}?after={bad}", events(post))).await;
-        assert_problem(response, StatusCode::BAD_REQUEST).await;
+        // `?after=0` is "from the first comment" (a page without comments starts there).
+        if bad != "0" {
+            let response = app.get(&format!("{}?after={bad}", events(post))).await;
+            assert_problem(response, StatusCode::BAD_REQUEST).await;
+        }
     }
     let unknown = app.get(&format!("{}?since=3", events(post))).await;
     assert_problem(unknown, StatusCode::BAD_REQUEST).await;

@@ -11,6 +11,7 @@ mod support;
 #[path = "."]
 mod postgres {
     mod copy_db;
+    mod live_comments;
     mod migrations;
     mod outage;
     mod several_instances;
