@@ -92,8 +92,6 @@ impl Function {
             config.database.max_connections = DEFAULT_MAX_CONNECTIONS;
         }
         let state = AppState::open(config, site).await?;
-        // `lambda_http::run` answers buffered: an event stream would never reach the client.
-        state.live.without_streaming();
         Ok(router::app(state))
     }
 
