@@ -77,8 +77,9 @@ impl std::str::FromStr for AfterId {
     security((), ("preview_cookie" = [])),
     params(
         ("id" = PostId, Path, description = "The post's id"),
-        ("Last-Event-ID" = Option<CommentId>, Header, description = "The id of the last comment \
-            the client has (sent by `EventSource` when it reconnects)"),
+        // Optional, not nullable: a header is there or not, never `null`.
+        ("Last-Event-ID" = Option<CommentId>, Header, nullable = false, description = "The id of \
+            the last comment the client has (sent by `EventSource` when it reconnects)"),
         After,
     ),
     responses(
