@@ -14,7 +14,7 @@ use axum::{
     },
 };
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::{QueryParams, Segment, optional_from_str};
@@ -64,6 +64,21 @@ impl std::str::FromStr for AfterId {
     }
 }
 
+/// One event of the stream, by its fields (the `retry:` that opens the stream and the `:` comment
+/// lines carry no data, so are no events).
+#[derive(ToSchema)]
+#[allow(dead_code)] // A description for the OpenAPI document: the events are written by axum's `Sse`.
+struct CommentEvent {
+    /// `comment`.
+    #[schema(pattern = "^comment$")]
+    event: String,
+    /// The comment's id, what `Last-Event-ID` sends back.
+    #[schema(pattern = "^[1-9][0-9]*$")]
+    id: String,
+    /// The comment as `GET /api/comments/{id}` lists it (a `Comment`, as JSON text).
+    data: String,
+}
+
 /// `GET /api/comments/{id}/events`: `text/event-stream`, one `comment` event per new comment.
 #[utoipa::path(
     get,
@@ -84,7 +99,7 @@ impl std::str::FromStr for AfterId {
     ),
     responses(
         (status = 200, description = "The stream of the post's new comments.",
-            content_type = "text/event-stream", body = String),
+            content_type = "text/event-stream", body = CommentEvent),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 500, response = Internal),
