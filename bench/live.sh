@@ -12,7 +12,7 @@
 # `env -u RUSTFLAGS cargo build --release --locked --features ssr --bin leptos-api-routes
 #  --example bench_live` and the anchor's build (bench/README.md says how; NEXTJS_WORK).
 #
-# Knobs: COUNTS="1000 5000" COMMENTS=20 IDLE=60 PORT=3310 NEXT_PORT=3311 PORT_B=3312 OUT=bench/out/live
+# Knobs: COUNTS="1000 5000" COMMENTS=20 IDLE=60 PORT=3410 NEXT_PORT=3411 PORT_B=3412 OUT=bench/out/live
 #        NEXTJS_WORK=~/.cache/leptos-api-routes-bench/nextjs  WITH_POSTGRES=1
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,14 +20,14 @@ ROOT=$PWD
 COUNTS=${COUNTS:-1000 5000}
 COMMENTS=${COMMENTS:-20}
 IDLE=${IDLE:-60}
-PORT=${PORT:-3310}
-NEXT_PORT=${NEXT_PORT:-3311}
-PORT_B=${PORT_B:-3312}
+PORT=${PORT:-3410}
+NEXT_PORT=${NEXT_PORT:-3411}
+PORT_B=${PORT_B:-3412}
 OUT=${OUT:-bench/out/live}
 NEXTJS_WORK=${NEXTJS_WORK:-$HOME/.cache/leptos-api-routes-bench/nextjs}
 WITH_POSTGRES=${WITH_POSTGRES:-1}
 SERVER_BIN=$ROOT/target/release/leptos-api-routes
-CLIENT_BIN=$ROOT/target/release/examples/bench_live
+CLIENT_BIN=${CLIENT_BIN:-$ROOT/target/release/examples/bench_live}
 mkdir -p "$OUT"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/leptos-api-routes-live.XXXXXX")
 # 5 000 streams are 5 000 sockets on each side, plus the servers' own files.
