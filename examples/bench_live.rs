@@ -162,10 +162,10 @@ async fn stream(addr: SocketAddr, post: u64, connected: Arc<AtomicUsize>, arriva
         let lines: Vec<u8> = pending.drain(..=end).collect();
         let mut ids = Vec::new();
         for line in lines.split(|&byte| byte == b'\n') {
-            if let Some(id) = line.strip_prefix(b"id: ") {
-                if let Ok(id) = std::str::from_utf8(id).unwrap_or("").trim().parse::<u64>() {
-                    ids.push(id);
-                }
+            if let Some(id) = line.strip_prefix(b"id: ")
+                && let Ok(id) = std::str::from_utf8(id).unwrap_or("").trim().parse::<u64>()
+            {
+                ids.push(id);
             }
         }
         if !ids.is_empty() {
@@ -196,18 +196,18 @@ async fn post_comment(addr: SocketAddr, post: u64, n: usize) -> (u64, Instant) {
         }
         answer.extend_from_slice(&buffer[..read]);
         let text = String::from_utf8_lossy(&answer);
-        if let Some((head, body)) = text.split_once("\r\n\r\n") {
-            if body.contains('}') {
-                let at = Instant::now();
-                assert!(head.starts_with("HTTP/1.1 201"), "{head}");
-                let id = body
-                    .split("\"id\":")
-                    .nth(1)
-                    .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
-                    .and_then(|id| id.parse().ok())
-                    .expect("an id in the body");
-                return (id, at);
-            }
+        if let Some((head, body)) = text.split_once("\r\n\r\n")
+            && body.contains('}')
+        {
+            let at = Instant::now();
+            assert!(head.starts_with("HTTP/1.1 201"), "{head}");
+            let id = body
+                .split("\"id\":")
+                .nth(1)
+                .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+                .and_then(|id| id.parse().ok())
+                .expect("an id in the body");
+            return (id, at);
         }
     }
     panic!("no answer: {}", String::from_utf8_lossy(&answer));
