@@ -104,12 +104,13 @@ step "conformance: GraphQL over HTTP audit, OpenAPI validators, schemathesis (ev
 #   trimming, as a pattern) and describes the no-JavaScript forms' bodies apart (any text: invalid
 #   input is answered 303 back to the form), so no check has to be left out.
 # conformance/run.sh says the same at more length; run it by hand against `cargo leptos watch`.
-# Introspection on (a debug build's default, said here because the audit asks for `__type`).
+# Introspection on (a debug build's default, said here because the audit asks for `__type`). Event
+# streams end after 300 ms (SSE_STREAM_LIFETIME_MS), so schemathesis reads their whole body.
 export PREVIEW_SECRET=conformance-preview WEBHOOK_SECRET=conformance-webhook
 port=$(free_port)
 DATABASE_URL="sqlite://$log/conformance/app.db" LEPTOS_SITE_ADDR="127.0.0.1:$port" \
   LEPTOS_SITE_ROOT=target/site RATE_LIMIT_PER_MINUTE=0 RUST_LOG=warn GRAPHQL_INTROSPECTION=true \
-  target/debug/leptos-api-routes >"$log/conformance-server.txt" 2>&1 &
+  SSE_STREAM_LIFETIME_MS=300 target/debug/leptos-api-routes >"$log/conformance-server.txt" 2>&1 &
 server_pid=$!
 for attempt in $(seq 100); do
   curl -fsS -o /dev/null "http://127.0.0.1:$port/api/health" 2>/dev/null && break

@@ -40,6 +40,8 @@ pub struct Config {
     /// release): whether `/api/graphql` answers introspection (`__schema`, `__type`), which tools
     /// such as GraphiQL need, and which shows anyone the whole schema.
     pub graphql_introspection: bool,
+    /// The live comments' settings (issue 23).
+    pub live: LiveConfig,
 }
 
 /// The database the server runs on. `DATABASE_URL`'s scheme picks the backend (see `src/db/`).
@@ -194,6 +196,42 @@ impl Default for TriviaConfig {
             cache_max_entries: DEFAULT_TRIVIA_CACHE_MAX_ENTRIES,
         }
     }
+}
+
+// Issue 23, live comments (`/api/comments/{id}/events`, src/live/): how many streams, and where the
+// PostgreSQL listener connects.
+
+/// The live comments' settings (docs/live-comments.md).
+#[derive(Clone, Debug, Default)]
+pub struct LiveConfig {
+    /// `SSE_MAX_STREAMS` (default, `None`: half the connection cap): the most event streams open at
+    /// once; more are answered 503. The rest of the connections stay for pages and the API.
+    pub max_streams: Option<NonZeroUsize>,
+    /// `DATABASE_LISTEN_URL` (PostgreSQL only; default `DATABASE_URL`): where the one `LISTEN`
+    /// connection goes, when `DATABASE_URL` names a transaction-mode pooler that cannot carry it.
+    pub listen_url: Option<DatabaseUrl>,
+    /// `SSE_STREAM_LIFETIME_MS` (default unset: no limit): a stream ends after this long, and the
+    /// browser reconnects (and resumes from its last id), so streams spread again over instances
+    /// added since, and a proxy's limit on a response's length is never met.
+    pub stream_lifetime: Option<Duration>,
+}
+
+fn live_from_env() -> Result<LiveConfig, ConfigError> {
+    let listen_url = parse_secret_var::<DatabaseUrl>("DATABASE_LISTEN_URL")?;
+    if listen_url
+        .as_ref()
+        .is_some_and(|url| url.backend() != Backend::Postgres)
+    {
+        return Err(ConfigError {
+            variable: "DATABASE_LISTEN_URL",
+            reason: "must be a postgres:// URL (SQLite needs no listener)".to_owned(),
+        });
+    }
+    Ok(LiveConfig {
+        max_streams: parse_var("SSE_MAX_STREAMS")?,
+        listen_url,
+        stream_lifetime: milliseconds_var("SSE_STREAM_LIFETIME_MS")?,
+    })
 }
 
 /// The settings of `src/middleware/` and of the connections (`src/runtime/serve.rs`).
@@ -525,6 +563,7 @@ impl Config {
             http: http_from_env()?,
             graphql_introspection: parse_var("GRAPHQL_INTROSPECTION")?
                 .unwrap_or(cfg!(debug_assertions)),
+            live: live_from_env()?,
         })
         .and_then(Config::check_timeouts)
     }

@@ -224,6 +224,8 @@ pub mod responses {
         Internal;
         /// A dependency (the database) is not answering; try again later.
         Unavailable;
+        /// This deployment cannot answer the route (an event stream from an AWS Lambda function).
+        NotImplemented;
         /// The server's storage is full: the write was not saved (reads still work); try again later.
         InsufficientStorage;
     }

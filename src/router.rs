@@ -17,8 +17,11 @@ use crate::{
 };
 
 /// The app as a Lambda function runs it: `ALLOWED_HOSTS` as set, else any host
-/// ([`AllowedHosts::for_lambda`] says why). A server uses [`app_for_hosts`].
+/// ([`AllowedHosts::for_lambda`] says why), and event streams answered 501 (`lambda_http::run`
+/// buffers a response whole: a stream would never reach the client). A server uses
+/// [`app_for_hosts`].
 pub fn app(state: AppState) -> middleware::App {
+    state.live.without_streaming();
     let allowed_hosts = state.http.allowed_hosts.for_lambda();
     app_for_hosts(state, allowed_hosts)
 }

@@ -10,10 +10,15 @@ use leptos::config::LeptosOptions;
 use crate::{
     config::{Config, ConfigError, HttpConfig, Secret},
     db,
+    live::Live,
     preview::PreviewMode,
     site::Site,
     trivia::TriviaService,
 };
+
+/// `SSE_MAX_STREAMS` where no connection cap gives a default (a server sets half of its cap:
+/// `runtime::Server::bind`).
+const DEFAULT_MAX_STREAMS: usize = 512;
 
 /// Behind one `Arc`, so each request's clone of the state is one reference count.
 #[derive(Clone)]
@@ -29,6 +34,8 @@ pub struct Shared {
     pub site: Site,
     /// `GRAPHQL_INTROSPECTION`: whether `/api/graphql` answers `__schema` and `__type`.
     pub graphql_introspection: bool,
+    /// The live comments' event streams (issue 23).
+    pub live: Live,
 }
 
 /// The key of `/api/webhook`'s signatures (`WEBHOOK_SECRET`); `None`: the route answers 404.
@@ -50,6 +57,11 @@ impl AppState {
     pub async fn open(config: Config, site: Site) -> Result<Self, StartError> {
         let trivia = TriviaService::new(&config.trivia)?;
         let db = db::open(&config.database).await?;
+        let max_streams = config
+            .live
+            .max_streams
+            .map_or(DEFAULT_MAX_STREAMS, std::num::NonZeroUsize::get);
+        let live = Live::new(db.clone(), &config.live, max_streams);
         Ok(Self::new(Shared {
             db,
             leptos_options: config.leptos,
@@ -59,6 +71,7 @@ impl AppState {
             http: config.http,
             site,
             graphql_introspection: config.graphql_introspection,
+            live,
         }))
     }
 }
@@ -86,6 +99,7 @@ state_parts! {
     trivia: TriviaService,
     preview: PreviewMode,
     webhook: WebhookKey,
+    live: Live,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -16,6 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::{problem::problem, state::AppState};
 
 pub mod body_limit;
+pub mod comment_events;
 pub mod comments;
 pub mod extract;
 pub mod graphql;
@@ -53,6 +54,7 @@ fn routes(
         .merge(health::router())
         .merge(post::router())
         .merge(comments::router())
+        .merge(comment_events::router())
         .merge(trivia::router())
         .merge(preview::router())
         .merge(webhook::router())

@@ -21,7 +21,7 @@ use crate::problem::{
     Problem,
     responses::{
         BadRequest, Forbidden, InsufficientStorage, Internal, NotAcceptable, NotFound,
-        PayloadTooLarge, TooManyRequests, Unauthorized, Unavailable, Unprocessable,
+        NotImplemented, PayloadTooLarge, TooManyRequests, Unauthorized, Unavailable, Unprocessable,
         UnsupportedMediaType,
     },
 };
@@ -59,7 +59,8 @@ pub fn router(document: Document) -> OpenApiRouter<AppState> {
             TooManyRequests,
             Internal,
             Unavailable,
-            InsufficientStorage
+            InsufficientStorage,
+            NotImplemented
         )
     )
 )]

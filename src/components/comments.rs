@@ -1,7 +1,7 @@
 //! A post's comments, a page at a time, oldest first (server-rendered, linked pages), and the form
 //! that adds one: an island that posts to `/api/comments/{id}` without JavaScript, and once
 //! hydrated sends JSON with `fetch`, then puts the server's fresh rendering of the comments in
-//! place.
+//! place; it also follows the post's new comments (`live_comments.rs`).
 
 use leptos::{html, prelude::*};
 
@@ -9,7 +9,7 @@ use super::{
     api_client,
     form::{FieldErrorText, FormState, SubmitButton, refresh_section},
     hydrated::hydrated,
-    page_url,
+    live_comments, page_url,
     post_list::Timestamp,
     raw_text::textarea_text,
 };
@@ -26,8 +26,10 @@ pub fn CommentList(page: CommentsForPost, count: i64, later_page: bool) -> impl 
         comments,
         next_cursor,
     } = page;
+    // Where the live comments' stream starts (`live_comments.rs`): after what this page shows.
+    let last_shown = comments.last().map_or(0, |comment| comment.id.0);
     view! {
-        <section aria-labelledby="comments" id=COMMENTS_SECTION>
+        <section aria-labelledby="comments" id=COMMENTS_SECTION data-after=last_shown>
             <h2 id="comments">{format!("Comments ({count})")}</h2>
             {if comments.is_empty() {
                 let empty = if count == 0 { "No comments yet." } else { "No more comments." };
@@ -76,6 +78,12 @@ pub fn CommentForm() -> impl IntoView {
     );
     let initial = returned.unwrap_or_default();
     let comment_input = NodeRef::<html::Textarea>::new();
+    // Effects run only in the browser: without JavaScript the page is as it was.
+    Effect::new(move || {
+        if let Some(post) = post {
+            live_comments::follow(post, COMMENTS_SECTION);
+        }
+    });
 
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();

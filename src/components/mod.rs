@@ -5,6 +5,7 @@ pub mod api_client;
 pub mod comments;
 pub mod form;
 pub mod hydrated;
+pub mod live_comments;
 pub mod page_url;
 pub mod post_form;
 pub mod post_list;

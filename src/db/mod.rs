@@ -12,6 +12,7 @@
 
 pub mod copy;
 pub mod error;
+pub mod feed;
 pub mod idempotency;
 mod post_batch;
 mod rows;
@@ -220,6 +221,26 @@ pub async fn list_comments(
 
 pub async fn count_comments(db: &Db, post: PostId) -> Result<i64, Error> {
     in_room!(db, room => room.count_comments(post).await)
+}
+
+/// `None` when the post does not exist (for this reader); else the id of its newest comment, if any.
+pub async fn last_comment_id(
+    db: &Db,
+    visibility: Visibility,
+    post: PostId,
+) -> Result<Option<Option<CommentId>>, Error> {
+    let last = in_room!(db, room => room.last_comment_id(visibility.drafts(), post).await)?;
+    Ok(last.map(|last| last.map(CommentId)))
+}
+
+/// The comments committed from now on, as ids ([`feed::Notice`]). On PostgreSQL the first call
+/// starts the instance's one `LISTEN` connection (on `listen_url`, else `DATABASE_URL`) and returns
+/// once it listens.
+pub async fn follow_comments(
+    db: &Db,
+    listen_url: Option<&crate::config::DatabaseUrl>,
+) -> Result<tokio::sync::broadcast::Receiver<feed::Notice>, Error> {
+    in_room!(db, room => room.follow_comments(listen_url).await)
 }
 
 /// `None` when the post does not exist (for this reader).

@@ -3,13 +3,16 @@
 
 use std::net::IpAddr;
 
+use tokio::sync::broadcast;
+
 use super::{
     CachedTrivia, DeliveryOutcome, Error, OpenError, PostChange, WriteAllowance, WriteLimit,
+    feed::Notice,
     idempotency::{IdempotencyKey, Once},
     rows::PostComment,
 };
 use crate::{
-    config::DatabaseConfig,
+    config::{DatabaseConfig, DatabaseUrl},
     model::{Comment, Post, PostId, PostSummary, ValidComment, ValidPost},
 };
 
@@ -35,6 +38,18 @@ pub trait Store: Sized {
         fetch: i64,
     ) -> Result<Vec<PostComment>, Error>;
     async fn count_comments(&self, post: PostId) -> Result<i64, Error>;
+    /// `None`: no such post (for this reader); else its newest comment's id, if it has any.
+    async fn last_comment_id(
+        &self,
+        drafts: bool,
+        post: PostId,
+    ) -> Result<Option<Option<i64>>, Error>;
+    /// The comments committed from now on (see `feed.rs`); `listen_url` is PostgreSQL's
+    /// `DATABASE_LISTEN_URL`.
+    async fn follow_comments(
+        &self,
+        listen_url: Option<&DatabaseUrl>,
+    ) -> Result<broadcast::Receiver<Notice>, Error>;
     /// The existence check is part of the insert.
     async fn add_comment(
         &self,

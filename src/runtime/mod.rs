@@ -15,7 +15,9 @@ use tokio::net::TcpListener;
 
 use crate::{
     config::{Config, ConfigError},
-    db, middleware,
+    db,
+    live::Live,
+    middleware,
     router::app_for_hosts,
     site::Site,
     state::{AppState, StartError},
@@ -39,6 +41,7 @@ pub struct Server {
     origin: Origin,
     app: middleware::App,
     db: db::Db,
+    live: Live,
     limits: serve::ConnectionLimits,
 }
 
@@ -46,7 +49,7 @@ impl Server {
     /// Gets the listening socket (`listener.rs`; port 0 picks a free one), then opens the database.
     /// The hosts served follow from its address ([`crate::config::AllowedHosts::for_listener`])
     /// before the database is opened, so a start refused for them changes nothing.
-    pub async fn bind(config: Config, site: Site) -> Result<Self, BindError> {
+    pub async fn bind(mut config: Config, site: Site) -> Result<Self, BindError> {
         // First: every connection and database file counts against the open-file limit.
         let open_files = serve::raise_open_file_limit();
         let limits = serve::ConnectionLimits::new(&config.http, open_files)?;
@@ -57,6 +60,7 @@ impl Server {
             source,
         })?;
         let allowed_hosts = config.http.allowed_hosts.for_listener(listening)?;
+        config.live.max_streams = Some(live_max_streams(&config, &limits)?);
         let state = AppState::open(config, site).await?;
         tracing::info!(%allowed_hosts, "hosts served, besides localhost and loopback");
         tracing::info!(
@@ -70,6 +74,7 @@ impl Server {
             listener,
             origin,
             db: state.db.clone(),
+            live: state.live.clone(),
             app: app_for_hosts(state, allowed_hosts),
             limits,
         })
@@ -83,11 +88,35 @@ impl Server {
         self.origin
     }
 
-    /// Serves (`serve.rs`) until `shutdown` completes, lets in-flight requests finish, then closes
-    /// the database (which checkpoints SQLite's write-ahead log).
+    /// Serves (`serve.rs`) until `shutdown` completes, ends the event streams (which never end on
+    /// their own), lets in-flight requests finish, then closes the database (which checkpoints
+    /// SQLite's write-ahead log).
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
+        let live = self.live.clone();
+        let shutdown = async move {
+            shutdown.await;
+            live.close();
+        };
         serve::serve(self.listener, self.app, self.limits, shutdown).await;
         self.db.close().await;
         Ok(())
+    }
+}
+
+/// `SSE_MAX_STREAMS`, by default half the connection cap: streams hold their connection for as long
+/// as a page is open, and the other half stays for pages and the API. Above the cap it stops the
+/// start: the streams past it would wait to be accepted instead of being answered 503.
+fn live_max_streams(
+    config: &Config,
+    limits: &serve::ConnectionLimits,
+) -> Result<std::num::NonZeroUsize, ConfigError> {
+    let cap = limits.max_connections;
+    match config.live.max_streams {
+        Some(max) if max.get() > cap => Err(ConfigError {
+            variable: "SSE_MAX_STREAMS",
+            reason: format!("{max} streams do not fit under the connection cap of {cap}"),
+        }),
+        Some(max) => Ok(max),
+        None => Ok(std::num::NonZeroUsize::new(cap / 2).unwrap_or(std::num::NonZeroUsize::MIN)),
     }
 }

@@ -9,6 +9,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod comment_events;
 mod comments;
 mod cors;
 mod cross_site;

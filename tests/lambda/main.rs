@@ -213,6 +213,32 @@ async fn an_api_get_answers_json_through_every_front_door() {
 }
 
 #[tokio::test]
+async fn a_live_comments_stream_is_a_501_problem_through_every_front_door() {
+    let function = Function::start().await;
+    let post = function
+        .invoke(&Event::post_json(
+            ALL_FRONT_DOORS[0],
+            "/api/post",
+            &json!({ "title": "Live", "post": "Not on Lambda" }),
+        ))
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    for door in ALL_FRONT_DOORS {
+        let path = format!("/api/comments/{post}/events");
+        let answer = function.invoke(&Event::get(door, &path)).await;
+
+        assert_eq!(answer.status, StatusCode::NOT_IMPLEMENTED, "{door:?}");
+        assert_eq!(
+            answer.header(header::CONTENT_TYPE),
+            "application/problem+json"
+        );
+        assert!(answer.text().contains("Lambda"), "{}", answer.text());
+    }
+}
+
+#[tokio::test]
 async fn the_query_string_reaches_the_route_through_every_front_door() {
     let function = Function::start().await;
     for title in ["First", "Second"] {

@@ -12,6 +12,7 @@ mod support;
 mod postgres {
     mod copy_db;
     mod failover;
+    mod live_comments;
     mod migrations;
     mod outage;
     mod pooler;

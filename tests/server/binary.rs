@@ -49,6 +49,13 @@ fn a_bad_setting_stops_the_start_with_one_line_naming_the_variable() {
         ("HTTP_MAX_CONNECTIONS", "many"),
         // More than any open-file limit allows.
         ("HTTP_MAX_CONNECTIONS", "4000000000"),
+        ("SSE_MAX_STREAMS", "0"),
+        ("SSE_MAX_STREAMS", "many"),
+        // More than the connection cap.
+        ("SSE_MAX_STREAMS", "4000000000"),
+        ("SSE_STREAM_LIFETIME_MS", "0"),
+        ("DATABASE_LISTEN_URL", "sqlite://data/other.db"),
+        ("DATABASE_LISTEN_URL", "mysql://user@localhost/app"),
     ] {
         let output = server_command(DEBUG_BINARY, data_dir.path())
             .env(variable, value)

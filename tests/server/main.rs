@@ -10,4 +10,5 @@ mod binary;
 mod connections;
 mod durability;
 mod full_disk;
+mod live;
 mod open_files;

@@ -5,7 +5,7 @@ use std::{net::SocketAddr, time::Duration};
 
 use leptos::config::LeptosOptions;
 use leptos_api_routes::{
-    config::{Backend, Config, DatabaseConfig, HttpConfig, TriviaConfig},
+    config::{Backend, Config, DatabaseConfig, HttpConfig, LiveConfig, TriviaConfig},
     runtime::Server,
     site::Site,
 };
@@ -268,6 +268,7 @@ pub fn test_config(database: &TestDatabase) -> Config {
         webhook_secret: None,
         http: test_http_config(),
         graphql_introspection: true,
+        live: LiveConfig::default(),
     }
 }
 

@@ -11,6 +11,7 @@
 mod answers;
 mod app;
 mod database;
+mod events;
 mod ha_cluster;
 pub mod lambda_events;
 mod pgbouncer;
@@ -22,6 +23,7 @@ mod writers;
 pub use answers::{JSON, allowed_methods, assert_problem, content_type, detail, header, location};
 pub use app::{TestApp, silent_trivia_upstream, test_config, test_http_config, with_headers};
 pub use database::TestDatabase;
+pub use events::{EventReader, SseEvent};
 pub use ha_cluster::HaCluster;
 pub use pgbouncer::{PgBouncer, PoolMode};
 pub use pgbouncer::{

@@ -6,12 +6,15 @@
 
 mod idempotent;
 mod import;
+mod listener;
 pub mod lost_connections;
 mod write_limit;
 
 pub use import::ImportRefused;
 
 use std::{net::IpAddr, str::FromStr, sync::Arc};
+
+use tokio::sync::broadcast;
 
 use sqlx::{
     Connection, PgPool,
@@ -20,13 +23,14 @@ use sqlx::{
 
 use super::{
     CachedTrivia, DeliveryOutcome, Error, OpenError, PostChange, WriteAllowance, WriteLimit,
+    feed::{Feed, Notice},
     idempotency::{IdempotencyKey, Once},
     post_batch::{InsertPosts, PostBatcher},
     rows::PostComment,
     store::Store,
 };
 use crate::{
-    config::DatabaseConfig,
+    config::{DatabaseConfig, DatabaseUrl},
     model::{Comment, CommentId, Post, PostId, PostSummary, ValidComment, ValidPost},
 };
 use lost_connections::LostConnections;
@@ -37,6 +41,10 @@ pub struct Db {
     lost: Arc<LostConnections>,
     posts: PostBatcher,
     sweeps: Arc<write_limit::Sweeps>,
+    url: DatabaseUrl,
+    comments: Feed,
+    /// The listener's pool of one, once the first follower started it.
+    listening: Arc<tokio::sync::OnceCell<PgPool>>,
 }
 
 impl Db {
@@ -118,10 +126,16 @@ impl Store for Db {
             pool,
             lost,
             sweeps: Arc::default(),
+            url: config.url.clone(),
+            comments: Feed::default(),
+            listening: Arc::default(),
         })
     }
 
     async fn close(&self) {
+        if let Some(listening) = self.listening.get() {
+            listening.close().await;
+        }
         self.pool.close().await;
     }
 
@@ -203,6 +217,42 @@ impl Store for Db {
             .fetch_one(&self.pool)
         };
         Ok(self.lost.read(count).await?)
+    }
+
+    async fn last_comment_id(
+        &self,
+        drafts: bool,
+        post: PostId,
+    ) -> Result<Option<Option<i64>>, Error> {
+        Ok(self
+            .lost
+            .read(|| {
+                sqlx::query_scalar!(
+                    r#"SELECT (SELECT MAX(c.id) FROM comments c WHERE c.post_id = p.id) AS "last?"
+               FROM posts p WHERE p.id = $1 AND (NOT p.draft OR $2)"#,
+                    post as PostId,
+                    drafts,
+                )
+                .fetch_optional(&self.pool)
+            })
+            .await?)
+    }
+
+    /// Subscribed before the listener starts, so nothing it passes on is missed.
+    async fn follow_comments(
+        &self,
+        listen_url: Option<&DatabaseUrl>,
+    ) -> Result<broadcast::Receiver<Notice>, Error> {
+        let follower = self.comments.follow();
+        let url = listen_url.unwrap_or(&self.url).as_str();
+        self.listening
+            .get_or_try_init(|| async {
+                let pool = listener::pool(url)?;
+                listener::start(pool.clone(), self.comments.clone()).await?;
+                Ok::<_, sqlx::Error>(pool)
+            })
+            .await?;
+        Ok(follower)
     }
 
     async fn add_comment(

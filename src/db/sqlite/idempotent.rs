@@ -5,6 +5,7 @@
 use sqlx::{Connection, Sqlite, Transaction};
 
 use super::Db;
+use crate::db::feed::Notice;
 use crate::db::idempotency::{
     COMMENT_SCOPE, IdempotencyKey, KEY_LIFETIME_SECONDS, Once, POST_SCOPE, comment_fingerprint,
     post_fingerprint,
@@ -93,6 +94,12 @@ impl Db {
         )
         .await?;
         transaction.commit().await?;
+        // Told while the one writer is still held, as `add_comment` does (db/feed.rs).
+        self.comments.tell(Notice::Added {
+            post,
+            comment: added.id,
+        });
+        drop(writer);
         Ok(Once::Created(Some(added)))
     }
 }

@@ -8,6 +8,8 @@ pub mod write_limit;
 
 use std::{net::IpAddr, num::NonZero, path::Path, str::FromStr, sync::Arc};
 
+use tokio::sync::broadcast;
+
 use sqlx::{
     Connection, QueryBuilder, Sqlite,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous},
@@ -15,13 +17,14 @@ use sqlx::{
 
 use super::{
     CachedTrivia, DeliveryOutcome, Error, OpenError, PostChange, WriteAllowance, WriteLimit,
+    feed::{Feed, Notice},
     idempotency::{IdempotencyKey, Once},
     post_batch::{InsertPosts, PostBatcher},
     rows::PostComment,
     store::Store,
 };
 use crate::{
-    config::DatabaseConfig,
+    config::{DatabaseConfig, DatabaseUrl},
     model::{Comment, CommentId, Post, PostId, PostSummary, ValidComment, ValidPost},
 };
 use connections::{Connections, Lease};
@@ -35,6 +38,7 @@ pub struct Db {
     writer: Arc<Connections>,
     posts: PostBatcher,
     write_times: Arc<WriteTimes>,
+    comments: Feed,
 }
 
 impl Db {
@@ -81,6 +85,7 @@ impl Store for Db {
             readers: Arc::new(readers),
             writer,
             write_times: Arc::default(),
+            comments: Feed::default(),
         })
     }
 
@@ -168,6 +173,29 @@ impl Store for Db {
         .await?)
     }
 
+    async fn last_comment_id(
+        &self,
+        drafts: bool,
+        post: PostId,
+    ) -> Result<Option<Option<i64>>, Error> {
+        Ok(sqlx::query_scalar!(
+            r#"SELECT (SELECT MAX(c.id) FROM comments c WHERE c.post_id = p.id) AS "last?: i64"
+               FROM posts p WHERE p.id = $1 AND (p.draft = 0 OR $2)"#,
+            post,
+            drafts,
+        )
+        .fetch_optional(&mut *self.reader().await?)
+        .await?)
+    }
+
+    /// One process: the feed is in memory.
+    async fn follow_comments(
+        &self,
+        _listen_url: Option<&DatabaseUrl>,
+    ) -> Result<broadcast::Receiver<Notice>, Error> {
+        Ok(self.comments.follow())
+    }
+
     async fn add_comment(
         &self,
         drafts: bool,
@@ -178,6 +206,7 @@ impl Store for Db {
         // `fetch_all`, not `fetch_optional`: SQLite hands out the RETURNING row before the
         // statement commits, and `fetch_optional` stops there, so a failed commit (a full disk)
         // was answered 201 and rolled back.
+        let mut writer = self.writer().await?;
         let inserted = sqlx::query_as!(
             Comment,
             r#"INSERT INTO comments (post_id, body)
@@ -187,9 +216,18 @@ impl Store for Db {
             comment.body,
             drafts,
         )
-        .fetch_all(&mut *self.writer().await?)
+        .fetch_all(&mut *writer)
         .await?;
-        Ok(inserted.into_iter().next())
+        let added = inserted.into_iter().next();
+        // Told while the one writer is still held: in commit order (db/feed.rs).
+        if let Some(added) = &added {
+            self.comments.tell(Notice::Added {
+                post,
+                comment: added.id,
+            });
+        }
+        drop(writer);
+        Ok(added)
     }
 
     async fn create_post_once(

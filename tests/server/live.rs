@@ -1,0 +1,204 @@
+//! Live comments' streams through every layer of a real server (src/runtime/serve.rs, the
+//! middleware): a stream outlives `REQUEST_TIMEOUT_MS` and `HTTP_IDLE_TIMEOUT_MS`, SIGTERM ends
+//! open streams at once, `Last-Event-ID` after a restart gives exactly what was missed, and a
+//! reader that never reads costs the server its socket's worth, not the comments it did not take.
+
+use std::time::{Duration, Instant};
+
+use leptos_api_routes::config::HttpConfig;
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+use tokio::{io::AsyncWriteExt, net::TcpSocket};
+
+use crate::support::{
+    EventReader, PATIENCE, ServerProcess, TestApp, TestDatabase, send_signal, test_http_config,
+};
+
+const WITHIN: Duration = Duration::from_secs(5);
+
+async fn create_post(client: &Client, base: &str) -> i64 {
+    let response = client
+        .post(format!("{base}/api/post"))
+        .json(&json!({ "title": "Live", "post": "Through the server" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    response.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn add_comment(client: &Client, base: &str, post: i64, comment: &str) -> i64 {
+    let response = client
+        .post(format!("{base}/api/comments/{post}"))
+        .json(&json!({ "comment": comment }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    response.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn stream(client: &Client, base: &str, post: i64, last: Option<i64>) -> EventReader {
+    let mut request = client.get(format!("{base}/api/comments/{post}/events"));
+    if let Some(last) = last {
+        request = request.header("last-event-id", last.to_string());
+    }
+    let mut reader = EventReader::new(request.send().await.unwrap());
+    assert!(reader.next_block(WITHIN).await.unwrap().retry.is_some());
+    reader
+}
+
+#[tokio::test]
+async fn a_stream_outlives_the_request_timeout_and_the_idle_timeout() {
+    let short = Duration::from_millis(300);
+    let app = TestApp::spawn_with_http(HttpConfig {
+        request_timeout: short,
+        idle_timeout: short,
+        header_timeout: short,
+        ..test_http_config()
+    })
+    .await;
+    let post = app.create_post("Live", "Patient").await;
+    let base = app.url("");
+    let mut reader = stream(&app.client, &base, post, None).await;
+
+    tokio::time::sleep(short * 5).await;
+    let id = app.add_comment(post, "Still there?").await;
+
+    assert_eq!(reader.next_comment(WITHIN).await.id(), id);
+}
+
+#[tokio::test]
+async fn sigterm_ends_open_streams_within_a_second_and_the_server_exits() {
+    let database = TestDatabase::fresh().await;
+    let folder = tempfile::tempdir().unwrap();
+    let mut server = ServerProcess::on_database(folder.path(), database.url(), &[]);
+    let (client, base) = (Client::new(), server.url(""));
+    let post = create_post(&client, &base).await;
+    let mut readers = Vec::new();
+    for _ in 0..3 {
+        readers.push(stream(&client, &base, post, None).await);
+    }
+
+    send_signal("TERM", server.id());
+    let sent = Instant::now();
+
+    for reader in &mut readers {
+        assert!(
+            reader.ends_within(Duration::from_secs(1)).await,
+            "a stream still open"
+        );
+    }
+    assert!(
+        sent.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        sent.elapsed()
+    );
+    server.wait_for_line("stopped");
+    server.kill();
+}
+
+#[tokio::test]
+async fn last_event_id_after_a_server_restart_delivers_exactly_the_missed_comments() {
+    let database = TestDatabase::fresh().await;
+    let folder = tempfile::tempdir().unwrap();
+    let client = Client::new();
+    let mut first = ServerProcess::on_database(folder.path(), database.url(), &[]);
+    let base = first.url("");
+    let post = create_post(&client, &base).await;
+    let mut reader = stream(&client, &base, post, None).await;
+    let seen = add_comment(&client, &base, post, "Seen").await;
+    assert_eq!(reader.next_comment(WITHIN).await.id(), seen);
+    send_signal("TERM", first.id());
+    assert!(reader.ends_within(Duration::from_secs(2)).await);
+    first.wait_for_line("stopped");
+    first.kill();
+
+    let second = ServerProcess::on_database(folder.path(), database.url(), &[]);
+    let base = second.url("");
+    let missed = [
+        add_comment(&client, &base, post, "Missed 1").await,
+        add_comment(&client, &base, post, "Missed 2").await,
+    ];
+    let mut resumed = stream(&client, &base, post, Some(seen)).await;
+
+    assert_eq!(resumed.next_comment(WITHIN).await.id(), missed[0]);
+    assert_eq!(resumed.next_comment(WITHIN).await.id(), missed[1]);
+    let live = add_comment(&client, &base, post, "Live again").await;
+    assert_eq!(resumed.next_comment(WITHIN).await.id(), live);
+}
+
+/// Resident memory of `pid`, from /proc.
+fn resident_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn readers_that_never_read_hold_their_socket_not_the_comments_and_catch_up_when_they_do() {
+    const READERS: usize = 20;
+    const COMMENTS: usize = 300;
+    let database = TestDatabase::fresh().await;
+    let folder = tempfile::tempdir().unwrap();
+    let server = ServerProcess::on_database(folder.path(), database.url(), &[]);
+    let (client, base) = (Client::new(), server.url(""));
+    let post = create_post(&client, &base).await;
+    let request = format!(
+        "GET /api/comments/{post}/events HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n"
+    );
+    let mut stalled = Vec::new();
+    for _ in 0..READERS {
+        let socket = TcpSocket::new_v4().unwrap();
+        // A small window, so the kernel does not read for the client.
+        socket.set_recv_buffer_size(4096).unwrap();
+        let mut connection = socket.connect(server.addr).await.unwrap();
+        connection.write_all(request.as_bytes()).await.unwrap();
+        stalled.push(connection);
+    }
+    let mut reading = stream(&client, &base, post, None).await;
+    let before = resident_kib(server.id());
+
+    // 300 comments of about 2 000 bytes: 600 KB of events per reader, 12 MB for all of them.
+    let text = "x".repeat(2_000);
+    let mut ids = Vec::new();
+    for _ in 0..COMMENTS {
+        ids.push(add_comment(&client, &base, post, &text).await);
+    }
+    for id in &ids {
+        assert_eq!(reading.next_comment(WITHIN).await.id(), *id);
+    }
+    let grown = resident_kib(server.id()).saturating_sub(before);
+
+    let unread = READERS * COMMENTS * 2;
+    assert!(
+        grown < unread as u64 / 4,
+        "grew {grown} KiB for {unread} KiB unread"
+    );
+    // One of them reads at last: every comment, in order, once (the lag is read from the database).
+    let mut late = Vec::new();
+    let stalled_one = stalled.pop().unwrap();
+    let mut buffer = String::new();
+    let mut bytes = tokio::io::BufReader::new(stalled_one);
+    let deadline = Instant::now() + PATIENCE;
+    while late.len() < COMMENTS && Instant::now() < deadline {
+        use tokio::io::AsyncBufReadExt;
+        buffer.clear();
+        let read = tokio::time::timeout(WITHIN, bytes.read_line(&mut buffer))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(read > 0, "the stream ended");
+        if let Some(id) = buffer.trim_end().strip_prefix("id: ") {
+            late.push(id.parse::<i64>().unwrap());
+        }
+    }
+    assert_eq!(late, ids);
+}
