@@ -128,6 +128,13 @@ impl Store for Db {
         self.pool.close().await;
     }
 
+    fn record_pool_metrics(&self) {
+        use crate::telemetry::metrics as telemetry;
+        metrics::gauge!(telemetry::DB_POOL_SIZE, "pool" => "postgres").set(self.pool.size());
+        metrics::gauge!(telemetry::DB_POOL_IDLE, "pool" => "postgres")
+            .set(self.pool.num_idle() as f64);
+    }
+
     async fn ping(&self) -> Result<(), Error> {
         let ping = || async { self.pool.acquire().await?.ping().await };
         Ok(self.lost.read(ping).await?)
