@@ -13,8 +13,10 @@ use std::{
 };
 
 use axum::{extract::MatchedPath, extract::Request, response::Response};
+use opentelemetry::trace::TraceContextExt;
 use tower::{Layer, Service};
 use tracing::{Instrument, Span};
+use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::telemetry;
 
@@ -54,8 +56,9 @@ where
         let request_span = Span::current();
         request_span.record("http_route", route.as_str());
         let answer = if telemetry::traces_on() {
+            // The exported span has started (its trace id was needed): renamed, not re-recorded.
             let name = format!("{} {}", request.method(), route.as_str());
-            request_span.record("otel.name", name.as_str());
+            request_span.context().span().update_name(name);
             let handler = tracing::debug_span!("handler", otel.name = %route.as_str());
             let answer = handler.in_scope(|| self.inner.call(request));
             Box::pin(answer.instrument(handler)) as Self::Future

@@ -33,8 +33,9 @@ pub fn start_request(span: &Span, headers: &HeaderMap) {
         let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
             propagator.extract(&HeaderReader(headers))
         });
-        let _ = span.set_parent(parent);
+        // Before `context()` starts the exported span: its kind cannot change after.
         span.record("otel.kind", "server");
+        let _ = span.set_parent(parent);
         let context = span.context();
         let trace_id = context.span().span_context().trace_id();
         (trace_id != opentelemetry::trace::TraceId::INVALID).then(|| TraceId(trace_id.to_string()))
