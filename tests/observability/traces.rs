@@ -1,35 +1,24 @@
-//! Traces over OTLP/HTTP: the binary exports to a collector in this test (an axum route decoding
-//! the exporter's protobuf with opentelemetry-proto: hand-written, as the only OTLP receivers on
-//! crates.io speak gRPC), and calls a trivia upstream stub that keeps the `traceparent` it got.
+//! Traces over OTLP/HTTP: the binary exports to a collector in this test
+//! (`support/otlp_collector.rs`) and calls a trivia upstream stub that keeps the `traceparent` it
+//! got; a misspelled sampler stops the start.
 
-use std::{
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
+use std::sync::{Arc, Mutex};
+
+use axum::{Router, extract::State, http::HeaderMap, routing::get};
+
+use crate::support::{
+    DEBUG_BINARY, OtlpCollector, ServerProcess, TestDatabase, serve_for_the_test, server_command,
+    span_names,
 };
-
-use axum::{Router, body::Bytes, extract::State, http::HeaderMap, routing::get, routing::post};
-use opentelemetry_proto::tonic::{
-    collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse},
-    trace::v1::Span,
-};
-use prost::Message;
-
-use crate::support::{PATIENCE, ServerProcess, TestDatabase};
 
 const TRACE_ID: &str = "0af7651916cd43dd8448eb211c80319c";
 const CALLER_SPAN: &str = "b7ad6b7169203331";
 
 #[tokio::test]
 async fn one_request_s_spans_reach_the_collector_as_children_of_its_traceparent() {
-    let spans = Arc::new(Mutex::new(Vec::<Span>::new()));
-    let collector = serve(
-        Router::new()
-            .route("/v1/traces", post(collect))
-            .with_state(Arc::clone(&spans)),
-    )
-    .await;
+    let collector = OtlpCollector::start().await;
     let received = Arc::new(Mutex::new(Vec::<String>::new()));
-    let upstream = serve(
+    let upstream = serve_for_the_test(
         Router::new()
             .route("/{number}", get(trivia_stub))
             .with_state(Arc::clone(&received)),
@@ -41,7 +30,7 @@ async fn one_request_s_spans_reach_the_collector_as_children_of_its_traceparent(
         folder.path(),
         database.url(),
         &[
-            ("OTEL_EXPORTER_OTLP_ENDPOINT", collector.as_str()),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", collector.endpoint.as_str()),
             ("OTEL_BSP_SCHEDULE_DELAY", "100"),
             ("TRIVIA_API_URL", upstream.as_str()),
         ],
@@ -55,18 +44,16 @@ async fn one_request_s_spans_reach_the_collector_as_children_of_its_traceparent(
         .unwrap();
     assert_eq!(answer.status(), 200);
 
-    let spans = wait_for(&spans, |spans| {
-        spans
-            .iter()
-            .any(|span| span.name == "GET /api/trivia/{number}")
-    })
-    .await;
+    // The request's span ends last: once it is there, the others are.
+    let spans = collector
+        .spans_once(|spans| span_names(spans).contains(&"GET /api/trivia/{number}"))
+        .await;
     let hex = hex::encode;
     let named = |name: &str| {
         spans
             .iter()
             .find(|span| span.name == name)
-            .unwrap_or_else(|| panic!("a span {name:?} in {:?}", names(&spans)))
+            .unwrap_or_else(|| panic!("a span {name:?} in {:?}", span_names(&spans)))
     };
     for span in &spans {
         assert_eq!(hex(&span.trace_id), TRACE_ID, "{}", span.name);
@@ -92,29 +79,6 @@ async fn one_request_s_spans_reach_the_collector_as_children_of_its_traceparent(
     );
 }
 
-fn names(spans: &[Span]) -> Vec<&str> {
-    spans.iter().map(|span| span.name.as_str()).collect()
-}
-
-/// Serves `router` on a free loopback port for the rest of the test; returns its `http://` URL.
-async fn serve(router: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    url
-}
-
-async fn collect(State(spans): State<Arc<Mutex<Vec<Span>>>>, body: Bytes) -> Vec<u8> {
-    let request = ExportTraceServiceRequest::decode(body).expect("OTLP protobuf");
-    let mut spans = spans.lock().unwrap();
-    for resource in request.resource_spans {
-        for scope in resource.scope_spans {
-            spans.extend(scope.spans);
-        }
-    }
-    ExportTraceServiceResponse::default().encode_to_vec()
-}
-
 async fn trivia_stub(
     State(received): State<Arc<Mutex<Vec<String>>>>,
     headers: HeaderMap,
@@ -128,21 +92,25 @@ async fn trivia_stub(
     "4242 is the number of this test."
 }
 
-/// The spans collected once `done` says they are all there, waited for at most [`PATIENCE`].
-async fn wait_for(spans: &Mutex<Vec<Span>>, done: impl Fn(&[Span]) -> bool) -> Vec<Span> {
-    let started = Instant::now();
-    loop {
-        let collected = spans.lock().unwrap().clone();
-        if done(&collected) {
-            // The rest of the batch, if the exporter split it.
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            return spans.lock().unwrap().clone();
-        }
+#[test]
+fn a_misspelled_sampler_stops_the_start_with_one_line_naming_it() {
+    let folder = tempfile::tempdir().unwrap();
+    for (variable, value) in [
+        ("OTEL_TRACES_SAMPLER", "sometimes"),
+        ("OTEL_TRACES_SAMPLER_ARG", "2"),
+    ] {
+        let output = server_command(DEBUG_BINARY, folder.path())
+            .env("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1")
+            .env("OTEL_TRACES_SAMPLER", "traceidratio")
+            .env(variable, value)
+            .output()
+            .unwrap();
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
         assert!(
-            started.elapsed() < PATIENCE,
-            "spans collected: {:?}",
-            names(&collected)
+            stderr.starts_with(&format!("error: invalid {variable}: ")),
+            "{stderr}"
         );
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

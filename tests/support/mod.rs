@@ -1,7 +1,7 @@
 //! What the test targets share, one copy of each: the app started in this process (`app.rs`) or the
 //! binary as a child process (`process.rs`), a fresh database per test (`database.rs`, on a
 //! PostgreSQL cluster of its own if need be: `postgres_cluster.rs`), the checks on answers, signed
-//! webhook deliveries, Lambda events, and writers that outlive a killed server.
+//! webhook deliveries, Lambda events, writers that outlive a killed server, and an OTLP collector.
 //!
 //! Each target includes it with `#[path = "../support/mod.rs"] mod support;`.
 
@@ -12,6 +12,7 @@ mod answers;
 mod app;
 mod database;
 pub mod lambda_events;
+mod otlp_collector;
 mod postgres_cluster;
 mod process;
 mod webhook_signature;
@@ -20,6 +21,7 @@ mod writers;
 pub use answers::{JSON, allowed_methods, assert_problem, content_type, detail, header, location};
 pub use app::{TestApp, silent_trivia_upstream, test_config, test_http_config, with_headers};
 pub use database::TestDatabase;
+pub use otlp_collector::{OtlpCollector, serve_for_the_test, span_names};
 pub use postgres_cluster::{PgCluster, hand_to_server};
 pub use process::{
     DEBUG_BINARY, PATIENCE, PREVIEW_SECRET, Process, ServerProcess, WEBHOOK_SECRET, children,
