@@ -9,7 +9,7 @@ use std::{
 use serde_json::{Value, json};
 
 use super::{scrape, server_with_metrics};
-use crate::support::{Process, TestDatabase, free_port};
+use crate::support::{PREVIEW_SECRET, Process, TestDatabase, WEBHOOK_SECRET, free_port};
 
 /// Prometheus's first samples are queryable 5 to 8 s after its start (TOOLCHAIN.md).
 const PROMETHEUS_PATIENCE: Duration = Duration::from_secs(60);
@@ -87,6 +87,10 @@ async fn promtool_finds_the_exposition_well_formed() {
         "app_render_limit",
     ] {
         assert!(exposition.contains(name), "{name} in {exposition}");
+    }
+
+    for secret in [PREVIEW_SECRET, WEBHOOK_SECRET] {
+        assert!(!exposition.contains(secret), "a secret in {exposition}");
     }
 
     let mut promtool = Command::new("promtool")
