@@ -1,7 +1,7 @@
 //! Hand-written: sqlx's pool pings each SQLite connection when given back, a second round trip to
 //! its thread per query that checks nothing for a local file and was most of the database routes'
-//! CPU under load. So: a fixed set of connections, each behind an async lock. A wait for a busy one
-//! is counted and timed in the metrics (a no-op without `METRICS_ADDR`).
+//! CPU under load. So: a fixed set of connections, each behind an async lock. Each acquisition is
+//! timed, and a wait for a busy one counted, in the metrics (no-ops without `METRICS_ADDR`).
 
 use std::{
     sync::atomic::{AtomicUsize, Ordering},
@@ -45,18 +45,17 @@ impl Connections {
 
     /// A free connection, else a first-come turn on the next busy one in rotation.
     pub async fn acquire(&self) -> Result<Lease<'_>, sqlx::Error> {
+        let started = Instant::now();
         let slot = match self.slots.iter().find_map(|slot| slot.try_lock().ok()) {
             Some(free) => free,
             None => {
-                let waited = Instant::now();
                 let turn = self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len();
-                let slot = self.slots[turn].lock().await;
                 metrics::counter!(telemetry::DB_POOL_WAITS, "pool" => self.name).increment(1);
-                metrics::histogram!(telemetry::DB_POOL_ACQUIRE, "pool" => self.name)
-                    .record(waited.elapsed().as_secs_f64());
-                slot
+                self.slots[turn].lock().await
             }
         };
+        metrics::histogram!(telemetry::DB_POOL_ACQUIRE, "pool" => self.name)
+            .record(started.elapsed().as_secs_f64());
         MutexGuard::try_map(slot, Option::as_mut).map_err(|_closed| sqlx::Error::PoolClosed)
     }
 
