@@ -54,7 +54,8 @@ where
             return Box::pin(self.inner.call(request));
         };
         let request_span = Span::current();
-        request_span.record("http_route", route.as_str());
+        // Displayed, not debugged: no quotes around it in the text log.
+        request_span.record("http_route", tracing::field::display(route.as_str()));
         let answer = if telemetry::traces_on() {
             // The exported span has started (its trace id was needed): renamed, not re-recorded.
             let name = format!("{} {}", request.method(), route.as_str());
