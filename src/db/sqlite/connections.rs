@@ -45,17 +45,22 @@ impl Connections {
 
     /// A free connection, else a first-come turn on the next busy one in rotation.
     pub async fn acquire(&self) -> Result<Lease<'_>, sqlx::Error> {
-        let started = Instant::now();
+        // Checked first: building a labelled key allocates even with no recorder to take it.
+        let started = telemetry::on().then(Instant::now);
         let slot = match self.slots.iter().find_map(|slot| slot.try_lock().ok()) {
             Some(free) => free,
             None => {
                 let turn = self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len();
-                metrics::counter!(telemetry::DB_POOL_WAITS, "pool" => self.name).increment(1);
+                if started.is_some() {
+                    metrics::counter!(telemetry::DB_POOL_WAITS, "pool" => self.name).increment(1);
+                }
                 self.slots[turn].lock().await
             }
         };
-        metrics::histogram!(telemetry::DB_POOL_ACQUIRE, "pool" => self.name)
-            .record(started.elapsed().as_secs_f64());
+        if let Some(started) = started {
+            metrics::histogram!(telemetry::DB_POOL_ACQUIRE, "pool" => self.name)
+                .record(started.elapsed().as_secs_f64());
+        }
         MutexGuard::try_map(slot, Option::as_mut).map_err(|_closed| sqlx::Error::PoolClosed)
     }
 
