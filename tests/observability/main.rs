@@ -1,12 +1,14 @@
 //! What a running server shows of itself (issue 24, docs/observability.md), checked with the real
 //! tools: a real Prometheus scraping the binary's `METRICS_ADDR` (`prometheus.rs`), the label set
-//! staying bounded (`labels.rs`), an in-process OTLP/HTTP collector and trivia upstream receiving one
-//! request's spans and `traceparent` (`traces.rs`), and `LOG_FORMAT=json` (`logs.rs`). Each runs the
-//! debug binary as a child process, on SQLite or, with `TEST_DATABASE_URL`, PostgreSQL.
+//! staying bounded (`labels.rs`), the app's own counters and gauges (`counters.rs`), an OTLP/HTTP
+//! collector and a trivia upstream in the test receiving one request's spans and `traceparent`
+//! (`traces.rs`), and `LOG_FORMAT=json` (`logs.rs`). Each runs the debug binary as a child
+//! process, on SQLite or, with `TEST_DATABASE_URL`, PostgreSQL.
 
 #[path = "../support/mod.rs"]
 mod support;
 
+mod counters;
 mod labels;
 mod logs;
 mod prometheus;
