@@ -4,6 +4,8 @@
 //! `METRICS_ADDR`) those are no-ops, and the request's part is skipped after one atomic load.
 
 use std::{
+    cell::RefCell,
+    collections::HashMap,
     sync::{
         OnceLock,
         atomic::{AtomicBool, Ordering},
@@ -12,6 +14,7 @@ use std::{
 };
 
 use axum::http::{Method, StatusCode};
+use metrics::{Gauge, Histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 pub const REQUEST_DURATION: &str = "http_server_request_duration_seconds";
@@ -42,6 +45,22 @@ const ACQUIRE_BUCKETS: [f64; 12] = [
 
 static ON: AtomicBool = AtomicBool::new(false);
 
+/// The methods of [`method_label`], in the order of its answers' indexes.
+const METHODS: [&str; 10] = [
+    "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE", "_OTHER",
+];
+
+/// [`ACTIVE_REQUESTS`] per method, registered once: a request adjusts a handle, no lookup.
+static ACTIVE: OnceLock<[Gauge; METHODS.len()]> = OnceLock::new();
+
+thread_local! {
+    /// [`REQUEST_DURATION`]'s handles met so far on this thread, per route then method and status:
+    /// registering a labelled metric builds and hashes its key, several allocations per request.
+    /// Bounded as the labels are (routes are templates, methods and statuses few).
+    static DURATIONS: RefCell<HashMap<Box<str>, Vec<(usize, StatusCode, Histogram)>>> =
+        RefCell::new(HashMap::new());
+}
+
 /// Whether a recorder is installed, so the request's metrics are kept.
 pub fn on() -> bool {
     ON.load(Ordering::Relaxed)
@@ -67,6 +86,9 @@ pub fn install() -> PrometheusHandle {
         }
         describe();
         metrics::gauge!(BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
+        let _ = ACTIVE.set(
+            METHODS.map(|method| metrics::gauge!(ACTIVE_REQUESTS, "http_request_method" => method)),
+        );
         handle
     });
     ON.store(true, Ordering::Relaxed);
@@ -116,50 +138,66 @@ fn describe() {
 /// One request in flight: counted in [`ACTIVE_REQUESTS`] until dropped (answered, or abandoned by
 /// its client), timed into [`REQUEST_DURATION`] by [`InFlight::answered`].
 pub struct InFlight {
-    method: &'static str,
+    /// Its index in [`METHODS`].
+    method: usize,
     started: Instant,
 }
 
 /// `Some` when metrics are on.
 pub fn request_started(method: &Method, started: Instant) -> Option<InFlight> {
-    if !on() {
-        return None;
-    }
+    let active = ACTIVE.get().filter(|_| on())?;
     let method = method_label(method);
-    metrics::gauge!(ACTIVE_REQUESTS, "http_request_method" => method).increment(1.0);
+    active[method].increment(1.0);
     Some(InFlight { method, started })
 }
 
 impl InFlight {
     /// `route`: the matched route's template, `None` when none matched.
     pub fn answered(self, route: Option<&str>, status: StatusCode) {
-        let labels = [
-            ("http_request_method", self.method.to_owned()),
-            ("http_route", route.unwrap_or(UNMATCHED_ROUTE).to_owned()),
-            ("http_response_status_code", status.as_str().to_owned()),
-        ];
-        metrics::histogram!(REQUEST_DURATION, &labels).record(self.started.elapsed().as_secs_f64());
+        let route = route.unwrap_or(UNMATCHED_ROUTE);
+        let seconds = self.started.elapsed().as_secs_f64();
+        DURATIONS.with_borrow_mut(|durations| {
+            let handles = durations.entry(route.into()).or_default();
+            match handles
+                .iter()
+                .find(|(method, code, _)| *method == self.method && *code == status)
+            {
+                Some((_, _, histogram)) => histogram.record(seconds),
+                None => {
+                    let labels = [
+                        ("http_request_method", METHODS[self.method].to_owned()),
+                        ("http_route", route.to_owned()),
+                        ("http_response_status_code", status.as_str().to_owned()),
+                    ];
+                    let histogram = metrics::histogram!(REQUEST_DURATION, &labels);
+                    histogram.record(seconds);
+                    handles.push((self.method, status, histogram));
+                }
+            }
+        });
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        metrics::gauge!(ACTIVE_REQUESTS, "http_request_method" => self.method).decrement(1.0);
+        if let Some(active) = ACTIVE.get() {
+            active[self.method].decrement(1.0);
+        }
     }
 }
 
 /// The semantic conventions' methods, anything else `_OTHER`: a client cannot add label values.
-fn method_label(method: &Method) -> &'static str {
+fn method_label(method: &Method) -> usize {
     match *method {
-        Method::GET => "GET",
-        Method::HEAD => "HEAD",
-        Method::POST => "POST",
-        Method::PUT => "PUT",
-        Method::DELETE => "DELETE",
-        Method::PATCH => "PATCH",
-        Method::OPTIONS => "OPTIONS",
-        Method::CONNECT => "CONNECT",
-        Method::TRACE => "TRACE",
-        _ => "_OTHER",
+        Method::GET => 0,
+        Method::HEAD => 1,
+        Method::POST => 2,
+        Method::PUT => 3,
+        Method::DELETE => 4,
+        Method::PATCH => 5,
+        Method::OPTIONS => 6,
+        Method::CONNECT => 7,
+        Method::TRACE => 8,
+        _ => 9,
     }
 }
