@@ -24,7 +24,10 @@ use opentelemetry_sdk::{
 };
 use tracing::Level;
 use tracing_subscriber::{
-    EnvFilter, Layer, filter::Targets, fmt::format::JsonFields, layer::SubscriberExt,
+    EnvFilter, Layer,
+    filter::{self, Targets},
+    fmt::format::JsonFields,
+    layer::SubscriberExt,
     util::SubscriberInitExt,
 };
 
@@ -74,13 +77,18 @@ pub fn init(config: &TelemetryConfig) -> Result<(), opentelemetry_otlp::Exporter
     let provider = tracer_provider(traces)?;
     let tracer = provider.tracer(env!("CARGO_PKG_NAME"));
     // The log keeps its own filter; the traces take this crate's spans down to `debug` (the
-    // handler, each query, the upstream call), which the log leaves out by default.
+    // handler, each query, the upstream call), which the log leaves out by default, and of the
+    // events only warnings and errors: each request's "finished" line as a span event would cost
+    // every traced request an event with its attributes, saying what the span says already.
     let spans = Targets::new()
         .with_default(Level::INFO)
         .with_target(env!("CARGO_PKG_NAME").replace('-', "_"), Level::DEBUG);
     let otel = tracing_opentelemetry::layer()
         .with_tracer(tracer)
-        .with_filter(spans);
+        .with_filter(spans)
+        .with_filter(filter::filter_fn(|metadata| {
+            metadata.is_span() || *metadata.level() <= Level::WARN
+        }));
     let log = match config.log_format {
         LogFormat::Text => tracing_subscriber::fmt::layer()
             .with_ansi(ansi)
