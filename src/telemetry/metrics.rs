@@ -53,12 +53,14 @@ const METHODS: [&str; 10] = [
 /// [`ACTIVE_REQUESTS`] per method, registered once: a request adjusts a handle, no lookup.
 static ACTIVE: OnceLock<[Gauge; METHODS.len()]> = OnceLock::new();
 
+/// A route's [`REQUEST_DURATION`] handles, by method (index in [`METHODS`]) and status.
+type RouteDurations = Vec<(usize, StatusCode, Histogram)>;
+
 thread_local! {
     /// [`REQUEST_DURATION`]'s handles met so far on this thread, per route then method and status:
     /// registering a labelled metric builds and hashes its key, several allocations per request.
     /// Bounded as the labels are (routes are templates, methods and statuses few).
-    static DURATIONS: RefCell<HashMap<Box<str>, Vec<(usize, StatusCode, Histogram)>>> =
-        RefCell::new(HashMap::new());
+    static DURATIONS: RefCell<HashMap<Box<str>, RouteDurations>> = RefCell::new(HashMap::new());
 }
 
 /// Whether a recorder is installed, so the request's metrics are kept.
