@@ -136,6 +136,16 @@ test_tools() {
       etcd-server etcd-client haproxy pgbouncer >/dev/null
   fi
 
+  # Prometheus (Debian 12: 2.42) and its `promtool`: tests/observability starts a throwaway one that
+  # scrapes the server, and checks the exposition with promtool. Debian starts no service for it here.
+  if command -v prometheus >/dev/null && command -v promtool >/dev/null; then
+    have "prometheus ($(prometheus --version 2>&1 | awk 'NR == 1 {print $3}'))"
+  else
+    install "prometheus from Debian"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null
+  fi
+
   # schemathesis (PyPI) fuzzes the running API against its own OpenAPI document in scripts/test.sh.
   # In a virtualenv in .venv/ (gitignored), so the system's Python stays as it was; Debian ships
   # `venv` separately.

@@ -72,7 +72,8 @@ step "Rust integration tests on PostgreSQL (every test again, a fresh database p
 postgres_server
 # Every target that runs on the suite's database (tests/deploy runs binaries; tests/unit starts none).
 TEST_DATABASE_URL=$postgres_url timeout 900 \
-  cargo test --features ssr --locked --test api --test server --test postgres --test lambda 2>&1 |
+  cargo test --features ssr --locked --test api --test server --test postgres --test lambda \
+  --test observability 2>&1 |
   tee "$log/cargo-postgres.txt"
 
 # Issue 25 (docs/high-availability.md): DATABASE_URL may name a pooler. The integration suite again,

@@ -42,6 +42,8 @@ pub struct Config {
     pub graphql_introspection: bool,
     /// The live comments' settings (issue 23).
     pub live: LiveConfig,
+    /// Metrics, traces and the log's format (issue 24).
+    pub telemetry: TelemetryConfig,
 }
 
 /// The database the server runs on. `DATABASE_URL`'s scheme picks the backend (see `src/db/`).
@@ -545,6 +547,111 @@ fn parse_origin(entry: &str) -> Result<HeaderValue, String> {
     HeaderValue::from_str(&origin).map_err(|error| format!("{entry:?}: {error}"))
 }
 
+// Issue 24: observability (docs/observability.md). Read by `main` before anything else, since the
+// log's format must be known before the first line; `Config::from_env` reads it again for the rest.
+
+/// Metrics, traces and the log's format. The default: no metrics listener, no traces, text logs.
+#[derive(Clone, Debug, Default)]
+pub struct TelemetryConfig {
+    /// `METRICS_ADDR` (e.g. `127.0.0.1:9464`): where `GET /metrics` answers in the Prometheus text
+    /// format, on a listener of its own. Unset: no metrics are kept.
+    pub metrics_addr: Option<SocketAddr>,
+    /// `LOG_FORMAT`: `text` (default, for a person) or `json` (one object per line, for a collector).
+    pub log_format: LogFormat,
+    /// OpenTelemetry traces over OTLP/HTTP, when `OTEL_EXPORTER_OTLP_ENDPOINT` (or its
+    /// `_TRACES_` form) is set: the exporter reads the other standard `OTEL_*` variables itself.
+    pub traces: Option<TracesConfig>,
+}
+
+/// What the exporter does not check itself: the sampler, which it would silently replace by its
+/// default when misspelled.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TracesConfig {
+    /// `OTEL_TRACES_SAMPLER` (default `parentbased_always_on`) with `OTEL_TRACES_SAMPLER_ARG`.
+    pub sampler: Sampler,
+}
+
+/// The samplers of the OpenTelemetry specification's `OTEL_TRACES_SAMPLER`, ratios in 0..=1.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Sampler {
+    AlwaysOn,
+    AlwaysOff,
+    TraceIdRatio(f64),
+    ParentBasedAlwaysOn,
+    ParentBasedAlwaysOff,
+    ParentBasedTraceIdRatio(f64),
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+impl FromStr for LogFormat {
+    type Err = &'static str;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "text" => Ok(Self::Text),
+            "json" => Ok(Self::Json),
+            _ => Err("must be `text` or `json`"),
+        }
+    }
+}
+
+pub fn telemetry_from_env() -> Result<TelemetryConfig, ConfigError> {
+    let endpoint_set = [
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    ]
+    .iter()
+    .any(|variable| env::var(variable).is_ok_and(|value| !value.trim().is_empty()));
+    let traces = match endpoint_set {
+        true => Some(TracesConfig {
+            sampler: sampler_from_env()?,
+        }),
+        false => None,
+    };
+    Ok(TelemetryConfig {
+        metrics_addr: parse_var("METRICS_ADDR")?,
+        log_format: parse_var("LOG_FORMAT")?.unwrap_or_default(),
+        traces,
+    })
+}
+
+fn sampler_from_env() -> Result<Sampler, ConfigError> {
+    let ratio = || -> Result<f64, ConfigError> {
+        match parse_var::<f64>("OTEL_TRACES_SAMPLER_ARG")? {
+            None => Ok(1.0),
+            Some(ratio) if (0.0..=1.0).contains(&ratio) => Ok(ratio),
+            Some(ratio) => Err(ConfigError {
+                variable: "OTEL_TRACES_SAMPLER_ARG",
+                reason: format!("{ratio}: must be a ratio from 0 to 1"),
+            }),
+        }
+    };
+    let name = parse_var::<String>("OTEL_TRACES_SAMPLER")?;
+    Ok(match name.as_deref().unwrap_or("parentbased_always_on") {
+        "always_on" => Sampler::AlwaysOn,
+        "always_off" => Sampler::AlwaysOff,
+        "traceidratio" => Sampler::TraceIdRatio(ratio()?),
+        "parentbased_always_on" => Sampler::ParentBasedAlwaysOn,
+        "parentbased_always_off" => Sampler::ParentBasedAlwaysOff,
+        "parentbased_traceidratio" => Sampler::ParentBasedTraceIdRatio(ratio()?),
+        other => {
+            return Err(ConfigError {
+                variable: "OTEL_TRACES_SAMPLER",
+                reason: format!(
+                    "{other:?}: must be always_on, always_off, traceidratio, parentbased_always_on, \
+                     parentbased_always_off or parentbased_traceidratio"
+                ),
+            });
+        }
+    })
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("invalid {variable}: {reason}")]
 pub struct ConfigError {
@@ -564,6 +671,7 @@ impl Config {
             graphql_introspection: parse_var("GRAPHQL_INTROSPECTION")?
                 .unwrap_or(cfg!(debug_assertions)),
             live: live_from_env()?,
+            telemetry: telemetry_from_env()?,
         })
         .and_then(Config::check_timeouts)
     }

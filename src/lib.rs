@@ -38,6 +38,8 @@ pub mod site;
 #[cfg(feature = "ssr")]
 pub mod state;
 #[cfg(feature = "ssr")]
+pub mod telemetry;
+#[cfg(feature = "ssr")]
 pub mod trivia;
 
 /// The browser's entry point, called by `<HydrationScripts islands=true/>`'s script, which then has

@@ -2,16 +2,16 @@
 //! release) and its command line: `serve` (also what runs with no command, as cargo-leptos and AWS
 //! Lambda start it), `healthcheck`, `pack`, `copy-db`; `--help` on each says what it does.
 
-use std::{io::IsTerminal, path::PathBuf, process::ExitCode};
+use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 use leptos_api_routes::{
     config::{self, Config},
     runtime::{Server, healthcheck, lambda, listener, systemd},
     site::{self, Site},
+    telemetry,
 };
 use tokio::signal::unix::{SignalKind, signal};
-use tracing_subscriber::EnvFilter;
 
 /// Rendering allocates many small strings, glibc's malloc serves slower under load (bench/README.md).
 #[global_allocator]
@@ -76,14 +76,18 @@ async fn main() -> ExitCode {
         eprintln!("error: cannot read .env: {error}");
         return ExitCode::FAILURE;
     }
-    tracing_subscriber::fmt()
-        // Colours for a person at a terminal; plain text for files, journald and the tests reading it.
-        .with_ansi(std::io::stdout().is_terminal())
-        .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info,sqlx=warn")),
-        )
-        .init();
+    // The log's format and the traces first: every line after this one follows them.
+    let telemetry_settings = match config::telemetry_from_env() {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(error) = telemetry::init(&telemetry_settings) {
+        eprintln!("error: OTEL_EXPORTER_OTLP_ENDPOINT: cannot export traces: {error}");
+        return ExitCode::FAILURE;
+    }
 
     let outcome = match command {
         // Widened: serving's errors are `Send + Sync`, as `lambda_http` needs them.
@@ -94,6 +98,8 @@ async fn main() -> ExitCode {
         Command::Pack { site, out } => pack(site, out),
         Command::CopyDb { arguments } => copy_db(arguments).await,
     };
+    // The spans not yet exported leave before the process does.
+    telemetry::shutdown().await;
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 use crate::{
     db,
     model::{FieldErrors, PostId},
+    telemetry::trace_context::current_trace_id,
 };
 
 /// `Result` for API handlers, so they can use `?` on anything that converts into [`ApiError`].
@@ -152,6 +153,11 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(inline)]
     errors: Option<FieldErrors>,
+    /// The W3C trace id of the request (32 hex digits), when it came with a `traceparent` or traces
+    /// are exported: the key to its spans and log lines (the `x-request-id` header is the other).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "^[0-9a-f]{32}$")]
+    trace_id: Option<String>,
 }
 
 /// A problem+json response: `status`, its reason as the title, `detail`, per-field `errors`.
@@ -166,6 +172,7 @@ pub fn problem(
         status: status.as_u16(),
         detail: detail.into(),
         errors,
+        trace_id: current_trace_id().map(|id| id.as_str().to_owned()),
     };
     let mut response = (status, Json(body)).into_response();
     response.headers_mut().insert(

@@ -34,6 +34,7 @@ pub fn app_for_hosts(state: AppState, allowed_hosts: AllowedHosts) -> middleware
         ))
         .merge(state.site.routes())
         .merge(middleware::around_pages(pages(&state), &state.http));
+    let router = middleware::around_routes(router);
     let (http, leptos_options, preview, db) = (
         state.http.clone(),
         state.leptos_options.clone(),

@@ -2,7 +2,8 @@
 //! room `DATABASE_URL` names, and each query has one function here, so callers never learn which
 //! room answered. Rooms implement [`store::Store`] and fail with [`Error`]: [`sqlite`] for one
 //! process, [`postgres`] for several instances. Both answer identical values (`i64` ids, UTC text
-//! timestamps with milliseconds, lists by id), so JSON, order and cursors match.
+//! timestamps with milliseconds, lists by id), so JSON, order and cursors match. Each query is a
+//! `debug` span named `db` (exported as a trace's child span when traces are on: issue 24).
 
 // While scripts/sqlx-prepare.sh checks one room, the other is left out, and what only it used is idle.
 #![cfg_attr(
@@ -130,9 +131,15 @@ impl Db {
     pub async fn close(&self) {
         in_room!(self, room => room.close().await)
     }
+
+    /// Sets the connection pools' gauges (size, idle) in the metrics; called before each scrape.
+    pub fn record_pool_metrics(&self) {
+        in_room!(self, room => room.record_pool_metrics())
+    }
 }
 
 /// What `/api/health` reports.
+#[tracing::instrument(level = "debug", name = "db", skip_all, fields(otel.name = "db ping", otel.kind = "client"))]
 pub async fn ping(db: &Db) -> Result<(), Error> {
     in_room!(db, room => room.ping().await)
 }
@@ -150,11 +157,13 @@ impl Visibility {
     }
 }
 
+#[tracing::instrument(level = "debug", name = "db", skip_all, fields(otel.name = "db create_post", otel.kind = "client"))]
 pub async fn create_post(db: &Db, post: &ValidPost) -> Result<PostId, Error> {
     in_room!(db, room => room.create_post(post).await)
 }
 
 /// One page of posts, newest first; `cursor` is the previous page's `next_cursor`.
+#[tracing::instrument(level = "debug", name = "db", skip_all, fields(otel.name = "db list_posts", otel.kind = "client"))]
 pub async fn list_posts(
     db: &Db,
     visibility: Visibility,
@@ -184,11 +193,13 @@ fn one_page<T, K>(mut rows: Vec<T>, limit: u32, key: impl Fn(&T) -> K) -> (Vec<T
     (rows, next_cursor)
 }
 
+#[tracing::instrument(level = "debug", name = "db", skip_all, fields(otel.name = "db get_post", otel.kind = "client"))]
 pub async fn get_post(db: &Db, visibility: Visibility, id: PostId) -> Result<Option<Post>, Error> {
     in_room!(db, room => room.get_post(visibility.drafts(), id).await)
 }
 
 /// One page of a post's comments, oldest first; `None` when the post is not there for this reader.
+#[tracing::instrument(level = "debug", name = "db", skip_all, fields(otel.name = "db list_comments", otel.kind = "client"))]
 pub async fn list_comments(
     db: &Db,
     visibility: Visibility,
@@ -219,6 +230,7 @@ pub async fn list_comments(
     }))
 }
 
+#[tracing::instrument(level = "debug", name = "db", skip_all, fields(otel.name = "db count_comments", otel.kind = "client"))]
 pub async fn count_comments(db: &Db, post: PostId) -> Result<i64, Error> {
     in_room!(db, room => room.count_comments(post).await)
 }
@@ -244,6 +256,7 @@ pub async fn follow_comments(
 }
 
 /// `None` when the post does not exist (for this reader).
+#[tracing::instrument(level = "debug", name = "db", skip_all, fields(otel.name = "db add_comment", otel.kind = "client"))]
 pub async fn add_comment(
     db: &Db,
     visibility: Visibility,
@@ -291,6 +304,7 @@ pub enum DeliveryOutcome {
 
 /// Applies `change` once per `delivery`: the id is recorded in the same transaction, so a replay
 /// (even a concurrent one, through another instance) changes nothing.
+#[tracing::instrument(level = "debug", name = "db", skip_all, fields(otel.name = "db apply_delivery", otel.kind = "client"))]
 pub async fn apply_delivery(
     db: &Db,
     delivery: &str,
@@ -300,11 +314,13 @@ pub async fn apply_delivery(
     in_room!(db, room => room.apply_delivery(delivery, post, change).await)
 }
 
+#[tracing::instrument(level = "debug", name = "db", skip_all, fields(otel.name = "db cached_trivia", otel.kind = "client"))]
 pub async fn cached_trivia(db: &Db, number: i64) -> Result<Option<CachedTrivia>, Error> {
     in_room!(db, room => room.cached_trivia(number).await)
 }
 
 /// Keeps an upstream answer; past `max_entries`, the oldest fetches go in the same transaction.
+#[tracing::instrument(level = "debug", name = "db", skip_all, fields(otel.name = "db cache_trivia", otel.kind = "client"))]
 pub async fn cache_trivia(
     db: &Db,
     number: i64,
@@ -316,6 +332,7 @@ pub async fn cache_trivia(
 }
 
 /// Counts a write from `address` (IPv6 by its /64); instances on one PostgreSQL database share it.
+#[tracing::instrument(level = "debug", name = "db", skip_all, fields(otel.name = "db count_write", otel.kind = "client"))]
 pub async fn count_write(
     db: &Db,
     address: IpAddr,

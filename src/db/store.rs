@@ -19,6 +19,8 @@ use crate::{
 pub trait Store: Sized {
     async fn open(config: &DatabaseConfig) -> Result<Self, OpenError>;
     async fn close(&self);
+    /// Sets the gauges of its connections (size, idle) in the metrics.
+    fn record_pool_metrics(&self);
     async fn ping(&self) -> Result<(), Error>;
     async fn create_post(&self, post: &ValidPost) -> Result<PostId, Error>;
     /// Up to `fetch` posts with an id below `before`, newest first; drafts too if `drafts`.

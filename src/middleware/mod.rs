@@ -15,6 +15,7 @@ pub mod rate_limit;
 pub mod render_limit;
 pub mod request_form;
 pub mod request_id;
+pub mod route;
 pub mod security_headers;
 pub mod timeout;
 pub mod trace;
@@ -31,7 +32,7 @@ use std::{
 use axum::{
     BoxError, Router,
     body::{Body, Bytes, HttpBody},
-    extract::Request,
+    extract::{MatchedPath, Request},
     http::HeaderValue,
     response::Response,
 };
@@ -44,6 +45,7 @@ use crate::{
     config::{AllowedHosts, HttpConfig},
     db::Db,
     preview::PreviewMode,
+    telemetry::{self, metrics::InFlight},
 };
 use guard::{Guard, WriteChecks};
 use http_cache::HttpCache;
@@ -87,6 +89,18 @@ pub fn around_app(
         .layer_fn(|inner| HttpCache::new(inner, preview.clone()))
         .layer_fn(|inner| WriteChecks::new(inner, rate_limiter.clone()))
         .service(app)
+}
+
+/// Names each routed request's span and metrics after its route template (`route.rs`), when the
+/// metrics, the traces or the JSON log want it.
+pub fn around_routes<S>(router: Router<S>) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    match telemetry::routes_wanted() {
+        true => router.layer(route::RouteLayer),
+        false => router,
+    }
 }
 
 /// Wraps the API routes in CORS, when origins are configured.
@@ -145,6 +159,8 @@ where
         let started = Instant::now();
         let request_id = request_id::of(&request);
         let span = trace::span(&request, &request_id);
+        telemetry::trace_context::start_request(&span, request.headers());
+        let in_flight = telemetry::metrics::request_started(request.method(), started);
         // Inside the span: whatever the steps below log must name the request.
         let answer = span.in_scope(|| self.inner.call(request));
         Answer {
@@ -152,6 +168,7 @@ where
             span,
             started,
             request_id: Some(request_id),
+            in_flight,
         }
     }
 }
@@ -165,6 +182,8 @@ pin_project! {
         span: Span,
         started: Instant,
         request_id: Option<HeaderValue>,
+        // `Some` while counted in the metrics (`METRICS_ADDR` set).
+        in_flight: Option<InFlight>,
     }
 }
 
@@ -185,6 +204,10 @@ where
             request_id::echo(&mut response, request_id);
         }
         trace::finished(&response, *this.started);
+        if let Some(in_flight) = this.in_flight.take() {
+            let route = response.extensions().get::<MatchedPath>();
+            in_flight.answered(route.map(MatchedPath::as_str), response.status());
+        }
         Poll::Ready(Ok(response))
     }
 }

@@ -20,6 +20,7 @@ use axum::{
 use crate::{
     db::{self, Db, WriteAllowance, WriteLimit},
     problem::{ApiError, problem},
+    telemetry,
 };
 
 /// Writes allowed per address; cheap to clone.
@@ -42,7 +43,10 @@ impl RateLimiter {
     pub async fn check(&self, address: IpAddr) -> Option<Response> {
         match db::count_write(&self.db, address, self.limit).await {
             Ok(WriteAllowance::Allowed) => None,
-            Ok(WriteAllowance::RetryAfter(wait)) => Some(too_many_requests(wait)),
+            Ok(WriteAllowance::RetryAfter(wait)) => {
+                metrics::counter!(telemetry::metrics::RATE_LIMITED).increment(1);
+                Some(too_many_requests(wait))
+            }
             Err(error) => Some(ApiError::from(error).into_response()),
         }
     }

@@ -1,7 +1,7 @@
-//! One tracing span per request (method, path, request id) and one log line when its response
-//! leaves, with status and latency (`ERROR` for a 5xx, else `INFO`); whatever is logged meanwhile is
-//! inside the span. The path is logged without its query, which can carry secrets
-//! (`/api/preview?secret=…`). Filtered out (`RUST_LOG=warn`), they cost next to nothing.
+//! One tracing span per request (method, path, request id; trace id and route when known) and one
+//! log line when its response leaves, with status and latency (`ERROR` for a 5xx, else `INFO`);
+//! whatever is logged meanwhile is inside the span. The path is logged without its query, which can
+//! carry secrets (`/api/preview?secret=…`). Filtered out (`RUST_LOG=warn`), they cost next to nothing.
 
 use std::{fmt, time::Instant};
 
@@ -10,11 +10,16 @@ use tracing::Span;
 
 /// The span of one request, which carries `request_id` (from `request_id::of`).
 pub fn span(request: &Request, request_id: &HeaderValue) -> Span {
+    // Empty until known: `trace_id` and the exported span's kind from `telemetry::trace_context`,
+    // `http_route` from `route.rs`; an empty field is not written.
     tracing::info_span!(
         "request",
         method = %request.method(),
         path = %request.uri().path(),
         request_id = %request_id.to_str().unwrap_or_default(),
+        trace_id = tracing::field::Empty,
+        http_route = tracing::field::Empty,
+        otel.kind = tracing::field::Empty,
     )
 }
 

@@ -27,6 +27,12 @@ pub enum ListenError {
         #[source]
         source: io::Error,
     },
+    #[error("METRICS_ADDR: cannot listen on {addr}: {source}")]
+    Metrics {
+        addr: SocketAddr,
+        #[source]
+        source: io::Error,
+    },
     #[error("cannot use the socket systemd passed (LISTEN_FDS): {0}")]
     Passed(#[source] io::Error),
     #[error(

@@ -6,6 +6,7 @@
 pub mod healthcheck;
 pub mod lambda;
 pub mod listener;
+pub mod metrics_listener;
 pub mod serve;
 pub mod systemd;
 
@@ -61,7 +62,26 @@ impl Server {
         })?;
         let allowed_hosts = config.http.allowed_hosts.for_listener(listening)?;
         config.live.max_streams = Some(live_max_streams(&config, &limits)?);
+        // Before the app is built: its middleware keeps metrics only if a recorder is installed.
+        let metrics = match config.telemetry.metrics_addr {
+            Some(addr) => Some(
+                metrics_listener::bind(addr)
+                    .await
+                    .map_err(|source| ListenError::Metrics { addr, source })?,
+            ),
+            None => None,
+        };
         let state = AppState::open(config, site).await?;
+        if let Some(metrics) = metrics {
+            let addr = metrics
+                .local_addr()
+                .map_err(|source| ListenError::Metrics {
+                    addr: listening,
+                    source,
+                })?;
+            metrics_listener::spawn(metrics, state.db.clone());
+            tracing::info!("metrics on http://{addr}/metrics");
+        }
         tracing::info!(%allowed_hosts, "hosts served, besides localhost and loopback");
         tracing::info!(
             open_files,

@@ -58,6 +58,9 @@ pub struct ConnectionLimits {
     pub header_timeout: Duration,
     pub idle_timeout: Duration,
     pub max_connections: usize,
+    /// How long a shutdown waits for open connections (the request timeout and a second): a
+    /// client that stops reading an event stream must not hold the process up forever.
+    pub shutdown_grace: Duration,
 }
 
 impl ConnectionLimits {
@@ -72,6 +75,7 @@ impl ConnectionLimits {
             header_timeout: http.header_timeout,
             idle_timeout: http.idle_timeout,
             max_connections: max_connections(http.max_connections, open_files)?,
+            shutdown_grace: http.request_timeout + Duration::from_secs(1),
         })
     }
 }
@@ -170,7 +174,12 @@ pub async fn serve(
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open after the shutdown grace period; closing them");
+    }
 }
 
 /// One place per connection up to the cap, given back when the connection ends.

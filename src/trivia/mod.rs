@@ -1,17 +1,20 @@
 //! Number trivia for `/api/trivia/{number}`: from the upstream `TRIVIA_API_URL` when it answers in
 //! time, else the database's cache of its earlier answers (at most `TRIVIA_CACHE_MAX_ENTRIES`,
 //! oldest out first), else [`facts`] the server computes. The upstream address stays on the server.
+//! Each call is a client span passing the trace on (`traceparent`) and a count by outcome.
 
 pub mod facts;
 
 use std::{num::NonZeroU32, time::Duration};
 
-use reqwest::{Client, Url};
+use reqwest::{Client, Url, header::HeaderMap};
+use tracing::Instrument;
 
 use crate::{
     config::TriviaConfig,
     db,
     model::{Trivia, TriviaSource, is_refused_control},
+    telemetry::{metrics as telemetry, trace_context},
 };
 
 /// A cached answer younger than this is served without asking upstream; older ones when it fails.
@@ -90,9 +93,42 @@ impl TriviaService {
         })
     }
 
-    /// `GET {upstream}/{number}`, bounded by the configured timeout and [`MAX_UPSTREAM_BYTES`].
+    /// [`Self::fetch_text`] in a client span whose `traceparent` the upstream receives, counted in
+    /// the metrics by outcome.
     async fn fetch(&self, upstream: &Url, number: i64) -> Result<String, UpstreamError> {
-        let mut response = self.client.get(number_url(upstream, number)).send().await?;
+        let span = tracing::debug_span!(
+            "trivia upstream",
+            otel.name = "GET trivia upstream",
+            otel.kind = "client",
+            http.request.method = "GET",
+            server.address = upstream.host_str().unwrap_or_default(),
+        );
+        let mut headers = HeaderMap::new();
+        trace_context::inject(&span, &mut headers);
+        let fetched = self
+            .fetch_text(upstream, number, headers)
+            .instrument(span)
+            .await;
+        let outcome = match &fetched {
+            Ok(_) => "success",
+            Err(UpstreamError::Request(error)) if error.is_timeout() => "timeout",
+            Err(UpstreamError::Request(_)) => "error",
+            Err(UpstreamError::Status(_)) => "status",
+            Err(_) => "invalid",
+        };
+        metrics::counter!(telemetry::TRIVIA_UPSTREAM, "outcome" => outcome).increment(1);
+        fetched
+    }
+
+    /// `GET {upstream}/{number}`, bounded by the configured timeout and [`MAX_UPSTREAM_BYTES`].
+    async fn fetch_text(
+        &self,
+        upstream: &Url,
+        number: i64,
+        headers: HeaderMap,
+    ) -> Result<String, UpstreamError> {
+        let url = number_url(upstream, number);
+        let mut response = self.client.get(url).headers(headers).send().await?;
         if !response.status().is_success() {
             return Err(UpstreamError::Status(response.status()));
         }

@@ -21,9 +21,9 @@ use serde_json::{Value, json};
 use crate::{
     runtime_api::{Call, RuntimeApi},
     support::{
-        DEBUG_BINARY, PgCluster, Process, finished,
+        DEBUG_BINARY, OtlpCollector, PgCluster, Process, finished,
         lambda_events::{Event, FrontDoor},
-        release_binary,
+        release_binary, span_names,
     },
 };
 
@@ -222,6 +222,59 @@ async fn the_preview_cookie_leaves_in_the_cookies_of_a_2_0_answer_and_the_set_co
         .as_str()
         .unwrap_or_default();
     assert!(cookie.starts_with("preview="), "{v1}");
+}
+
+/// Issue 24 under Lambda: an instance may be frozen once it has answered, so an invocation's spans
+/// reach the collector before its answer reaches the Runtime API; the log is JSON lines.
+#[tokio::test]
+async fn the_function_exports_an_invocations_spans_before_answering_and_logs_json_lines() {
+    let cluster = PgCluster::start(&[]);
+    let database_url = cluster.url("postgres", "");
+    let folder = tempfile::tempdir().unwrap();
+    let collector = OtlpCollector::start().await;
+    let mut runtime = RuntimeApi::start().await;
+    let trace_id = "5bf92f3577b34da6a3ce929d0e0e4736";
+    let hello = runtime.invoke(
+        Event::get(FrontDoor::HttpApi, "/api/hello")
+            .header("traceparent", &format!("00-{trace_id}-00f067aa0ba902b7-01"))
+            .header("x-request-id", "lambda-json-line")
+            .to_json(),
+    );
+    let function = Function::start(function_command(
+        Path::new(DEBUG_BINARY),
+        folder.path(),
+        &runtime,
+        &[
+            ("DATABASE_URL", &database_url),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &collector.endpoint),
+            ("LOG_FORMAT", "json"),
+            ("LEPTOS_OUTPUT_NAME", "leptos-api-routes"),
+        ],
+    ));
+    let (hello, _) = answer_to(&mut runtime, &hello, &function).await;
+    assert_eq!(hello["statusCode"], 200, "{hello}");
+
+    // No waiting: the batch exporter's own schedule is 5 s, the flush is what sent them.
+    let spans = collector.spans();
+    let request = spans
+        .iter()
+        .find(|span| span.name == "GET /api/hello")
+        .unwrap_or_else(|| panic!("the request's span in {:?}", span_names(&spans)));
+    assert_eq!(hex::encode(&request.trace_id), trace_id);
+    let log = function.log();
+    for line in log.lines() {
+        let line: Value = serde_json::from_str(line)
+            .unwrap_or_else(|error| panic!("{error}: a line that is not JSON: {line:?}"));
+        assert!(
+            line["timestamp"].is_string() && line["message"].is_string(),
+            "{line}"
+        );
+    }
+    assert!(log.contains(r#""request_id":"lambda-json-line""#), "{log}");
+    assert!(
+        !log.contains(&database_url),
+        "the database URL in the log: {log}"
+    );
 }
 
 #[tokio::test]

@@ -56,6 +56,8 @@ fn a_bad_setting_stops_the_start_with_one_line_naming_the_variable() {
         ("SSE_STREAM_LIFETIME_MS", "0"),
         ("DATABASE_LISTEN_URL", "sqlite://data/other.db"),
         ("DATABASE_LISTEN_URL", "mysql://user@localhost/app"),
+        ("METRICS_ADDR", "localhost:9464"),
+        ("LOG_FORMAT", "yaml"),
     ] {
         let output = server_command(DEBUG_BINARY, data_dir.path())
             .env(variable, value)

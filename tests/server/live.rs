@@ -103,6 +103,44 @@ async fn sigterm_ends_open_streams_within_a_second_and_the_server_exits() {
 }
 
 #[tokio::test]
+async fn sigterm_does_not_wait_forever_for_a_client_that_stopped_reading_its_stream() {
+    let database = TestDatabase::fresh().await;
+    let folder = tempfile::tempdir().unwrap();
+    let mut server = ServerProcess::on_database(
+        folder.path(),
+        database.url(),
+        &[("REQUEST_TIMEOUT_MS", "1000"), ("TRIVIA_TIMEOUT_MS", "500")],
+    );
+    let (client, base) = (Client::new(), server.url(""));
+    let post = create_post(&client, &base).await;
+    // 5.6 MB of events, more than both sockets' buffers hold: the stream is stuck writing.
+    let text = "\u{1F600}".repeat(2_000);
+    for _ in 0..700 {
+        add_comment(&client, &base, post, &text).await;
+    }
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut stalled = socket.connect(server.addr).await.unwrap();
+    let request = format!(
+        "GET /api/comments/{post}/events?after=0 HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n"
+    );
+    stalled.write_all(request.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    send_signal("TERM", server.id());
+    let sent = Instant::now();
+    // The request timeout and a second of grace, then the connection is dropped.
+    server.wait_for_line("stopped");
+    assert!(
+        sent.elapsed() < Duration::from_secs(5),
+        "the server took {:?} to stop",
+        sent.elapsed()
+    );
+    drop(stalled);
+    server.kill();
+}
+
+#[tokio::test]
 async fn last_event_id_after_a_server_restart_delivers_exactly_the_missed_comments() {
     let database = TestDatabase::fresh().await;
     let folder = tempfile::tempdir().unwrap();

@@ -269,6 +269,7 @@ pub fn test_config(database: &TestDatabase) -> Config {
         http: test_http_config(),
         graphql_introspection: true,
         live: LiveConfig::default(),
+        telemetry: Default::default(),
     }
 }
 

@@ -1,7 +1,7 @@
 //! What the test targets share, one copy of each: the app started in this process (`app.rs`) or the
 //! binary as a child process (`process.rs`), a fresh database per test (`database.rs`, on a
 //! PostgreSQL cluster of its own if need be: `postgres_cluster.rs`), the checks on answers, signed
-//! webhook deliveries, Lambda events, and writers that outlive a killed server.
+//! webhook deliveries, Lambda events, writers that outlive a killed server, and an OTLP collector.
 //!
 //! Each target includes it with `#[path = "../support/mod.rs"] mod support;`.
 
@@ -14,6 +14,7 @@ mod database;
 mod events;
 mod ha_cluster;
 pub mod lambda_events;
+mod otlp_collector;
 mod pgbouncer;
 mod postgres_cluster;
 mod process;
@@ -25,6 +26,7 @@ pub use app::{TestApp, silent_trivia_upstream, test_config, test_http_config, wi
 pub use database::TestDatabase;
 pub use events::{EventReader, SseEvent};
 pub use ha_cluster::HaCluster;
+pub use otlp_collector::{OtlpCollector, serve_for_the_test, span_names};
 pub use pgbouncer::{PgBouncer, PoolMode};
 pub use pgbouncer::{
     binary as pgbouncer_binary, transaction_capable as transaction_pooling_pgbouncer,

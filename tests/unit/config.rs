@@ -33,6 +33,7 @@ fn config_with_secrets() -> Config {
         http: HttpConfig::default(),
         graphql_introspection: false,
         live: LiveConfig::default(),
+        telemetry: Default::default(),
     }
 }
 

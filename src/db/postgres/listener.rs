@@ -4,11 +4,11 @@
 //! between tries) and [`Notice::Missed`] told once it listens again, so followers read what was
 //! committed meanwhile. `DATABASE_LISTEN_URL` points it past a transaction-mode pooler.
 
-use std::{str::FromStr, time::Duration};
+use std::time::Duration;
 
 use sqlx::{
     PgPool,
-    postgres::{PgConnectOptions, PgListener, PgPoolOptions},
+    postgres::{PgListener, PgPoolOptions},
 };
 
 use crate::{
@@ -22,13 +22,14 @@ const CHANNEL: &str = "comment_added";
 const RETRY_FIRST: Duration = Duration::from_millis(50);
 const RETRY_MAX: Duration = Duration::from_secs(1);
 
-/// A pool of one connection for the listener, on `url` (`DATABASE_LISTEN_URL` or `DATABASE_URL`).
-pub fn pool(url: &str) -> Result<PgPool, sqlx::Error> {
-    let options = PgConnectOptions::from_str(url)?
-        .application_name(concat!(env!("CARGO_PKG_NAME"), " listener"));
+/// A pool of one connection for the listener, on `url` (`DATABASE_LISTEN_URL` or `DATABASE_URL`),
+/// with the pool's options (no startup parameter a pooler refuses) and its acquire timeout.
+pub fn pool(url: &str, timeout: Duration) -> Result<PgPool, sqlx::Error> {
+    let options =
+        super::connect_options(url)?.application_name(concat!(env!("CARGO_PKG_NAME"), " listener"));
     Ok(PgPoolOptions::new()
         .max_connections(1)
-        .acquire_timeout(Duration::from_secs(5))
+        .acquire_timeout(timeout)
         .connect_lazy_with(options))
 }
 

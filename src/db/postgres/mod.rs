@@ -12,12 +12,13 @@ mod write_limit;
 
 pub use import::ImportRefused;
 
-use std::{net::IpAddr, str::FromStr, sync::Arc};
+use std::{net::IpAddr, str::FromStr, sync::Arc, time::Instant};
 
 use tokio::sync::broadcast;
 
 use sqlx::{
-    Connection, PgPool,
+    Connection, PgPool, Postgres,
+    pool::PoolConnection,
     postgres::{PgConnectOptions, PgPoolOptions},
 };
 
@@ -32,6 +33,7 @@ use super::{
 use crate::{
     config::{DatabaseConfig, DatabaseUrl},
     model::{Comment, CommentId, Post, PostId, PostSummary, ValidComment, ValidPost},
+    telemetry::metrics as telemetry,
 };
 use lost_connections::LostConnections;
 
@@ -48,13 +50,31 @@ pub struct Db {
 }
 
 impl Db {
+    /// A connection from the pool, how long it took in the metrics, and whether none was free
+    /// (no-ops without `METRICS_ADDR`). Every query takes its connection here.
+    async fn connection(&self) -> Result<PoolConnection<Postgres>, sqlx::Error> {
+        if !telemetry::on() {
+            return self.pool.acquire().await;
+        }
+        let started = Instant::now();
+        let none_free = self.pool.num_idle() == 0;
+        let connection = self.pool.acquire().await;
+        if none_free {
+            metrics::counter!(telemetry::DB_POOL_WAITS, "pool" => "postgres").increment(1);
+        }
+        metrics::histogram!(telemetry::DB_POOL_ACQUIRE, "pool" => "postgres")
+            .record(started.elapsed().as_secs_f64());
+        connection
+    }
+
     async fn apply_delivery_once(
         &self,
         delivery: &str,
         post: PostId,
         change: PostChange,
     ) -> Result<DeliveryOutcome, sqlx::Error> {
-        let mut transaction = self.pool.begin().await?;
+        let mut connection = self.connection().await?;
+        let mut transaction = connection.begin().await?;
         let first_time = sqlx::query!(
             "INSERT INTO webhook_deliveries (id) VALUES ($1) ON CONFLICT (id) DO NOTHING -- PostgreSQL",
             delivery,
@@ -139,8 +159,14 @@ impl Store for Db {
         self.pool.close().await;
     }
 
+    fn record_pool_metrics(&self) {
+        metrics::gauge!(telemetry::DB_POOL_SIZE, "pool" => "postgres").set(self.pool.size());
+        metrics::gauge!(telemetry::DB_POOL_IDLE, "pool" => "postgres")
+            .set(self.pool.num_idle() as f64);
+    }
+
     async fn ping(&self) -> Result<(), Error> {
-        let ping = || async { self.pool.acquire().await?.ping().await };
+        let ping = || async { self.connection().await?.ping().await };
         Ok(self.lost.read(ping).await?)
     }
 
@@ -154,7 +180,7 @@ impl Store for Db {
         before: i64,
         fetch: i64,
     ) -> Result<Vec<PostSummary>, Error> {
-        Ok(self.lost.read(|| sqlx::query_as!(
+        Ok(self.lost.read(|| async { sqlx::query_as!(
             PostSummary,
             r#"SELECT p.id AS "id: PostId", p.title, p.body, api_timestamp(p.created_at) AS "created_at!",
                       p.draft, (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id) AS "comment_count!"
@@ -166,18 +192,18 @@ impl Store for Db {
             drafts,
             fetch,
         )
-        .fetch_all(&self.pool)).await?)
+        .fetch_all(&mut *self.connection().await?).await }).await?)
     }
 
     async fn get_post(&self, drafts: bool, id: PostId) -> Result<Option<Post>, Error> {
-        Ok(self.lost.read(|| sqlx::query_as!(
+        Ok(self.lost.read(|| async { sqlx::query_as!(
             Post,
             r#"SELECT id AS "id: PostId", title, body, api_timestamp(created_at) AS "created_at!", draft
                FROM posts WHERE id = $1 AND (NOT draft OR $2)"#,
             id as PostId,
             drafts,
         )
-        .fetch_optional(&self.pool)).await?)
+        .fetch_optional(&mut *self.connection().await?).await }).await?)
     }
 
     /// `LATERAL` walks the `comments_by_post` index and stops after the page: a plain
@@ -189,7 +215,7 @@ impl Store for Db {
         after: i64,
         fetch: i64,
     ) -> Result<Vec<PostComment>, Error> {
-        Ok(self.lost.read(|| sqlx::query_as!(
+        Ok(self.lost.read(|| async { sqlx::query_as!(
             PostComment,
             r#"SELECT c.id AS "id?: CommentId", c.body AS "comment?", api_timestamp(c.created_at) AS "created_at?"
                FROM posts p LEFT JOIN LATERAL (
@@ -205,16 +231,17 @@ impl Store for Db {
             drafts,
             fetch,
         )
-        .fetch_all(&self.pool)).await?)
+        .fetch_all(&mut *self.connection().await?).await }).await?)
     }
 
     async fn count_comments(&self, post: PostId) -> Result<i64, Error> {
-        let count = || {
+        let count = || async {
             sqlx::query_scalar!(
                 r#"SELECT COUNT(*) AS "count!" FROM comments WHERE post_id = $1"#,
                 post as PostId,
             )
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *self.connection().await?)
+            .await
         };
         Ok(self.lost.read(count).await?)
     }
@@ -247,7 +274,7 @@ impl Store for Db {
         let url = listen_url.unwrap_or(&self.url).as_str();
         self.listening
             .get_or_try_init(|| async {
-                let pool = listener::pool(url)?;
+                let pool = listener::pool(url, self.pool.options().get_acquire_timeout())?;
                 listener::start(pool.clone(), self.comments.clone()).await?;
                 Ok::<_, sqlx::Error>(pool)
             })
@@ -263,7 +290,8 @@ impl Store for Db {
     ) -> Result<Option<Comment>, Error> {
         // The existence check is part of the insert. Another instance may delete the post between
         // its read and its write: the foreign key then refuses, which means "no such post" too.
-        let added = sqlx::query_as!(
+        let added = async {
+            sqlx::query_as!(
             Comment,
             r#"INSERT INTO comments (post_id, body)
                SELECT id, $2 FROM posts WHERE id = $1 AND (NOT draft OR $3)
@@ -272,7 +300,9 @@ impl Store for Db {
             comment.body,
             drafts,
         )
-        .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.connection().await?)
+            .await
+        }
         .await;
         match self.lost.noting(added) {
             Err(sqlx::Error::Database(error)) if error.is_foreign_key_violation() => Ok(None),
@@ -312,14 +342,15 @@ impl Store for Db {
     }
 
     async fn cached_trivia(&self, number: i64) -> Result<Option<CachedTrivia>, Error> {
-        let cached = || {
+        let cached = || async {
             sqlx::query_as!(
                 CachedTrivia,
                 r#"SELECT text, EXTRACT(EPOCH FROM now() - fetched_at)::bigint AS "age_seconds!"
                FROM trivia_cache WHERE number = $1"#,
                 number,
             )
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.connection().await?)
+            .await
         };
         Ok(self.lost.read(cached).await?)
     }
@@ -327,7 +358,8 @@ impl Store for Db {
     /// One statement, all of it seeing the table as before: the count leaves out `number`, which
     /// stays either way.
     async fn cache_trivia(&self, number: i64, text: &str, max_entries: i64) -> Result<(), Error> {
-        let cached = sqlx::query!(
+        let cached = async {
+            sqlx::query!(
             r#"WITH kept AS (
                    INSERT INTO trivia_cache (number, text, fetched_at) VALUES ($1, $2, now())
                    ON CONFLICT (number) DO UPDATE SET text = excluded.text, fetched_at = excluded.fetched_at
@@ -340,7 +372,9 @@ impl Store for Db {
             text,
             max_entries,
         )
-        .execute(&self.pool)
+            .execute(&mut *self.connection().await?)
+            .await
+        }
         .await;
         self.lost.noting(cached)?;
         Ok(())
@@ -358,7 +392,7 @@ impl Store for Db {
 
 /// `extra_float_digits` off: PgBouncer refuses a startup parameter it does not know, and this app
 /// reads no floating-point column (`EXTRACT(EPOCH …)` is cast to `bigint`).
-fn connect_options(url: &str) -> Result<PgConnectOptions, sqlx::Error> {
+pub(super) fn connect_options(url: &str) -> Result<PgConnectOptions, sqlx::Error> {
     Ok(PgConnectOptions::from_str(url)?
         .application_name(env!("CARGO_PKG_NAME"))
         .extra_float_digits(None))

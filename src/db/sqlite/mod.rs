@@ -69,7 +69,7 @@ impl Store for Db {
 
         // The writer first: it creates the file and migrates it for the readers.
         let writer = Arc::new(
-            Connections::open(&options, 1)
+            Connections::open("sqlite_writer", &options, 1)
                 .await
                 .map_err(OpenError::connect)?,
         );
@@ -77,9 +77,10 @@ impl Store for Db {
             .run(&mut *writer.acquire().await.map_err(OpenError::connect)?)
             .await
             .map_err(OpenError::migrate)?;
-        let readers = Connections::open(&options.read_only(true), readers_count())
-            .await
-            .map_err(OpenError::connect)?;
+        let readers =
+            Connections::open("sqlite_readers", &options.read_only(true), readers_count())
+                .await
+                .map_err(OpenError::connect)?;
         Ok(Self {
             posts: PostBatcher::start(Arc::clone(&writer)),
             readers: Arc::new(readers),
@@ -93,6 +94,11 @@ impl Store for Db {
     async fn close(&self) {
         self.readers.close().await;
         self.writer.close().await;
+    }
+
+    fn record_pool_metrics(&self) {
+        self.readers.record_metrics();
+        self.writer.record_metrics();
     }
 
     async fn ping(&self) -> Result<(), Error> {

@@ -22,6 +22,7 @@ use crate::{
     router,
     site::Site,
     state::AppState,
+    telemetry,
 };
 
 /// An error as the start and `lambda_http` report them.
@@ -135,7 +136,12 @@ pub fn handler(
         let app = app.clone();
         async move {
             let response = app.oneshot(event::into_app_request(event)).await?;
-            Ok(payload_limit::fit(response).await)
+            let response = payload_limit::fit(response).await;
+            // Lambda may freeze the instance once it has answered: the spans leave first.
+            if telemetry::traces_on() {
+                telemetry::flush().await;
+            }
+            Ok(response)
         }
     })
 }

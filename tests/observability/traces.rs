@@ -1,0 +1,116 @@
+//! Traces over OTLP/HTTP: the binary exports to a collector in this test
+//! (`support/otlp_collector.rs`) and calls a trivia upstream stub that keeps the `traceparent` it
+//! got; a misspelled sampler stops the start.
+
+use std::sync::{Arc, Mutex};
+
+use axum::{Router, extract::State, http::HeaderMap, routing::get};
+
+use crate::support::{
+    DEBUG_BINARY, OtlpCollector, ServerProcess, TestDatabase, serve_for_the_test, server_command,
+    span_names,
+};
+
+const TRACE_ID: &str = "0af7651916cd43dd8448eb211c80319c";
+const CALLER_SPAN: &str = "b7ad6b7169203331";
+
+#[tokio::test]
+async fn one_request_s_spans_reach_the_collector_as_children_of_its_traceparent() {
+    let collector = OtlpCollector::start().await;
+    let received = Arc::new(Mutex::new(Vec::<String>::new()));
+    let upstream = serve_for_the_test(
+        Router::new()
+            .route("/{number}", get(trivia_stub))
+            .with_state(Arc::clone(&received)),
+    )
+    .await;
+    let folder = tempfile::tempdir().unwrap();
+    let database = TestDatabase::fresh().await;
+    let server = ServerProcess::on_database(
+        folder.path(),
+        database.url(),
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", collector.endpoint.as_str()),
+            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+            ("TRIVIA_API_URL", upstream.as_str()),
+        ],
+    );
+
+    let answer = reqwest::Client::new()
+        .get(server.url("/api/trivia/4242"))
+        .header("traceparent", format!("00-{TRACE_ID}-{CALLER_SPAN}-01"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+
+    // The request's span ends last: once it is there, the others are.
+    let spans = collector
+        .spans_once(|spans| span_names(spans).contains(&"GET /api/trivia/{number}"))
+        .await;
+    let hex = hex::encode;
+    let named = |name: &str| {
+        spans
+            .iter()
+            .find(|span| span.name == name)
+            .unwrap_or_else(|| panic!("a span {name:?} in {:?}", span_names(&spans)))
+    };
+    for span in &spans {
+        assert_eq!(hex(&span.trace_id), TRACE_ID, "{}", span.name);
+    }
+    let request = named("GET /api/trivia/{number}");
+    assert_eq!(hex(&request.parent_span_id), CALLER_SPAN);
+    let handler = named("/api/trivia/{number}");
+    assert_eq!(handler.parent_span_id, request.span_id);
+    // The handler function's own span (`#[instrument]` in api/trivia.rs), then what it did.
+    let handler_fn = named("trivia");
+    assert_eq!(handler_fn.parent_span_id, handler.span_id);
+    for query in ["db cached_trivia", "db cache_trivia"] {
+        assert_eq!(named(query).parent_span_id, handler_fn.span_id, "{query}");
+    }
+    let upstream_call = named("GET trivia upstream");
+    assert_eq!(upstream_call.parent_span_id, handler_fn.span_id);
+
+    let received = received.lock().unwrap().clone();
+    assert_eq!(
+        received,
+        [format!("00-{TRACE_ID}-{}-01", hex(&upstream_call.span_id))],
+        "the traceparent the upstream received"
+    );
+}
+
+async fn trivia_stub(
+    State(received): State<Arc<Mutex<Vec<String>>>>,
+    headers: HeaderMap,
+) -> &'static str {
+    if let Some(traceparent) = headers.get("traceparent") {
+        received
+            .lock()
+            .unwrap()
+            .push(traceparent.to_str().unwrap_or_default().to_owned());
+    }
+    "4242 is the number of this test."
+}
+
+#[test]
+fn a_misspelled_sampler_stops_the_start_with_one_line_naming_it() {
+    let folder = tempfile::tempdir().unwrap();
+    for (variable, value) in [
+        ("OTEL_TRACES_SAMPLER", "sometimes"),
+        ("OTEL_TRACES_SAMPLER_ARG", "2"),
+    ] {
+        let output = server_command(DEBUG_BINARY, folder.path())
+            .env("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1")
+            .env("OTEL_TRACES_SAMPLER", "traceidratio")
+            .env(variable, value)
+            .output()
+            .unwrap();
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.starts_with(&format!("error: invalid {variable}: ")),
+            "{stderr}"
+        );
+    }
+}
