@@ -40,6 +40,8 @@ pub struct Config {
     /// release): whether `/api/graphql` answers introspection (`__schema`, `__type`), which tools
     /// such as GraphiQL need, and which shows anyone the whole schema.
     pub graphql_introspection: bool,
+    /// `POSTING` (issue 22): who may create posts and comments.
+    pub posting: Posting,
 }
 
 /// The database the server runs on. `DATABASE_URL`'s scheme picks the backend (see `src/db/`).
@@ -508,6 +510,36 @@ pub struct ConfigError {
     pub reason: String,
 }
 
+// ---- Issue 22 (accounts, authors): who may write ----
+
+/// `POSTING`: `anyone` (the default: anonymous posts and comments, as before accounts) or `members`
+/// (creating a post or a comment takes a session or an API token). Editing and deleting always
+/// take the author's.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Posting {
+    #[default]
+    Anyone,
+    Members,
+}
+
+impl Posting {
+    pub fn members_only(self) -> bool {
+        self == Self::Members
+    }
+}
+
+impl FromStr for Posting {
+    type Err = &'static str;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "anyone" => Ok(Self::Anyone),
+            "members" => Ok(Self::Members),
+            _ => Err("expected `anyone` or `members`"),
+        }
+    }
+}
+
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
@@ -519,6 +551,7 @@ impl Config {
             http: http_from_env()?,
             graphql_introspection: parse_var("GRAPHQL_INTROSPECTION")?
                 .unwrap_or(cfg!(debug_assertions)),
+            posting: parse_var("POSTING")?.unwrap_or_default(),
         })
         .and_then(Config::check_timeouts)
     }

@@ -28,9 +28,15 @@ pub enum ApiError {
     /// Missing or wrong credentials (the preview secret, the webhook signature).
     #[error("{0}")]
     Unauthorized(String),
+    /// Signed in, but not allowed: another user's post.
+    #[error("{0}")]
+    Forbidden(String),
     /// No route, or no row, behind the requested path.
     #[error("{0}")]
     NotFound(String),
+    /// `If-Match` names a version that is not the current one (another edit came first).
+    #[error("{0}")]
+    PreconditionFailed(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("{0}")]
@@ -63,7 +69,9 @@ impl ApiError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             Self::Unprocessable(_) | Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -210,6 +218,13 @@ pub mod responses {
         Forbidden;
         /// No such post.
         NotFound;
+        /// Anonymous: sign in (a session cookie or a bearer token) first.
+        SignInFirst;
+        /// Signed in, but not the post's author (anonymous posts have none: nobody may change them).
+        NotTheAuthor;
+        /// `If-Match` does not name the post's current version: another edit came first. The
+        /// `ETag` header names the current one; read the post again before retrying.
+        PreconditionFailed;
         /// The `Accept` header allows none of the media types the route answers in.
         NotAcceptable;
         /// The body is larger than the route's limit.

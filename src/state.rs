@@ -8,7 +8,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use crate::{
-    config::{Config, ConfigError, HttpConfig, Secret},
+    config::{Config, ConfigError, HttpConfig, Posting, Secret},
     db,
     preview::PreviewMode,
     site::Site,
@@ -29,6 +29,8 @@ pub struct Shared {
     pub site: Site,
     /// `GRAPHQL_INTROSPECTION`: whether `/api/graphql` answers `__schema` and `__type`.
     pub graphql_introspection: bool,
+    /// `POSTING`: whether creating a post or a comment takes an account.
+    pub posting: Posting,
 }
 
 /// The key of `/api/webhook`'s signatures (`WEBHOOK_SECRET`); `None`: the route answers 404.
@@ -59,6 +61,7 @@ impl AppState {
             http: config.http,
             site,
             graphql_introspection: config.graphql_introspection,
+            posting: config.posting,
         }))
     }
 }
@@ -86,6 +89,7 @@ state_parts! {
     trivia: TriviaService,
     preview: PreviewMode,
     webhook: WebhookKey,
+    posting: Posting,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -8,12 +8,13 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     DEFAULT_BODY_LIMIT,
+    author::Author,
     body_limit::BodyLimit,
     extract::{FormFields, QueryParams, Segment, Submitted, optional_from_str},
 };
 use crate::problem::{
     ApiError, ApiResult,
-    responses::{BadRequest, Internal, NotFound, Unavailable, WriteErrors},
+    responses::{BadRequest, Internal, NotFound, SignInFirst, Unavailable, WriteErrors},
 };
 use crate::{
     db::{self, Visibility},
@@ -113,15 +114,17 @@ impl From<CommentForm> for NewComment {
             than a page, to the page that starts with the new one), with the typed value in the \
             query when invalid.",
             headers(("location" = String, description = "Where the browser goes next"))),
+        (status = 401, response = SignInFirst),
         (status = 404, response = NotFound),
         WriteErrors,
     )
 )]
-#[tracing::instrument(skip(db, submitted))]
+#[tracing::instrument(skip(db, author, submitted))]
 async fn add_comment(
     State(db): State<db::Db>,
     visibility: Visibility,
     Segment(id): Segment<PostId>,
+    Author(author): Author,
     submitted: Submitted<NewComment>,
 ) -> ApiResult<Response> {
     let comment = match submitted.value().validate() {
@@ -130,7 +133,8 @@ async fn add_comment(
             return Ok(submitted.invalid(errors, &format!("/posts/{id}"), "new-comment"));
         }
     };
-    let added = db::add_comment(&db, visibility, id, &comment)
+    let author = author.map(|author| author.id);
+    let added = db::add_comment(&db, visibility, id, &comment, author)
         .await?
         .ok_or_else(|| ApiError::no_such_post(id))?;
     let location = if submitted.is_form() {

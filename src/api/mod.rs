@@ -15,6 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::{problem::problem, state::AppState};
 
+pub mod author;
 pub mod body_limit;
 pub mod comments;
 pub mod extract;

@@ -13,6 +13,7 @@
 pub mod copy;
 pub mod error;
 mod post_batch;
+pub mod post_edit;
 mod rows;
 mod store;
 pub mod write_limit;
@@ -24,6 +25,7 @@ mod sqlite;
 
 pub use crate::config::Backend;
 pub use error::{Cause, Error};
+pub use post_edit::{EditCheck, Edited, Precondition, etag};
 #[cfg(not(sqlx_prepare = "sqlite"))]
 pub use postgres::lost_connections;
 pub use rows::CachedTrivia;
@@ -37,7 +39,10 @@ use store::Store;
 
 use crate::{
     config::DatabaseConfig,
-    model::{Comment, CommentId, CommentsForPost, Post, PostId, PostPage, ValidComment, ValidPost},
+    model::{
+        Comment, CommentId, CommentsForPost, Post, PostId, PostPage, UserId, ValidComment, ValidPatch,
+        ValidPost,
+    },
 };
 
 /// The open database, whichever backend it is. Cheap to clone (shared handles).
@@ -145,8 +150,34 @@ impl Visibility {
     }
 }
 
-pub async fn create_post(db: &Db, post: &ValidPost) -> Result<PostId, Error> {
-    in_room!(db, room => room.create_post(post).await)
+/// `author`: the signed-in user who writes it (`None`: an anonymous post, which nobody may edit).
+pub async fn create_post(
+    db: &Db,
+    post: &ValidPost,
+    author: Option<UserId>,
+) -> Result<PostId, Error> {
+    in_room!(db, room => room.create_post(post, author).await)
+}
+
+/// Changes what `patch` names, if `check` allows it; answers the post as it is now.
+pub async fn update_post(
+    db: &Db,
+    visibility: Visibility,
+    id: PostId,
+    patch: &ValidPatch,
+    check: &EditCheck,
+) -> Result<Edited<Post>, Error> {
+    in_room!(db, room => room.update_post(visibility.drafts(), id, patch, check).await)
+}
+
+/// Deletes the post and its comments (one statement: the foreign key cascades), if `check` allows.
+pub async fn delete_post(
+    db: &Db,
+    visibility: Visibility,
+    id: PostId,
+    check: &EditCheck,
+) -> Result<Edited<()>, Error> {
+    in_room!(db, room => room.delete_post(visibility.drafts(), id, check).await)
 }
 
 /// One page of posts, newest first; `cursor` is the previous page's `next_cursor`.
@@ -203,6 +234,7 @@ pub async fn list_comments(
                 id: row.id?,
                 comment: row.comment?,
                 created_at: row.created_at?,
+                author: row.author,
             })
         })
         .collect();
@@ -224,8 +256,9 @@ pub async fn add_comment(
     visibility: Visibility,
     post: PostId,
     comment: &ValidComment,
+    author: Option<UserId>,
 ) -> Result<Option<Comment>, Error> {
-    in_room!(db, room => room.add_comment(visibility.drafts(), post, comment).await)
+    in_room!(db, room => room.add_comment(visibility.drafts(), post, comment, author).await)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! Rows as stored: what a query answers before the door shapes it, and what `copy-db` carries.
 
-use crate::model::CommentId;
+use crate::model::{CommentId, Post, PostId};
 
 pub struct CachedTrivia {
     pub text: String,
@@ -13,6 +13,32 @@ pub struct PostComment {
     pub id: Option<CommentId>,
     pub comment: Option<String>,
     pub created_at: Option<String>,
+    pub author: Option<String>,
+}
+
+/// A post as an edit reads it: as the API answers it, and who wrote it.
+pub struct PostToEdit {
+    pub id: PostId,
+    pub title: String,
+    pub body: String,
+    pub created_at: String,
+    pub draft: bool,
+    pub author: Option<String>,
+    pub author_id: Option<i64>,
+}
+
+impl PostToEdit {
+    pub fn split(self) -> (Post, Option<i64>) {
+        let post = Post {
+            id: self.id,
+            title: self.title,
+            body: self.body,
+            created_at: self.created_at,
+            draft: self.draft,
+            author: self.author,
+        };
+        (post, self.author_id)
+    }
 }
 
 pub struct PostRow {

@@ -4,19 +4,34 @@
 use std::net::IpAddr;
 
 use super::{
-    CachedTrivia, DeliveryOutcome, Error, OpenError, PostChange, WriteAllowance, WriteLimit,
+    CachedTrivia, EditCheck, Edited, DeliveryOutcome, Error, OpenError, PostChange, WriteAllowance, WriteLimit,
     rows::PostComment,
 };
 use crate::{
     config::DatabaseConfig,
-    model::{Comment, Post, PostId, PostSummary, ValidComment, ValidPost},
+    model::{Comment, Post, PostId, PostSummary, UserId, ValidComment, ValidPatch, ValidPost},
 };
 
 pub trait Store: Sized {
     async fn open(config: &DatabaseConfig) -> Result<Self, OpenError>;
     async fn close(&self);
     async fn ping(&self) -> Result<(), Error>;
-    async fn create_post(&self, post: &ValidPost) -> Result<PostId, Error>;
+    async fn create_post(&self, post: &ValidPost, author: Option<UserId>) -> Result<PostId, Error>;
+    /// The check and the write in one transaction holding the write lock.
+    async fn update_post(
+        &self,
+        drafts: bool,
+        id: PostId,
+        patch: &ValidPatch,
+        check: &EditCheck,
+    ) -> Result<Edited<Post>, Error>;
+    /// As [`Store::update_post`]; the comments go with the post.
+    async fn delete_post(
+        &self,
+        drafts: bool,
+        id: PostId,
+        check: &EditCheck,
+    ) -> Result<Edited<()>, Error>;
     /// Up to `fetch` posts with an id below `before`, newest first; drafts too if `drafts`.
     async fn list_posts(
         &self,
@@ -40,6 +55,7 @@ pub trait Store: Sized {
         drafts: bool,
         post: PostId,
         comment: &ValidComment,
+        author: Option<UserId>,
     ) -> Result<Option<Comment>, Error>;
     async fn apply_delivery(
         &self,

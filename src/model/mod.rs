@@ -15,6 +15,9 @@ mod trivia;
 pub use comment::{COMMENT_MAX, Comment, CommentsForPost, NewComment, ValidComment};
 pub use id::{CommentId, InvalidId, PostId};
 pub use paging::{COMMENT_PAGE_SIZE_DEFAULT, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, page_size};
-pub use post::{NewPost, POST_MAX, Post, PostCreated, PostPage, PostSummary, TITLE_MAX, ValidPost};
+pub use post::{
+    NewPost, POST_MAX, Post, PostCreated, PostPage, PostPatch, PostSummary, TITLE_MAX, ValidPatch,
+    ValidPost,
+};
 pub use text::{FieldErrors, check_text, is_refused_control};
 pub use trivia::{Trivia, TriviaSource};

@@ -268,6 +268,7 @@ pub fn test_config(database: &TestDatabase) -> Config {
         webhook_secret: None,
         http: test_http_config(),
         graphql_introspection: true,
+        posting: Default::default(),
     }
 }
 

@@ -29,6 +29,7 @@ fn config_with_secrets() -> Config {
         webhook_secret: Some(Secret::from_str(WEBHOOK_SECRET).expect("a secret")),
         http: HttpConfig::default(),
         graphql_introspection: false,
+        posting: Default::default(),
     }
 }
 
