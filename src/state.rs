@@ -8,6 +8,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use crate::{
+    auth::Accounts,
     config::{Config, ConfigError, HttpConfig, Secret},
     db,
     preview::PreviewMode,
@@ -29,6 +30,8 @@ pub struct Shared {
     pub site: Site,
     /// `GRAPHQL_INTROSPECTION`: whether `/api/graphql` answers `__schema` and `__type`.
     pub graphql_introspection: bool,
+    /// Users, sessions and API tokens (issue 22): who is asking.
+    pub accounts: Accounts,
 }
 
 /// The key of `/api/webhook`'s signatures (`WEBHOOK_SECRET`); `None`: the route answers 404.
@@ -51,6 +54,7 @@ impl AppState {
         let trivia = TriviaService::new(&config.trivia)?;
         let db = db::open(&config.database).await?;
         Ok(Self::new(Shared {
+            accounts: Accounts::new(db.clone()),
             db,
             leptos_options: config.leptos,
             trivia,
@@ -86,6 +90,7 @@ state_parts! {
     trivia: TriviaService,
     preview: PreviewMode,
     webhook: WebhookKey,
+    accounts: Accounts,
 }
 
 #[derive(Debug, thiserror::Error)]
