@@ -15,7 +15,7 @@ FLOORS = [
     ["api", "app", "middleware"],
     ["pages"],
     ["state", "problem"],
-    ["components", "trivia", "preview", "db", "site", "qvalue"],
+    ["components", "trivia", "preview", "auth", "db", "site", "qvalue"],
     ["model", "config"],
 ]
 FLOOR = {room: len(FLOORS) - i for i, rooms in enumerate(FLOORS) for room in rooms}

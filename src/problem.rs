@@ -266,3 +266,19 @@ pub mod responses {
         InsufficientStorage(#[ref_response] InsufficientStorage),
     }
 }
+
+/// 401 for a request that must be signed in; a database failure as any other.
+impl From<crate::auth::AuthRejection> for ApiError {
+    fn from(rejection: crate::auth::AuthRejection) -> Self {
+        match rejection {
+            crate::auth::AuthRejection::SignInRequired => Self::Unauthorized(rejection.to_string()),
+            crate::auth::AuthRejection::Database(error) => error.into(),
+        }
+    }
+}
+
+impl IntoResponse for crate::auth::AuthRejection {
+    fn into_response(self) -> Response {
+        ApiError::from(self).into_response()
+    }
+}

@@ -8,6 +8,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use crate::{
+    auth::Accounts,
     config::{Config, ConfigError, HttpConfig, Posting, Secret},
     db,
     preview::PreviewMode,
@@ -31,6 +32,8 @@ pub struct Shared {
     pub graphql_introspection: bool,
     /// `POSTING`: whether creating a post or a comment takes an account.
     pub posting: Posting,
+    /// Users, sessions and API tokens (issue 22): who is asking.
+    pub accounts: Accounts,
 }
 
 /// The key of `/api/webhook`'s signatures (`WEBHOOK_SECRET`); `None`: the route answers 404.
@@ -53,6 +56,7 @@ impl AppState {
         let trivia = TriviaService::new(&config.trivia)?;
         let db = db::open(&config.database).await?;
         Ok(Self::new(Shared {
+            accounts: Accounts::new(db.clone()),
             db,
             leptos_options: config.leptos,
             trivia,
@@ -90,6 +94,7 @@ state_parts! {
     preview: PreviewMode,
     webhook: WebhookKey,
     posting: Posting,
+    accounts: Accounts,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -13,7 +13,7 @@ pub mod text_schema;
 mod trivia;
 
 pub use comment::{COMMENT_MAX, Comment, CommentsForPost, NewComment, ValidComment};
-pub use id::{CommentId, InvalidId, PostId};
+pub use id::{CommentId, InvalidId, PostId, TokenId, UserId};
 pub use paging::{COMMENT_PAGE_SIZE_DEFAULT, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, page_size};
 pub use post::{
     NewPost, POST_MAX, Post, PostCreated, PostPage, PostPatch, PostSummary, TITLE_MAX, ValidPatch,
