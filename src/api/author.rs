@@ -32,7 +32,10 @@ impl FromRequestParts<AppState> for Author {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let user = signed_in(parts, state).await?;
         if user.is_none() && state.posting == Posting::Members {
-            return Err(sign_in_first(parts, "Posting takes an account here: sign in first."));
+            return Err(sign_in_first(
+                parts,
+                "Posting takes an account here: sign in first.",
+            ));
         }
         Ok(Self(user))
     }

@@ -17,8 +17,8 @@ use std::{
     str::FromStr,
 };
 
-use crate::{db::Precondition, model::FieldErrors};
 use crate::problem::ApiError;
+use crate::{db::Precondition, model::FieldErrors};
 
 /// A body in JSON (`fetch`) or form-encoded (a `<form>` with JavaScript off), remembering which so
 /// the route answers each client the way it expects.

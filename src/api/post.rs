@@ -24,8 +24,8 @@ use super::{
 use crate::problem::{
     ApiError, ApiResult,
     responses::{
-        BadRequest, Internal, NotFound, NotTheAuthor, PreconditionFailed, SignInFirst,
-        Unavailable, WriteErrors,
+        BadRequest, Internal, NotFound, NotTheAuthor, PreconditionFailed, SignInFirst, Unavailable,
+        WriteErrors,
     },
 };
 use crate::{
@@ -253,7 +253,10 @@ async fn update_post(
         editor: editor.id,
         precondition,
     };
-    let post = refused(db::update_post(&db, visibility, id, &patch, &check).await?, id)?;
+    let post = refused(
+        db::update_post(&db, visibility, id, &patch, &check).await?,
+        id,
+    )?;
     Ok(tagged(visibility, post))
 }
 
@@ -423,7 +426,10 @@ async fn post_form(
             let Ok(patch) = patch.validate() else {
                 return Ok(back("invalid"));
             };
-            match refused(db::update_post(&db, visibility, id, &patch, &check).await?, id) {
+            match refused(
+                db::update_post(&db, visibility, id, &patch, &check).await?,
+                id,
+            ) {
                 Ok(_) => Ok(Redirect::to(&format!("/posts/{id}")).into_response()),
                 Err(Refused::Stale { .. }) => Ok(back("stale")),
                 Err(Refused::Error(error)) => Err(error),

@@ -40,8 +40,8 @@ use store::Store;
 use crate::{
     config::DatabaseConfig,
     model::{
-        Comment, CommentId, CommentsForPost, Post, PostId, PostPage, UserId, ValidComment, ValidPatch,
-        ValidPost,
+        Comment, CommentId, CommentsForPost, Post, PostId, PostPage, UserId, ValidComment,
+        ValidPatch, ValidPost,
     },
 };
 

@@ -43,7 +43,9 @@ pub enum Edited<T> {
     /// Another user's post, or an anonymous one (which nobody may change).
     NotAuthor,
     /// The post changed since the editor read it; `current` is its ETag now.
-    Stale { current: String },
+    Stale {
+        current: String,
+    },
 }
 
 impl EditCheck {

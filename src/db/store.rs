@@ -4,8 +4,8 @@
 use std::net::IpAddr;
 
 use super::{
-    CachedTrivia, EditCheck, Edited, DeliveryOutcome, Error, OpenError, PostChange, WriteAllowance, WriteLimit,
-    rows::PostComment,
+    CachedTrivia, DeliveryOutcome, EditCheck, Edited, Error, OpenError, PostChange, WriteAllowance,
+    WriteLimit, rows::PostComment,
 };
 use crate::{
     config::DatabaseConfig,

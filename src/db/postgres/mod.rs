@@ -18,8 +18,8 @@ use sqlx::{
 };
 
 use super::{
-    CachedTrivia, DeliveryOutcome, EditCheck, Edited, Error, OpenError, PostChange,
-    WriteAllowance, WriteLimit,
+    CachedTrivia, DeliveryOutcome, EditCheck, Edited, Error, OpenError, PostChange, WriteAllowance,
+    WriteLimit,
     post_batch::{InsertPosts, NewPostRow, PostBatcher},
     rows::{PostComment, PostToEdit},
     store::Store,
@@ -326,6 +326,7 @@ impl Store for Db {
         comment: &ValidComment,
         author: Option<UserId>,
     ) -> Result<Option<Comment>, Error> {
+        let author = author.map(|author| author.0);
         // The existence check is part of the insert. Another instance may delete the post between
         // its read and its write: the foreign key then refuses, which means "no such post" too.
         let added = sqlx::query_as!(
@@ -337,7 +338,7 @@ impl Store for Db {
             post as PostId,
             comment.body,
             drafts,
-            author.map(|author| author.0),
+            author,
         )
         .fetch_optional(&self.pool)
         .await;

@@ -13,8 +13,8 @@ use sqlx::{
 };
 
 use super::{
-    CachedTrivia, DeliveryOutcome, EditCheck, Edited, Error, OpenError, PostChange,
-    WriteAllowance, WriteLimit,
+    CachedTrivia, DeliveryOutcome, EditCheck, Edited, Error, OpenError, PostChange, WriteAllowance,
+    WriteLimit,
     post_batch::{InsertPosts, NewPostRow, PostBatcher},
     rows::{PostComment, PostToEdit},
     store::Store,
@@ -171,9 +171,13 @@ impl Store for Db {
             return Ok(refusal);
         }
         // `ON DELETE CASCADE` (foreign keys are on) takes its comments in the same statement.
-        sqlx::query!("DELETE FROM posts WHERE id = $1 AND author_id = $2", id, check.editor.0)
-            .execute(&mut *transaction)
-            .await?;
+        sqlx::query!(
+            "DELETE FROM posts WHERE id = $1 AND author_id = $2",
+            id,
+            check.editor.0
+        )
+        .execute(&mut *transaction)
+        .await?;
         transaction.commit().await?;
         Ok(Edited::Done(()))
     }
@@ -261,6 +265,7 @@ impl Store for Db {
         // `fetch_all`, not `fetch_optional`: SQLite hands out the RETURNING row before the
         // statement commits, and `fetch_optional` stops there, so a failed commit (a full disk)
         // was answered 201 and rolled back.
+        let author = author.map(|author| author.0);
         let inserted = sqlx::query_as!(
             Comment,
             r#"INSERT INTO comments (post_id, body, author_id)
@@ -270,7 +275,7 @@ impl Store for Db {
             post,
             comment.body,
             drafts,
-            author.map(|author| author.0),
+            author,
         )
         .fetch_all(&mut *self.writer().await?)
         .await?;
