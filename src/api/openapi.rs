@@ -21,8 +21,8 @@ use crate::problem::{
     Problem,
     responses::{
         BadRequest, Forbidden, InsufficientStorage, Internal, NotAcceptable, NotFound,
-        PayloadTooLarge, TooManyRequests, Unauthorized, Unavailable, Unprocessable,
-        UnsupportedMediaType,
+        NotTheAuthor, PayloadTooLarge, PreconditionFailed, SignInFirst, TooManyRequests,
+        Unauthorized, Unavailable, Unprocessable, UnsupportedMediaType,
     },
 };
 use crate::state::AppState;
@@ -50,8 +50,11 @@ pub fn router(document: Document) -> OpenApiRouter<AppState> {
         responses(
             BadRequest,
             Unauthorized,
+            SignInFirst,
             Forbidden,
+            NotTheAuthor,
             NotFound,
+            PreconditionFailed,
             NotAcceptable,
             PayloadTooLarge,
             UnsupportedMediaType,

@@ -75,10 +75,11 @@ async fn create_post(
         Ok(post) => post,
         Err(errors) => return Ok(submitted.invalid(errors, "/", "new-post")),
     };
-    let id = db::create_post(&db, &post, author.map(|author| author.id)).await?;
+    let id = db::create_post(&db, &post, author.as_ref().map(|author| author.id)).await?;
     let created = PostCreated {
         id,
         message: "Post created successfully".to_owned(),
+        author: author.map(|author| author.username),
     };
     let response = if post.draft && submitted.is_form() {
         // A draft's page is a 404 outside preview mode: a plain form lands on `/`, which says so.
@@ -197,7 +198,7 @@ fn tagged(visibility: Visibility, post: Post) -> Response {
     };
     let mut response = Json(&post).into_response();
     let headers = response.headers_mut();
-    put_etag(headers, &db::etag(&post));
+    put_etag(headers, &db::etag(&post, visibility));
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static(cache_control),
@@ -386,6 +387,7 @@ enum PostAction {
             a version that is no longer the current one: back to the post's edit form, with the \
             typed values in the query; anonymous: to `/signin`.",
             headers(("location" = String, description = "Where the browser goes next"))),
+        (status = 401, response = SignInFirst),
         (status = 403, response = NotTheAuthor),
         (status = 404, response = NotFound),
         WriteErrors,

@@ -124,6 +124,7 @@ pub async fn create_post(post: &NewPost) -> Result<PostCreated, SubmitError> {
         (Some(id), Some(message)) => Ok(PostCreated {
             id: PostId(id as i64),
             message,
+            author: field(&created, "author").as_string(),
         }),
         _ => Err(SubmitError::Failed(UNREADABLE.to_owned())),
     }

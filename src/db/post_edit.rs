@@ -6,6 +6,7 @@
 
 use sha2::{Digest, Sha256};
 
+use super::Visibility;
 use crate::model::{Post, UserId};
 
 /// What `If-Match` (or the edit form's hidden field) asks of the post's current version.
@@ -50,20 +51,37 @@ pub enum Edited<T> {
 
 impl EditCheck {
     /// Why the change may not go ahead on `post`, written by `author`; `None` when it may.
-    pub(super) fn refusal<T>(&self, post: &Post, author: Option<i64>) -> Option<Edited<T>> {
+    /// `drafts`: the editor is in preview mode, whose tags differ (see [`etag`]).
+    pub(super) fn refusal<T>(
+        &self,
+        post: &Post,
+        author: Option<i64>,
+        drafts: bool,
+    ) -> Option<Edited<T>> {
         if author != Some(self.editor.0) {
             return Some(Edited::NotAuthor);
         }
-        let current = etag(post);
+        let visibility = if drafts {
+            Visibility::WithDrafts
+        } else {
+            Visibility::Published
+        };
+        let current = etag(post, visibility);
         (!self.precondition.holds(&current)).then_some(Edited::Stale { current })
     }
 }
 
-/// The strong ETag of `post`: `"` and 32 hex digits of a SHA-256 over its fields, each
-/// length-prefixed so no two posts hash the same text, then `"`. Content-coding (gzip, br) does
-/// not change it: it names the post, which is what `If-Match` asks about.
-pub fn etag(post: &Post) -> String {
+/// The strong ETag of `post` as a reader in `visibility` gets it: `"` and 32 hex digits of a
+/// SHA-256 over its fields, each length-prefixed so no two posts hash the same text, then `"`. A
+/// preview answer never shares a tag with the public one (as the HTTP cache's weak tags), so an
+/// edit in preview mode sends the tag it read in preview mode. Content-coding (gzip, br) does not
+/// change it: it names the post, which is what `If-Match` asks about.
+pub fn etag(post: &Post, visibility: Visibility) -> String {
     let mut hasher = Sha256::new();
+    hasher.update(match visibility {
+        Visibility::Published => b"public:".as_slice(),
+        Visibility::WithDrafts => b"preview:".as_slice(),
+    });
     let draft: &[u8] = if post.draft { b"1" } else { b"0" };
     let id = post.id.0.to_be_bytes();
     let author = post.author.as_deref().unwrap_or_default();

@@ -74,6 +74,8 @@ impl NewPost {
 pub struct PostCreated {
     pub id: PostId,
     pub message: String,
+    /// The signed-in user who wrote it; `null` for an anonymous post.
+    pub author: Option<String>,
 }
 
 /// One post, as `/posts/{id}` shows it.

@@ -45,6 +45,7 @@ fn a_bad_setting_stops_the_start_with_one_line_naming_the_variable() {
         ("HTTP_MAX_CONNECTIONS", "many"),
         // More than any open-file limit allows.
         ("HTTP_MAX_CONNECTIONS", "4000000000"),
+        ("POSTING", "everyone"),
     ] {
         let output = server_command(DEBUG_BINARY, data_dir.path())
             .env(variable, value)

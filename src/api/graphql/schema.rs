@@ -118,8 +118,8 @@ impl Query {
 impl Post {
     /// The post's version, as `GET /api/post/{id}` gives it in `ETag`: pass it as `ifMatch` to
     /// `updatePost` or `deletePost`.
-    async fn etag(&self) -> String {
-        db::etag(self)
+    async fn etag(&self, context: &Context<'_>) -> String {
+        db::etag(self, visibility(context))
     }
 
     /// One page of its comments, oldest first (`Query.comments` tells whether there are more).

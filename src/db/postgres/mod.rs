@@ -120,7 +120,7 @@ impl Db {
             return Ok(Edited::NoSuchPost);
         };
         let (mut post, author) = row.split();
-        if let Some(refusal) = check.refusal(&post, author) {
+        if let Some(refusal) = check.refusal(&post, author, drafts) {
             return Ok(refusal);
         }
         if let Some(title) = &patch.title {
@@ -152,7 +152,7 @@ impl Db {
             return Ok(Edited::NoSuchPost);
         };
         let (post, author) = row.split();
-        if let Some(refusal) = check.refusal(&post, author) {
+        if let Some(refusal) = check.refusal(&post, author, drafts) {
             return Ok(refusal);
         }
         // `ON DELETE CASCADE` takes its comments in the same statement.

@@ -134,7 +134,7 @@ impl Store for Db {
             return Ok(Edited::NoSuchPost);
         };
         let (mut post, author) = row.split();
-        if let Some(refusal) = check.refusal(&post, author) {
+        if let Some(refusal) = check.refusal(&post, author, drafts) {
             return Ok(refusal);
         }
         if let Some(title) = &patch.title {
@@ -167,7 +167,7 @@ impl Store for Db {
             return Ok(Edited::NoSuchPost);
         };
         let (post, author) = row.split();
-        if let Some(refusal) = check.refusal(&post, author) {
+        if let Some(refusal) = check.refusal(&post, author, drafts) {
             return Ok(refusal);
         }
         // `ON DELETE CASCADE` (foreign keys are on) takes its comments in the same statement.
