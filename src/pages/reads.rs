@@ -5,10 +5,12 @@
 
 use std::future::Future;
 
-use leptos::prelude::expect_context;
+use axum::{extract::FromRequestParts, http::request::Parts};
+use leptos::prelude::{expect_context, use_context};
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    auth::{Accounts, CurrentUser, User},
     db::{self, Visibility},
     model::{
         COMMENT_PAGE_SIZE_DEFAULT, CommentId, CommentsForPost, PAGE_SIZE_DEFAULT, Post, PostId,
@@ -36,6 +38,8 @@ pub struct PostWithComments {
     pub post: Post,
     pub comments: CommentsForPost,
     pub comment_count: i64,
+    /// The post's `ETag` when the page is rendered for its author, who gets Edit and Delete.
+    pub author_etag: Option<String>,
 }
 
 /// An outage is not a bug: logged as a warning, as the API does.
@@ -71,10 +75,14 @@ pub fn post_with_comments(
 ) -> impl Future<Output = LoadResult<Option<PostWithComments>>> + Send + 'static {
     let db = expect_context::<db::Db>();
     let visibility = visibility_in_page();
+    let reader = signed_in();
     async move {
-        let Some(post) = db::get_post(&db, visibility, id).await.map_err(failed)? else {
+        let (post, reader) = tokio::join!(db::get_post(&db, visibility, id), reader);
+        let Some(post) = post.map_err(failed)? else {
             return Ok(None);
         };
+        let is_author = reader.is_some_and(|reader| post.author.as_ref() == Some(&reader.username));
+        let author_etag = is_author.then(|| db::etag(&post, visibility));
         let page = db::list_comments(&db, visibility, id, COMMENT_PAGE_SIZE_DEFAULT, cursor);
         let (comments, comment_count) =
             tokio::try_join!(page, db::count_comments(&db, id)).map_err(failed)?;
@@ -88,7 +96,25 @@ pub fn post_with_comments(
             post,
             comments,
             comment_count,
+            author_etag,
         }))
+    }
+}
+
+/// The user the page is rendered for (a session cookie), as the API's extractor finds them; a
+/// failed lookup is logged and the page shown as to anyone.
+pub fn signed_in() -> impl Future<Output = Option<User>> + Send + 'static {
+    let accounts = use_context::<Accounts>();
+    let parts = use_context::<Parts>();
+    async move {
+        let (accounts, mut parts) = (accounts?, parts?);
+        match CurrentUser::from_request_parts(&mut parts, &accounts).await {
+            Ok(CurrentUser(user)) => user,
+            Err(error) => {
+                tracing::warn!(%error, "cannot tell who the page is for");
+                None
+            }
+        }
     }
 }
 
