@@ -15,6 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::{problem::problem, state::AppState};
 
+pub mod auth;
 pub mod body_limit;
 pub mod comments;
 pub mod extract;
@@ -50,6 +51,7 @@ fn routes(
     OpenApiRouter::new()
         .merge(hello::router())
         .merge(health::router())
+        .merge(auth::router())
         .merge(post::router())
         .merge(comments::router())
         .merge(trivia::router())

@@ -13,7 +13,7 @@ use std::sync::{Arc, OnceLock};
 use serde_json::{Value, json};
 use utoipa::{
     Modify, OpenApi,
-    openapi::security::{ApiKey, ApiKeyValue, SecurityScheme},
+    openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme},
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -102,12 +102,29 @@ impl Modify for Credentials {
         for (name, key) in schemes {
             components.add_security_scheme(name, SecurityScheme::ApiKey(key));
         }
+        components.add_security_scheme(
+            SESSION_COOKIE,
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "session",
+                "The session cookie `POST /api/auth/signin` and `/signup` set (named \
+                 `__Host-session` over https). Writes with it must come from this site.",
+            ))),
+        );
+        let mut bearer = Http::new(HttpAuthScheme::Bearer);
+        bearer.description = Some(
+            "An API token from `POST /api/auth/tokens` (`lar_` and 64 hex digits); requests with \
+             it are not subject to the cross-site check."
+                .to_owned(),
+        );
+        components.add_security_scheme(BEARER_TOKEN, SecurityScheme::Http(bearer));
     }
 }
 
 const PREVIEW_SECRET: &str = "preview_secret";
 const PREVIEW_COOKIE: &str = "preview_cookie";
 const WEBHOOK_SIGNATURE: &str = "webhook_signature";
+const SESSION_COOKIE: &str = "session_cookie";
+const BEARER_TOKEN: &str = "bearer_token";
 
 /// The served JSON, written once at start after the API router is assembled (its route included).
 #[derive(Clone, Default)]

@@ -9,6 +9,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod auth;
 mod comments;
 mod cors;
 mod cross_site;

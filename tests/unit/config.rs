@@ -8,8 +8,8 @@ use std::{
 
 use leptos::config::LeptosOptions;
 use leptos_api_routes::config::{
-    AllowedHosts, Config, CspReportUri, DatabaseConfig, DatabaseUrl, HttpConfig, Secret,
-    TriviaConfig,
+    AccountsConfig, AllowedHosts, Config, CspReportUri, DatabaseConfig, DatabaseUrl, HttpConfig,
+    Secret, TriviaConfig,
 };
 
 const PREVIEW_SECRET: &str = "preview-secret-nobody-may-read";
@@ -29,6 +29,7 @@ fn config_with_secrets() -> Config {
         webhook_secret: Some(Secret::from_str(WEBHOOK_SECRET).expect("a secret")),
         http: HttpConfig::default(),
         graphql_introspection: false,
+        accounts: AccountsConfig::default(),
     }
 }
 
