@@ -267,18 +267,29 @@ pub mod responses {
     }
 }
 
-/// 401 for a request that must be signed in; a database failure as any other.
+/// 401 for a request that must be signed in (or whose token is not valid); a database failure as
+/// any other.
 impl From<crate::auth::AuthRejection> for ApiError {
     fn from(rejection: crate::auth::AuthRejection) -> Self {
         match rejection {
-            crate::auth::AuthRejection::SignInRequired => Self::Unauthorized(rejection.to_string()),
+            crate::auth::AuthRejection::SignInRequired
+            | crate::auth::AuthRejection::InvalidToken => Self::Unauthorized(rejection.to_string()),
             crate::auth::AuthRejection::Database(error) => error.into(),
         }
     }
 }
 
+/// A 401 names the schemes that would do (RFC 9110 §11.6.1); `Bearer`, not `Basic`, so a browser
+/// shows no password dialog.
 impl IntoResponse for crate::auth::AuthRejection {
     fn into_response(self) -> Response {
-        ApiError::from(self).into_response()
+        let mut response = ApiError::from(self).into_response();
+        if response.status() == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"api\""),
+            );
+        }
+        response
     }
 }

@@ -56,7 +56,7 @@ impl AppState {
         let trivia = TriviaService::new(&config.trivia)?;
         let db = db::open(&config.database).await?;
         Ok(Self::new(Shared {
-            accounts: Accounts::new(db.clone()),
+            accounts: Accounts::new(db.clone(), &config.accounts)?,
             db,
             leptos_options: config.leptos,
             trivia,
@@ -105,4 +105,6 @@ pub enum StartError {
     TriviaClient(#[from] reqwest::Error),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error(transparent)]
+    Hasher(#[from] crate::auth::password::HashError),
 }

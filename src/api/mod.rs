@@ -15,6 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::{problem::problem, state::AppState};
 
+pub mod auth;
 pub mod author;
 pub mod body_limit;
 pub mod comments;
@@ -51,6 +52,7 @@ fn routes(
     OpenApiRouter::new()
         .merge(hello::router())
         .merge(health::router())
+        .merge(auth::router())
         .merge(post::router())
         .merge(comments::router())
         .merge(trivia::router())

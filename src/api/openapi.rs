@@ -105,17 +105,20 @@ impl Modify for Credentials {
         for (name, key) in schemes {
             components.add_security_scheme(name, SecurityScheme::ApiKey(key));
         }
-        // Issue 22: who is signed in, for the routes that write as a user.
         components.add_security_scheme(
             SESSION_COOKIE,
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
                 "session",
-                "The session cookie `POST /api/auth/signin` sets (`__Host-session` over https).",
+                "The session cookie `POST /api/auth/signin` and `/signup` set (named \
+                 `__Host-session` over https). Writes with it must come from this site.",
             ))),
         );
         let mut bearer = Http::new(HttpAuthScheme::Bearer);
-        bearer.description =
-            Some("An API token from `POST /api/auth/tokens`, for scripts (no cookie).".to_owned());
+        bearer.description = Some(
+            "An API token from `POST /api/auth/tokens` (`lar_` and 64 hex digits); requests with \
+             it are not subject to the cross-site check."
+                .to_owned(),
+        );
         components.add_security_scheme(BEARER_TOKEN, SecurityScheme::Http(bearer));
     }
 }

@@ -69,6 +69,9 @@ macro_rules! in_room {
     };
 }
 
+// Below `in_room!`, which it uses.
+pub mod accounts;
+
 /// Why the database could not be opened: each names `DATABASE_URL` (or the migrations) in one line.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {

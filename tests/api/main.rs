@@ -9,6 +9,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod auth;
 mod authors;
 mod comments;
 mod cors;

@@ -5,7 +5,7 @@ use std::{net::SocketAddr, time::Duration};
 
 use leptos::config::LeptosOptions;
 use leptos_api_routes::{
-    config::{Backend, Config, DatabaseConfig, HttpConfig, TriviaConfig},
+    config::{AccountsConfig, Backend, Config, DatabaseConfig, HttpConfig, TriviaConfig},
     runtime::Server,
     site::Site,
 };
@@ -269,6 +269,11 @@ pub fn test_config(database: &TestDatabase) -> Config {
         http: test_http_config(),
         graphql_introspection: true,
         posting: Default::default(),
+        // Every test signs in from 127.0.0.1: the per-address limit is the limit tests' own.
+        accounts: AccountsConfig {
+            signin_address_limit_per_minute: None,
+            ..AccountsConfig::default()
+        },
     }
 }
 

@@ -8,8 +8,8 @@ use std::{
 
 use leptos::config::LeptosOptions;
 use leptos_api_routes::config::{
-    AllowedHosts, Config, CspReportUri, DatabaseConfig, DatabaseUrl, HttpConfig, Secret,
-    TriviaConfig,
+    AccountsConfig, AllowedHosts, Config, CspReportUri, DatabaseConfig, DatabaseUrl, HttpConfig,
+    Secret, TriviaConfig,
 };
 
 const PREVIEW_SECRET: &str = "preview-secret-nobody-may-read";
@@ -30,6 +30,7 @@ fn config_with_secrets() -> Config {
         http: HttpConfig::default(),
         graphql_introspection: false,
         posting: Default::default(),
+        accounts: AccountsConfig::default(),
     }
 }
 

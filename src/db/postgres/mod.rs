@@ -4,6 +4,7 @@
 //! `.sqlx/` names a query by its SQL text alone, so statements that read as SQLite's do end in a
 //! `-- PostgreSQL` comment (scripts/sqlx-prepare.sh checks this).
 
+mod accounts;
 mod import;
 pub mod lost_connections;
 mod write_limit;
@@ -399,7 +400,8 @@ impl Store for Db {
         address: IpAddr,
         limit: WriteLimit,
     ) -> Result<WriteAllowance, Error> {
-        let counted = write_limit::count(&self.pool, &self.sweeps, address, limit).await;
+        let counted =
+            write_limit::count(&self.pool, &self.sweeps, &address.to_string(), limit).await;
         Ok(self.lost.noting(counted)?)
     }
 }

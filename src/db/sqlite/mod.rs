@@ -1,6 +1,7 @@
 //! The SQLite room: the embedded default, a file one server process owns, so the write rate limit
 //! is counted in its memory. Timestamps are stored as the API's text and read as is.
 
+mod accounts;
 mod connections;
 mod export;
 pub mod write_limit;
@@ -36,6 +37,8 @@ pub struct Db {
     writer: Arc<Connections>,
     posts: PostBatcher,
     write_times: Arc<WriteTimes>,
+    /// Sign-in attempts per username and per address (`db/accounts.rs`).
+    signin_times: Arc<WriteTimes<String>>,
 }
 
 impl Db {
@@ -101,6 +104,7 @@ impl Store for Db {
             readers: Arc::new(readers),
             writer,
             write_times: Arc::default(),
+            signin_times: Arc::default(),
         })
     }
 
