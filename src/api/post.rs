@@ -248,8 +248,8 @@ async fn update_post(
     Editor(editor): Editor,
     IfMatch(precondition): IfMatch,
     submitted: Submitted<PostPatch>,
-) -> ApiResult<Response> {
-    let patch = submitted.value().validate()?;
+) -> Result<Response, Refused> {
+    let patch = submitted.value().validate().map_err(ApiError::from)?;
     let check = EditCheck {
         editor: editor.id,
         precondition,
@@ -288,12 +288,13 @@ async fn delete_post(
     Segment(id): Segment<PostId>,
     Editor(editor): Editor,
     IfMatch(precondition): IfMatch,
-) -> ApiResult<StatusCode> {
+) -> Result<StatusCode, Refused> {
     let check = EditCheck {
         editor: editor.id,
         precondition,
     };
-    refused(db::delete_post(&db, visibility, id, &check).await?, id)?;
+    let deleted = db::delete_post(&db, visibility, id, &check);
+    refused(deleted.await?, id)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -322,12 +323,9 @@ impl From<ApiError> for Refused {
     }
 }
 
-impl From<Refused> for ApiError {
-    fn from(refused: Refused) -> Self {
-        match refused {
-            Refused::Error(error) => error,
-            Refused::Stale { id, .. } => stale(id),
-        }
+impl From<db::Error> for Refused {
+    fn from(error: db::Error) -> Self {
+        Self::Error(error.into())
     }
 }
 
