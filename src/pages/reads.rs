@@ -5,10 +5,12 @@
 
 use std::future::Future;
 
-use leptos::prelude::expect_context;
+use axum::http::{HeaderValue, header, request::Parts};
+use leptos::prelude::{expect_context, use_context};
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    auth::{Accounts, CurrentUser},
     db::{self, Visibility},
     model::{
         COMMENT_PAGE_SIZE_DEFAULT, CommentId, CommentsForPost, PAGE_SIZE_DEFAULT, Post, PostId,
@@ -101,4 +103,30 @@ pub fn trivia(number: i64) -> impl Future<Output = LoadResult<Trivia>> + Send + 
 /// Whether the page is rendered for a request in preview mode (a valid preview cookie).
 pub fn in_preview_mode() -> bool {
     visibility_in_page() == Visibility::WithDrafts
+}
+
+/// The signed-in user's name, for the header; `None` when anonymous (or the lookup failed: the
+/// header then offers to sign in, and the API still decides). A page with a name is the reader's
+/// own: `Cache-Control: private` keeps it out of shared caches.
+pub fn signed_in_username() -> impl Future<Output = Option<String>> + Send + 'static {
+    let accounts = use_context::<Accounts>();
+    let request = use_context::<Parts>();
+    let response = use_context::<leptos_axum::ResponseOptions>();
+    async move {
+        let (accounts, mut request) = (accounts?, request?);
+        let user = match accounts.current_user(&mut request).await {
+            Ok(CurrentUser(user)) => user?,
+            Err(error) => {
+                tracing::warn!(%error, "a page could not tell who is signed in");
+                return None;
+            }
+        };
+        if let Some(response) = response {
+            response.insert_header(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-cache"),
+            );
+        }
+        Some(user.username)
+    }
 }
