@@ -48,6 +48,8 @@ pub struct PostRow {
     /// UTC, `YYYY-MM-DDTHH:MM:SS.mmmZ`, as the API answers it.
     pub created_at: String,
     pub draft: bool,
+    /// The author's user id; `None`: anonymous.
+    pub author_id: Option<i64>,
 }
 
 pub struct CommentRow {
@@ -55,6 +57,32 @@ pub struct CommentRow {
     pub post_id: i64,
     pub body: String,
     pub created_at: String,
+    pub author_id: Option<i64>,
+}
+
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub username_key: String,
+    pub password_hash: String,
+    pub created_at: String,
+}
+
+/// Only the hash of the session's secret, as stored: the copy keeps everyone signed in.
+pub struct SessionRow {
+    pub id_hash: Vec<u8>,
+    pub user_id: i64,
+    /// Unix seconds.
+    pub expires_at: i64,
+    pub created_at: String,
+}
+
+pub struct TokenRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub token_hash: Vec<u8>,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
 }
 
 pub struct DeliveryRow {

@@ -15,7 +15,7 @@ pub const PASSWORD_MAX: usize = 128;
 
 /// Body of `POST /api/auth/signup` and `POST /api/auth/signin`. Missing fields read as empty, so
 /// they fail validation with a message on the field rather than a parse error.
-#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Credentials {
     /// 3–32 ASCII letters, digits, `_` and `-`; compared case-insensitively, kept as typed.

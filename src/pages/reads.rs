@@ -5,7 +5,9 @@
 
 use std::future::Future;
 
-use axum::{extract::FromRequestParts, http::request::Parts};
+use std::sync::Arc;
+
+use axum::http::{HeaderValue, header, request::Parts};
 use leptos::prelude::{expect_context, use_context};
 use serde::{Deserialize, Serialize};
 
@@ -101,23 +103,6 @@ pub fn post_with_comments(
     }
 }
 
-/// The user the page is rendered for (a session cookie), as the API's extractor finds them; a
-/// failed lookup is logged and the page shown as to anyone.
-pub fn signed_in() -> impl Future<Output = Option<User>> + Send + 'static {
-    let accounts = use_context::<Accounts>();
-    let parts = use_context::<Parts>();
-    async move {
-        let (accounts, mut parts) = (accounts?, parts?);
-        match CurrentUser::from_request_parts(&mut parts, &accounts).await {
-            Ok(CurrentUser(user)) => user,
-            Err(error) => {
-                tracing::warn!(%error, "cannot tell who the page is for");
-                None
-            }
-        }
-    }
-}
-
 pub fn trivia(number: i64) -> impl Future<Output = LoadResult<Trivia>> + Send + 'static {
     let db = expect_context::<db::Db>();
     let service = expect_context::<TriviaService>();
@@ -127,4 +112,45 @@ pub fn trivia(number: i64) -> impl Future<Output = LoadResult<Trivia>> + Send + 
 /// Whether the page is rendered for a request in preview mode (a valid preview cookie).
 pub fn in_preview_mode() -> bool {
     visibility_in_page() == Visibility::WithDrafts
+}
+
+/// Who a page is for, looked up once per render however many parts ask (the header's name, the
+/// post's Edit and Delete): the router gives each render a fresh one.
+#[derive(Clone, Default)]
+pub struct Reader(Arc<tokio::sync::OnceCell<Option<User>>>);
+
+/// The user the page is rendered for; `None` when anonymous (or the lookup failed: the page is then
+/// shown as to anyone, and the API still decides). A page for a user is the reader's own:
+/// `Cache-Control: private` keeps it out of shared caches.
+pub fn signed_in() -> impl Future<Output = Option<User>> + Send + 'static {
+    let accounts = use_context::<Accounts>();
+    let request = use_context::<Parts>();
+    let response = use_context::<leptos_axum::ResponseOptions>();
+    let reader = use_context::<Reader>().unwrap_or_default();
+    async move {
+        let lookup = async move {
+            let (accounts, mut request) = (accounts?, request?);
+            let user = match accounts.current_user(&mut request).await {
+                Ok(CurrentUser(user)) => user?,
+                Err(error) => {
+                    tracing::warn!(%error, "a page could not tell who is signed in");
+                    return None;
+                }
+            };
+            if let Some(response) = response {
+                response.insert_header(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("private, no-cache"),
+                );
+            }
+            Some(user)
+        };
+        reader.0.get_or_init(|| lookup).await.clone()
+    }
+}
+
+/// The signed-in user's name, for the header.
+pub fn signed_in_username() -> impl Future<Output = Option<String>> + Send + 'static {
+    let user = signed_in();
+    async move { user.await.map(|user| user.username) }
 }

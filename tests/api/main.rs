@@ -9,6 +9,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod account_pages;
 mod auth;
 mod authors;
 mod comments;
