@@ -220,7 +220,8 @@ pub mod responses {
         NotFound;
         /// Anonymous: sign in (a session cookie or a bearer token) first.
         SignInFirst;
-        /// Signed in, but not the post's author (anonymous posts have none: nobody may change them).
+        /// Signed in, but not the post's author (anonymous posts have none: nobody may change them);
+        /// or a write from another site, refused by the cross-site request protection.
         NotTheAuthor;
         /// `If-Match` does not name the post's current version: another edit came first. The
         /// `ETag` header names the current one; read the post again before retrying.
@@ -250,6 +251,36 @@ pub mod responses {
         BadRequest(#[ref_response] BadRequest),
         #[response(status = 403)]
         Forbidden(#[ref_response] Forbidden),
+        #[response(status = 413)]
+        PayloadTooLarge(#[ref_response] PayloadTooLarge),
+        #[response(status = 415)]
+        UnsupportedMediaType(#[ref_response] UnsupportedMediaType),
+        #[response(status = 422)]
+        Unprocessable(#[ref_response] Unprocessable),
+        #[response(status = 429)]
+        TooManyRequests(#[ref_response] TooManyRequests),
+        #[response(status = 500)]
+        Internal(#[ref_response] Internal),
+        #[response(status = 503)]
+        Unavailable(#[ref_response] Unavailable),
+        #[response(status = 507)]
+        InsufficientStorage(#[ref_response] InsufficientStorage),
+    }
+
+    /// What the author-only routes of a post (`PATCH`, `DELETE`, the page's form) can answer
+    /// besides success: [`WriteErrors`], with 401, 403 for another user, 404 and 412.
+    #[derive(utoipa::IntoResponses)]
+    pub enum AuthorWriteErrors {
+        #[response(status = 400)]
+        BadRequest(#[ref_response] BadRequest),
+        #[response(status = 401)]
+        SignInFirst(#[ref_response] SignInFirst),
+        #[response(status = 403)]
+        NotTheAuthor(#[ref_response] NotTheAuthor),
+        #[response(status = 404)]
+        NotFound(#[ref_response] NotFound),
+        #[response(status = 412)]
+        PreconditionFailed(#[ref_response] PreconditionFailed),
         #[response(status = 413)]
         PayloadTooLarge(#[ref_response] PayloadTooLarge),
         #[response(status = 415)]

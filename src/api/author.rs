@@ -4,7 +4,7 @@
 
 use axum::{
     extract::FromRequestParts,
-    http::request::Parts,
+    http::{HeaderValue, header, request::Parts},
     response::{IntoResponse, Redirect, Response},
 };
 
@@ -62,11 +62,16 @@ async fn signed_in(parts: &mut Parts, state: &AppState) -> Result<Option<User>, 
     Ok(user)
 }
 
-/// 303 to the sign-in page for a plain form (its `Content-Type`), a 401 problem for anything else.
+/// 303 to the sign-in page for a plain form (its `Content-Type`), else a 401 problem naming the
+/// scheme that would do, as `auth`'s own 401s.
 fn sign_in_first(parts: &Parts, detail: &str) -> Response {
     if media_type(&parts.headers).as_deref() == Some("application/x-www-form-urlencoded") {
-        Redirect::to(SIGN_IN_PAGE).into_response()
-    } else {
-        ApiError::Unauthorized(detail.to_owned()).into_response()
+        return Redirect::to(SIGN_IN_PAGE).into_response();
     }
+    let mut response = ApiError::Unauthorized(detail.to_owned()).into_response();
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"api\""),
+    );
+    response
 }

@@ -303,7 +303,18 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let mut lines = parts.headers.get_all(header::IF_MATCH).iter().peekable();
+        let mut lines = parts
+            .headers
+            .get_all(header::IF_MATCH)
+            .iter()
+            // An empty line names nothing, as if it were not there.
+            .filter(|line| {
+                !line
+                    .as_bytes()
+                    .iter()
+                    .all(|byte| matches!(byte, b' ' | b'\t'))
+            })
+            .peekable();
         if lines.peek().is_none() {
             return Ok(Self(Precondition::None));
         }
@@ -326,8 +337,12 @@ fn bad_if_match() -> ApiError {
 }
 
 /// `"a", W/"b"` → the strong tags (`"a"`, quotes kept) into `tags`; `None` if it is not such a list.
+/// (The OpenAPI document states the same rule as a pattern, in `api/post.rs`.)
 pub fn parse_entity_tags(line: &str, tags: &mut Vec<String>) -> Option<()> {
     let mut rest = line.trim();
+    if rest.is_empty() {
+        return None;
+    }
     while !rest.is_empty() {
         let (weak, tail) = match rest.strip_prefix("W/") {
             Some(tail) => (true, tail),

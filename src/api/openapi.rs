@@ -138,8 +138,33 @@ impl Document {
         let mut document = serde_json::to_value(ApiDoc::openapi().merge_from(paths))
             .expect("an OpenAPI document is JSON");
         write_json_parameters_as_content(&mut document);
+        name_link_operations_in_camel_case(&mut document);
         // Set once, by `api::router`, before anything is served.
         let _ = self.0.set(Bytes::from(document.to_string()));
+    }
+}
+
+/// utoipa 5.5 writes a response link's `operationId` as `operation_id`, which OpenAPI does not know
+/// (the links of `POST /api/post` to its post's operations): renamed here.
+fn name_link_operations_in_camel_case(document: &mut Value) {
+    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let responses = paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|operations| operations.values_mut())
+        .filter_map(|operation| operation.get_mut("responses")?.as_object_mut())
+        .flat_map(|responses| responses.values_mut());
+    for response in responses {
+        let Some(links) = response.get_mut("links").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        for link in links.values_mut().filter_map(Value::as_object_mut) {
+            if let Some(operation) = link.remove("operation_id") {
+                link.insert("operationId".to_owned(), operation);
+            }
+        }
     }
 }
 

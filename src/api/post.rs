@@ -24,8 +24,7 @@ use super::{
 use crate::problem::{
     ApiError, ApiResult,
     responses::{
-        BadRequest, Internal, NotFound, NotTheAuthor, PreconditionFailed, SignInFirst, Unavailable,
-        WriteErrors,
+        AuthorWriteErrors, BadRequest, Internal, NotFound, SignInFirst, Unavailable, WriteErrors,
     },
 };
 use crate::{
@@ -57,7 +56,12 @@ pub fn router() -> OpenApiRouter<AppState> {
     )),
     responses(
         (status = 201, description = "Created (JSON request).", body = PostCreated,
-            headers(("location" = String, description = "`/posts/{id}`, the new post's page"))),
+            headers(("location" = String, description = "`/posts/{id}`, the new post's page")),
+            links(
+                ("GetPost" = (operation_id = "get_post", parameters(("id" = "$response.body#/id")))),
+                ("UpdatePost" = (operation_id = "update_post", parameters(("id" = "$response.body#/id")))),
+                ("DeletePost" = (operation_id = "delete_post", parameters(("id" = "$response.body#/id")))),
+            )),
         (status = 303, description = "Form request: to `/posts/{id}` when created; back to `/` with \
             the typed values in the query when invalid.",
             headers(("location" = String, description = "Where the browser goes next"))),
@@ -221,9 +225,9 @@ fn put_etag(headers: &mut HeaderMap, etag: &str) {
     security(("session_cookie" = []), ("bearer_token" = [])),
     params(
         ("id" = PostId, Path, description = "The post's id"),
-        ("if-match" = Option<String>, Header, description = "The `ETag` of the version this \
+        ("if-match" = Option<String>, Header, nullable = false, description = "The `ETag` of the version this \
             change was made from; another version answers 412 and changes nothing. Without it, \
-            the change applies to whatever version is there."),
+            the change applies to whatever version is there.", pattern = r#"^[ \t]*(\*|(W/)?"[!#-~]*"([ \t]*,[ \t]*(W/)?"[!#-~]*")*)[ \t]*$"#),
     ),
     request_body(content(
         (PostPatch = "application/json"),
@@ -233,11 +237,7 @@ fn put_etag(headers: &mut HeaderMap, etag: &str) {
         (status = 200, description = "Changed (or unchanged, for `{}`): the post as it is now.",
             body = Post,
             headers(("etag" = String, description = "The post's new version"))),
-        (status = 401, response = SignInFirst),
-        (status = 403, response = NotTheAuthor),
-        (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        WriteErrors,
+        AuthorWriteErrors,
     )
 )]
 #[tracing::instrument(skip(db, editor, submitted))]
@@ -269,16 +269,12 @@ async fn update_post(
     security(("session_cookie" = []), ("bearer_token" = [])),
     params(
         ("id" = PostId, Path, description = "The post's id"),
-        ("if-match" = Option<String>, Header, description = "The `ETag` of the version the \
-            client saw; another version answers 412 and deletes nothing."),
+        ("if-match" = Option<String>, Header, nullable = false, description = "The `ETag` of the version the \
+            client saw; another version answers 412 and deletes nothing.", pattern = r#"^[ \t]*(\*|(W/)?"[!#-~]*"([ \t]*,[ \t]*(W/)?"[!#-~]*")*)[ \t]*$"#),
     ),
     responses(
         (status = 204, description = "Deleted, with its comments."),
-        (status = 401, response = SignInFirst),
-        (status = 403, response = NotTheAuthor),
-        (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
-        WriteErrors,
+        AuthorWriteErrors,
     )
 )]
 #[tracing::instrument(skip(db, editor))]
@@ -377,7 +373,8 @@ enum PostAction {
     post,
     path = "/api/post/{id}",
     summary = "Change or delete a post from its page's form (its author only)",
-    security(("session_cookie" = [])),
+    // Anonymous forms are answered too: 303 to the sign-in page.
+    security((), ("session_cookie" = []), ("bearer_token" = [])),
     params(("id" = PostId, Path, description = "The post's id")),
     request_body(content((PostActionForm = "application/x-www-form-urlencoded"))),
     responses(
@@ -385,10 +382,7 @@ enum PostAction {
             a version that is no longer the current one: back to the post's edit form, with the \
             typed values in the query; anonymous: to `/signin`.",
             headers(("location" = String, description = "Where the browser goes next"))),
-        (status = 401, response = SignInFirst),
-        (status = 403, response = NotTheAuthor),
-        (status = 404, response = NotFound),
-        WriteErrors,
+        AuthorWriteErrors,
     )
 )]
 #[tracing::instrument(skip_all)]
