@@ -258,7 +258,7 @@ async fn of_edits_sent_at_once_from_the_same_version_exactly_one_wins_and_the_re
 }
 
 #[tokio::test]
-async fn if_match_star_matches_any_version_and_a_weak_tag_never_matches() {
+async fn if_match_star_matches_any_version_a_weak_tag_never_and_an_empty_one_is_absent() {
     let app = TestApp::spawn().await;
     let alice = sign_up(&app, "alice").await;
     let id = post_as(&app, Some(&alice), "Title").await;
@@ -278,6 +278,15 @@ async fn if_match_star_matches_any_version_and_a_weak_tag_never_matches() {
     .await;
     assert_eq!(listed.status(), StatusCode::OK);
 
+    let empty = send(
+        as_user(patch(&app, id, &json!({ "title": "Empty" })), &alice).header(header::IF_MATCH, ""),
+    )
+    .await;
+    assert_eq!(
+        empty.status(),
+        StatusCode::OK,
+        "an empty If-Match names nothing"
+    );
     let star = send(
         as_user(patch(&app, id, &json!({ "title": "Star" })), &alice).header(header::IF_MATCH, "*"),
     )
