@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # bench/accounts.py — sign-ins under load against the release binary (issue 22): sign-ins per second,
-# the server's peak memory while 50 clients sign in at once, and the median time of unknown-user vs
-# wrong-password sign-ins (interleaved, so drift hits both alike).
+# the server's peak memory while 50 clients sign in at once, the median time of unknown-user vs
+# wrong-password sign-ins (interleaved, so drift hits both alike), and reads signed in vs anonymous.
 #
 #   bench/accounts.py [DATABASE_URL]     default: a fresh SQLite file in a temporary folder
 #
@@ -21,7 +21,7 @@ import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "target/release/leptos-api-routes")
+BIN = os.path.abspath(os.environ.get("SERVER_BIN", os.path.join(ROOT, "target/release/leptos-api-routes")))
 PORT = int(os.environ.get("PORT", "3310"))
 HOST = "127.0.0.1"
 PASSWORD = "correct horse battery staple"
@@ -50,6 +50,30 @@ def request(method, path, body=None, timeout=60):
 
 def sign_in(username, password):
     return request("POST", "/api/auth/signin", {"username": username, "password": password})
+
+
+def signed_in_cookie():
+    connection = http.client.HTTPConnection(HOST, PORT, timeout=60)
+    try:
+        connection.request("POST", "/api/auth/signin",
+                           json.dumps({"username": "alice", "password": PASSWORD}),
+                           {"content-type": "application/json"})
+        response = connection.getresponse()
+        response.read()
+        return response.getheader("set-cookie").split(";")[0]
+    finally:
+        connection.close()
+
+
+def wrk_rps(path, headers):
+    """Requests per second of `wrk -t1 -c16 -d5s` on `path` (after a 2 s warm-up)."""
+    command = ["timeout", "60", "wrk", "-t1", "-c16", "--timeout", "5s", *headers,
+               f"http://{HOST}:{PORT}{path}"]
+    subprocess.run(command[:5] + ["-d2s"] + command[5:], capture_output=True, check=True)
+    out = subprocess.run(command[:5] + ["-d5s"] + command[5:], capture_output=True, text=True,
+                         check=True).stdout
+    return float(next(line.split()[1] for line in out.splitlines()
+                      if line.startswith("Requests/sec:")))
 
 
 def wait_until_up(process):
@@ -135,6 +159,15 @@ def main():
                 sample.append(time.perf_counter() - began)
                 assert status == 401, status
         unknown_ms, wrong_ms = statistics.median(unknown) * 1000, statistics.median(wrong) * 1000
+
+        # Reads signed in vs anonymous: wrk on `/` (the header names the user) and `/api/post`,
+        # anonymous and with the session cookie, interleaved, twice each; the sums compared.
+        cookie = signed_in_cookie()
+        reads = {}
+        for _ in range(2):
+            for path in ("/", "/api/post"):
+                for who, headers in (("anonymous", []), ("signed in", ["-H", f"Cookie: {cookie}"])):
+                    reads.setdefault((path, who), []).append(wrk_rps(path, headers))
     finally:
         server.terminate()
         try:
@@ -156,6 +189,12 @@ def main():
     print(f"| median sign-in, unknown user vs wrong password ({RUNS} each, interleaved) | "
           f"{unknown_ms:.2f} ms vs {wrong_ms:.2f} ms (×{ratio:.3f}) | target within 5 %: "
           f"{'met' if abs(ratio - 1) <= 0.05 else 'NOT met'} |")
+    for path in ("/", "/api/post"):
+        anonymous, signed_in = sum(reads[(path, "anonymous")]), sum(reads[(path, "signed in")])
+        share = signed_in / anonymous
+        print(f"| `GET {path}` signed in vs anonymous (wrk -c16, 2 × 5 s each, interleaved) | "
+              f"{signed_in / 2:.0f} vs {anonymous / 2:.0f} req/s (×{share:.3f}) | target ≥ ×0.95: "
+              f"{'met' if share >= 0.95 else 'NOT met'} |")
 
 
 if __name__ == "__main__":
