@@ -33,7 +33,12 @@ pub struct Credentials {
     /// 8–128 characters, any but U+0000; no composition rules.
     #[cfg_attr(
         feature = "ssr",
-        schema(required = true, min_length = 8, max_length = 128)
+        schema(
+            required = true,
+            min_length = 8,
+            max_length = 128,
+            pattern = "^[^\\u0000]*$"
+        )
     )]
     #[serde(default)]
     pub password: String,
@@ -50,7 +55,7 @@ impl std::fmt::Debug for Credentials {
 
 /// Credentials that keep the rules: past this type, a bad username or password cannot exist.
 pub struct ValidCredentials {
-    /// As typed, surrounding spaces removed.
+    /// As typed.
     pub username: String,
     /// What accounts are told apart by: the username in ASCII lowercase.
     pub key: String,
@@ -73,19 +78,19 @@ impl Credentials {
     }
 }
 
-/// The username without surrounding spaces, if it keeps the rule; else a message under `username`.
+/// The username, if it keeps the rule; else a message under `username`. Not trimmed: a space is
+/// refused like any other character, so the OpenAPI pattern states the rule exactly.
 pub fn check_username(errors: &mut FieldErrors, username: &str) -> Option<String> {
-    let trimmed = username.trim();
-    let length = trimmed.chars().count();
+    let length = username.chars().count();
     let message = if !(USERNAME_MIN..=USERNAME_MAX).contains(&length) {
         format!("username must be {USERNAME_MIN} to {USERNAME_MAX} characters (it has {length})")
-    } else if let Some(other) = trimmed.chars().find(|&c| !is_username_char(c)) {
+    } else if let Some(other) = username.chars().find(|&c| !is_username_char(c)) {
         format!(
             "username may only hold the letters A to Z (either case), digits, _ and - (not {:?})",
             other
         )
     } else {
-        return Some(trimmed.to_owned());
+        return Some(username.to_owned());
     };
     errors
         .entry("username".to_owned())

@@ -144,7 +144,7 @@ async fn usernames_outside_the_rules_are_422_naming_the_field() {
 #[tokio::test]
 async fn usernames_of_3_and_32_letters_digits_underscores_and_hyphens_are_accepted() {
     let app = TestApp::spawn().await;
-    for username in ["a_1", &format!("Z-{}", "9".repeat(30)), " padded "] {
+    for username in ["a_1", &format!("Z-{}", "9".repeat(30))] {
         let response = sign_up_json(&app, username, PASSWORD).await;
         assert_eq!(response.status(), StatusCode::CREATED, "{username:?}");
     }
