@@ -937,3 +937,40 @@ async fn graphql_create_post_records_the_author_and_posting_members_refuses_anon
         "{signed_in}"
     );
 }
+
+#[tokio::test]
+async fn the_edit_form_holds_hostile_text_as_text() {
+    let app = TestApp::spawn().await;
+    let alice = sign_up(&app, "alice").await;
+    let title = "\"><script>alert(1)</script>";
+    let body = "</textarea><script>alert(2)</script>&amp;";
+    let created = send(as_user(
+        app.client
+            .post(app.url("/api/post"))
+            .json(&json!({ "title": title, "post": body })),
+        &alice,
+    ))
+    .await;
+    let id = created.json::<Value>().await.expect("JSON")["id"]
+        .as_i64()
+        .expect("an id");
+
+    let page = send(as_user(
+        app.client.get(app.url(&format!("/posts/{id}"))),
+        &alice,
+    ))
+    .await
+    .text()
+    .await
+    .expect("HTML");
+
+    assert!(
+        page.contains("name=\"action\" value=\"edit\""),
+        "the author's form"
+    );
+    assert!(
+        !page.contains("<script>alert"),
+        "no markup injected: {page}"
+    );
+    assert!(page.contains("&lt;/textarea&gt;&lt;script&gt;alert(2)&lt;/script&gt;&amp;amp;"));
+}
