@@ -67,12 +67,12 @@ class WebhookSignature:
 
 @schemathesis.auth().apply_to(path=["/api/post", "/api/post/{id}"])
 class BearerToken:
-    """The API token of the user conformance/run.sh signs up: the posts schemathesis creates are
-    theirs, so PATCH and DELETE of a post (and its page's form route) reach past the author check
-    (the `ignored_auth` check still sends them without it, to be answered 401)."""
+    """An API token of the account `_token` signs up: the posts schemathesis creates are its own,
+    so PATCH and DELETE of a post (and its page's form route) reach past the author check (the
+    `ignored_auth` check still sends them without it, to be answered 401)."""
 
     def get(self, case, context):
-        return os.environ["CONFORMANCE_TOKEN"]
+        return _token()
 
     def set(self, case, token, context):
         case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token}"}
