@@ -58,7 +58,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 201, description = "Created (JSON request).", body = PostCreated,
             headers(("location" = String, description = "`/posts/{id}`, the new post's page")),
             links(
-                ("GetPost" = (operation_id = "get_post", parameters(("id" = "$response.body#/id")))),
                 ("UpdatePost" = (operation_id = "update_post", parameters(("id" = "$response.body#/id")))),
                 ("DeletePost" = (operation_id = "delete_post", parameters(("id" = "$response.body#/id")))),
             )),
