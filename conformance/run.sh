@@ -49,7 +49,7 @@ curl -fsS -o /dev/null "$base_url/api/post" -H 'Content-Type: application/json' 
 # credentials are checked (sent without or with wrong ones); created resources can be read, deleted
 # ones cannot. Redirects are not followed, so the 303s and 307s themselves are checked. Run from
 # $work, where schemathesis leaves its own files.
-(cd "$work" && SCHEMATHESIS_HOOKS="$here/schemathesis_hooks.py" timeout 300 \
+(cd "$work" && CONFORMANCE_BASE_URL="$base_url" SCHEMATHESIS_HOOKS="$here/schemathesis_hooks.py" timeout 300 \
   "$venv/schemathesis" --config-file "$here/schemathesis.toml" run "$base_url/api/openapi.json" \
   --checks all --max-examples 30 --max-redirects 0 --request-timeout 10 \
   --generation-database none --no-color)

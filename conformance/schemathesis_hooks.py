@@ -80,6 +80,58 @@ def before_call(context, case, kwargs):
         case.headers = {**headers, key: str(uuid.uuid4())}
 
 
+@schemathesis.auth().apply_to(path=["/api/post", "/api/post/{id}"])
+class BearerToken:
+    """An API token of the account `_token` signs up: the posts schemathesis creates are its own,
+    so PATCH and DELETE of a post (and its page's form route) reach past the author check (the
+    `ignored_auth` check still sends them without it, to be answered 401)."""
+
+    def get(self, case, context):
+        return _token()
+
+    def set(self, case, token, context):
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token}"}
+
+
 def header(headers, name):
     """The value of header `name` (any case) in `headers`, or None."""
     return next((value for key, value in headers.items() if key.lower() == name), None)
+
+
+# Accounts (issue 22): the `session_cookie` and `bearer_token` schemes. One account is signed up
+# for the run, once; the routes that need a user get its API token (a Bearer header, which no
+# fuzzed sign-out can end). A fuzzed `DELETE /api/auth/tokens/{id}` may revoke it: a new one is
+# made from the session cookie whenever the last one stopped working.
+_account = {}
+
+
+def _call(method, path, body=None, headers=None):
+    import urllib.request
+
+    request = urllib.request.Request(
+        os.environ["CONFORMANCE_BASE_URL"] + path,
+        data=None if body is None else json.dumps(body).encode(),
+        method=method,
+        headers={"content-type": "application/json", **(headers or {})},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, response.headers, response.read()
+
+
+def _token():
+    if "cookie" not in _account:
+        name = "conformance_" + os.urandom(4).hex()
+        _, headers, _ = _call("POST", "/api/auth/signup",
+                              {"username": name, "password": "conformance password"})
+        _account["cookie"] = headers["set-cookie"].split(";")[0]
+    _, _, body = _call("POST", "/api/auth/tokens", headers={"cookie": _account["cookie"]})
+    return json.loads(body)["token"]
+
+
+@schemathesis.auth(refresh_interval=1).apply_to(path_regex="^/api/auth/(me|tokens)")
+class AccountToken:
+    def get(self, case, context):
+        return _token()
+
+    def set(self, case, token, context):
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token}"}

@@ -97,6 +97,8 @@ export default defineConfig({
       PREVIEW_SECRET: previewSecret,
       // Every test posts from 127.0.0.1: the write rate limit would start refusing them.
       RATE_LIMIT_PER_MINUTE: '0',
+      // So would the sign-in limit per address (the one per username stays: each test has its own).
+      SIGNIN_ADDRESS_LIMIT_PER_MINUTE: '0',
     },
   },
 });

@@ -15,7 +15,7 @@ FLOORS = [
     ["api", "app", "middleware"],
     ["pages"],
     ["state", "problem"],
-    ["components", "trivia", "live", "preview", "db", "site", "qvalue", "telemetry"],
+    ["components", "trivia", "live", "preview", "auth", "db", "site", "qvalue", "telemetry"],
     ["model", "config"],
 ]
 FLOOR = {room: len(FLOORS) - i for i, rooms in enumerate(FLOORS) for room in rooms}

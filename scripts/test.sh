@@ -111,7 +111,8 @@ export PREVIEW_SECRET=conformance-preview WEBHOOK_SECRET=conformance-webhook
 port=$(free_port)
 DATABASE_URL="sqlite://$log/conformance/app.db" LEPTOS_SITE_ADDR="127.0.0.1:$port" \
   LEPTOS_SITE_ROOT=target/site RATE_LIMIT_PER_MINUTE=0 RUST_LOG=warn GRAPHQL_INTROSPECTION=true \
-  SSE_STREAM_LIFETIME_MS=300 target/debug/leptos-api-routes >"$log/conformance-server.txt" 2>&1 &
+  SSE_STREAM_LIFETIME_MS=300 SIGNIN_LIMIT_PER_MINUTE=0 SIGNIN_ADDRESS_LIMIT_PER_MINUTE=0 \
+  target/debug/leptos-api-routes >"$log/conformance-server.txt" 2>&1 &
 server_pid=$!
 for attempt in $(seq 100); do
   curl -fsS -o /dev/null "http://127.0.0.1:$port/api/health" 2>/dev/null && break

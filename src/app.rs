@@ -10,7 +10,13 @@ use leptos_router::{
 
 use crate::{
     components::raw_text::escape_text,
-    pages::{home::HomePage, not_found::NotFound, post::PostPage, reads},
+    pages::{
+        account::{SignInPage, SignUpPage},
+        home::HomePage,
+        not_found::NotFound,
+        post::PostPage,
+        reads,
+    },
     site::AssetUrls,
 };
 
@@ -44,6 +50,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     // From the HttpOnly cookie scripts cannot read: the banner is server-rendered like the page.
     let preview = reads::in_preview_mode();
+    let username = OnceResource::new(reads::signed_in_username());
 
     // `SsrMode::Async`: status and `<title>` known before the headers; no-JS gets a whole page.
     view! {
@@ -52,6 +59,11 @@ pub fn App() -> impl IntoView {
         <Router>
             <header class="site-header">
                 <a href="/">"Leptos API Routes"</a>
+                <Suspense>
+                    {move || Suspend::new(async move {
+                        view! { <AccountNav username=username.await /> }
+                    })}
+                </Suspense>
             </header>
             {preview.then_some(view! {
                 <p class="preview-banner">
@@ -62,6 +74,8 @@ pub fn App() -> impl IntoView {
             <main>
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("signup") view=SignUpPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("signin") view=SignInPage ssr=SsrMode::Async />
                     <Route
                         path=(StaticSegment("posts"), ParamSegment("id"))
                         view=PostPage
@@ -70,5 +84,30 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// The header's account part: the signed-in name and a sign-out button (a form, so it works
+/// without JavaScript), or the links to sign in and up.
+#[component]
+fn AccountNav(username: Option<String>) -> impl IntoView {
+    match username {
+        Some(username) => view! {
+            <span class="account">
+                <span class="signed-in-as">"Signed in as " <strong>{username}</strong></span>
+                <form class="sign-out" method="post" action="/api/auth/signout">
+                    <button type="submit">"Sign out"</button>
+                </form>
+            </span>
+        }
+        .into_any(),
+        None => view! {
+            <span class="account">
+                <a href="/signin">"Sign in"</a>
+                " · "
+                <a href="/signup">"Sign up"</a>
+            </span>
+        }
+        .into_any(),
     }
 }

@@ -44,6 +44,10 @@ pub struct Config {
     pub live: LiveConfig,
     /// Metrics, traces and the log's format (issue 24).
     pub telemetry: TelemetryConfig,
+    /// `POSTING` (issue 22): who may create posts and comments.
+    pub posting: Posting,
+    /// Sessions and sign-in limits (issue 22).
+    pub accounts: AccountsConfig,
 }
 
 /// The database the server runs on. `DATABASE_URL`'s scheme picks the backend (see `src/db/`).
@@ -659,6 +663,36 @@ pub struct ConfigError {
     pub reason: String,
 }
 
+// ---- Issue 22 (accounts, authors): who may write ----
+
+/// `POSTING`: `anyone` (the default: anonymous posts and comments, as before accounts) or `members`
+/// (creating a post or a comment takes a session or an API token). Editing and deleting always
+/// take the author's.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Posting {
+    #[default]
+    Anyone,
+    Members,
+}
+
+impl Posting {
+    pub fn members_only(self) -> bool {
+        self == Self::Members
+    }
+}
+
+impl FromStr for Posting {
+    type Err = &'static str;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "anyone" => Ok(Self::Anyone),
+            "members" => Ok(Self::Members),
+            _ => Err("expected `anyone` or `members`"),
+        }
+    }
+}
+
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
@@ -672,6 +706,8 @@ impl Config {
                 .unwrap_or(cfg!(debug_assertions)),
             live: live_from_env()?,
             telemetry: telemetry_from_env()?,
+            posting: parse_var("POSTING")?.unwrap_or_default(),
+            accounts: accounts_from_env()?,
         })
         .and_then(Config::check_timeouts)
     }
@@ -730,6 +766,62 @@ fn http_from_env() -> Result<HttpConfig, ConfigError> {
         render_limit: parse_var("RENDER_LIMIT")?.unwrap_or(defaults.render_limit),
         allowed_hosts: parse_var("ALLOWED_HOSTS")?.unwrap_or(defaults.allowed_hosts),
         csp_report_uri: parse_var("CSP_REPORT_URI")?,
+    })
+}
+
+// Accounts (issue 22): sessions and the sign-in attempts' limits (docs/accounts.md).
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountsConfig {
+    /// `SESSION_IDLE_MINUTES` (default 10080, 7 days; at least 1): a session unused this long ends.
+    pub session_idle: Duration,
+    /// `SIGNIN_LIMIT_PER_MINUTE` (default 5, `0` turns it off): sign-in attempts per username per
+    /// minute, counted on every instance together (then 429 with `Retry-After`).
+    pub signin_limit_per_minute: Option<NonZeroU32>,
+    /// `SIGNIN_ADDRESS_LIMIT_PER_MINUTE` (default 30, `0` turns it off): sign-in and sign-up
+    /// attempts per client address per minute (an IPv6 /64 counts as one address).
+    pub signin_address_limit_per_minute: Option<NonZeroU32>,
+}
+
+impl Default for AccountsConfig {
+    fn default() -> Self {
+        Self {
+            session_idle: Duration::from_secs(7 * 24 * 60 * 60),
+            signin_limit_per_minute: NonZeroU32::new(5),
+            signin_address_limit_per_minute: NonZeroU32::new(30),
+        }
+    }
+}
+
+fn accounts_from_env() -> Result<AccountsConfig, ConfigError> {
+    let defaults = AccountsConfig::default();
+    let session_idle = match parse_var::<u64>("SESSION_IDLE_MINUTES")? {
+        None => defaults.session_idle,
+        // The upper bound keeps `now + idle` in range, in seconds as in a cookie's Max-Age.
+        Some(minutes @ 1..=5_256_000) => Duration::from_secs(minutes * 60),
+        Some(_) => {
+            return Err(ConfigError {
+                variable: "SESSION_IDLE_MINUTES",
+                reason: "must be 1 to 5256000 minutes (ten years)".to_owned(),
+            });
+        }
+    };
+    let limit = |variable, default| -> Result<Option<NonZeroU32>, ConfigError> {
+        Ok(match parse_var::<u32>(variable)? {
+            None => default,
+            Some(limit) => NonZeroU32::new(limit),
+        })
+    };
+    Ok(AccountsConfig {
+        session_idle,
+        signin_limit_per_minute: limit(
+            "SIGNIN_LIMIT_PER_MINUTE",
+            defaults.signin_limit_per_minute,
+        )?,
+        signin_address_limit_per_minute: limit(
+            "SIGNIN_ADDRESS_LIMIT_PER_MINUTE",
+            defaults.signin_address_limit_per_minute,
+        )?,
     })
 }
 

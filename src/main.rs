@@ -172,8 +172,15 @@ async fn copy_db(arguments: Vec<String>) -> Result<(), Box<dyn std::error::Error
     )
     .await?;
     println!(
-        "copy-db: done: {} posts, {} comments, {} webhook deliveries, {} cached trivia answers",
-        copied.posts, copied.comments, copied.deliveries, copied.trivia
+        "copy-db: done: {} posts, {} comments, {} webhook deliveries, {} cached trivia answers, \
+         {} users, {} sessions, {} API tokens",
+        copied.posts,
+        copied.comments,
+        copied.deliveries,
+        copied.trivia,
+        copied.users,
+        copied.sessions,
+        copied.tokens
     );
     Ok(())
 }

@@ -29,9 +29,15 @@ pub enum ApiError {
     /// Missing or wrong credentials (the preview secret, the webhook signature).
     #[error("{0}")]
     Unauthorized(String),
+    /// Signed in, but not allowed: another user's post.
+    #[error("{0}")]
+    Forbidden(String),
     /// No route, or no row, behind the requested path.
     #[error("{0}")]
     NotFound(String),
+    /// `If-Match` names a version that is not the current one (another edit came first).
+    #[error("{0}")]
+    PreconditionFailed(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("{0}")]
@@ -64,7 +70,9 @@ impl ApiError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             Self::Unprocessable(_) | Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -217,6 +225,14 @@ pub mod responses {
         Forbidden;
         /// No such post.
         NotFound;
+        /// Anonymous: sign in (a session cookie or a bearer token) first.
+        SignInFirst;
+        /// Signed in, but not the post's author (anonymous posts have none: nobody may change them);
+        /// or a write from another site, refused by the cross-site request protection.
+        NotTheAuthor;
+        /// `If-Match` does not name the post's current version: another edit came first. The
+        /// `ETag` header names the current one; read the post again before retrying.
+        PreconditionFailed;
         /// The `Accept` header allows none of the media types the route answers in.
         NotAcceptable;
         /// The body is larger than the route's limit.
@@ -258,5 +274,62 @@ pub mod responses {
         Unavailable(#[ref_response] Unavailable),
         #[response(status = 507)]
         InsufficientStorage(#[ref_response] InsufficientStorage),
+    }
+
+    /// What the author-only routes of a post (`PATCH`, `DELETE`, the page's form) can answer
+    /// besides success: [`WriteErrors`], with 401, 403 for another user, 404 and 412.
+    #[derive(utoipa::IntoResponses)]
+    pub enum AuthorWriteErrors {
+        #[response(status = 400)]
+        BadRequest(#[ref_response] BadRequest),
+        #[response(status = 401)]
+        SignInFirst(#[ref_response] SignInFirst),
+        #[response(status = 403)]
+        NotTheAuthor(#[ref_response] NotTheAuthor),
+        #[response(status = 404)]
+        NotFound(#[ref_response] NotFound),
+        #[response(status = 412)]
+        PreconditionFailed(#[ref_response] PreconditionFailed),
+        #[response(status = 413)]
+        PayloadTooLarge(#[ref_response] PayloadTooLarge),
+        #[response(status = 415)]
+        UnsupportedMediaType(#[ref_response] UnsupportedMediaType),
+        #[response(status = 422)]
+        Unprocessable(#[ref_response] Unprocessable),
+        #[response(status = 429)]
+        TooManyRequests(#[ref_response] TooManyRequests),
+        #[response(status = 500)]
+        Internal(#[ref_response] Internal),
+        #[response(status = 503)]
+        Unavailable(#[ref_response] Unavailable),
+        #[response(status = 507)]
+        InsufficientStorage(#[ref_response] InsufficientStorage),
+    }
+}
+
+/// 401 for a request that must be signed in (or whose token is not valid); a database failure as
+/// any other.
+impl From<crate::auth::AuthRejection> for ApiError {
+    fn from(rejection: crate::auth::AuthRejection) -> Self {
+        match rejection {
+            crate::auth::AuthRejection::SignInRequired
+            | crate::auth::AuthRejection::InvalidToken => Self::Unauthorized(rejection.to_string()),
+            crate::auth::AuthRejection::Database(error) => error.into(),
+        }
+    }
+}
+
+/// A 401 names the schemes that would do (RFC 9110 §11.6.1); `Bearer`, not `Basic`, so a browser
+/// shows no password dialog.
+impl IntoResponse for crate::auth::AuthRejection {
+    fn into_response(self) -> Response {
+        let mut response = ApiError::from(self).into_response();
+        if response.status() == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"api\""),
+            );
+        }
+        response
     }
 }

@@ -53,16 +53,20 @@ pub fn app_for_hosts(state: AppState, allowed_hosts: AllowedHosts) -> middleware
 
 /// The page routes; the fallback is the 404 page or, for a site in a folder, its files.
 fn pages(state: &AppState) -> Router<AppState> {
-    // Pages read the database directly, so they get it, the trivia service and preview mode too.
-    let (db, trivia, preview) = (
+    // Pages read the database directly, so they get it, the trivia service, preview mode and the
+    // accounts (who is signed in) too.
+    let (db, trivia, preview, accounts) = (
         state.db.clone(),
         state.trivia.clone(),
         state.preview.clone(),
+        state.accounts.clone(),
     );
     let page_context = move || {
         provide_context(db.clone());
         provide_context(trivia.clone());
         provide_context(preview.clone());
+        provide_context(accounts.clone());
+        provide_context(crate::pages::reads::Reader::default());
         // The nonce of this response's Content-Security-Policy, for Leptos's inline scripts.
         middleware::provide_page_nonce();
     };

@@ -8,7 +8,8 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use crate::{
-    config::{Config, ConfigError, HttpConfig, Secret},
+    auth::Accounts,
+    config::{Config, ConfigError, HttpConfig, Posting, Secret},
     db,
     live::Live,
     preview::PreviewMode,
@@ -36,6 +37,10 @@ pub struct Shared {
     pub graphql_introspection: bool,
     /// The live comments' event streams (issue 23).
     pub live: Live,
+    /// `POSTING`: whether creating a post or a comment takes an account.
+    pub posting: Posting,
+    /// Users, sessions and API tokens (issue 22): who is asking.
+    pub accounts: Accounts,
 }
 
 /// The key of `/api/webhook`'s signatures (`WEBHOOK_SECRET`); `None`: the route answers 404.
@@ -63,6 +68,7 @@ impl AppState {
             .map_or(DEFAULT_MAX_STREAMS, std::num::NonZeroUsize::get);
         let live = Live::new(db.clone(), &config.live, max_streams);
         Ok(Self::new(Shared {
+            accounts: Accounts::new(db.clone(), &config.accounts)?,
             db,
             leptos_options: config.leptos,
             trivia,
@@ -72,6 +78,7 @@ impl AppState {
             site,
             graphql_introspection: config.graphql_introspection,
             live,
+            posting: config.posting,
         }))
     }
 }
@@ -100,6 +107,8 @@ state_parts! {
     preview: PreviewMode,
     webhook: WebhookKey,
     live: Live,
+    posting: Posting,
+    accounts: Accounts,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -110,4 +119,6 @@ pub enum StartError {
     TriviaClient(#[from] reqwest::Error),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error(transparent)]
+    Hasher(#[from] crate::auth::password::HashError),
 }

@@ -8,13 +8,14 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     DEFAULT_BODY_LIMIT,
+    author::Author,
     body_limit::BodyLimit,
     extract::{FormFields, QueryParams, Segment, Submitted, optional_from_str},
     idempotency::{self, OptionalKey},
 };
 use crate::problem::{
     ApiError, ApiResult,
-    responses::{BadRequest, Internal, NotFound, Unavailable, WriteErrors},
+    responses::{BadRequest, Internal, NotFound, SignInFirst, Unavailable, WriteErrors},
 };
 use crate::{
     db::{self, Visibility},
@@ -116,16 +117,18 @@ impl From<CommentForm> for NewComment {
             than a page, to the page that starts with the new one), with the typed value in the \
             query when invalid.",
             headers(("location" = String, description = "Where the browser goes next"))),
+        (status = 401, response = SignInFirst),
         (status = 404, response = NotFound),
         WriteErrors,
     )
 )]
-#[tracing::instrument(skip(db, key, submitted))]
+#[tracing::instrument(skip(db, key, author, submitted))]
 async fn add_comment(
     State(db): State<db::Db>,
     visibility: Visibility,
     Segment(id): Segment<PostId>,
     OptionalKey(key): OptionalKey,
+    Author(author): Author,
     submitted: Submitted<NewComment>,
 ) -> ApiResult<Response> {
     let comment = match submitted.value().validate() {
@@ -134,10 +137,11 @@ async fn add_comment(
             return Ok(submitted.invalid(errors, &format!("/posts/{id}"), "new-comment"));
         }
     };
+    let author = author.map(|author| author.id);
     let added = match key {
-        None => db::add_comment(&db, visibility, id, &comment).await?,
+        None => db::add_comment(&db, visibility, id, &comment, author).await?,
         Some(key) => idempotency::first_result(
-            db::add_comment_once(&db, visibility, id, &comment, &key).await?,
+            db::add_comment_once(&db, visibility, id, &comment, author, &key).await?,
         )?,
     }
     .ok_or_else(|| ApiError::no_such_post(id))?;

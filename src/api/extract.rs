@@ -17,8 +17,8 @@ use std::{
     str::FromStr,
 };
 
-use crate::model::FieldErrors;
 use crate::problem::ApiError;
+use crate::{db::Precondition, model::FieldErrors};
 
 /// A body in JSON (`fetch`) or form-encoded (a `<form>` with JavaScript off), remembering which so
 /// the route answers each client the way it expects.
@@ -245,7 +245,7 @@ impl<'de> Visitor<'de> for UniqueKeysVisitor {
 }
 
 /// The media type without parameters (`charset` is accepted whatever it says), lower-cased.
-pub(super) fn media_type(headers: &HeaderMap) -> Option<String> {
+pub fn media_type(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
     let essence = value.split(';').next()?.trim();
     (!essence.is_empty()).then(|| essence.to_ascii_lowercase())
@@ -293,4 +293,80 @@ where
         let Query(value) = Query::<T>::from_request_parts(parts, state).await?;
         Ok(Self(value))
     }
+}
+
+/// `If-Match` (RFC 9110 §13.1.1): `*`, or entity tags compared strongly (a weak `W/` tag never
+/// matches), over every `If-Match` line. Anything else is a 400: guessing could lose an update.
+pub struct IfMatch(pub Precondition);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let mut lines = parts
+            .headers
+            .get_all(header::IF_MATCH)
+            .iter()
+            // An empty line names nothing, as if it were not there.
+            .filter(|line| {
+                !line
+                    .as_bytes()
+                    .iter()
+                    .all(|byte| matches!(byte, b' ' | b'\t'))
+            })
+            .peekable();
+        if lines.peek().is_none() {
+            return Ok(Self(Precondition::None));
+        }
+        let mut tags = Vec::new();
+        for line in lines {
+            let line = line.to_str().map_err(|_| bad_if_match())?;
+            if line.trim() == "*" {
+                return Ok(Self(Precondition::Any));
+            }
+            parse_entity_tags(line, &mut tags).ok_or_else(bad_if_match)?;
+        }
+        Ok(Self(Precondition::OneOf(tags)))
+    }
+}
+
+fn bad_if_match() -> ApiError {
+    ApiError::BadRequest(
+        "If-Match must be * or a list of entity tags (the ETag of GET /api/post/{id}).".to_owned(),
+    )
+}
+
+/// `"a", W/"b"` → the strong tags (`"a"`, quotes kept) into `tags`; `None` if it is not such a list.
+/// (The OpenAPI document states the same rule as a pattern, in `api/post.rs`.)
+pub fn parse_entity_tags(line: &str, tags: &mut Vec<String>) -> Option<()> {
+    let mut rest = line.trim();
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let (weak, tail) = match rest.strip_prefix("W/") {
+            Some(tail) => (true, tail),
+            None => (false, rest),
+        };
+        let tail = tail.strip_prefix('"')?;
+        let end = tail.find('"')?;
+        let opaque = &tail[..end];
+        // etagc: %x21 / %x23-7E / obs-text; the header is visible ASCII already (`to_str`).
+        if opaque.bytes().any(|byte| byte <= b' ' || byte == 0x7F) {
+            return None;
+        }
+        if !weak {
+            tags.push(format!("\"{opaque}\""));
+        }
+        rest = tail[end + 1..].trim_start();
+        if let Some(next) = rest.strip_prefix(',') {
+            rest = next.trim_start();
+            if rest.is_empty() {
+                return None;
+            }
+        } else if !rest.is_empty() {
+            return None;
+        }
+    }
+    Some(())
 }

@@ -15,6 +15,8 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::{problem::problem, state::AppState};
 
+pub mod auth;
+pub mod author;
 pub mod body_limit;
 pub mod comment_events;
 pub mod comments;
@@ -52,6 +54,7 @@ fn routes(
     OpenApiRouter::new()
         .merge(hello::router())
         .merge(health::router())
+        .merge(auth::router())
         .merge(post::router())
         .merge(comments::router())
         .merge(comment_events::router())

@@ -13,7 +13,7 @@ use std::sync::{Arc, OnceLock};
 use serde_json::{Value, json};
 use utoipa::{
     Modify, OpenApi,
-    openapi::security::{ApiKey, ApiKeyValue, SecurityScheme},
+    openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme},
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -21,8 +21,8 @@ use crate::problem::{
     Problem,
     responses::{
         BadRequest, Forbidden, InsufficientStorage, Internal, NotAcceptable, NotFound,
-        NotImplemented, PayloadTooLarge, TooManyRequests, Unauthorized, Unavailable, Unprocessable,
-        UnsupportedMediaType,
+        NotImplemented, NotTheAuthor, PayloadTooLarge, PreconditionFailed, SignInFirst,
+        TooManyRequests, Unauthorized, Unavailable, Unprocessable, UnsupportedMediaType,
     },
 };
 use crate::state::AppState;
@@ -50,8 +50,11 @@ pub fn router(document: Document) -> OpenApiRouter<AppState> {
         responses(
             BadRequest,
             Unauthorized,
+            SignInFirst,
             Forbidden,
+            NotTheAuthor,
             NotFound,
+            PreconditionFailed,
             NotAcceptable,
             PayloadTooLarge,
             UnsupportedMediaType,
@@ -103,12 +106,29 @@ impl Modify for Credentials {
         for (name, key) in schemes {
             components.add_security_scheme(name, SecurityScheme::ApiKey(key));
         }
+        components.add_security_scheme(
+            SESSION_COOKIE,
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "session",
+                "The session cookie `POST /api/auth/signin` and `/signup` set (named \
+                 `__Host-session` over https). Writes with it must come from this site.",
+            ))),
+        );
+        let mut bearer = Http::new(HttpAuthScheme::Bearer);
+        bearer.description = Some(
+            "An API token from `POST /api/auth/tokens` (`lar_` and 64 hex digits); requests with \
+             it are not subject to the cross-site check."
+                .to_owned(),
+        );
+        components.add_security_scheme(BEARER_TOKEN, SecurityScheme::Http(bearer));
     }
 }
 
 const PREVIEW_SECRET: &str = "preview_secret";
 const PREVIEW_COOKIE: &str = "preview_cookie";
 const WEBHOOK_SIGNATURE: &str = "webhook_signature";
+const SESSION_COOKIE: &str = "session_cookie";
+const BEARER_TOKEN: &str = "bearer_token";
 
 /// The served JSON, written once at start after the API router is assembled (its route included).
 #[derive(Clone, Default)]
@@ -119,8 +139,33 @@ impl Document {
         let mut document = serde_json::to_value(ApiDoc::openapi().merge_from(paths))
             .expect("an OpenAPI document is JSON");
         write_json_parameters_as_content(&mut document);
+        name_link_operations_in_camel_case(&mut document);
         // Set once, by `api::router`, before anything is served.
         let _ = self.0.set(Bytes::from(document.to_string()));
+    }
+}
+
+/// utoipa 5.5 writes a response link's `operationId` as `operation_id`, which OpenAPI does not know
+/// (the links of `POST /api/post` to its post's operations): renamed here.
+fn name_link_operations_in_camel_case(document: &mut Value) {
+    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let responses = paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|operations| operations.values_mut())
+        .filter_map(|operation| operation.get_mut("responses")?.as_object_mut())
+        .flat_map(|responses| responses.values_mut());
+    for response in responses {
+        let Some(links) = response.get_mut("links").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        for link in links.values_mut().filter_map(Value::as_object_mut) {
+            if let Some(operation) = link.remove("operation_id") {
+                link.insert("operationId".to_owned(), operation);
+            }
+        }
     }
 }
 

@@ -6,7 +6,7 @@
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::model::{FieldErrors, NewComment, NewPost, PostCreated, PostId};
+use crate::model::{Credentials, FieldErrors, NewComment, NewPost, PostCreated, PostId};
 
 /// Why a form submission did not go through, in words for the person who sent it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -124,6 +124,7 @@ pub async fn create_post(post: &NewPost) -> Result<PostCreated, SubmitError> {
         (Some(id), Some(message)) => Ok(PostCreated {
             id: PostId(id as i64),
             message,
+            author: field(&created, "author").as_string(),
         }),
         _ => Err(SubmitError::Failed(UNREADABLE.to_owned())),
     }
@@ -133,6 +134,27 @@ pub async fn add_comment(id: PostId, comment: &NewComment) -> Result<(), SubmitE
     post_json(&format!("/api/comments/{id}"), comment)
         .await
         .map(|_| ())
+}
+
+/// `POST` the credentials to `/api/auth/signup` or `/api/auth/signin`: `Ok` once signed in (the
+/// answer set the session cookie); a 401, 409 or 429 in the server's words.
+pub async fn sign_in_or_up(url: &str, credentials: &Credentials) -> Result<(), SubmitError> {
+    let json = serde_json::to_string(credentials)
+        .map_err(|error| SubmitError::Failed(error.to_string()))?;
+    let answer = fetch("POST", url, Some(json))
+        .await
+        .ok_or_else(|| SubmitError::Failed(UNREACHABLE.to_owned()))?;
+    match answer.status {
+        200 | 201 => Ok(()),
+        422 => {
+            let problem = answer.json();
+            Err(SubmitError::Invalid {
+                detail: field(&problem, "detail").as_string().unwrap_or_default(),
+                errors: field_errors(&problem),
+            })
+        }
+        _ => Err(SubmitError::Failed(answer.failure_message())),
+    }
 }
 
 /// The element `id` of the page at `url`, as the server renders it now.

@@ -10,7 +10,7 @@ use super::{
     form::{FieldErrorText, FormState, SubmitButton, refresh_section},
     hydrated::hydrated,
     live_comments, page_url,
-    post_list::Timestamp,
+    post_list::{Byline, Timestamp},
     raw_text::textarea_text,
 };
 use crate::model::{CommentsForPost, NewComment, PostId};
@@ -43,6 +43,7 @@ pub fn CommentList(page: CommentsForPost, count: i64, later_page: bool) -> impl 
                                 <li>
                                     <p class="comment-body">{comment.comment}</p>
                                     <Timestamp utc=comment.created_at />
+                                    <Byline author=comment.author />
                                 </li>
                             })
                             .collect_view()}

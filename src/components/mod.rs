@@ -1,6 +1,7 @@
-//! UI pieces of the pages. Their `#[island]`s (the two forms, the trivia box) are the only code the
+//! UI pieces of the pages. Their `#[island]`s (the forms, the trivia box) are the only code the
 //! browser gets (see `lib.rs`); the rest is rendered on the server only.
 
+pub mod account_form;
 pub mod api_client;
 pub mod comments;
 pub mod form;

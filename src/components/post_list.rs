@@ -37,10 +37,20 @@ fn PostItem(post: PostSummary) -> impl IntoView {
             {post.draft.then_some(view! { <DraftBadge /> })}
             <span class="meta">
                 <Timestamp utc=post.created_at />
+                <Byline author=post.author />
                 " · "
                 {comments}
             </span>
         </li>
+    }
+}
+
+/// ` by {author}` for a signed-in writer, ` by anonymous` otherwise (text, so escaped).
+#[component]
+pub fn Byline(author: Option<String>) -> impl IntoView {
+    match author {
+        Some(author) => view! { " by " <span class="author">{author}</span> }.into_any(),
+        None => view! { " by " <span class="author anonymous">"anonymous"</span> }.into_any(),
     }
 }
 

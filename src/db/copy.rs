@@ -1,6 +1,7 @@
 //! `copy-db --from sqlite://… --to postgres://…`: every row into an empty PostgreSQL database, ids
-//! and timestamps kept. It refuses a non-empty target rather than merge; one transaction on the
-//! target, so it lands whole or not at all and can simply be run again.
+//! and timestamps kept; users with their live sessions and API tokens too, so everyone stays signed
+//! in. It refuses a non-empty target rather than merge; one transaction on the target, so it lands
+//! whole or not at all and can simply be run again.
 
 use super::{Db, Error, OpenError, open};
 use crate::config::{Backend, DatabaseConfig, DatabaseUrl};
@@ -16,15 +17,16 @@ pub enum CopyError {
     #[error("--to: {0}")]
     Target(#[source] OpenError),
     #[error(
-        "--to already holds {posts} posts, {comments} comments, {deliveries} webhook deliveries \
-         and {trivia} cached trivia answers: copy-db only copies into an empty database, it never \
-         merges (nothing was written)"
+        "--to already holds {posts} posts, {comments} comments, {deliveries} webhook deliveries, \
+         {trivia} cached trivia answers and {users} users: copy-db only copies into an empty \
+         database, it never merges (nothing was written)"
     )]
     NotEmpty {
         posts: i64,
         comments: i64,
         deliveries: i64,
         trivia: i64,
+        users: i64,
     },
     #[error("the copy failed, and nothing was written: {0}")]
     Failed(#[from] Error),
@@ -65,6 +67,9 @@ pub struct Copied {
     pub comments: u64,
     pub deliveries: u64,
     pub trivia: u64,
+    pub users: u64,
+    pub sessions: u64,
+    pub tokens: u64,
 }
 
 /// `progress` hears (table, copied, total) after each chunk.
@@ -98,17 +103,52 @@ async fn copy_between(
         .begin_import()
         .await
         .map_err(|refused| match refused {
-            ImportRefused::NotEmpty([posts, comments, deliveries, trivia]) => CopyError::NotEmpty {
-                posts,
-                comments,
-                deliveries,
-                trivia,
-            },
+            ImportRefused::NotEmpty([posts, comments, deliveries, trivia, users]) => {
+                CopyError::NotEmpty {
+                    posts,
+                    comments,
+                    deliveries,
+                    trivia,
+                    users,
+                }
+            }
             ImportRefused::Failed(error) => CopyError::Failed(error),
         })?;
-    let [posts, comments, deliveries, trivia] = source.table_sizes().await?.map(|n| n as u64);
+    let [posts, comments, deliveries, trivia, users, sessions, tokens] =
+        source.table_sizes().await?.map(|n| n as u64);
     let mut copied = Copied::default();
 
+    // Users first: posts, comments, sessions and tokens refer to them.
+    let mut after = 0;
+    loop {
+        let rows = source.export_users(after, CHUNK).await?;
+        let Some(last) = rows.last() else { break };
+        after = last.id;
+        import.users(&rows).await?;
+        copied.users += rows.len() as u64;
+        progress("users", copied.users, users);
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs() as i64);
+    let mut after = Vec::new();
+    loop {
+        let rows = source.export_sessions(&after, CHUNK, now).await?;
+        let Some(last) = rows.last() else { break };
+        after.clone_from(&last.id_hash);
+        import.sessions(&rows).await?;
+        copied.sessions += rows.len() as u64;
+        progress("sessions", copied.sessions, sessions);
+    }
+    let mut after = 0;
+    loop {
+        let rows = source.export_tokens(after, CHUNK).await?;
+        let Some(last) = rows.last() else { break };
+        after = last.id;
+        import.tokens(&rows).await?;
+        copied.tokens += rows.len() as u64;
+        progress("API tokens", copied.tokens, tokens);
+    }
     let mut after = 0;
     loop {
         let rows = source.export_posts(after, CHUNK).await?;

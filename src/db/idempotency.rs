@@ -5,7 +5,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::model::{PostId, ValidComment, ValidPost};
+use crate::model::{PostId, UserId, ValidComment, ValidPost};
 
 /// How long a key is remembered: a retry after that creates anew (Stripe keeps keys 24 hours).
 pub const KEY_LIFETIME_SECONDS: i64 = 24 * 60 * 60;
@@ -56,17 +56,33 @@ pub const POST_SCOPE: &str = "post";
 pub const COMMENT_SCOPE: &str = "comment";
 
 /// The values a retry must repeat. Each field is length-prefixed, so no two requests share one.
-pub fn post_fingerprint(post: &ValidPost) -> Vec<u8> {
+/// The author is part of it: another user's retry with the same key is a different request, never
+/// a replay of someone else's answer.
+pub fn post_fingerprint(post: &ValidPost, author: Option<UserId>) -> Vec<u8> {
     fingerprint(&[
         post.title.as_bytes(),
         post.body.as_bytes(),
         &[u8::from(post.draft)],
+        &author_bytes(author),
     ])
 }
 
 /// The post is part of it: the same key for a comment on another post is a different request.
-pub fn comment_fingerprint(post: PostId, comment: &ValidComment) -> Vec<u8> {
-    fingerprint(&[&post.0.to_be_bytes(), comment.body.as_bytes()])
+pub fn comment_fingerprint(
+    post: PostId,
+    comment: &ValidComment,
+    author: Option<UserId>,
+) -> Vec<u8> {
+    fingerprint(&[
+        &post.0.to_be_bytes(),
+        comment.body.as_bytes(),
+        &author_bytes(author),
+    ])
+}
+
+/// Anonymous is 0, which no user id is.
+fn author_bytes(author: Option<UserId>) -> [u8; 8] {
+    author.map_or(0, |author| author.0).to_be_bytes()
 }
 
 fn fingerprint(fields: &[&[u8]]) -> Vec<u8> {

@@ -16,6 +16,7 @@ pub mod error;
 pub mod feed;
 pub mod idempotency;
 mod post_batch;
+pub mod post_edit;
 mod rows;
 mod store;
 pub mod write_limit;
@@ -28,6 +29,7 @@ mod sqlite;
 pub use crate::config::Backend;
 pub use error::{Cause, Error};
 pub use idempotency::{IdempotencyKey, Once};
+pub use post_edit::{EditCheck, Edited, Precondition, etag};
 #[cfg(not(sqlx_prepare = "sqlite"))]
 pub use postgres::lost_connections;
 pub use rows::CachedTrivia;
@@ -41,7 +43,10 @@ use store::Store;
 
 use crate::{
     config::DatabaseConfig,
-    model::{Comment, CommentId, CommentsForPost, Post, PostId, PostPage, ValidComment, ValidPost},
+    model::{
+        Comment, CommentId, CommentsForPost, Post, PostId, PostPage, UserId, ValidComment,
+        ValidPatch, ValidPost,
+    },
 };
 
 /// The open database, whichever backend it is. Cheap to clone (shared handles).
@@ -67,6 +72,9 @@ macro_rules! in_room {
         }
     };
 }
+
+// Below `in_room!`, which it uses.
+pub mod accounts;
 
 /// Why the database could not be opened: each names `DATABASE_URL` (or the migrations) in one line.
 #[derive(Debug, thiserror::Error)]
@@ -157,9 +165,35 @@ impl Visibility {
     }
 }
 
+/// `author`: the signed-in user who writes it (`None`: an anonymous post, which nobody may edit).
 #[tracing::instrument(level = "debug", name = "db", skip_all, fields(otel.name = "db create_post", otel.kind = "client"))]
-pub async fn create_post(db: &Db, post: &ValidPost) -> Result<PostId, Error> {
-    in_room!(db, room => room.create_post(post).await)
+pub async fn create_post(
+    db: &Db,
+    post: &ValidPost,
+    author: Option<UserId>,
+) -> Result<PostId, Error> {
+    in_room!(db, room => room.create_post(post, author).await)
+}
+
+/// Changes what `patch` names, if `check` allows it; answers the post as it is now.
+pub async fn update_post(
+    db: &Db,
+    visibility: Visibility,
+    id: PostId,
+    patch: &ValidPatch,
+    check: &EditCheck,
+) -> Result<Edited<Post>, Error> {
+    in_room!(db, room => room.update_post(visibility.drafts(), id, patch, check).await)
+}
+
+/// Deletes the post and its comments (one statement: the foreign key cascades), if `check` allows.
+pub async fn delete_post(
+    db: &Db,
+    visibility: Visibility,
+    id: PostId,
+    check: &EditCheck,
+) -> Result<Edited<()>, Error> {
+    in_room!(db, room => room.delete_post(visibility.drafts(), id, check).await)
 }
 
 /// One page of posts, newest first; `cursor` is the previous page's `next_cursor`.
@@ -219,6 +253,7 @@ pub async fn list_comments(
                 id: row.id?,
                 comment: row.comment?,
                 created_at: row.created_at?,
+                author: row.author,
             })
         })
         .collect();
@@ -262,8 +297,9 @@ pub async fn add_comment(
     visibility: Visibility,
     post: PostId,
     comment: &ValidComment,
+    author: Option<UserId>,
 ) -> Result<Option<Comment>, Error> {
-    in_room!(db, room => room.add_comment(visibility.drafts(), post, comment).await)
+    in_room!(db, room => room.add_comment(visibility.drafts(), post, comment, author).await)
 }
 
 /// [`create_post`] with an `Idempotency-Key`: the post and its key commit together, so a retry
@@ -271,9 +307,10 @@ pub async fn add_comment(
 pub async fn create_post_once(
     db: &Db,
     post: &ValidPost,
+    author: Option<UserId>,
     key: &IdempotencyKey,
 ) -> Result<Once<PostId>, Error> {
-    in_room!(db, room => room.create_post_once(post, key).await)
+    in_room!(db, room => room.create_post_once(post, author, key).await)
 }
 
 /// [`add_comment`] with an `Idempotency-Key`; `None` inside when the post does not exist.
@@ -282,9 +319,10 @@ pub async fn add_comment_once(
     visibility: Visibility,
     post: PostId,
     comment: &ValidComment,
+    author: Option<UserId>,
     key: &IdempotencyKey,
 ) -> Result<Once<Option<Comment>>, Error> {
-    in_room!(db, room => room.add_comment_once(visibility.drafts(), post, comment, key).await)
+    in_room!(db, room => room.add_comment_once(visibility.drafts(), post, comment, author, key).await)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

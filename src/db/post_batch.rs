@@ -8,16 +8,23 @@ use std::future::Future;
 use tokio::sync::{mpsc, oneshot};
 
 use super::Error;
-use crate::model::{PostId, ValidPost};
+use crate::model::{PostId, UserId, ValidPost};
 
-/// SQLite allows 32 766 bound values per statement (3 a post); it also keeps a transaction short.
+/// SQLite allows 32 766 bound values per statement (4 a post); it also keeps a transaction short.
 const MAX_BATCH: usize = 256;
+
+/// A post to insert and who wrote it (`None`: anonymous).
+#[derive(Clone, Debug)]
+pub struct NewPostRow {
+    pub post: ValidPost,
+    pub author: Option<UserId>,
+}
 
 pub trait InsertPosts: Send + Sync + 'static {
     /// One statement, whole or not at all; the new ids in the order of `posts`.
     fn insert(
         &self,
-        posts: &[ValidPost],
+        posts: &[NewPostRow],
     ) -> impl Future<Output = Result<Vec<PostId>, Error>> + Send;
 }
 
@@ -28,7 +35,7 @@ pub struct PostBatcher {
 
 #[derive(Debug)]
 struct Job {
-    post: ValidPost,
+    post: NewPostRow,
     reply: Reply,
 }
 
@@ -42,7 +49,8 @@ impl PostBatcher {
         Self { queue }
     }
 
-    pub async fn create(&self, post: ValidPost) -> Result<PostId, Error> {
+    pub async fn create(&self, post: ValidPost, author: Option<UserId>) -> Result<PostId, Error> {
+        let post = NewPostRow { post, author };
         let (reply, answer) = oneshot::channel();
         self.queue
             .send(Job { post, reply })
@@ -85,7 +93,7 @@ async fn save_batches(room: impl InsertPosts, mut jobs: mpsc::Receiver<Job>) {
 /// Each post alone, unless the database goes away meanwhile (then the rest get that at once).
 async fn save_one_by_one(
     room: &impl InsertPosts,
-    posts: &[ValidPost],
+    posts: &[NewPostRow],
     replies: impl Iterator<Item = Reply>,
 ) {
     let mut replies = replies.zip(posts);
@@ -106,7 +114,7 @@ async fn save_one_by_one(
     }
 }
 
-async fn insert(room: &impl InsertPosts, posts: &[ValidPost]) -> Result<Vec<PostId>, Error> {
+async fn insert(room: &impl InsertPosts, posts: &[NewPostRow]) -> Result<Vec<PostId>, Error> {
     let ids = room.insert(posts).await?;
     if ids.len() != posts.len() {
         let wrong = format!("inserted {} posts, got {} ids back", posts.len(), ids.len());

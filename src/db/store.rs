@@ -6,14 +6,15 @@ use std::net::IpAddr;
 use tokio::sync::broadcast;
 
 use super::{
-    CachedTrivia, DeliveryOutcome, Error, OpenError, PostChange, WriteAllowance, WriteLimit,
+    CachedTrivia, DeliveryOutcome, EditCheck, Edited, Error, OpenError, PostChange, WriteAllowance,
+    WriteLimit,
     feed::Notice,
     idempotency::{IdempotencyKey, Once},
     rows::PostComment,
 };
 use crate::{
     config::{DatabaseConfig, DatabaseUrl},
-    model::{Comment, Post, PostId, PostSummary, ValidComment, ValidPost},
+    model::{Comment, Post, PostId, PostSummary, UserId, ValidComment, ValidPatch, ValidPost},
 };
 
 pub trait Store: Sized {
@@ -22,7 +23,22 @@ pub trait Store: Sized {
     /// Sets the gauges of its connections (size, idle) in the metrics.
     fn record_pool_metrics(&self);
     async fn ping(&self) -> Result<(), Error>;
-    async fn create_post(&self, post: &ValidPost) -> Result<PostId, Error>;
+    async fn create_post(&self, post: &ValidPost, author: Option<UserId>) -> Result<PostId, Error>;
+    /// The check and the write in one transaction holding the write lock.
+    async fn update_post(
+        &self,
+        drafts: bool,
+        id: PostId,
+        patch: &ValidPatch,
+        check: &EditCheck,
+    ) -> Result<Edited<Post>, Error>;
+    /// As [`Store::update_post`]; the comments go with the post.
+    async fn delete_post(
+        &self,
+        drafts: bool,
+        id: PostId,
+        check: &EditCheck,
+    ) -> Result<Edited<()>, Error>;
     /// Up to `fetch` posts with an id below `before`, newest first; drafts too if `drafts`.
     async fn list_posts(
         &self,
@@ -58,11 +74,13 @@ pub trait Store: Sized {
         drafts: bool,
         post: PostId,
         comment: &ValidComment,
+        author: Option<UserId>,
     ) -> Result<Option<Comment>, Error>;
     /// Issue 25: a create with an `Idempotency-Key` (`db/idempotency.rs`).
     async fn create_post_once(
         &self,
         post: &ValidPost,
+        author: Option<UserId>,
         key: &IdempotencyKey,
     ) -> Result<Once<PostId>, Error>;
     async fn add_comment_once(
@@ -70,6 +88,7 @@ pub trait Store: Sized {
         drafts: bool,
         post: PostId,
         comment: &ValidComment,
+        author: Option<UserId>,
         key: &IdempotencyKey,
     ) -> Result<Once<Option<Comment>>, Error>;
     async fn apply_delivery(

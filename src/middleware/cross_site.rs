@@ -3,6 +3,8 @@
 //! `cross-site` or `Origin` is present and not this site (host and port differ from `Host`; `null`
 //! never is). Neither header: not a browser, passes. The scheme is not compared (a TLS-terminating
 //! proxy). `/api/webhook` is exempt: its senders are servers, and it checks each body's signature.
+//! So is a request with an `Authorization` header: a page cannot add one to a cross-site form, and
+//! such a request is judged by its API token alone, never by a cookie (`auth/`).
 
 use axum::{
     extract::Request,
@@ -19,7 +21,11 @@ const EXEMPT: &[&str] = &["/api/webhook"];
 /// The 403 for a write to `/api` from another site's page; `None` lets the request go on.
 pub fn check(request: &Request) -> Option<Response> {
     let path = request.uri().path();
-    if !super::is_api(path) || request.method().is_safe() || EXEMPT.contains(&path) {
+    if !super::is_api(path)
+        || request.method().is_safe()
+        || EXEMPT.contains(&path)
+        || request.headers().contains_key(header::AUTHORIZATION)
+    {
         return None;
     }
     let host = request

@@ -43,6 +43,8 @@ pub struct Comment {
     pub comment: String,
     #[cfg_attr(feature = "ssr", schema(format = DateTime))]
     pub created_at: String,
+    /// The username of whoever wrote it while signed in; `null` for an anonymous comment.
+    pub author: Option<String>,
 }
 
 /// Answer to `GET /api/comments/{id}`: one page of a post's comments, oldest first.

@@ -1,4 +1,4 @@
-//! The ids of posts and comments, in URLs, cursors and JSON: positive integers that fit i64.
+//! The ids of posts, comments and users, in URLs, cursors and JSON: positive integers that fit i64.
 //! Parsing and deserializing refuse anything else, with a message that names the kind of id.
 
 use std::{fmt, marker::PhantomData, str::FromStr};
@@ -15,6 +15,18 @@ pub struct PostId(pub i64);
 #[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(transparent))]
 #[serde(transparent)]
 pub struct CommentId(pub i64);
+
+/// A user's id (issue 22): the author of a post or comment, the owner of a session or API token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(transparent))]
+#[serde(transparent)]
+pub struct UserId(pub i64);
+
+/// An API token's id: what `GET /api/auth/tokens` lists and `DELETE /api/auth/tokens/{id}` revokes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(transparent))]
+#[serde(transparent)]
+pub struct TokenId(pub i64);
 
 trait PositiveId: Sized {
     const KIND: &'static str;
@@ -72,6 +84,16 @@ positive_id!(
     CommentId,
     "comment",
     "A comment's id: a positive integer that fits in 64 bits."
+);
+positive_id!(
+    UserId,
+    "user",
+    "A user's id: a positive integer that fits in 64 bits."
+);
+positive_id!(
+    TokenId,
+    "token",
+    "An API token's id: a positive integer that fits in 64 bits."
 );
 
 /// By hand: the derive cannot put `minimum` on a newtype.

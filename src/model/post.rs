@@ -74,6 +74,8 @@ impl NewPost {
 pub struct PostCreated {
     pub id: PostId,
     pub message: String,
+    /// The signed-in user who wrote it; `null` for an anonymous post.
+    pub author: Option<String>,
 }
 
 /// One post, as `/posts/{id}` shows it.
@@ -90,6 +92,8 @@ pub struct Post {
     pub created_at: String,
     /// Not published yet: only requests in preview mode see it.
     pub draft: bool,
+    /// The username of whoever wrote it while signed in; `null` for an anonymous post.
+    pub author: Option<String>,
 }
 
 /// One post in a list, with how many comments it has.
@@ -104,6 +108,8 @@ pub struct PostSummary {
     pub created_at: String,
     pub draft: bool,
     pub comment_count: i64,
+    /// The username of whoever wrote it while signed in; `null` for an anonymous post.
+    pub author: Option<String>,
 }
 
 /// Answer to `GET /api/post`: one page of posts, newest first.
@@ -115,4 +121,62 @@ pub struct PostPage {
     /// Pass as `?cursor=` to get the next (older) page; absent on the last page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<PostId>,
+}
+
+/// Body of `PATCH /api/post/{id}`: what to change, each as `POST /api/post` checks it. A field left
+/// out keeps its value, so `{}` changes nothing (JSON Merge Patch, RFC 7396); an unknown field or a
+/// `null` is refused, as a misspelt name would otherwise change nothing without a word.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PostPatch {
+    /// The new title: 1–200 characters after trimming.
+    #[cfg_attr(feature = "ssr", schema(schema_with = super::text_schema::title))]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub title: Option<String>,
+    /// The new post: 1–10 000 characters after trimming.
+    #[cfg_attr(feature = "ssr", schema(schema_with = super::text_schema::post))]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub post: Option<String>,
+}
+
+/// A field that, when given, is a string (`null` is refused rather than read as "left out").
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    String::deserialize(deserializer).map(Some)
+}
+
+/// A checked [`PostPatch`]: `None` keeps the field as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ValidPatch {
+    pub title: Option<String>,
+    pub body: Option<String>,
+}
+
+impl PostPatch {
+    pub fn validate(&self) -> Result<ValidPatch, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let title = self
+            .title
+            .as_deref()
+            .map(|title| check_text(&mut errors, "title", title, TITLE_MAX));
+        let body = self
+            .post
+            .as_deref()
+            .map(|post| check_text(&mut errors, "post", post, POST_MAX));
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(ValidPatch {
+            title: title.flatten(),
+            body: body.flatten(),
+        })
+    }
 }

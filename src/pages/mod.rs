@@ -1,5 +1,6 @@
 //! Page routes, one file each, as `app.rs` mounts them.
 
+pub mod account;
 pub mod home;
 pub mod not_found;
 pub mod post;

@@ -5,10 +5,14 @@
 
 use std::future::Future;
 
-use leptos::prelude::expect_context;
+use std::sync::Arc;
+
+use axum::http::{HeaderValue, header, request::Parts};
+use leptos::prelude::{expect_context, use_context};
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    auth::{Accounts, CurrentUser, User},
     db::{self, Visibility},
     model::{
         COMMENT_PAGE_SIZE_DEFAULT, CommentId, CommentsForPost, PAGE_SIZE_DEFAULT, Post, PostId,
@@ -36,6 +40,8 @@ pub struct PostWithComments {
     pub post: Post,
     pub comments: CommentsForPost,
     pub comment_count: i64,
+    /// The post's `ETag` when the page is rendered for its author, who gets Edit and Delete.
+    pub author_etag: Option<String>,
 }
 
 /// An outage is not a bug: logged as a warning, as the API does.
@@ -71,10 +77,14 @@ pub fn post_with_comments(
 ) -> impl Future<Output = LoadResult<Option<PostWithComments>>> + Send + 'static {
     let db = expect_context::<db::Db>();
     let visibility = visibility_in_page();
+    let reader = signed_in();
     async move {
-        let Some(post) = db::get_post(&db, visibility, id).await.map_err(failed)? else {
+        let (post, reader) = tokio::join!(db::get_post(&db, visibility, id), reader);
+        let Some(post) = post.map_err(failed)? else {
             return Ok(None);
         };
+        let is_author = reader.is_some_and(|reader| post.author.as_ref() == Some(&reader.username));
+        let author_etag = is_author.then(|| db::etag(&post, visibility));
         let page = db::list_comments(&db, visibility, id, COMMENT_PAGE_SIZE_DEFAULT, cursor);
         let (comments, comment_count) =
             tokio::try_join!(page, db::count_comments(&db, id)).map_err(failed)?;
@@ -88,6 +98,7 @@ pub fn post_with_comments(
             post,
             comments,
             comment_count,
+            author_etag,
         }))
     }
 }
@@ -101,4 +112,45 @@ pub fn trivia(number: i64) -> impl Future<Output = LoadResult<Trivia>> + Send + 
 /// Whether the page is rendered for a request in preview mode (a valid preview cookie).
 pub fn in_preview_mode() -> bool {
     visibility_in_page() == Visibility::WithDrafts
+}
+
+/// Who a page is for, looked up once per render however many parts ask (the header's name, the
+/// post's Edit and Delete): the router gives each render a fresh one.
+#[derive(Clone, Default)]
+pub struct Reader(Arc<tokio::sync::OnceCell<Option<User>>>);
+
+/// The user the page is rendered for; `None` when anonymous (or the lookup failed: the page is then
+/// shown as to anyone, and the API still decides). A page for a user is the reader's own:
+/// `Cache-Control: private` keeps it out of shared caches.
+pub fn signed_in() -> impl Future<Output = Option<User>> + Send + 'static {
+    let accounts = use_context::<Accounts>();
+    let request = use_context::<Parts>();
+    let response = use_context::<leptos_axum::ResponseOptions>();
+    let reader = use_context::<Reader>().unwrap_or_default();
+    async move {
+        let lookup = async move {
+            let (accounts, mut request) = (accounts?, request?);
+            let user = match accounts.current_user(&mut request).await {
+                Ok(CurrentUser(user)) => user?,
+                Err(error) => {
+                    tracing::warn!(%error, "a page could not tell who is signed in");
+                    return None;
+                }
+            };
+            if let Some(response) = response {
+                response.insert_header(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("private, no-cache"),
+                );
+            }
+            Some(user)
+        };
+        reader.0.get_or_init(|| lookup).await.clone()
+    }
+}
+
+/// The signed-in user's name, for the header.
+pub fn signed_in_username() -> impl Future<Output = Option<String>> + Send + 'static {
+    let user = signed_in();
+    async move { user.await.map(|user| user.username) }
 }

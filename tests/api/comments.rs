@@ -79,7 +79,7 @@ async fn list_comments_returns_the_comments_oldest_first() {
 }
 
 #[tokio::test]
-async fn list_comments_gives_each_comment_its_id_text_and_creation_time_only() {
+async fn list_comments_gives_each_comment_its_id_text_creation_time_and_author_only() {
     let app = TestApp::spawn().await;
     let post = app.create_post("Post", "Body").await;
     app.add_comment(post, "Hello").await;
@@ -89,8 +89,9 @@ async fn list_comments_gives_each_comment_its_id_text_and_creation_time_only() {
     let comment = comments[0].as_object().unwrap();
     let mut fields: Vec<&str> = comment.keys().map(String::as_str).collect();
     fields.sort_unstable();
-    assert_eq!(fields, ["comment", "created_at", "id"]);
+    assert_eq!(fields, ["author", "comment", "created_at", "id"]);
     assert!(comment["created_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(comment["author"], Value::Null, "an anonymous comment");
 }
 
 #[tokio::test]

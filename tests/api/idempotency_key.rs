@@ -278,3 +278,52 @@ async fn the_draft_s_quoted_key_is_accepted_as_sent() {
     assert_eq!(first.0, StatusCode::CREATED);
     assert_eq!(retry, first);
 }
+
+/// `POST path` as the holder of `cookie`, with `key`.
+async fn post_as_with_key(
+    app: &TestApp,
+    cookie: &str,
+    path: &str,
+    body: &Value,
+) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .header(reqwest::header::COOKIE, cookie)
+        .header("idempotency-key", "shared-key")
+        .json(body)
+        .send()
+        .await
+        .expect("the server answers")
+}
+
+#[tokio::test]
+async fn a_keyed_write_records_its_author_and_another_user_s_same_key_is_not_a_replay() {
+    let app = TestApp::spawn().await;
+    let (alice, bob) = (app.sign_up("alice").await, app.sign_up("bob").await);
+    let post = json!({ "title": "Keyed", "post": "By alice" });
+
+    let (status, _, first) = answer(post_as_with_key(&app, &alice, "/api/post", &post).await).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(first["author"], "alice");
+    let (status, _, again) = answer(post_as_with_key(&app, &alice, "/api/post", &post).await).await;
+    assert_eq!((status, &again), (StatusCode::CREATED, &first));
+    // Bob's request with the key alice used is another request: never alice's answer.
+    let (status, _, _) = answer(post_as_with_key(&app, &bob, "/api/post", &post).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let id = first["id"].as_i64().unwrap();
+    let comment = json!({ "comment": "Keyed too" });
+    let path = format!("/api/comments/{id}");
+    let (status, _, added) = answer(post_as_with_key(&app, &bob, &path, &comment).await).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(added["author"], "bob");
+    let (status, _, replayed) = answer(post_as_with_key(&app, &bob, &path, &comment).await).await;
+    assert_eq!((status, &replayed), (StatusCode::CREATED, &added));
+    let stored: Value = app
+        .get(&format!("/api/post/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stored["author"], "alice");
+}

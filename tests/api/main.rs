@@ -9,6 +9,9 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod account_pages;
+mod auth;
+mod authors;
 mod comment_events;
 mod comments;
 mod cors;

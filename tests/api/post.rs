@@ -78,7 +78,7 @@ async fn create_post_answers_201_with_the_id_the_message_and_the_location() {
     assert!(id > 0);
     assert_eq!(
         body,
-        json!({ "id": id, "message": "Post created successfully" })
+        json!({ "id": id, "message": "Post created successfully", "author": null })
     );
     assert_eq!(location_header, format!("/posts/{id}"));
 }

@@ -197,3 +197,86 @@ async fn copy_db_names_what_is_wrong_with_its_arguments() {
         assert_eq!(stderr.lines().count(), 1, "{arguments:?}: {stderr}");
     }
 }
+
+/// Accounts (issue 22): users, their live sessions, API tokens and the authors of posts and
+/// comments are copied; after the copy the same cookie and token sign the same user in, the same
+/// password works, and an expired session is left behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_keeps_users_signed_in_with_their_sessions_tokens_and_authorship() {
+    let app = TestApp::spawn_on(TestDatabase::sqlite(), secrets).await;
+    let cookie = app.sign_up("Alice").await;
+    let expired = app.sign_up("bob").await;
+    let token: Value = app
+        .client
+        .post(app.url("/api/auth/tokens"))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let post = app.create_post("Authored", "by Alice").await;
+    let comment = app.add_comment(post, "also by Alice").await;
+    let database = app.database();
+    database
+        .execute(&format!("UPDATE posts SET author_id = 1 WHERE id = {post}"))
+        .await;
+    database
+        .execute(&format!(
+            "UPDATE comments SET author_id = 1 WHERE id = {comment}"
+        ))
+        .await;
+    database
+        .execute("UPDATE sessions SET expires_at = 1 WHERE user_id = 2")
+        .await;
+    let sqlite = app.stop_keeping_database().await;
+    let postgres = TestDatabase::postgres().await;
+
+    let output = copy_db(&sqlite, &postgres);
+
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for progress in [
+        "copy-db: users: 2 of 2",
+        "copy-db: sessions: 1 of 2",
+        "copy-db: API tokens: 1 of 1",
+    ] {
+        assert!(stdout.contains(progress), "{progress} in {stdout}");
+    }
+    let to = TestApp::spawn_on(postgres, secrets).await;
+    assert_eq!(to.me(&cookie).await, StatusCode::OK);
+    assert_eq!(to.me(&expired).await, StatusCode::UNAUTHORIZED);
+    let bearer = format!("Bearer {}", token["token"].as_str().unwrap());
+    let me = to
+        .client
+        .get(to.url("/api/auth/me"))
+        .header(header::AUTHORIZATION, bearer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        me.json::<Value>().await.unwrap(),
+        json!({ "username": "Alice" })
+    );
+    assert_eq!(
+        to.sign_in("alice", crate::support::PASSWORD).await.status(),
+        StatusCode::OK
+    );
+    let authors: Vec<i64> = to
+        .database()
+        .column("SELECT author_id FROM posts WHERE author_id IS NOT NULL UNION ALL SELECT author_id FROM comments WHERE author_id IS NOT NULL")
+        .await;
+    assert_eq!(authors, vec![1, 1]);
+    // New users get ids after the copied ones.
+    to.sign_up("carol").await;
+    let ids: Vec<i64> = to
+        .database()
+        .column("SELECT id FROM users ORDER BY id")
+        .await;
+    assert_eq!(ids, vec![1, 2, 3]);
+}

@@ -10,6 +10,7 @@ mod support;
 /// them to the PostgreSQL pass. The files are next to this one.
 #[path = "."]
 mod postgres {
+    mod accounts;
     mod copy_db;
     mod failover;
     mod live_comments;

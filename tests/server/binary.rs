@@ -39,6 +39,11 @@ fn a_bad_setting_stops_the_start_with_one_line_naming_the_variable() {
         ("REQUEST_TIMEOUT_MS", "soon"),
         ("REQUEST_TIMEOUT_MS", "1500"),
         ("RATE_LIMIT_PER_MINUTE", "-1"),
+        ("SESSION_IDLE_MINUTES", "0"),
+        ("SESSION_IDLE_MINUTES", "a week"),
+        ("SESSION_IDLE_MINUTES", "99999999"),
+        ("SIGNIN_LIMIT_PER_MINUTE", "-1"),
+        ("SIGNIN_ADDRESS_LIMIT_PER_MINUTE", "many"),
         ("RENDER_LIMIT", "0"),
         ("RENDER_LIMIT", "many"),
         ("CORS_ALLOWED_ORIGINS", "https://app.example/path"),
@@ -58,6 +63,7 @@ fn a_bad_setting_stops_the_start_with_one_line_naming_the_variable() {
         ("DATABASE_LISTEN_URL", "mysql://user@localhost/app"),
         ("METRICS_ADDR", "localhost:9464"),
         ("LOG_FORMAT", "yaml"),
+        ("POSTING", "everyone"),
     ] {
         let output = server_command(DEBUG_BINARY, data_dir.path())
             .env(variable, value)

@@ -5,7 +5,9 @@ use std::{net::SocketAddr, time::Duration};
 
 use leptos::config::LeptosOptions;
 use leptos_api_routes::{
-    config::{Backend, Config, DatabaseConfig, HttpConfig, LiveConfig, TriviaConfig},
+    config::{
+        AccountsConfig, Backend, Config, DatabaseConfig, HttpConfig, LiveConfig, TriviaConfig,
+    },
     runtime::Server,
     site::Site,
 };
@@ -270,6 +272,12 @@ pub fn test_config(database: &TestDatabase) -> Config {
         graphql_introspection: true,
         live: LiveConfig::default(),
         telemetry: Default::default(),
+        posting: Default::default(),
+        // Every test signs in from 127.0.0.1: the per-address limit is the limit tests' own.
+        accounts: AccountsConfig {
+            signin_address_limit_per_minute: None,
+            ..AccountsConfig::default()
+        },
     }
 }
 

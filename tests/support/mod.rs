@@ -8,6 +8,7 @@
 // Each test target uses a part of it.
 #![allow(dead_code, unused_imports)]
 
+mod accounts;
 mod answers;
 mod app;
 mod database;
@@ -21,6 +22,7 @@ mod process;
 mod webhook_signature;
 mod writers;
 
+pub use accounts::{PASSWORD, me_at, session_cookie, sign_in_at, sign_up_at};
 pub use answers::{JSON, allowed_methods, assert_problem, content_type, detail, header, location};
 pub use app::{TestApp, silent_trivia_upstream, test_config, test_http_config, with_headers};
 pub use database::TestDatabase;

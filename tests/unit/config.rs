@@ -8,8 +8,8 @@ use std::{
 
 use leptos::config::LeptosOptions;
 use leptos_api_routes::config::{
-    AllowedHosts, Config, CspReportUri, DatabaseConfig, DatabaseUrl, HttpConfig, LiveConfig,
-    Secret, TriviaConfig,
+    AccountsConfig, AllowedHosts, Config, CspReportUri, DatabaseConfig, DatabaseUrl, HttpConfig,
+    LiveConfig, Secret, TriviaConfig,
 };
 
 const PREVIEW_SECRET: &str = "preview-secret-nobody-may-read";
@@ -34,6 +34,8 @@ fn config_with_secrets() -> Config {
         graphql_introspection: false,
         live: LiveConfig::default(),
         telemetry: Default::default(),
+        posting: Default::default(),
+        accounts: AccountsConfig::default(),
     }
 }
 

@@ -80,7 +80,7 @@ async fn posts_saved_together_each_get_the_id_of_their_own_post() {
     let mut saves = tokio::task::JoinSet::new();
     for n in 0..300 {
         let database = database.clone();
-        saves.spawn(async move { (n, db::create_post(&database, &post(n)).await) });
+        saves.spawn(async move { (n, db::create_post(&database, &post(n), None).await) });
     }
 
     let mut ids = HashSet::new();

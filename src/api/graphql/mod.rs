@@ -12,6 +12,8 @@ use crate::problem::{
     responses::{Forbidden, NotAcceptable, PayloadTooLarge, TooManyRequests, UnsupportedMediaType},
 };
 use crate::{
+    auth::CurrentUser,
+    config::Posting,
     db::{Db, Visibility},
     state::AppState,
 };
@@ -68,11 +70,14 @@ pub fn router(schema: GraphQLSchema) -> OpenApiRouter<AppState> {
 )]
 async fn query_over_get(
     State(db): State<Db>,
+    State(posting): State<Posting>,
     visibility: Visibility,
+    user: CurrentUser,
     Extension(schema): Extension<GraphQLSchema>,
     Negotiated(media_type): Negotiated,
     GraphQLRequest(request): GraphQLRequest,
 ) -> Response {
+    let request = request.data(user).data(posting);
     execute(&schema, request, db, visibility, media_type).await
 }
 
@@ -108,15 +113,19 @@ async fn query_over_get(
 )]
 async fn query_or_mutation_over_post(
     State(db): State<Db>,
+    State(posting): State<Posting>,
     visibility: Visibility,
+    user: CurrentUser,
     Extension(schema): Extension<GraphQLSchema>,
     Negotiated(media_type): Negotiated,
     GraphQLRequest(request): GraphQLRequest,
 ) -> Response {
+    let request = request.data(user).data(posting);
     execute(&schema, request, db, visibility, media_type).await
 }
 
-/// Runs one request with the database and the request's visibility (drafts in preview only).
+/// Runs one request with the database, the request's visibility (drafts in preview only), and
+/// (put in by the routes) its signed-in user and `POSTING`.
 #[tracing::instrument(skip_all)]
 async fn execute(
     schema: &GraphQLSchema,

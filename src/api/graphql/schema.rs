@@ -1,12 +1,13 @@
 //! The GraphQL schema behind `/api/graphql` (docs/graphql.md): the REST routes' posts and comments,
 //! through the same `db` functions and `model` rules. Reads answer a missing post with `null`,
 //! writes `NOT_FOUND`. Every error has an `extensions.code` (`VALIDATION` with `errors`,
-//! `BAD_USER_INPUT`, `NOT_FOUND`, `INSUFFICIENT_STORAGE`, `UNAVAILABLE`, `INTERNAL_SERVER_ERROR`).
-//! Resolvers stay thin; the database and visibility come from the request's data.
+//! `BAD_USER_INPUT`, `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `PRECONDITION_FAILED`,
+//! `INSUFFICIENT_STORAGE`, `UNAVAILABLE`, `INTERNAL_SERVER_ERROR`). Resolvers stay thin; the
+//! database, visibility, the signed-in user and `POSTING` come from the request's data.
 
 use async_graphql::{
     ComplexObject, Context, EmptySubscription, ErrorExtensionValues, InputType, InputValueError,
-    InputValueResult, Name, Object, Scalar, ScalarType, Schema, Value,
+    InputValueResult, Name, Object, Scalar, ScalarType, Schema, SimpleObject, Value,
 };
 
 use super::{
@@ -15,10 +16,13 @@ use super::{
     nesting::NestingGuard,
 };
 use crate::{
-    db::{self, Visibility},
+    api::extract::parse_entity_tags,
+    auth::{CurrentUser, User},
+    config::Posting,
+    db::{self, EditCheck, Edited, Precondition, Visibility},
     model::{
         COMMENT_PAGE_SIZE_DEFAULT, Comment, CommentId, CommentsForPost, FieldErrors, InvalidId,
-        NewComment, NewPost, PAGE_SIZE_DEFAULT, Post, PostId, PostPage, page_size,
+        NewComment, NewPost, PAGE_SIZE_DEFAULT, Post, PostId, PostPage, PostPatch, page_size,
     },
     problem::ApiError,
 };
@@ -55,8 +59,21 @@ pub fn build(introspection: bool) -> GraphQLSchema {
 
 pub struct Query;
 
+/// The signed-in user, as `GET /api/auth/me` answers it.
+#[derive(SimpleObject)]
+pub struct Me {
+    pub username: String,
+}
+
 #[Object]
 impl Query {
+    /// The signed-in user (a session cookie or a bearer token), or null.
+    async fn me(&self, context: &Context<'_>) -> Option<Me> {
+        signed_in(context).map(|user| Me {
+            username: user.username.clone(),
+        })
+    }
+
     /// One page of posts, newest first, each with its comment count. `limit`: 1–100; `cursor`: the
     /// `nextCursor` of the page before.
     #[graphql(complexity = "page_complexity(limit, child_complexity)")]
@@ -99,6 +116,12 @@ impl Query {
 
 #[ComplexObject]
 impl Post {
+    /// The post's version, as `GET /api/post/{id}` gives it in `ETag`: pass it as `ifMatch` to
+    /// `updatePost` or `deletePost`.
+    async fn etag(&self, context: &Context<'_>) -> String {
+        db::etag(self, visibility(context))
+    }
+
     /// One page of its comments, oldest first (`Query.comments` tells whether there are more).
     #[graphql(complexity = "page_complexity(limit, child_complexity)")]
     async fn comments(
@@ -134,8 +157,9 @@ impl Mutation {
         #[graphql(default)] draft: bool,
     ) -> GraphQLResult<Post> {
         let database = database(context)?;
+        let author = author(context)?;
         let post = NewPost { title, post, draft }.validate()?;
-        let id = db::create_post(database, &post).await?;
+        let id = db::create_post(database, &post, author).await?;
         // Its author sees the new post, draft or not.
         db::get_post(database, Visibility::WithDrafts, id)
             .await?
@@ -152,11 +176,106 @@ impl Mutation {
         post_id: PostId,
         comment: String,
     ) -> GraphQLResult<Comment> {
+        let author = author(context)?;
         let comment = NewComment { comment }.validate()?;
-        db::add_comment(database(context)?, visibility(context), post_id, &comment)
-            .await?
-            .ok_or_else(|| ApiError::no_such_post(post_id).into())
+        db::add_comment(
+            database(context)?,
+            visibility(context),
+            post_id,
+            &comment,
+            author,
+        )
+        .await?
+        .ok_or_else(|| ApiError::no_such_post(post_id).into())
     }
+
+    /// Changes a post (the rules of `PATCH /api/post/{id}`: its author only; `ifMatch`, its
+    /// `etag` when read, makes a stale change fail with `PRECONDITION_FAILED`) and returns it.
+    async fn update_post(
+        &self,
+        context: &Context<'_>,
+        id: PostId,
+        title: Option<String>,
+        post: Option<String>,
+        if_match: Option<String>,
+    ) -> GraphQLResult<Post> {
+        let check = edit_check(context, if_match.as_deref())?;
+        let patch = PostPatch { title, post }.validate()?;
+        let edited = db::update_post(database(context)?, visibility(context), id, &patch, &check);
+        done(edited.await?, id)
+    }
+
+    /// Deletes a post and its comments (the rules of `DELETE /api/post/{id}`); returns its id.
+    async fn delete_post(
+        &self,
+        context: &Context<'_>,
+        id: PostId,
+        if_match: Option<String>,
+    ) -> GraphQLResult<PostId> {
+        let check = edit_check(context, if_match.as_deref())?;
+        let deleted = db::delete_post(database(context)?, visibility(context), id, &check);
+        done(deleted.await?, id).map(|()| id)
+    }
+}
+
+fn signed_in<'a>(context: &Context<'a>) -> Option<&'a User> {
+    context
+        .data_opt::<CurrentUser>()
+        .and_then(|CurrentUser(user)| user.as_ref())
+}
+
+/// The author of a new post or comment: `None` (anonymous) unless `POSTING=members` refuses it.
+fn author(context: &Context<'_>) -> GraphQLResult<Option<crate::model::UserId>> {
+    let user = signed_in(context).map(|user| user.id);
+    let members_only = context.data_opt::<Posting>() == Some(&Posting::Members);
+    if user.is_none() && members_only {
+        return Err(ApiError::Unauthorized(
+            "Posting takes an account here: sign in first.".to_owned(),
+        )
+        .into());
+    }
+    Ok(user)
+}
+
+/// Who edits and what they last saw (`ifMatch`: `*` or entity tags, as the HTTP header).
+fn edit_check(context: &Context<'_>, if_match: Option<&str>) -> GraphQLResult<EditCheck> {
+    let Some(editor) = signed_in(context) else {
+        return Err(ApiError::Unauthorized(
+            "Only a post's author may change it: sign in first.".to_owned(),
+        )
+        .into());
+    };
+    let precondition = match if_match.map(str::trim) {
+        None => Precondition::None,
+        Some("*") => Precondition::Any,
+        Some(tags) => {
+            let mut strong = Vec::new();
+            parse_entity_tags(tags, &mut strong).ok_or_else(|| {
+                ApiError::BadRequest(
+                    "ifMatch must be * or a list of entity tags (a post's etag).".to_owned(),
+                )
+            })?;
+            Precondition::OneOf(strong)
+        }
+    };
+    Ok(EditCheck {
+        editor: editor.id,
+        precondition,
+    })
+}
+
+fn done<T>(edited: Edited<T>, id: PostId) -> GraphQLResult<T> {
+    Err(match edited {
+        Edited::Done(value) => return Ok(value),
+        Edited::NoSuchPost => ApiError::no_such_post(id),
+        Edited::NotAuthor => {
+            ApiError::Forbidden(format!("Only the author of post {id} may change it."))
+        }
+        Edited::Stale { .. } => ApiError::PreconditionFailed(format!(
+            "Post {id} has changed since that etag: read it again, then retry."
+        )),
+    }
+    .into())
 }
 
 fn database<'a>(context: &Context<'a>) -> GraphQLResult<&'a db::Db> {
@@ -265,6 +384,9 @@ impl From<ApiError> for GraphQLError {
                 Some(errors),
             ),
             ApiError::NotFound(message) => (message, "NOT_FOUND", None),
+            ApiError::Unauthorized(message) => (message, "UNAUTHENTICATED", None),
+            ApiError::Forbidden(message) => (message, "FORBIDDEN", None),
+            ApiError::PreconditionFailed(message) => (message, "PRECONDITION_FAILED", None),
             ApiError::StorageFull(message) => (message, "INSUFFICIENT_STORAGE", None),
             ApiError::Unavailable(message) => (message, "UNAVAILABLE", None),
             other => (other.to_string(), "BAD_USER_INPUT", None),

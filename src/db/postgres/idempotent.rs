@@ -9,21 +9,25 @@ use crate::db::idempotency::{
     COMMENT_SCOPE, IdempotencyKey, KEY_LIFETIME_SECONDS, Once, POST_SCOPE, comment_fingerprint,
     post_fingerprint,
 };
-use crate::model::{Comment, CommentId, PostId, ValidComment, ValidPost};
+use crate::model::{Comment, CommentId, PostId, UserId, ValidComment, ValidPost};
 
 impl Db {
     pub(super) async fn create_post_once(
         &self,
         post: &ValidPost,
+        author: Option<UserId>,
         key: &IdempotencyKey,
     ) -> Result<Once<PostId>, sqlx::Error> {
-        let fingerprint = post_fingerprint(post);
+        let fingerprint = post_fingerprint(post, author);
+        let author = author.map(|author| author.0);
         let mut transaction = self.pool.begin().await?;
         let id = sqlx::query_scalar!(
-            r#"INSERT INTO posts (title, body, draft) VALUES ($1, $2, $3) RETURNING id AS "id: PostId""#,
+            r#"INSERT INTO posts (title, body, draft, author_id) VALUES ($1, $2, $3, $4)
+               RETURNING id AS "id: PostId""#,
             post.title,
             post.body,
             post.draft,
+            author,
         )
         .fetch_one(&mut *transaction)
         .await?;
@@ -44,18 +48,22 @@ impl Db {
         drafts: bool,
         post: PostId,
         comment: &ValidComment,
+        author: Option<UserId>,
         key: &IdempotencyKey,
     ) -> Result<Once<Option<Comment>>, sqlx::Error> {
-        let fingerprint = comment_fingerprint(post, comment);
+        let fingerprint = comment_fingerprint(post, comment, author);
+        let author = author.map(|author| author.0);
         let mut transaction = self.pool.begin().await?;
         let added = sqlx::query_as!(
             Comment,
-            r#"INSERT INTO comments (post_id, body)
-               SELECT id, $2 FROM posts WHERE id = $1 AND (NOT draft OR $3)
-               RETURNING id AS "id: CommentId", body AS comment, api_timestamp(created_at) AS "created_at!""#,
+            r#"INSERT INTO comments (post_id, body, author_id)
+               SELECT id, $2, $4 FROM posts WHERE id = $1 AND (NOT draft OR $3)
+               RETURNING id AS "id: CommentId", body AS comment, api_timestamp(created_at) AS "created_at!",
+                         (SELECT username FROM users WHERE id = $4) AS "author?""#,
             post as PostId,
             comment.body,
             drafts,
+            author,
         )
         .fetch_optional(&mut *transaction)
         .await;
@@ -86,7 +94,8 @@ impl Db {
         // Gone when its post was deleted since: then there is no such post, as a first try would hear.
         let first = sqlx::query_as!(
             Comment,
-            r#"SELECT id AS "id: CommentId", body AS comment, api_timestamp(created_at) AS "created_at!"
+            r#"SELECT id AS "id: CommentId", body AS comment, api_timestamp(created_at) AS "created_at!",
+                      (SELECT username FROM users WHERE users.id = comments.author_id) AS "author?"
                FROM comments WHERE id = $1"#,
             id,
         )

@@ -4,6 +4,7 @@
 //! `.sqlx/` names a query by its SQL text alone, so statements that read as SQLite's do end in a
 //! `-- PostgreSQL` comment (scripts/sqlx-prepare.sh checks this).
 
+mod accounts;
 mod idempotent;
 mod import;
 mod listener;
@@ -23,16 +24,19 @@ use sqlx::{
 };
 
 use super::{
-    CachedTrivia, DeliveryOutcome, Error, OpenError, PostChange, WriteAllowance, WriteLimit,
+    CachedTrivia, DeliveryOutcome, EditCheck, Edited, Error, OpenError, PostChange, WriteAllowance,
+    WriteLimit,
     feed::{Feed, Notice},
     idempotency::{IdempotencyKey, Once},
-    post_batch::{InsertPosts, PostBatcher},
-    rows::PostComment,
+    post_batch::{InsertPosts, NewPostRow, PostBatcher},
+    rows::{PostComment, PostToEdit},
     store::Store,
 };
 use crate::{
     config::{DatabaseConfig, DatabaseUrl},
-    model::{Comment, CommentId, Post, PostId, PostSummary, ValidComment, ValidPost},
+    model::{
+        Comment, CommentId, Post, PostId, PostSummary, UserId, ValidComment, ValidPatch, ValidPost,
+    },
     telemetry::metrics as telemetry,
 };
 use lost_connections::LostConnections;
@@ -113,6 +117,88 @@ impl Db {
     }
 }
 
+impl Db {
+    /// `FOR UPDATE` locks the row until the transaction ends: a concurrent edit (through any
+    /// instance) waits here, then reads what this one wrote.
+    async fn post_to_edit(
+        transaction: &mut sqlx::PgConnection,
+        drafts: bool,
+        id: PostId,
+    ) -> Result<Option<PostToEdit>, sqlx::Error> {
+        sqlx::query_as!(
+            PostToEdit,
+            r#"SELECT p.id AS "id: PostId", p.title, p.body, api_timestamp(p.created_at) AS "created_at!",
+                      p.draft, u.username AS "author?", p.author_id AS "author_id?"
+               FROM posts p LEFT JOIN users u ON u.id = p.author_id
+               WHERE p.id = $1 AND (NOT p.draft OR $2)
+               FOR UPDATE OF p"#,
+            id as PostId,
+            drafts,
+        )
+        .fetch_optional(transaction)
+        .await
+    }
+
+    async fn update_post_once(
+        &self,
+        drafts: bool,
+        id: PostId,
+        patch: &ValidPatch,
+        check: &EditCheck,
+    ) -> Result<Edited<Post>, sqlx::Error> {
+        let mut transaction = self.pool.begin().await?;
+        let Some(row) = Self::post_to_edit(&mut transaction, drafts, id).await? else {
+            return Ok(Edited::NoSuchPost);
+        };
+        let (mut post, author) = row.split();
+        if let Some(refusal) = check.refusal(&post, author, drafts) {
+            return Ok(refusal);
+        }
+        if let Some(title) = &patch.title {
+            post.title.clone_from(title);
+        }
+        if let Some(body) = &patch.body {
+            post.body.clone_from(body);
+        }
+        sqlx::query!(
+            "UPDATE posts SET title = $2, body = $3 WHERE id = $1 -- PostgreSQL",
+            id as PostId,
+            post.title,
+            post.body,
+        )
+        .execute(&mut *transaction)
+        .await?;
+        transaction.commit().await?;
+        Ok(Edited::Done(post))
+    }
+
+    async fn delete_post_once(
+        &self,
+        drafts: bool,
+        id: PostId,
+        check: &EditCheck,
+    ) -> Result<Edited<()>, sqlx::Error> {
+        let mut transaction = self.pool.begin().await?;
+        let Some(row) = Self::post_to_edit(&mut transaction, drafts, id).await? else {
+            return Ok(Edited::NoSuchPost);
+        };
+        let (post, author) = row.split();
+        if let Some(refusal) = check.refusal(&post, author, drafts) {
+            return Ok(refusal);
+        }
+        // `ON DELETE CASCADE` takes its comments in the same statement.
+        sqlx::query!(
+            "DELETE FROM posts WHERE id = $1 AND author_id = $2 -- PostgreSQL",
+            id as PostId,
+            check.editor.0,
+        )
+        .execute(&mut *transaction)
+        .await?;
+        transaction.commit().await?;
+        Ok(Edited::Done(()))
+    }
+}
+
 impl Store for Db {
     async fn open(config: &DatabaseConfig) -> Result<Self, OpenError> {
         let options = connect_options(config.url.as_str()).map_err(|source| OpenError::Url {
@@ -170,8 +256,29 @@ impl Store for Db {
         Ok(self.lost.read(ping).await?)
     }
 
-    async fn create_post(&self, post: &ValidPost) -> Result<PostId, Error> {
-        self.posts.create(post.clone()).await
+    async fn create_post(&self, post: &ValidPost, author: Option<UserId>) -> Result<PostId, Error> {
+        self.posts.create(post.clone(), author).await
+    }
+
+    async fn update_post(
+        &self,
+        drafts: bool,
+        id: PostId,
+        patch: &ValidPatch,
+        check: &EditCheck,
+    ) -> Result<Edited<Post>, Error> {
+        let updated = self.update_post_once(drafts, id, patch, check).await;
+        Ok(self.lost.noting(updated)?)
+    }
+
+    async fn delete_post(
+        &self,
+        drafts: bool,
+        id: PostId,
+        check: &EditCheck,
+    ) -> Result<Edited<()>, Error> {
+        let deleted = self.delete_post_once(drafts, id, check).await;
+        Ok(self.lost.noting(deleted)?)
     }
 
     async fn list_posts(
@@ -183,8 +290,9 @@ impl Store for Db {
         Ok(self.lost.read(|| async { sqlx::query_as!(
             PostSummary,
             r#"SELECT p.id AS "id: PostId", p.title, p.body, api_timestamp(p.created_at) AS "created_at!",
-                      p.draft, (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id) AS "comment_count!"
-               FROM posts p
+                      p.draft, (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id) AS "comment_count!",
+                      u.username AS "author?"
+               FROM posts p LEFT JOIN users u ON u.id = p.author_id
                WHERE p.id < $1 AND (NOT p.draft OR $2)
                ORDER BY p.id DESC
                LIMIT $3"#,
@@ -198,8 +306,10 @@ impl Store for Db {
     async fn get_post(&self, drafts: bool, id: PostId) -> Result<Option<Post>, Error> {
         Ok(self.lost.read(|| async { sqlx::query_as!(
             Post,
-            r#"SELECT id AS "id: PostId", title, body, api_timestamp(created_at) AS "created_at!", draft
-               FROM posts WHERE id = $1 AND (NOT draft OR $2)"#,
+            r#"SELECT p.id AS "id: PostId", p.title, p.body, api_timestamp(p.created_at) AS "created_at!",
+                      p.draft, u.username AS "author?"
+               FROM posts p LEFT JOIN users u ON u.id = p.author_id
+               WHERE p.id = $1 AND (NOT p.draft OR $2)"#,
             id as PostId,
             drafts,
         )
@@ -217,13 +327,15 @@ impl Store for Db {
     ) -> Result<Vec<PostComment>, Error> {
         Ok(self.lost.read(|| async { sqlx::query_as!(
             PostComment,
-            r#"SELECT c.id AS "id?: CommentId", c.body AS "comment?", api_timestamp(c.created_at) AS "created_at?"
+            r#"SELECT c.id AS "id?: CommentId", c.body AS "comment?", api_timestamp(c.created_at) AS "created_at?",
+                      u.username AS "author?"
                FROM posts p LEFT JOIN LATERAL (
-                   SELECT id, body, created_at FROM comments
+                   SELECT id, body, created_at, author_id FROM comments
                    WHERE post_id = p.id AND id > $2
                    ORDER BY id
                    LIMIT $4
                ) c ON true
+               LEFT JOIN users u ON u.id = c.author_id
                WHERE p.id = $1 AND (NOT p.draft OR $3)
                ORDER BY c.id"#,
             post as PostId,
@@ -287,18 +399,22 @@ impl Store for Db {
         drafts: bool,
         post: PostId,
         comment: &ValidComment,
+        author: Option<UserId>,
     ) -> Result<Option<Comment>, Error> {
+        let author = author.map(|author| author.0);
         // The existence check is part of the insert. Another instance may delete the post between
         // its read and its write: the foreign key then refuses, which means "no such post" too.
         let added = async {
             sqlx::query_as!(
             Comment,
-            r#"INSERT INTO comments (post_id, body)
-               SELECT id, $2 FROM posts WHERE id = $1 AND (NOT draft OR $3)
-               RETURNING id AS "id: CommentId", body AS comment, api_timestamp(created_at) AS "created_at!""#,
+            r#"INSERT INTO comments (post_id, body, author_id)
+               SELECT id, $2, $4 FROM posts WHERE id = $1 AND (NOT draft OR $3)
+               RETURNING id AS "id: CommentId", body AS comment, api_timestamp(created_at) AS "created_at!",
+                         (SELECT username FROM users WHERE id = $4) AS "author?""#,
             post as PostId,
             comment.body,
             drafts,
+            author,
         )
             .fetch_optional(&mut *self.connection().await?)
             .await
@@ -313,9 +429,10 @@ impl Store for Db {
     async fn create_post_once(
         &self,
         post: &ValidPost,
+        author: Option<UserId>,
         key: &IdempotencyKey,
     ) -> Result<Once<PostId>, Error> {
-        let created = Db::create_post_once(self, post, key).await;
+        let created = Db::create_post_once(self, post, author, key).await;
         Ok(self.lost.noting(created)?)
     }
 
@@ -324,9 +441,10 @@ impl Store for Db {
         drafts: bool,
         post: PostId,
         comment: &ValidComment,
+        author: Option<UserId>,
         key: &IdempotencyKey,
     ) -> Result<Once<Option<Comment>>, Error> {
-        let added = Db::add_comment_once(self, drafts, post, comment, key).await;
+        let added = Db::add_comment_once(self, drafts, post, comment, author, key).await;
         Ok(self.lost.noting(added)?)
     }
 
@@ -385,7 +503,8 @@ impl Store for Db {
         address: IpAddr,
         limit: WriteLimit,
     ) -> Result<WriteAllowance, Error> {
-        let counted = write_limit::count(&self.pool, &self.sweeps, address, limit).await;
+        let counted =
+            write_limit::count(&self.pool, &self.sweeps, &address.to_string(), limit).await;
         Ok(self.lost.noting(counted)?)
     }
 }
@@ -419,7 +538,7 @@ async fn migrate(
 }
 
 impl InsertPosts for PostWriter {
-    async fn insert(&self, posts: &[ValidPost]) -> Result<Vec<PostId>, Error> {
+    async fn insert(&self, posts: &[NewPostRow]) -> Result<Vec<PostId>, Error> {
         let inserted = self.insert_once(posts).await;
         Ok(self.lost.noting(inserted)?)
     }
@@ -434,23 +553,29 @@ impl PostWriter {
     /// `INSERT … RETURNING` promises no row order, so each id is drawn next to its post's place
     /// (`WITH ORDINALITY`) and the statement answers those pairs. `MATERIALIZED` draws the ids
     /// once; a data-modifying `WITH` runs to completion, read or not.
-    async fn insert_once(&self, posts: &[ValidPost]) -> Result<Vec<PostId>, sqlx::Error> {
-        let titles: Vec<&str> = posts.iter().map(|post| post.title.as_str()).collect();
-        let bodies: Vec<&str> = posts.iter().map(|post| post.body.as_str()).collect();
-        let drafts: Vec<bool> = posts.iter().map(|post| post.draft).collect();
+    async fn insert_once(&self, posts: &[NewPostRow]) -> Result<Vec<PostId>, sqlx::Error> {
+        let titles: Vec<&str> = posts.iter().map(|row| row.post.title.as_str()).collect();
+        let bodies: Vec<&str> = posts.iter().map(|row| row.post.body.as_str()).collect();
+        let drafts: Vec<bool> = posts.iter().map(|row| row.post.draft).collect();
+        let authors: Vec<Option<i64>> = posts
+            .iter()
+            .map(|row| row.author.map(|author| author.0))
+            .collect();
         let saved = sqlx::query!(
             r#"WITH new AS MATERIALIZED (
-                   SELECT nextval(pg_get_serial_sequence('posts', 'id')) AS id, title, body, draft, place
-                   FROM UNNEST($1::text[], $2::text[], $3::boolean[])
-                        WITH ORDINALITY AS post (title, body, draft, place)
+                   SELECT nextval(pg_get_serial_sequence('posts', 'id')) AS id, title, body, draft,
+                          author_id, place
+                   FROM UNNEST($1::text[], $2::text[], $3::boolean[], $4::bigint[])
+                        WITH ORDINALITY AS post (title, body, draft, author_id, place)
                ), inserted AS (
-                   INSERT INTO posts (id, title, body, draft) OVERRIDING SYSTEM VALUE
-                   SELECT id, title, body, draft FROM new
+                   INSERT INTO posts (id, title, body, draft, author_id) OVERRIDING SYSTEM VALUE
+                   SELECT id, title, body, draft, author_id FROM new
                )
                SELECT place AS "place!", id AS "id!: PostId" FROM new"#,
             &titles as &[&str],
             &bodies as &[&str],
             &drafts,
+            &authors as &[Option<i64>],
         )
         .fetch_all(&self.pool)
         .await?;

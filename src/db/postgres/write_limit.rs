@@ -4,7 +4,6 @@
 //! sweeps them at its first write, then once per [`SWEEP_EVERY`].
 
 use std::{
-    net::IpAddr,
     sync::{Mutex, PoisonError},
     time::{Duration, Instant},
 };
@@ -33,10 +32,11 @@ impl Sweeps {
     }
 }
 
+/// `key`: a client address for writes, `signin:…` for sign-in attempts (`db/accounts.rs`).
 pub async fn count(
     pool: &PgPool,
     sweeps: &Sweeps,
-    address: IpAddr,
+    key: &str,
     limit: WriteLimit,
 ) -> Result<WriteAllowance, sqlx::Error> {
     if sweeps.due(Instant::now()) {
@@ -60,7 +60,7 @@ pub async fn count(
            SELECT false, EXTRACT(EPOCH FROM a.next_at - now())::float8 - $3
            FROM write_allowances a
            WHERE a.address = $1 AND NOT EXISTS (SELECT FROM counted)"#,
-        address.to_string(),
+        key,
         limit.interval.as_secs_f64(),
         limit.tolerance.as_secs_f64(),
     )

@@ -10,15 +10,17 @@ use crate::db::idempotency::{
     COMMENT_SCOPE, IdempotencyKey, KEY_LIFETIME_SECONDS, Once, POST_SCOPE, comment_fingerprint,
     post_fingerprint,
 };
-use crate::model::{Comment, CommentId, PostId, ValidComment, ValidPost};
+use crate::model::{Comment, CommentId, PostId, UserId, ValidComment, ValidPost};
 
 impl Db {
     pub(super) async fn create_post_once(
         &self,
         post: &ValidPost,
+        author: Option<UserId>,
         key: &IdempotencyKey,
     ) -> Result<Once<PostId>, sqlx::Error> {
-        let fingerprint = post_fingerprint(post);
+        let fingerprint = post_fingerprint(post, author);
+        let author = author.map(|author| author.0);
         let mut writer = self.writer().await?;
         let mut transaction = writer.begin().await?;
         if let Some(id) = earlier(&mut transaction, POST_SCOPE, key).await? {
@@ -27,10 +29,12 @@ impl Db {
             );
         }
         let id = sqlx::query_scalar!(
-            r#"INSERT INTO posts (title, body, draft) VALUES ($1, $2, $3) RETURNING id AS "id!: PostId""#,
+            r#"INSERT INTO posts (title, body, draft, author_id) VALUES ($1, $2, $3, $4)
+               RETURNING id AS "id!: PostId""#,
             post.title,
             post.body,
             post.draft,
+            author,
         )
         .fetch_all(&mut *transaction)
         .await?
@@ -48,9 +52,11 @@ impl Db {
         drafts: bool,
         post: PostId,
         comment: &ValidComment,
+        author: Option<UserId>,
         key: &IdempotencyKey,
     ) -> Result<Once<Option<Comment>>, sqlx::Error> {
-        let fingerprint = comment_fingerprint(post, comment);
+        let fingerprint = comment_fingerprint(post, comment, author);
+        let author = author.map(|author| author.0);
         let mut writer = self.writer().await?;
         let mut transaction = writer.begin().await?;
         if let Some(earlier) = earlier(&mut transaction, COMMENT_SCOPE, key).await? {
@@ -61,7 +67,9 @@ impl Db {
             // would hear.
             let first = sqlx::query_as!(
                 Comment,
-                r#"SELECT id AS "id!: CommentId", body AS comment, created_at FROM comments WHERE id = $1"#,
+                r#"SELECT id AS "id!: CommentId", body AS comment, created_at,
+                      (SELECT username FROM users WHERE users.id = comments.author_id) AS "author?: String"
+               FROM comments WHERE id = $1"#,
                 id,
             )
             .fetch_optional(&mut *transaction)
@@ -71,12 +79,14 @@ impl Db {
         // `fetch_all`: see `add_comment` (SQLite hands out RETURNING rows before the statement ends).
         let added = sqlx::query_as!(
             Comment,
-            r#"INSERT INTO comments (post_id, body)
-               SELECT id, $2 FROM posts WHERE id = $1 AND (draft = 0 OR $3)
-               RETURNING id AS "id!: CommentId", body AS comment, created_at"#,
+            r#"INSERT INTO comments (post_id, body, author_id)
+               SELECT id, $2, $4 FROM posts WHERE id = $1 AND (draft = 0 OR $3)
+               RETURNING id AS "id!: CommentId", body AS comment, created_at,
+                         (SELECT username FROM users WHERE id = $4) AS "author?: String""#,
             post,
             comment.body,
             drafts,
+            author,
         )
         .fetch_all(&mut *transaction)
         .await?

@@ -1,6 +1,7 @@
 //! The SQLite room: the embedded default, a file one server process owns, so the write rate limit
 //! is counted in its memory. Timestamps are stored as the API's text and read as is.
 
+mod accounts;
 mod connections;
 mod export;
 mod idempotent;
@@ -16,16 +17,19 @@ use sqlx::{
 };
 
 use super::{
-    CachedTrivia, DeliveryOutcome, Error, OpenError, PostChange, WriteAllowance, WriteLimit,
+    CachedTrivia, DeliveryOutcome, EditCheck, Edited, Error, OpenError, PostChange, WriteAllowance,
+    WriteLimit,
     feed::{Feed, Notice},
     idempotency::{IdempotencyKey, Once},
-    post_batch::{InsertPosts, PostBatcher},
-    rows::PostComment,
+    post_batch::{InsertPosts, NewPostRow, PostBatcher},
+    rows::{PostComment, PostToEdit},
     store::Store,
 };
 use crate::{
     config::{DatabaseConfig, DatabaseUrl},
-    model::{Comment, CommentId, Post, PostId, PostSummary, ValidComment, ValidPost},
+    model::{
+        Comment, CommentId, Post, PostId, PostSummary, UserId, ValidComment, ValidPatch, ValidPost,
+    },
 };
 use connections::{Connections, Lease};
 use write_limit::WriteTimes;
@@ -39,6 +43,8 @@ pub struct Db {
     posts: PostBatcher,
     write_times: Arc<WriteTimes>,
     comments: Feed,
+    /// Sign-in attempts per username and per address (`db/accounts.rs`).
+    signin_times: Arc<WriteTimes<String>>,
 }
 
 impl Db {
@@ -48,6 +54,25 @@ impl Db {
 
     async fn writer(&self) -> Result<Lease<'_>, sqlx::Error> {
         self.writer.acquire().await
+    }
+
+    /// On the one writer, so no other write comes between the read and the write.
+    async fn post_to_edit(
+        transaction: &mut sqlx::SqliteConnection,
+        drafts: bool,
+        id: PostId,
+    ) -> Result<Option<PostToEdit>, sqlx::Error> {
+        sqlx::query_as!(
+            PostToEdit,
+            r#"SELECT p.id AS "id!: PostId", p.title, p.body, p.created_at, p.draft AS "draft: bool",
+                      u.username AS "author?: String", p.author_id AS "author_id?: i64"
+               FROM posts p LEFT JOIN users u ON u.id = p.author_id
+               WHERE p.id = $1 AND (p.draft = 0 OR $2)"#,
+            id,
+            drafts,
+        )
+        .fetch_optional(transaction)
+        .await
     }
 }
 
@@ -87,6 +112,7 @@ impl Store for Db {
             writer,
             write_times: Arc::default(),
             comments: Feed::default(),
+            signin_times: Arc::default(),
         })
     }
 
@@ -108,8 +134,69 @@ impl Store for Db {
         Ok(())
     }
 
-    async fn create_post(&self, post: &ValidPost) -> Result<PostId, Error> {
-        self.posts.create(post.clone()).await
+    async fn create_post(&self, post: &ValidPost, author: Option<UserId>) -> Result<PostId, Error> {
+        self.posts.create(post.clone(), author).await
+    }
+
+    async fn update_post(
+        &self,
+        drafts: bool,
+        id: PostId,
+        patch: &ValidPatch,
+        check: &EditCheck,
+    ) -> Result<Edited<Post>, Error> {
+        let mut writer = self.writer().await?;
+        let mut transaction = writer.begin().await?;
+        let Some(row) = Self::post_to_edit(&mut transaction, drafts, id).await? else {
+            return Ok(Edited::NoSuchPost);
+        };
+        let (mut post, author) = row.split();
+        if let Some(refusal) = check.refusal(&post, author, drafts) {
+            return Ok(refusal);
+        }
+        if let Some(title) = &patch.title {
+            post.title.clone_from(title);
+        }
+        if let Some(body) = &patch.body {
+            post.body.clone_from(body);
+        }
+        sqlx::query!(
+            "UPDATE posts SET title = $2, body = $3 WHERE id = $1",
+            id,
+            post.title,
+            post.body,
+        )
+        .execute(&mut *transaction)
+        .await?;
+        transaction.commit().await?;
+        Ok(Edited::Done(post))
+    }
+
+    async fn delete_post(
+        &self,
+        drafts: bool,
+        id: PostId,
+        check: &EditCheck,
+    ) -> Result<Edited<()>, Error> {
+        let mut writer = self.writer().await?;
+        let mut transaction = writer.begin().await?;
+        let Some(row) = Self::post_to_edit(&mut transaction, drafts, id).await? else {
+            return Ok(Edited::NoSuchPost);
+        };
+        let (post, author) = row.split();
+        if let Some(refusal) = check.refusal(&post, author, drafts) {
+            return Ok(refusal);
+        }
+        // `ON DELETE CASCADE` (foreign keys are on) takes its comments in the same statement.
+        sqlx::query!(
+            "DELETE FROM posts WHERE id = $1 AND author_id = $2",
+            id,
+            check.editor.0
+        )
+        .execute(&mut *transaction)
+        .await?;
+        transaction.commit().await?;
+        Ok(Edited::Done(()))
     }
 
     async fn list_posts(
@@ -121,8 +208,9 @@ impl Store for Db {
         Ok(sqlx::query_as!(
             PostSummary,
             r#"SELECT p.id AS "id!: PostId", p.title, p.body, p.created_at, p.draft AS "draft: bool",
-                      (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id) AS "comment_count!: i64"
-               FROM posts p
+                      (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id) AS "comment_count!: i64",
+                      u.username AS "author?: String"
+               FROM posts p LEFT JOIN users u ON u.id = p.author_id
                WHERE p.id < $1 AND (p.draft = 0 OR $2)
                ORDER BY p.id DESC
                LIMIT $3"#,
@@ -137,8 +225,10 @@ impl Store for Db {
     async fn get_post(&self, drafts: bool, id: PostId) -> Result<Option<Post>, Error> {
         Ok(sqlx::query_as!(
             Post,
-            r#"SELECT id AS "id!: PostId", title, body, created_at, draft AS "draft: bool"
-               FROM posts WHERE id = $1 AND (draft = 0 OR $2)"#,
+            r#"SELECT p.id AS "id!: PostId", p.title, p.body, p.created_at, p.draft AS "draft: bool",
+                      u.username AS "author?: String"
+               FROM posts p LEFT JOIN users u ON u.id = p.author_id
+               WHERE p.id = $1 AND (p.draft = 0 OR $2)"#,
             id,
             drafts,
         )
@@ -156,8 +246,10 @@ impl Store for Db {
     ) -> Result<Vec<PostComment>, Error> {
         Ok(sqlx::query_as!(
             PostComment,
-            r#"SELECT c.id AS "id?: CommentId", c.body AS "comment?: String", c.created_at AS "created_at?: String"
+            r#"SELECT c.id AS "id?: CommentId", c.body AS "comment?: String", c.created_at AS "created_at?: String",
+                      u.username AS "author?: String"
                FROM posts p LEFT JOIN comments c ON c.post_id = p.id AND c.id > $2
+                    LEFT JOIN users u ON u.id = c.author_id
                WHERE p.id = $1 AND (p.draft = 0 OR $3)
                ORDER BY c.id
                LIMIT $4"#,
@@ -207,20 +299,24 @@ impl Store for Db {
         drafts: bool,
         post: PostId,
         comment: &ValidComment,
+        author: Option<UserId>,
     ) -> Result<Option<Comment>, Error> {
         // The existence check is part of the insert, so the post cannot vanish in between.
         // `fetch_all`, not `fetch_optional`: SQLite hands out the RETURNING row before the
         // statement commits, and `fetch_optional` stops there, so a failed commit (a full disk)
         // was answered 201 and rolled back.
         let mut writer = self.writer().await?;
+        let author = author.map(|author| author.0);
         let inserted = sqlx::query_as!(
             Comment,
-            r#"INSERT INTO comments (post_id, body)
-               SELECT id, $2 FROM posts WHERE id = $1 AND (draft = 0 OR $3)
-               RETURNING id AS "id!: CommentId", body AS comment, created_at"#,
+            r#"INSERT INTO comments (post_id, body, author_id)
+               SELECT id, $2, $4 FROM posts WHERE id = $1 AND (draft = 0 OR $3)
+               RETURNING id AS "id!: CommentId", body AS comment, created_at,
+                         (SELECT username FROM users WHERE id = $4) AS "author?: String""#,
             post,
             comment.body,
             drafts,
+            author,
         )
         .fetch_all(&mut *writer)
         .await?;
@@ -239,9 +335,10 @@ impl Store for Db {
     async fn create_post_once(
         &self,
         post: &ValidPost,
+        author: Option<UserId>,
         key: &IdempotencyKey,
     ) -> Result<Once<PostId>, Error> {
-        Ok(Db::create_post_once(self, post, key).await?)
+        Ok(Db::create_post_once(self, post, author, key).await?)
     }
 
     async fn add_comment_once(
@@ -249,9 +346,10 @@ impl Store for Db {
         drafts: bool,
         post: PostId,
         comment: &ValidComment,
+        author: Option<UserId>,
         key: &IdempotencyKey,
     ) -> Result<Once<Option<Comment>>, Error> {
-        Ok(Db::add_comment_once(self, drafts, post, comment, key).await?)
+        Ok(Db::add_comment_once(self, drafts, post, comment, author, key).await?)
     }
 
     async fn apply_delivery(
@@ -341,12 +439,14 @@ impl Store for Db {
 }
 
 impl InsertPosts for Arc<Connections> {
-    async fn insert(&self, posts: &[ValidPost]) -> Result<Vec<PostId>, Error> {
-        let mut query = QueryBuilder::<Sqlite>::new("INSERT INTO posts (title, body, draft) ");
-        query.push_values(posts, |mut row, post| {
+    async fn insert(&self, posts: &[NewPostRow]) -> Result<Vec<PostId>, Error> {
+        let mut query =
+            QueryBuilder::<Sqlite>::new("INSERT INTO posts (title, body, draft, author_id) ");
+        query.push_values(posts, |mut row, NewPostRow { post, author }| {
             row.push_bind(&post.title)
                 .push_bind(&post.body)
-                .push_bind(post.draft);
+                .push_bind(post.draft)
+                .push_bind(author.map(|author| author.0));
         });
         query.push(" RETURNING id");
         let mut ids: Vec<PostId> = query

@@ -1,22 +1,23 @@
 //! The write rate limit in memory: one process serves a SQLite database, so it sees every write.
 //! Addresses whose time has passed are swept whenever the table has doubled since the last sweep.
 
-use std::{collections::HashMap, net::IpAddr, sync::Mutex, time::Instant};
+use std::{collections::HashMap, hash::Hash, net::IpAddr, sync::Mutex, time::Instant};
 
 use crate::db::{WriteAllowance, WriteLimit};
 
 const MIN_SWEEP_SIZE: usize = 1024;
 
+/// Keyed by address for writes; by `signin:…` text for sign-in attempts (`db/accounts.rs`).
 #[derive(Debug)]
-pub struct WriteTimes(Mutex<Table>);
+pub struct WriteTimes<K = IpAddr>(Mutex<Table<K>>);
 
 #[derive(Debug)]
-struct Table {
-    next_allowed: HashMap<IpAddr, Instant>,
+struct Table<K> {
+    next_allowed: HashMap<K, Instant>,
     sweep_at: usize,
 }
 
-impl Default for WriteTimes {
+impl<K> Default for WriteTimes<K> {
     fn default() -> Self {
         Self(Mutex::new(Table {
             next_allowed: HashMap::new(),
@@ -25,8 +26,8 @@ impl Default for WriteTimes {
     }
 }
 
-impl WriteTimes {
-    pub fn count(&self, address: IpAddr, limit: WriteLimit, now: Instant) -> WriteAllowance {
+impl<K: Hash + Eq> WriteTimes<K> {
+    pub fn count(&self, address: K, limit: WriteLimit, now: Instant) -> WriteAllowance {
         // Poisoned only means another request panicked mid-update; the table is still sound.
         let mut table = self
             .0

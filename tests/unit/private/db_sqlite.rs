@@ -26,7 +26,7 @@ async fn reads_go_to_read_only_connections_and_writes_to_the_writer() {
 
     assert!(write_on_a_reader.is_err_and(|error| error.to_string().contains("readonly")));
     let id = db
-        .create_post(&post.expect("a valid post"))
+        .create_post(&post.expect("a valid post"), None)
         .await
         .expect("the writer saves it");
     let read = db.get_post(false, id).await;
