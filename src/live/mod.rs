@@ -28,7 +28,8 @@ use crate::{
 
 /// Comments a stream may fall behind its post's channel before it lags and reads the database
 /// instead: the channel keeps this many, shared by all of the post's streams.
-const CHANNEL_CAPACITY: usize = 64;
+/// At least the hub's [`PAGE`], so one page published at once does not make every stream lag.
+const CHANNEL_CAPACITY: usize = 2 * PAGE as usize;
 
 /// Comments read from the database at a time, by the hub and by a stream catching up.
 const PAGE: u32 = 100;
@@ -129,9 +130,12 @@ impl Live {
     /// Ends every stream (their channels close) and refuses new ones: at shutdown, since a stream
     /// never ends on its own and the server waits for its connections.
     pub fn close(&self) {
+        // Under the topics' lock, which a new subscription takes to check the flag: none can be
+        // added after the clear.
+        let mut topics = self.0.topics();
         self.0.closed.store(true, Ordering::Release);
         self.0.closing.notify_one();
-        self.0.topics().clear();
+        topics.clear();
     }
 
     /// A stream of `post`'s comments after `after` (else after its newest now); `None` when the post
@@ -158,7 +162,7 @@ impl Live {
                 Ok::<_, db::Error>(())
             })
             .await?;
-        let subscription = Subscription::new(hub, post);
+        let subscription = Subscription::new(hub, post).ok_or(Refused::ShuttingDown)?;
         let Some(last) = db::last_comment_id(&hub.db, visibility, post).await? else {
             return Ok(None);
         };
@@ -190,7 +194,7 @@ impl Hub {
             match topic.last {
                 Some(last) if last >= comment => return,
                 Some(last) => last,
-                None => CommentId(comment.0 - 1),
+                None => CommentId(comment.0.saturating_sub(1)),
             }
         };
         self.publish(post, after).await;
@@ -226,8 +230,10 @@ impl Hub {
                     return;
                 }
                 Err(error) => {
-                    // The channel's `last` is unchanged: the next notice or resync reads them.
+                    // Nothing may wait for the next notice (a quiet post has none): the streams
+                    // read for themselves, each after its own last comment.
                     tracing::warn!(%error, %post, "cannot read the new comments of a watched post");
+                    self.send(post, Message::Missed);
                     return;
                 }
             };
@@ -317,9 +323,13 @@ pub struct Subscription {
 }
 
 impl Subscription {
-    fn new(hub: &Arc<Hub>, post: PostId) -> Self {
-        let receiver = hub
-            .topics()
+    /// `None` once the hub is closed (checked under the lock [`Live::close`] clears the topics in).
+    fn new(hub: &Arc<Hub>, post: PostId) -> Option<Self> {
+        let mut topics = hub.topics();
+        if hub.closed.load(Ordering::Acquire) {
+            return None;
+        }
+        let receiver = topics
             .entry(post)
             .or_insert_with(|| Topic {
                 sender: broadcast::Sender::new(CHANNEL_CAPACITY),
@@ -327,11 +337,12 @@ impl Subscription {
             })
             .sender
             .subscribe();
-        Self {
+        drop(topics);
+        Some(Self {
             hub: Arc::clone(hub),
             post,
             receiver: Some(receiver),
-        }
+        })
     }
 
     pub fn post(&self) -> PostId {

@@ -189,8 +189,10 @@ async fn readers_that_never_read_hold_their_socket_not_the_comments_and_catch_up
     let server = ServerProcess::on_database(folder.path(), database.url(), &[]);
     let (client, base) = (Client::new(), server.url(""));
     let post = create_post(&client, &base).await;
+    // `?after=0`: the server may take these requests after the first comment is in; without it,
+    // such a stream would rightly start after that comment.
     let request = format!(
-        "GET /api/comments/{post}/events HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n"
+        "GET /api/comments/{post}/events?after=0 HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n"
     );
     let mut stalled = Vec::new();
     for _ in 0..READERS {

@@ -4,7 +4,7 @@
 
 use sqlx::{PgPool, Postgres, Transaction};
 
-use super::Db;
+use super::{Db, insert_comment};
 use crate::db::idempotency::{
     COMMENT_SCOPE, IdempotencyKey, KEY_LIFETIME_SECONDS, Once, POST_SCOPE, comment_fingerprint,
     post_fingerprint,
@@ -52,25 +52,8 @@ impl Db {
         key: &IdempotencyKey,
     ) -> Result<Once<Option<Comment>>, sqlx::Error> {
         let fingerprint = comment_fingerprint(post, comment, author);
-        let author = author.map(|author| author.0);
         let mut transaction = self.pool.begin().await?;
-        let added = sqlx::query_as!(
-            Comment,
-            r#"INSERT INTO comments (post_id, body, author_id)
-               SELECT id, $2, $4 FROM posts WHERE id = $1 AND (NOT draft OR $3)
-               RETURNING id AS "id: CommentId", body AS comment, api_timestamp(created_at) AS "created_at!",
-                         (SELECT username FROM users WHERE id = $4) AS "author?""#,
-            post as PostId,
-            comment.body,
-            drafts,
-            author,
-        )
-        .fetch_optional(&mut *transaction)
-        .await;
-        let added = match added {
-            Err(sqlx::Error::Database(error)) if error.is_foreign_key_violation() => None,
-            added => added?,
-        };
+        let added = insert_comment(&mut transaction, drafts, post, comment, author).await?;
         let Some(added) = added else {
             return Ok(Once::Created(None));
         };

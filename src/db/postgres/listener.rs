@@ -11,10 +11,7 @@ use sqlx::{
     postgres::{PgListener, PgPoolOptions},
 };
 
-use crate::{
-    db::feed::{Feed, Notice},
-    model::{CommentId, PostId},
-};
+use crate::db::feed::{Feed, Notice};
 
 /// The channel the trigger of migrations/postgres/20261208000003_live_comments.sql notifies.
 const CHANNEL: &str = "comment_added";
@@ -101,8 +98,10 @@ async fn pass_on(listener: &mut PgListener, feed: &Feed) -> bool {
 /// `post,comment`, as the trigger writes it.
 fn parse(payload: &str) -> Option<Notice> {
     let (post, comment) = payload.split_once(',')?;
+    // Positive ids only (`PostId`'s and `CommentId`'s own parsing): anyone who can `NOTIFY`
+    // could send anything.
     Some(Notice::Added {
-        post: PostId(post.parse().ok()?),
-        comment: CommentId(comment.parse().ok()?),
+        post: post.parse().ok()?,
+        comment: comment.parse().ok()?,
     })
 }

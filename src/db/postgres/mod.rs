@@ -18,7 +18,7 @@ use std::{net::IpAddr, str::FromStr, sync::Arc, time::Instant};
 use tokio::sync::broadcast;
 
 use sqlx::{
-    Connection, PgPool, Postgres,
+    Connection, PgConnection, PgPool, Postgres,
     pool::PoolConnection,
     postgres::{PgConnectOptions, PgPoolOptions},
 };
@@ -401,29 +401,18 @@ impl Store for Db {
         comment: &ValidComment,
         author: Option<UserId>,
     ) -> Result<Option<Comment>, Error> {
-        let author = author.map(|author| author.0);
-        // The existence check is part of the insert. Another instance may delete the post between
-        // its read and its write: the foreign key then refuses, which means "no such post" too.
         let added = async {
-            sqlx::query_as!(
-            Comment,
-            r#"INSERT INTO comments (post_id, body, author_id)
-               SELECT id, $2, $4 FROM posts WHERE id = $1 AND (NOT draft OR $3)
-               RETURNING id AS "id: CommentId", body AS comment, api_timestamp(created_at) AS "created_at!",
-                         (SELECT username FROM users WHERE id = $4) AS "author?""#,
-            post as PostId,
-            comment.body,
-            drafts,
-            author,
-        )
-            .fetch_optional(&mut *self.connection().await?)
+            insert_comment(
+                &mut *self.connection().await?,
+                drafts,
+                post,
+                comment,
+                author,
+            )
             .await
         }
         .await;
-        match self.lost.noting(added) {
-            Err(sqlx::Error::Database(error)) if error.is_foreign_key_violation() => Ok(None),
-            added => Ok(added?),
-        }
+        Ok(self.lost.noting(added)?)
     }
 
     async fn create_post_once(
@@ -589,5 +578,36 @@ impl PostWriter {
         ids.into_iter()
             .collect::<Option<Vec<PostId>>>()
             .ok_or_else(|| sqlx::Error::Protocol("a saved post came back without its id".into()))
+    }
+}
+
+/// The one INSERT of a comment, for the plain and the keyed path; `None`: no such post (or a draft
+/// the caller may not see). The existence check is part of the insert. Another instance may delete
+/// the post between its read and its write: the foreign key then refuses, which means "no such
+/// post" too.
+async fn insert_comment(
+    connection: &mut PgConnection,
+    drafts: bool,
+    post: PostId,
+    comment: &ValidComment,
+    author: Option<UserId>,
+) -> Result<Option<Comment>, sqlx::Error> {
+    let author = author.map(|author| author.0);
+    let added = sqlx::query_as!(
+        Comment,
+        r#"INSERT INTO comments (post_id, body, author_id)
+           SELECT id, $2, $4 FROM posts WHERE id = $1 AND (NOT draft OR $3)
+           RETURNING id AS "id: CommentId", body AS comment, api_timestamp(created_at) AS "created_at!",
+                     (SELECT username FROM users WHERE id = $4) AS "author?""#,
+        post as PostId,
+        comment.body,
+        drafts,
+        author,
+    )
+    .fetch_optional(connection)
+    .await;
+    match added {
+        Err(sqlx::Error::Database(error)) if error.is_foreign_key_violation() => Ok(None),
+        added => added,
     }
 }

@@ -4,8 +4,7 @@
 
 use sqlx::{Connection, Sqlite, Transaction};
 
-use super::Db;
-use crate::db::feed::Notice;
+use super::{Db, insert_comment};
 use crate::db::idempotency::{
     COMMENT_SCOPE, IdempotencyKey, KEY_LIFETIME_SECONDS, Once, POST_SCOPE, comment_fingerprint,
     post_fingerprint,
@@ -56,7 +55,6 @@ impl Db {
         key: &IdempotencyKey,
     ) -> Result<Once<Option<Comment>>, sqlx::Error> {
         let fingerprint = comment_fingerprint(post, comment, author);
-        let author = author.map(|author| author.0);
         let mut writer = self.writer().await?;
         let mut transaction = writer.begin().await?;
         if let Some(earlier) = earlier(&mut transaction, COMMENT_SCOPE, key).await? {
@@ -76,22 +74,7 @@ impl Db {
             .await?;
             return Ok(Once::Replayed(first));
         }
-        // `fetch_all`: see `add_comment` (SQLite hands out RETURNING rows before the statement ends).
-        let added = sqlx::query_as!(
-            Comment,
-            r#"INSERT INTO comments (post_id, body, author_id)
-               SELECT id, $2, $4 FROM posts WHERE id = $1 AND (draft = 0 OR $3)
-               RETURNING id AS "id!: CommentId", body AS comment, created_at,
-                         (SELECT username FROM users WHERE id = $4) AS "author?: String""#,
-            post,
-            comment.body,
-            drafts,
-            author,
-        )
-        .fetch_all(&mut *transaction)
-        .await?
-        .into_iter()
-        .next();
+        let added = insert_comment(&mut transaction, drafts, post, comment, author).await?;
         let Some(added) = added else {
             return Ok(Once::Created(None));
         };
@@ -104,11 +87,7 @@ impl Db {
         )
         .await?;
         transaction.commit().await?;
-        // Told while the one writer is still held, as `add_comment` does (db/feed.rs).
-        self.comments.tell(Notice::Added {
-            post,
-            comment: added.id,
-        });
+        self.tell_added(post, Some(&added));
         drop(writer);
         Ok(Once::Created(Some(added)))
     }

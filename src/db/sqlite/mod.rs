@@ -12,7 +12,7 @@ use std::{net::IpAddr, num::NonZero, path::Path, str::FromStr, sync::Arc};
 use tokio::sync::broadcast;
 
 use sqlx::{
-    Connection, QueryBuilder, Sqlite,
+    Connection, QueryBuilder, Sqlite, SqliteConnection,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous},
 };
 
@@ -48,6 +48,17 @@ pub struct Db {
 }
 
 impl Db {
+    /// Tells the feed of a new comment. Called while the one writer is still held, so notices
+    /// come in commit order (db/feed.rs).
+    fn tell_added(&self, post: PostId, added: Option<&Comment>) {
+        if let Some(added) = added {
+            self.comments.tell(Notice::Added {
+                post,
+                comment: added.id,
+            });
+        }
+    }
+
     async fn reader(&self) -> Result<Lease<'_>, sqlx::Error> {
         self.readers.acquire().await
     }
@@ -301,33 +312,9 @@ impl Store for Db {
         comment: &ValidComment,
         author: Option<UserId>,
     ) -> Result<Option<Comment>, Error> {
-        // The existence check is part of the insert, so the post cannot vanish in between.
-        // `fetch_all`, not `fetch_optional`: SQLite hands out the RETURNING row before the
-        // statement commits, and `fetch_optional` stops there, so a failed commit (a full disk)
-        // was answered 201 and rolled back.
         let mut writer = self.writer().await?;
-        let author = author.map(|author| author.0);
-        let inserted = sqlx::query_as!(
-            Comment,
-            r#"INSERT INTO comments (post_id, body, author_id)
-               SELECT id, $2, $4 FROM posts WHERE id = $1 AND (draft = 0 OR $3)
-               RETURNING id AS "id!: CommentId", body AS comment, created_at,
-                         (SELECT username FROM users WHERE id = $4) AS "author?: String""#,
-            post,
-            comment.body,
-            drafts,
-            author,
-        )
-        .fetch_all(&mut *writer)
-        .await?;
-        let added = inserted.into_iter().next();
-        // Told while the one writer is still held: in commit order (db/feed.rs).
-        if let Some(added) = &added {
-            self.comments.tell(Notice::Added {
-                post,
-                comment: added.id,
-            });
-        }
+        let added = insert_comment(&mut writer, drafts, post, comment, author).await?;
+        self.tell_added(post, added.as_ref());
         drop(writer);
         Ok(added)
     }
@@ -480,3 +467,32 @@ fn create_parent_folder(database_file: &Path) -> Result<(), OpenError> {
 #[cfg(test)]
 #[path = "../../../tests/unit/private/db_sqlite.rs"]
 mod tests;
+
+/// The one INSERT of a comment, for the plain and the keyed path; `None`: no such post (or a draft
+/// the caller may not see). The existence check is part of the insert, so the post cannot vanish
+/// in between. `fetch_all`, not `fetch_optional`: SQLite hands out the RETURNING row before the
+/// statement commits, and `fetch_optional` stops there, so a failed commit (a full disk) was
+/// answered 201 and rolled back.
+async fn insert_comment(
+    connection: &mut SqliteConnection,
+    drafts: bool,
+    post: PostId,
+    comment: &ValidComment,
+    author: Option<UserId>,
+) -> Result<Option<Comment>, sqlx::Error> {
+    let author = author.map(|author| author.0);
+    let inserted = sqlx::query_as!(
+        Comment,
+        r#"INSERT INTO comments (post_id, body, author_id)
+           SELECT id, $2, $4 FROM posts WHERE id = $1 AND (draft = 0 OR $3)
+           RETURNING id AS "id!: CommentId", body AS comment, created_at,
+                     (SELECT username FROM users WHERE id = $4) AS "author?: String""#,
+        post,
+        comment.body,
+        drafts,
+        author,
+    )
+    .fetch_all(connection)
+    .await?;
+    Ok(inserted.into_iter().next())
+}
