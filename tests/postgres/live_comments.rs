@@ -9,45 +9,11 @@ use std::time::Duration;
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{EventReader, PgCluster, ServerProcess, TestApp, TestDatabase};
+use crate::support::{
+    EventReader, PgCluster, ServerProcess, TestApp, TestDatabase, add_comment, create_post, stream,
+};
 
 const WITHIN: Duration = Duration::from_secs(10);
-
-async fn create_post(client: &Client, base: &str) -> i64 {
-    let response = client
-        .post(format!("{base}/api/post"))
-        .json(&json!({ "title": "Live", "post": "Across instances" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
-    response.json::<Value>().await.unwrap()["id"]
-        .as_i64()
-        .unwrap()
-}
-
-async fn add_comment(client: &Client, base: &str, post: i64, comment: &str) -> i64 {
-    let response = client
-        .post(format!("{base}/api/comments/{post}"))
-        .json(&json!({ "comment": comment }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
-    response.json::<Value>().await.unwrap()["id"]
-        .as_i64()
-        .unwrap()
-}
-
-async fn stream(client: &Client, base: &str, post: i64, last: Option<i64>) -> EventReader {
-    let mut request = client.get(format!("{base}/api/comments/{post}/events"));
-    if let Some(last) = last {
-        request = request.header("last-event-id", last.to_string());
-    }
-    let mut reader = EventReader::new(request.send().await.unwrap());
-    assert!(reader.next_block(WITHIN).await.unwrap().retry.is_some());
-    reader
-}
 
 async fn assert_nothing_more(reader: &mut EventReader) {
     if let Some(Some(block)) = reader.maybe_block(Duration::from_millis(400)).await {

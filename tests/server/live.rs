@@ -6,51 +6,15 @@
 use std::time::{Duration, Instant};
 
 use leptos_api_routes::config::HttpConfig;
-use reqwest::{Client, StatusCode};
-use serde_json::{Value, json};
+use reqwest::Client;
 use tokio::{io::AsyncWriteExt, net::TcpSocket};
 
 use crate::support::{
-    EventReader, PATIENCE, ServerProcess, TestApp, TestDatabase, send_signal, test_http_config,
+    PATIENCE, ServerProcess, TestApp, TestDatabase, add_comment, create_post, send_signal, stream,
+    test_http_config,
 };
 
 const WITHIN: Duration = Duration::from_secs(5);
-
-async fn create_post(client: &Client, base: &str) -> i64 {
-    let response = client
-        .post(format!("{base}/api/post"))
-        .json(&json!({ "title": "Live", "post": "Through the server" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
-    response.json::<Value>().await.unwrap()["id"]
-        .as_i64()
-        .unwrap()
-}
-
-async fn add_comment(client: &Client, base: &str, post: i64, comment: &str) -> i64 {
-    let response = client
-        .post(format!("{base}/api/comments/{post}"))
-        .json(&json!({ "comment": comment }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
-    response.json::<Value>().await.unwrap()["id"]
-        .as_i64()
-        .unwrap()
-}
-
-async fn stream(client: &Client, base: &str, post: i64, last: Option<i64>) -> EventReader {
-    let mut request = client.get(format!("{base}/api/comments/{post}/events"));
-    if let Some(last) = last {
-        request = request.header("last-event-id", last.to_string());
-    }
-    let mut reader = EventReader::new(request.send().await.unwrap());
-    assert!(reader.next_block(WITHIN).await.unwrap().retry.is_some());
-    reader
-}
 
 #[tokio::test]
 async fn a_stream_outlives_the_request_timeout_and_the_idle_timeout() {

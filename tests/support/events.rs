@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use reqwest::Response;
-use serde_json::Value;
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{Value, json};
 
 /// One event as received; `comment` is a `:` line's text (a keep-alive), alone in its block.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -131,4 +131,50 @@ fn parse(block: &str) -> SseEvent {
         }
     }
     event
+}
+
+/// How long the helpers below wait for a stream's first block.
+const FIRST_BLOCK_WITHIN: Duration = Duration::from_secs(10);
+
+/// `POST {base}/api/post` through `client`, for tests that drive a server by its address: the id.
+pub async fn create_post(client: &Client, base: &str) -> i64 {
+    created_id(
+        client
+            .post(format!("{base}/api/post"))
+            .json(&json!({ "title": "Live", "post": "Comments as they come" })),
+    )
+    .await
+}
+
+/// `POST {base}/api/comments/{post}`: the new comment's id.
+pub async fn add_comment(client: &Client, base: &str, post: i64, comment: &str) -> i64 {
+    created_id(
+        client
+            .post(format!("{base}/api/comments/{post}"))
+            .json(&json!({ "comment": comment })),
+    )
+    .await
+}
+
+async fn created_id(request: reqwest::RequestBuilder) -> i64 {
+    let response = request.send().await.expect("the server answers");
+    assert_eq!(response.status(), StatusCode::CREATED);
+    response.json::<Value>().await.expect("a JSON body")["id"]
+        .as_i64()
+        .expect("an id")
+}
+
+/// The event stream of `post`, resumed after `last` if given, its `retry:` block read.
+pub async fn stream(client: &Client, base: &str, post: i64, last: Option<i64>) -> EventReader {
+    let mut request = client.get(format!("{base}/api/comments/{post}/events"));
+    if let Some(last) = last {
+        request = request.header("last-event-id", last.to_string());
+    }
+    let mut reader = EventReader::new(request.send().await.expect("the server answers"));
+    let first = reader
+        .next_block(FIRST_BLOCK_WITHIN)
+        .await
+        .expect("a first block");
+    assert!(first.retry.is_some(), "{first:?}");
+    reader
 }

@@ -26,7 +26,7 @@ pub use accounts::{PASSWORD, me_at, session_cookie, sign_in_at, sign_up_at};
 pub use answers::{JSON, allowed_methods, assert_problem, content_type, detail, header, location};
 pub use app::{TestApp, silent_trivia_upstream, test_config, test_http_config, with_headers};
 pub use database::TestDatabase;
-pub use events::{EventReader, SseEvent};
+pub use events::{EventReader, SseEvent, add_comment, create_post, stream};
 pub use ha_cluster::HaCluster;
 pub use otlp_collector::{OtlpCollector, serve_for_the_test, span_names};
 pub use pgbouncer::{PgBouncer, PoolMode};
