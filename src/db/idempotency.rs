@@ -10,6 +10,10 @@ use crate::model::{PostId, UserId, ValidComment, ValidPost};
 /// How long a key is remembered: a retry after that creates anew (Stripe keeps keys 24 hours).
 pub const KEY_LIFETIME_SECONDS: i64 = 24 * 60 * 60;
 
+/// Expired keys deleted by one sweep (at most one a minute per instance: `db/sweeps.rs`), so a
+/// sweep after a quiet day is not one long delete.
+pub const SWEEP_BATCH: i64 = 1000;
+
 /// The most characters a key may have (Stripe's limit; a UUID has 36).
 pub const MAX_KEY_LENGTH: usize = 255;
 

@@ -19,6 +19,7 @@ mod post_batch;
 pub mod post_edit;
 mod rows;
 mod store;
+mod sweeps;
 pub mod write_limit;
 
 #[cfg(not(sqlx_prepare = "sqlite"))]

@@ -327,3 +327,30 @@ async fn a_keyed_write_records_its_author_and_another_user_s_same_key_is_not_a_r
         .unwrap();
     assert_eq!(stored["author"], "alice");
 }
+
+#[tokio::test]
+async fn an_instance_s_first_keyed_write_sweeps_the_expired_keys_of_others() {
+    let app = TestApp::spawn().await;
+    let post = json!({ "title": "Swept", "post": "Body" });
+    app.database()
+        .execute(match app.backend() {
+            Backend::Sqlite => {
+                "INSERT INTO idempotency_keys (scope, key, fingerprint, created_id, created_at)
+                 VALUES ('post', 'long-gone', x'00', 1, unixepoch() - 86401)"
+            }
+            Backend::Postgres => {
+                "INSERT INTO idempotency_keys (scope, key, fingerprint, created_id, created_at)
+                 VALUES ('post', 'long-gone', '\\x00', 1, now() - interval '86401 seconds')"
+            }
+        })
+        .await;
+
+    let response = post_with_key(&app, "/api/post", HeaderValue::from_static("fresh"), &post).await;
+
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.count("idempotency_keys").await,
+        1,
+        "only the fresh key is left"
+    );
+}

@@ -6,8 +6,8 @@ use sqlx::{PgPool, Postgres, Transaction};
 
 use super::{Db, insert_comment};
 use crate::db::idempotency::{
-    COMMENT_SCOPE, IdempotencyKey, KEY_LIFETIME_SECONDS, Once, POST_SCOPE, comment_fingerprint,
-    post_fingerprint,
+    COMMENT_SCOPE, IdempotencyKey, KEY_LIFETIME_SECONDS, Once, POST_SCOPE, SWEEP_BATCH,
+    comment_fingerprint, post_fingerprint,
 };
 use crate::model::{Comment, CommentId, PostId, UserId, ValidComment, ValidPost};
 
@@ -33,7 +33,7 @@ impl Db {
         .await?;
         if keep_key(&mut transaction, POST_SCOPE, key, &fingerprint, id.0).await? {
             transaction.commit().await?;
-            sweep(&self.pool).await;
+            self.sweep_keys().await;
             return Ok(Once::Created(id));
         }
         transaction.rollback().await?;
@@ -67,7 +67,7 @@ impl Db {
         .await?
         {
             transaction.commit().await?;
-            sweep(&self.pool).await;
+            self.sweep_keys().await;
             return Ok(Once::Created(Some(added)));
         }
         transaction.rollback().await?;
@@ -131,16 +131,27 @@ async fn earlier(
         .map(|row| row.created_id))
 }
 
-/// Forgets expired keys. After the commit, outside it: its answer is already decided, so a failure
-/// here only leaves the sweep to the next keyed write.
-async fn sweep(pool: &PgPool) {
-    let swept = sqlx::query!(
-        "DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1)",
-        KEY_LIFETIME_SECONDS as f64,
-    )
-    .execute(pool)
-    .await;
-    if let Err(error) = swept {
-        tracing::debug!(%error, "expired idempotency keys stay until the next keyed write");
+impl Db {
+    /// Forgets expired keys, at most once a minute per instance and a batch at a time, after the
+    /// commit and outside it: its answer is already decided, so a failure here only leaves the
+    /// sweep to a later keyed write. A live key's retry never needs it: an expired key is taken
+    /// over by `keep_key`.
+    async fn sweep_keys(&self) {
+        if !self.key_sweeps.due(std::time::Instant::now()) {
+            return;
+        }
+        let swept = sqlx::query!(
+            "DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY(
+                 SELECT ctid FROM idempotency_keys
+                 WHERE created_at < now() - make_interval(secs => $1)
+                 LIMIT $2 FOR UPDATE SKIP LOCKED))",
+            KEY_LIFETIME_SECONDS as f64,
+            SWEEP_BATCH,
+        )
+        .execute(&self.pool)
+        .await;
+        if let Err(error) = swept {
+            tracing::debug!(%error, "expired idempotency keys stay until a later keyed write");
+        }
     }
 }

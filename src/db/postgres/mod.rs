@@ -31,6 +31,7 @@ use super::{
     post_batch::{InsertPosts, NewPostRow, PostBatcher},
     rows::{PostComment, PostToEdit},
     store::Store,
+    sweeps::Sweeps,
 };
 use crate::{
     config::{DatabaseConfig, DatabaseUrl},
@@ -46,7 +47,10 @@ pub struct Db {
     pool: PgPool,
     lost: Arc<LostConnections>,
     posts: PostBatcher,
-    sweeps: Arc<write_limit::Sweeps>,
+    /// Write allowances whose time has passed (`write_limit.rs`).
+    sweeps: Arc<Sweeps>,
+    /// Expired idempotency keys (`idempotent.rs`).
+    key_sweeps: Arc<Sweeps>,
     url: DatabaseUrl,
     comments: Feed,
     /// The listener's pool of one, once the first follower started it.
@@ -232,6 +236,7 @@ impl Store for Db {
             pool,
             lost,
             sweeps: Arc::default(),
+            key_sweeps: Arc::default(),
             url: config.url.clone(),
             comments: Feed::default(),
             listening: Arc::default(),

@@ -1,36 +1,13 @@
 //! The write rate limit in the shared `write_allowances` table: one statement per write, an upsert
 //! that moves the address's time on, or else reads the wait. Time is the database's `now()`, so
 //! instances whose clocks disagree count alike. A passed row means what no row means: each instance
-//! sweeps them at its first write, then once per [`SWEEP_EVERY`].
+//! sweeps them at its first write, then once a minute (`db/sweeps.rs`).
 
-use std::{
-    sync::{Mutex, PoisonError},
-    time::{Duration, Instant},
-};
+use std::time::Duration;
 
 use sqlx::PgPool;
 
-use crate::db::{WriteAllowance, WriteLimit};
-
-/// As long as a row can stay useful (the rate limit's window).
-const SWEEP_EVERY: Duration = Duration::from_secs(60);
-
-/// Counted in time, not writes, so short-lived instances (a Lambda's) still sweep.
-#[derive(Debug, Default)]
-pub struct Sweeps(Mutex<Option<Instant>>);
-
-impl Sweeps {
-    fn due(&self, now: Instant) -> bool {
-        let mut last = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        match *last {
-            Some(at) if now.saturating_duration_since(at) < SWEEP_EVERY => false,
-            _ => {
-                *last = Some(now);
-                true
-            }
-        }
-    }
-}
+use crate::db::{WriteAllowance, WriteLimit, sweeps::Sweeps};
 
 /// `key`: a client address for writes, `signin:…` for sign-in attempts (`db/accounts.rs`).
 pub async fn count(
@@ -39,7 +16,7 @@ pub async fn count(
     key: &str,
     limit: WriteLimit,
 ) -> Result<WriteAllowance, sqlx::Error> {
-    if sweeps.due(Instant::now()) {
+    if sweeps.due(std::time::Instant::now()) {
         sqlx::query!("DELETE FROM write_allowances WHERE next_at < now()")
             .execute(pool)
             .await?;
@@ -76,7 +53,3 @@ pub async fn count(
         None => WriteAllowance::RetryAfter(limit.interval),
     })
 }
-
-#[cfg(test)]
-#[path = "../../../tests/unit/private/db_postgres_write_limit.rs"]
-mod tests;

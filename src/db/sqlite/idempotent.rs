@@ -6,9 +6,10 @@ use sqlx::{Connection, Sqlite, Transaction};
 
 use super::{Db, insert_comment};
 use crate::db::idempotency::{
-    COMMENT_SCOPE, IdempotencyKey, KEY_LIFETIME_SECONDS, Once, POST_SCOPE, comment_fingerprint,
-    post_fingerprint,
+    COMMENT_SCOPE, IdempotencyKey, KEY_LIFETIME_SECONDS, Once, POST_SCOPE, SWEEP_BATCH,
+    comment_fingerprint, post_fingerprint,
 };
+use crate::db::sweeps::Sweeps;
 use crate::model::{Comment, CommentId, PostId, UserId, ValidComment, ValidPost};
 
 impl Db {
@@ -22,7 +23,7 @@ impl Db {
         let author = author.map(|author| author.0);
         let mut writer = self.writer().await?;
         let mut transaction = writer.begin().await?;
-        if let Some(id) = earlier(&mut transaction, POST_SCOPE, key).await? {
+        if let Some(id) = earlier(&mut transaction, &self.key_sweeps, POST_SCOPE, key).await? {
             return Ok(
                 replay(id, &fingerprint).map_or(Once::KeyReused, |id| Once::Replayed(PostId(id)))
             );
@@ -57,7 +58,9 @@ impl Db {
         let fingerprint = comment_fingerprint(post, comment, author);
         let mut writer = self.writer().await?;
         let mut transaction = writer.begin().await?;
-        if let Some(earlier) = earlier(&mut transaction, COMMENT_SCOPE, key).await? {
+        if let Some(earlier) =
+            earlier(&mut transaction, &self.key_sweeps, COMMENT_SCOPE, key).await?
+        {
             let Some(id) = replay(earlier, &fingerprint) else {
                 return Ok(Once::KeyReused);
             };
@@ -93,24 +96,32 @@ impl Db {
     }
 }
 
-/// A live key's fingerprint and id. Expired keys go first, in this transaction: one writer, so
-/// no other transaction contends for them.
+/// A live key's fingerprint and id (an expired one is none: `keep_key` takes it over). Expired
+/// keys are swept here at most once a minute, a batch at a time, in this transaction: one writer,
+/// so no other transaction contends for them.
 async fn earlier(
     transaction: &mut Transaction<'_, Sqlite>,
+    sweeps: &Sweeps,
     scope: &str,
     key: &IdempotencyKey,
 ) -> Result<Option<(Vec<u8>, i64)>, sqlx::Error> {
-    sqlx::query!(
-        "DELETE FROM idempotency_keys WHERE created_at < unixepoch() - $1",
-        KEY_LIFETIME_SECONDS,
-    )
-    .execute(&mut **transaction)
-    .await?;
+    if sweeps.due(std::time::Instant::now()) {
+        sqlx::query!(
+            "DELETE FROM idempotency_keys WHERE (scope, key) IN (
+                 SELECT scope, key FROM idempotency_keys WHERE created_at < unixepoch() - $1 LIMIT $2)",
+            KEY_LIFETIME_SECONDS,
+            SWEEP_BATCH,
+        )
+        .execute(&mut **transaction)
+        .await?;
+    }
     let key = key.as_str();
     let row = sqlx::query!(
-        "SELECT fingerprint, created_id FROM idempotency_keys WHERE scope = $1 AND key = $2",
+        "SELECT fingerprint, created_id FROM idempotency_keys
+         WHERE scope = $1 AND key = $2 AND created_at >= unixepoch() - $3",
         scope,
         key,
+        KEY_LIFETIME_SECONDS,
     )
     .fetch_optional(&mut **transaction)
     .await?;
@@ -130,8 +141,11 @@ async fn keep_key(
     created_id: i64,
 ) -> Result<(), sqlx::Error> {
     let key = key.as_str();
+    // A row there is an expired key (`earlier` found no live one, and the one writer runs alone).
     sqlx::query!(
-        "INSERT INTO idempotency_keys (scope, key, fingerprint, created_id) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO idempotency_keys (scope, key, fingerprint, created_id) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (scope, key) DO UPDATE SET fingerprint = excluded.fingerprint,
+             created_id = excluded.created_id, created_at = unixepoch()",
         scope,
         key,
         fingerprint,

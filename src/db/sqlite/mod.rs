@@ -24,6 +24,7 @@ use super::{
     post_batch::{InsertPosts, NewPostRow, PostBatcher},
     rows::{PostComment, PostToEdit},
     store::Store,
+    sweeps::Sweeps,
 };
 use crate::{
     config::{DatabaseConfig, DatabaseUrl},
@@ -43,6 +44,8 @@ pub struct Db {
     posts: PostBatcher,
     write_times: Arc<WriteTimes>,
     comments: Feed,
+    /// Expired idempotency keys (`idempotent.rs`).
+    key_sweeps: Arc<Sweeps>,
     /// Sign-in attempts per username and per address (`db/accounts.rs`).
     signin_times: Arc<WriteTimes<String>>,
 }
@@ -123,6 +126,7 @@ impl Store for Db {
             writer,
             write_times: Arc::default(),
             comments: Feed::default(),
+            key_sweeps: Arc::default(),
             signin_times: Arc::default(),
         })
     }

@@ -1,4 +1,4 @@
-//! Tests of `db::postgres::write_limit` that need its private items: compiled inside it (`#[path]`), kept out of `src/`.
+//! Tests of `db::sweeps` that need its private items: compiled inside it (`#[path]`), kept out of `src/`.
 
 use super::*;
 
