@@ -24,7 +24,9 @@ use super::{
 };
 use crate::{
     auth::{AccountError, Accounts, CurrentUser, RequireUser, SignIn, User, session},
-    model::{Credentials, FieldErrors, SignedIn, TokenCreated, TokenId, TokenList},
+    model::{
+        Credentials, FieldErrors, SignedIn, TokenCreated, TokenId, TokenList, ValidCredentials,
+    },
     problem::{
         ApiError, ApiResult, problem,
         responses::{Internal, Unauthorized, Unavailable, WriteErrors},
@@ -131,6 +133,22 @@ fn form_urlencoded_pairs(pairs: &[(&str, &str)]) -> String {
     serde_urlencoded::to_string(pairs).unwrap_or_default()
 }
 
+/// The submitted credentials under the shared rules; else the answer: back to `page` for a plain
+/// form post, 422 problem+json for the API.
+fn validated(
+    submitted: &Submitted<Credentials>,
+    page: Page,
+) -> Result<ValidCredentials, Box<Response>> {
+    submitted.value().validate().map_err(|errors| {
+        if submitted.is_form() {
+            let typed = &submitted.value().username;
+            Box::new(back_to_form(page, typed, first_invalid(&errors)))
+        } else {
+            Box::new(ApiError::from(errors).into_response())
+        }
+    })
+}
+
 fn first_invalid(errors: &FieldErrors) -> FormError {
     if errors.contains_key("username") {
         FormError::Username
@@ -223,12 +241,9 @@ async fn sign_up(
     submitted: Submitted<Credentials>,
 ) -> ApiResult<Response> {
     let typed = submitted.value().username.clone();
-    let credentials = match submitted.value().validate() {
+    let credentials = match validated(&submitted, Page::SignUp) {
         Ok(credentials) => credentials,
-        Err(errors) if submitted.is_form() => {
-            return Ok(back_to_form(Page::SignUp, &typed, first_invalid(&errors)));
-        }
-        Err(errors) => return Err(errors.into()),
+        Err(answer) => return Ok(*answer),
     };
     let old = session::session_secret(&headers);
     let answer = match accounts.sign_up(credentials, address, old).await? {
@@ -293,12 +308,9 @@ async fn sign_in(
     submitted: Submitted<Credentials>,
 ) -> ApiResult<Response> {
     let typed = submitted.value().username.clone();
-    let credentials = match submitted.value().validate() {
+    let credentials = match validated(&submitted, Page::SignIn) {
         Ok(credentials) => credentials,
-        Err(errors) if submitted.is_form() => {
-            return Ok(back_to_form(Page::SignIn, &typed, first_invalid(&errors)));
-        }
-        Err(errors) => return Err(errors.into()),
+        Err(answer) => return Ok(*answer),
     };
     let old = session::session_secret(&headers);
     let answer = match accounts.sign_in(credentials, address, old).await? {
