@@ -57,6 +57,13 @@ struct Topic {
     sender: broadcast::Sender<Message>,
     /// The newest comment sent on the channel; `None` until the first.
     last: Option<CommentId>,
+    /// Until the first comment is sent: the lowest id a stream had when it last caught up from the
+    /// database and began waiting on the channel. Where the hub reads from when notices were lost
+    /// (`missed`): once, for every such stream. `None`: no stream waits yet (they all read).
+    floor: Option<CommentId>,
+    /// How many times the hub read for this channel's streams after lost notices: a stream whose
+    /// catch-up began before one cannot know whether the hub's read covered it, so reads again.
+    resyncs: u64,
 }
 
 /// What a post's channel carries.
@@ -200,19 +207,28 @@ impl Hub {
         self.publish(post, after).await;
     }
 
-    /// Notices may have been lost: each channel gets what was committed after its last comment.
+    /// Notices may have been lost: each channel gets what was committed after its last comment,
+    /// read once for all of its streams. A channel that never carried a comment is read after the
+    /// lowest id its waiting streams had (`Topic::floor`); its streams still catching up read the
+    /// database anyway, so none of them reads again (issue 23's review: every stream of such a
+    /// channel used to read for itself).
     async fn missed(&self) {
-        let watched: Vec<(PostId, Option<CommentId>)> = self
+        let watched: Vec<(PostId, CommentId)> = self
             .topics()
-            .iter()
-            .map(|(post, topic)| (*post, topic.last))
+            .iter_mut()
+            .filter_map(|(post, topic)| {
+                let from = match topic.last {
+                    Some(last) => last,
+                    None => {
+                        topic.resyncs += 1;
+                        topic.floor?
+                    }
+                };
+                Some((*post, from))
+            })
             .collect();
-        for (post, last) in watched {
-            match last {
-                Some(last) => self.publish(post, last).await,
-                // The hub does not know where this channel's streams are: they read themselves.
-                None => self.send(post, Message::Missed),
-            }
+        for (post, from) in watched {
+            self.publish(post, from).await;
         }
     }
 
@@ -334,6 +350,8 @@ impl Subscription {
             .or_insert_with(|| Topic {
                 sender: broadcast::Sender::new(CHANNEL_CAPACITY),
                 last: None,
+                floor: None,
+                resyncs: 0,
             })
             .sender
             .subscribe();
@@ -347,6 +365,31 @@ impl Subscription {
 
     pub fn post(&self) -> PostId {
         self.post
+    }
+
+    /// [`Topic::resyncs`], read before a catch-up.
+    fn resyncs(&self) -> u64 {
+        self.hub
+            .topics()
+            .get(&self.post)
+            .map_or(0, |topic| topic.resyncs)
+    }
+
+    /// The stream read the database up to `last` in a catch-up that began at `resyncs` and now
+    /// waits on the channel: noted as the channel's floor if the hub has sent nothing yet. `false`
+    /// when the hub read for lost notices meanwhile: the stream must read again.
+    fn caught_up(&self, resyncs: u64, last: CommentId) -> bool {
+        let mut topics = self.hub.topics();
+        let Some(topic) = topics.get_mut(&self.post) else {
+            return true;
+        };
+        if topic.resyncs != resyncs {
+            return false;
+        }
+        if topic.last.is_none() {
+            topic.floor = Some(topic.floor.map_or(last, |floor| floor.min(last)));
+        }
+        true
     }
 
     async fn recv(&mut self) -> Result<Message, broadcast::error::RecvError> {
@@ -369,3 +412,7 @@ impl Drop for Subscription {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "../../tests/unit/private/live.rs"]
+mod tests;

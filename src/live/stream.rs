@@ -27,7 +27,7 @@ pub const RETRY: Duration = Duration::from_secs(2);
 pub struct Reader {
     db: db::Db,
     visibility: Visibility,
-    subscription: Subscription,
+    pub(super) subscription: Subscription,
     _slot: Slot,
     /// The last comment sent, or the one the stream started after.
     last: CommentId,
@@ -37,6 +37,27 @@ pub struct Reader {
     read: VecDeque<Arc<Published>>,
     /// `SSE_STREAM_LIFETIME_MS`.
     lifetime: Option<Duration>,
+    /// The database reads this stream made (its catch-up pages).
+    pub(super) reads: u64,
+}
+
+/// What a stream writes next.
+#[derive(Debug)]
+pub(super) enum Item {
+    Retry,
+    Comment(Arc<Published>),
+}
+
+impl Item {
+    fn event(self) -> Event {
+        match self {
+            Self::Retry => Event::default().retry(RETRY),
+            Self::Comment(comment) => Event::default()
+                .id(comment.id.to_string())
+                .event("comment")
+                .data(&comment.json),
+        }
+    }
 }
 
 impl Reader {
@@ -58,6 +79,7 @@ impl Reader {
             behind: true,
             read: VecDeque::new(),
             lifetime,
+            reads: 0,
         }
     }
 
@@ -71,23 +93,23 @@ impl Reader {
             }
         };
         futures_util::stream::unfold(self, |mut reader| async move {
-            let event = reader.next().await?;
-            Some((Ok(event), reader))
+            let item = reader.next().await?;
+            Some((Ok(item.event()), reader))
         })
         .take_until(ended)
     }
 
     /// The next event; `None` ends the stream: the server is shutting down, the post is gone, or
     /// the database cannot be read (the client reconnects, and resumes from its last id).
-    async fn next(&mut self) -> Option<Event> {
+    pub(super) async fn next(&mut self) -> Option<Item> {
         if !self.said_retry {
             self.said_retry = true;
-            return Some(Event::default().retry(RETRY));
+            return Some(Item::Retry);
         }
         loop {
             if let Some(comment) = self.read.pop_front() {
-                if let Some(event) = self.send(&comment) {
-                    return Some(event);
+                if let Some(item) = self.send(comment) {
+                    return Some(item);
                 }
                 continue;
             }
@@ -97,8 +119,8 @@ impl Reader {
             }
             match self.subscription.recv().await {
                 Ok(Message::Comment(comment)) => {
-                    if let Some(event) = self.send(&comment) {
-                        return Some(event);
+                    if let Some(item) = self.send(comment) {
+                        return Some(item);
                     }
                 }
                 Ok(Message::Missed) | Err(RecvError::Lagged(_)) => self.behind = true,
@@ -107,24 +129,21 @@ impl Reader {
         }
     }
 
-    /// The event of `comment`, unless it was sent already.
-    fn send(&mut self, comment: &Published) -> Option<Event> {
+    /// `comment`, unless it was sent already.
+    fn send(&mut self, comment: Arc<Published>) -> Option<Item> {
         if comment.id <= self.last {
             return None;
         }
         self.last = comment.id;
-        Some(
-            Event::default()
-                .id(comment.id.to_string())
-                .event("comment")
-                .data(&comment.json),
-        )
+        Some(Item::Comment(comment))
     }
 
     /// One page of the comments after the last sent, from the database.
     async fn catch_up(&mut self) -> Option<()> {
         let post = self.subscription.post();
         let cursor = (self.last.0 > 0).then_some(self.last);
+        let resyncs = self.subscription.resyncs();
+        self.reads += 1;
         let page = match db::list_comments(&self.db, self.visibility, post, PAGE, cursor).await {
             Ok(Some(page)) => page,
             Ok(None) => return None,
@@ -134,6 +153,12 @@ impl Reader {
             }
         };
         self.behind = page.next_cursor.is_some();
+        if !self.behind {
+            // Caught up: from here the channel brings the rest, unless the hub read for lost
+            // notices while this page was read (then whether it covered this stream is unknown).
+            let last = page.comments.last().map_or(self.last, |comment| comment.id);
+            self.behind = !self.subscription.caught_up(resyncs, last);
+        }
         for comment in &page.comments {
             match Published::new(comment) {
                 Ok(published) => self.read.push_back(published),
