@@ -72,6 +72,9 @@ pub enum Message {
     Comment(Arc<Published>),
     /// The hub may have missed comments: each stream reads after its own last id.
     Missed,
+    /// The post was deleted: the streams say so (`event: deleted`) and end. The last message: the
+    /// channel closes after it.
+    Deleted,
 }
 
 /// A comment as its event's `data:`, serialized once for every stream.
@@ -232,8 +235,8 @@ impl Hub {
         }
     }
 
-    /// Reads `post`'s comments after `after` and sends them, oldest first. A post gone (deleted)
-    /// closes its channel, which ends its streams.
+    /// Reads `post`'s comments after `after` and sends them, oldest first. A post gone (deleted,
+    /// and its notice missed) is [`Hub::deleted`].
     async fn publish(&self, post: PostId, mut after: CommentId) {
         loop {
             let cursor = (after.0 > 0).then_some(after);
@@ -242,7 +245,7 @@ impl Hub {
             {
                 Ok(Some(page)) => page,
                 Ok(None) => {
-                    self.topics().remove(&post);
+                    self.deleted(post);
                     return;
                 }
                 Err(error) => {
@@ -275,6 +278,13 @@ impl Hub {
         }
     }
 
+    /// `post` was deleted: its streams are told, and its channel closes (they end).
+    fn deleted(&self, post: PostId) {
+        if let Some(topic) = self.topics().remove(&post) {
+            let _ = topic.sender.send(Message::Deleted);
+        }
+    }
+
     fn send(&self, post: PostId, message: Message) {
         if let Some(topic) = self.topics().get(&post) {
             let _ = topic.sender.send(message);
@@ -296,6 +306,7 @@ async fn follow(hub: Weak<Hub>, mut notices: broadcast::Receiver<Notice>) {
         let Some(hub) = hub.upgrade() else { return };
         match notice {
             Ok(Notice::Added { post, comment }) => hub.added(post, comment).await,
+            Ok(Notice::Deleted { post }) => hub.deleted(post),
             Ok(Notice::Missed) | Err(broadcast::error::RecvError::Lagged(_)) => hub.missed().await,
             Err(broadcast::error::RecvError::Closed) => return,
         }

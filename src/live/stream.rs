@@ -14,7 +14,7 @@ use tokio::sync::broadcast::error::RecvError;
 use super::{Message, Published, Slot, Subscription};
 use crate::{
     db::{self, Visibility},
-    model::CommentId,
+    model::{CommentId, PostId},
 };
 
 /// Comments read at a time while catching up: the most a stream holds besides its channel (a
@@ -32,6 +32,8 @@ pub struct Reader {
     /// The last comment sent, or the one the stream started after.
     last: CommentId,
     said_retry: bool,
+    /// The post is gone and the stream said so: it ends.
+    ended: bool,
     /// Whether the database has comments this stream may not have had yet.
     behind: bool,
     read: VecDeque<Arc<Published>>,
@@ -46,6 +48,8 @@ pub struct Reader {
 pub(super) enum Item {
     Retry,
     Comment(Arc<Published>),
+    /// The post is gone (deleted, or no longer there for this reader): the stream's last event.
+    Deleted(PostId),
 }
 
 impl Item {
@@ -56,6 +60,11 @@ impl Item {
                 .id(comment.id.to_string())
                 .event("comment")
                 .data(&comment.json),
+            // Data, or a browser would not dispatch it; no `id:`, so `Last-Event-ID` stays the
+            // last comment's.
+            Self::Deleted(post) => Event::default()
+                .event("deleted")
+                .data(format!(r#"{{"post":{post}}}"#)),
         }
     }
 }
@@ -76,6 +85,7 @@ impl Reader {
             _slot: slot,
             last: after,
             said_retry: false,
+            ended: false,
             behind: true,
             read: VecDeque::new(),
             lifetime,
@@ -99,9 +109,13 @@ impl Reader {
         .take_until(ended)
     }
 
-    /// The next event; `None` ends the stream: the server is shutting down, the post is gone, or
-    /// the database cannot be read (the client reconnects, and resumes from its last id).
+    /// The next event; `None` ends the stream: the server is shutting down, the post is gone (after
+    /// [`Item::Deleted`]), or the database cannot be read (the client reconnects, and resumes from
+    /// its last id).
     pub(super) async fn next(&mut self) -> Option<Item> {
+        if self.ended {
+            return None;
+        }
         if !self.said_retry {
             self.said_retry = true;
             return Some(Item::Retry);
@@ -114,8 +128,10 @@ impl Reader {
                 continue;
             }
             if self.behind {
-                self.catch_up().await?;
-                continue;
+                match self.catch_up().await? {
+                    Ok(()) => continue,
+                    Err(Gone) => return Some(self.end()),
+                }
             }
             match self.subscription.recv().await {
                 Ok(Message::Comment(comment)) => {
@@ -124,6 +140,7 @@ impl Reader {
                     }
                 }
                 Ok(Message::Missed) | Err(RecvError::Lagged(_)) => self.behind = true,
+                Ok(Message::Deleted) => return Some(self.end()),
                 Err(RecvError::Closed) => return None,
             }
         }
@@ -138,15 +155,23 @@ impl Reader {
         Some(Item::Comment(comment))
     }
 
-    /// One page of the comments after the last sent, from the database.
-    async fn catch_up(&mut self) -> Option<()> {
+    /// The post is gone: what the stream says last.
+    fn end(&mut self) -> Item {
+        self.ended = true;
+        self.read.clear();
+        Item::Deleted(self.subscription.post())
+    }
+
+    /// One page of the comments after the last sent, from the database; `Err(Gone)` when the post
+    /// is not there (any more) for this reader, `None` when the database cannot be read.
+    async fn catch_up(&mut self) -> Option<Result<(), Gone>> {
         let post = self.subscription.post();
         let cursor = (self.last.0 > 0).then_some(self.last);
         let resyncs = self.subscription.resyncs();
         self.reads += 1;
         let page = match db::list_comments(&self.db, self.visibility, post, PAGE, cursor).await {
             Ok(Some(page)) => page,
-            Ok(None) => return None,
+            Ok(None) => return Some(Err(Gone)),
             Err(error) => {
                 tracing::info!(%error, %post, "an event stream cannot catch up; it ends");
                 return None;
@@ -168,6 +193,9 @@ impl Reader {
                 }
             }
         }
-        Some(())
+        Some(Ok(()))
     }
 }
+
+/// The post is not there for the stream's reader.
+struct Gone;

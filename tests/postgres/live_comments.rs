@@ -252,3 +252,58 @@ async fn an_app_role_with_only_the_documented_grants_adds_comments_even_when_the
     }
     assert_eq!(got, posted);
 }
+
+#[tokio::test]
+async fn deleting_a_post_through_one_instance_ends_its_streams_on_the_other_and_a_reconnect_is_404()
+{
+    let database = TestDatabase::postgres().await;
+    let folder = tempfile::tempdir().unwrap();
+    let a = ServerProcess::on_database(folder.path(), database.url(), &[]);
+    let b = ServerProcess::on_database(folder.path(), database.url(), &[]);
+    let client = Client::new();
+    let cookie = crate::support::sign_up_at(&client, &a.url(""), "author").await;
+    let response = client
+        .post(a.url("/api/post"))
+        .header(reqwest::header::COOKIE, &cookie)
+        .json(&json!({ "title": "Doomed", "post": "Soon gone" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let post = response.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let seen = add_comment(&client, &b.url(""), post, "Seen").await;
+    let mut on_b = stream(&client, &b.url(""), post, Some(seen)).await;
+    let mut on_a = stream(&client, &a.url(""), post, None).await;
+
+    let deleted = client
+        .delete(a.url(&format!("/api/post/{post}")))
+        .header(reqwest::header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+
+    for reader in [&mut on_b, &mut on_a] {
+        let block = loop {
+            let block = reader.next_block(WITHIN).await.expect("a deleted event");
+            if block.comment.is_none() {
+                break block;
+            }
+        };
+        assert_eq!(block.event.as_deref(), Some("deleted"), "{block:?}");
+        assert_eq!(
+            block.data.as_deref(),
+            Some(format!(r#"{{"post":{post}}}"#).as_str())
+        );
+        assert!(reader.ends_within(WITHIN).await, "the stream ends");
+    }
+    let again = client
+        .get(b.url(&format!("/api/comments/{post}/events")))
+        .header("last-event-id", seen.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+}
