@@ -1,8 +1,9 @@
 //! Live comments (issue 23): one hub per instance follows the database's feed of new comments
 //! (`db/feed.rs`: SQLite's in-process broadcast, PostgreSQL's `LISTEN`) and fans each out to the
 //! streams open on its post (`stream.rs`): read once per instance, serialized once, one
-//! `tokio::sync::broadcast` channel per watched post. Nothing is dropped: a stream that lags, or a
-//! hub that missed notices, reads the database again from the last id it has.
+//! `tokio::sync::broadcast` channel per watched post. Nothing is dropped: a stream that lags (by
+//! count or by bytes), or a hub that missed notices, reads the database again from the last id it
+//! has.
 //! Design and limits: docs/live-comments.md.
 
 mod stream;
@@ -31,8 +32,15 @@ use crate::{
 /// At least the hub's [`PAGE`], so one page published at once does not make every stream lag.
 const CHANNEL_CAPACITY: usize = 2 * PAGE as usize;
 
-/// Comments read from the database at a time, by the hub and by a stream catching up.
+/// Comments read from the database at a time by the hub.
 const PAGE: u32 = 100;
+
+/// The bytes of comments (their JSON) a post's channel keeps for its streams that have not taken
+/// them yet, at least the newest comment: beyond, the oldest are let go, and a stream that comes to
+/// one reads the database after its last id instead (`stream.rs`). So a reader that never reads
+/// holds no more than this through its channel, whatever the comments' size: by count alone
+/// ([`CHANNEL_CAPACITY`]) 200 comments of 8 KiB each stayed.
+const CHANNEL_BYTES: usize = 64 * 1024;
 
 /// The live comments of one instance. Cheap to clone.
 #[derive(Clone)]
@@ -64,12 +72,36 @@ struct Topic {
     /// How many times the hub read for this channel's streams after lost notices: a stream whose
     /// catch-up began before one cannot know whether the hub's read covered it, so reads again.
     resyncs: u64,
+    /// What the channel's messages point to, newest last: only the comments a stream may not have
+    /// taken yet, within [`CHANNEL_BYTES`].
+    recent: std::collections::VecDeque<Arc<Published>>,
+    recent_bytes: usize,
+}
+
+impl Topic {
+    fn send(&mut self, comment: Arc<Published>) {
+        self.last = Some(comment.id);
+        let message = Message::Comment(comment.id, Arc::downgrade(&comment));
+        self.recent_bytes += comment.json.len();
+        self.recent.push_back(comment);
+        let _ = self.sender.send(message);
+        // The channel's values every receiver took are gone from it: so are theirs here.
+        let queued = self.sender.len();
+        while self.recent.len() > 1
+            && (self.recent.len() > queued || self.recent_bytes > CHANNEL_BYTES)
+        {
+            if let Some(old) = self.recent.pop_front() {
+                self.recent_bytes -= old.json.len();
+            }
+        }
+    }
 }
 
 /// What a post's channel carries.
 #[derive(Clone, Debug)]
 pub enum Message {
-    Comment(Arc<Published>),
+    /// A comment's id, and its event while the channel keeps it ([`CHANNEL_BYTES`]).
+    Comment(CommentId, Weak<Published>),
     /// The hub may have missed comments: each stream reads after its own last id.
     Missed,
     /// The post was deleted: the streams say so (`event: deleted`) and end. The last message: the
@@ -268,8 +300,7 @@ impl Hub {
                 let Some(topic) = topics.get_mut(&post) else {
                     return;
                 };
-                topic.last = Some(comment.id);
-                let _ = topic.sender.send(Message::Comment(published));
+                topic.send(published);
                 after = comment.id;
             }
             if page.next_cursor.is_none() {
@@ -363,6 +394,8 @@ impl Subscription {
                 last: None,
                 floor: None,
                 resyncs: 0,
+                recent: std::collections::VecDeque::new(),
+                recent_bytes: 0,
             })
             .sender
             .subscribe();

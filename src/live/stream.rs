@@ -2,8 +2,9 @@
 //! once and in order. It reads the database first (the catch-up, a page at a time), then its post's
 //! channel; when it lags behind the channel, or the hub says it missed notices, it reads the
 //! database again after the last id it sent. Anything already sent (the catch-up and the channel
-//! overlap) is skipped by id. A slow reader holds no more than its place in the channel: what it
-//! has not read stays in the channel (bounded) or in the database.
+//! overlap) is skipped by id. A slow reader holds no more than its place in the channel and one
+//! catch-up's bytes: what it has not read stays in the channel (bounded by count and by bytes) or
+//! in the database. When its post is gone it says so (`event: deleted`) and ends.
 
 use std::{collections::VecDeque, convert::Infallible, sync::Arc, time::Duration};
 
@@ -17,9 +18,14 @@ use crate::{
     model::{CommentId, PostId},
 };
 
-/// Comments read at a time while catching up: the most a stream holds besides its channel (a
-/// comment's JSON is at most about 8 KiB).
+/// Comments read at a time while catching up, at most.
 const PAGE: u32 = 20;
+
+/// The bytes of comments (their JSON) a stream holds while it catches up, at least one comment:
+/// the most it holds besides its channel's share ([`super::CHANNEL_BYTES`], shared with the post's
+/// other streams). A page is kept up to this, the rest read again with the next page, which asks
+/// for as many as fit by the largest comment seen (a comment's JSON is at most about 8 KiB).
+pub(super) const CATCH_UP_BYTES: usize = 16 * 1024;
 
 /// What `retry:` asks a browser to wait before it reconnects.
 pub const RETRY: Duration = Duration::from_secs(2);
@@ -36,11 +42,13 @@ pub struct Reader {
     ended: bool,
     /// Whether the database has comments this stream may not have had yet.
     behind: bool,
-    read: VecDeque<Arc<Published>>,
+    pub(super) read: VecDeque<Arc<Published>>,
     /// `SSE_STREAM_LIFETIME_MS`.
     lifetime: Option<Duration>,
     /// The database reads this stream made (its catch-up pages).
     pub(super) reads: u64,
+    /// How many comments the next catch-up page asks for.
+    pub(super) page: u32,
 }
 
 /// What a stream writes next.
@@ -90,6 +98,7 @@ impl Reader {
             read: VecDeque::new(),
             lifetime,
             reads: 0,
+            page: PAGE,
         }
     }
 
@@ -134,11 +143,16 @@ impl Reader {
                 }
             }
             match self.subscription.recv().await {
-                Ok(Message::Comment(comment)) => {
-                    if let Some(item) = self.send(comment) {
-                        return Some(item);
+                Ok(Message::Comment(id, _)) if id <= self.last => {}
+                Ok(Message::Comment(_, comment)) => match comment.upgrade() {
+                    Some(comment) => {
+                        if let Some(item) = self.send(comment) {
+                            return Some(item);
+                        }
                     }
-                }
+                    // Let go by the channel: this stream is far behind, the database has it.
+                    None => self.behind = true,
+                },
                 Ok(Message::Missed) | Err(RecvError::Lagged(_)) => self.behind = true,
                 Ok(Message::Deleted) => return Some(self.end()),
                 Err(RecvError::Closed) => return None,
@@ -169,7 +183,8 @@ impl Reader {
         let cursor = (self.last.0 > 0).then_some(self.last);
         let resyncs = self.subscription.resyncs();
         self.reads += 1;
-        let page = match db::list_comments(&self.db, self.visibility, post, PAGE, cursor).await {
+        let page = match db::list_comments(&self.db, self.visibility, post, self.page, cursor).await
+        {
             Ok(Some(page)) => page,
             Ok(None) => return Some(Err(Gone)),
             Err(error) => {
@@ -177,21 +192,34 @@ impl Reader {
                 return None;
             }
         };
-        self.behind = page.next_cursor.is_some();
-        if !self.behind {
-            // Caught up: from here the channel brings the rest, unless the hub read for lost
-            // notices while this page was read (then whether it covered this stream is unknown).
-            let last = page.comments.last().map_or(self.last, |comment| comment.id);
-            self.behind = !self.subscription.caught_up(resyncs, last);
-        }
+        let (mut held, mut largest, mut cut) = (0, 1, false);
         for comment in &page.comments {
-            match Published::new(comment) {
-                Ok(published) => self.read.push_back(published),
+            let published = match Published::new(comment) {
+                Ok(published) => published,
                 Err(error) => {
                     tracing::error!(%error, "cannot serialize a comment");
                     return None;
                 }
+            };
+            let size = published.json.len();
+            largest = largest.max(size);
+            if held > 0 && held + size > CATCH_UP_BYTES {
+                // Read again with the next page.
+                cut = true;
+                break;
             }
+            held += size;
+            self.read.push_back(published);
+        }
+        self.page = u32::try_from(CATCH_UP_BYTES / largest)
+            .unwrap_or(PAGE)
+            .clamp(1, PAGE);
+        self.behind = cut || page.next_cursor.is_some();
+        if !self.behind {
+            // Caught up: from here the channel brings the rest, unless the hub read for lost
+            // notices while this page was read (then whether it covered this stream is unknown).
+            let last = self.read.back().map_or(self.last, |comment| comment.id);
+            self.behind = !self.subscription.caught_up(resyncs, last);
         }
         Some(Ok(()))
     }

@@ -176,3 +176,70 @@ async fn a_catch_up_that_began_before_the_hubs_read_is_read_again() {
             .caught_up(reader.subscription.resyncs(), CommentId(1))
     );
 }
+
+/// A comment with the largest JSON there is: 2 000 four-byte characters, about 8 KiB.
+fn large() -> String {
+    "\u{1F600}".repeat(2_000)
+}
+
+#[tokio::test]
+async fn a_stream_catching_up_holds_at_most_its_bytes_yet_sends_every_comment_in_order() {
+    let fixture = fixture().await;
+    let post = fixture.post().await;
+    let mut ids = Vec::new();
+    for _ in 0..12 {
+        ids.push(fixture.comment(post, &large()).await);
+    }
+    let mut reader = fixture
+        .live
+        .open(Visibility::Published, post, Some(CommentId(0)))
+        .await
+        .expect("opened")
+        .expect("the post is there");
+    retry(&mut reader).await;
+
+    let mut got = Vec::new();
+    while got.len() < ids.len() {
+        got.push(next_comment(&mut reader).await);
+        let held: usize = reader.read.iter().map(|comment| comment.json.len()).sum();
+        assert!(held <= stream::CATCH_UP_BYTES, "{held} bytes held");
+    }
+    assert_eq!(got, ids);
+    assert_eq!(reader.page, 2, "pages of what fits");
+    assert!(waits(&mut reader).await);
+}
+
+#[tokio::test]
+async fn a_channel_keeps_its_bytes_for_a_reader_that_never_reads_which_then_reads_the_database() {
+    let fixture = fixture().await;
+    let post = fixture.post().await;
+    let mut stalled = fixture.open(post).await;
+    retry(&mut stalled).await;
+    assert!(waits(&mut stalled).await);
+
+    let mut ids = Vec::new();
+    for _ in 0..30 {
+        ids.push(fixture.comment(post, &large()).await);
+    }
+    let newest = ids.last().copied();
+    let mut kept = None;
+    for _ in 0..500 {
+        if let Some(topic) = fixture.live.0.topics().get(&post)
+            && topic.last == newest
+        {
+            kept = Some((topic.recent.len(), topic.recent_bytes));
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let (count, bytes) = kept.expect("the hub sent them all");
+    assert!(bytes <= CHANNEL_BYTES, "{bytes} bytes kept");
+    assert!(count < ids.len(), "{count} comments kept");
+
+    let mut got = Vec::new();
+    for _ in 0..ids.len() {
+        got.push(next_comment(&mut stalled).await);
+    }
+    assert_eq!(got, ids, "every comment, once, in order");
+    assert!(waits(&mut stalled).await);
+}
