@@ -54,6 +54,8 @@ struct Hub {
     open: AtomicUsize,
     /// False where responses cannot stream (a Lambda function): the route answers 501.
     streaming: AtomicBool,
+    /// `SSE_MAX_STREAMS=0`: the route answers 501.
+    off: bool,
     closed: AtomicBool,
     closing: Notify,
     /// The posts with open streams.
@@ -139,6 +141,10 @@ pub enum Refused {
         "This deployment cannot stream responses (an AWS Lambda function); poll GET /api/comments/{{id}} instead."
     )]
     NotStreaming,
+    #[error(
+        "This server streams no events (SSE_MAX_STREAMS=0); poll GET /api/comments/{{id}} instead."
+    )]
+    Off,
     #[error(transparent)]
     Database(#[from] db::Error),
 }
@@ -153,6 +159,7 @@ impl Live {
             lifetime: config.stream_lifetime,
             open: AtomicUsize::new(0),
             streaming: AtomicBool::new(true),
+            off: config.off,
             closed: AtomicBool::new(false),
             closing: Notify::new(),
             topics: Mutex::default(),
@@ -163,6 +170,12 @@ impl Live {
     /// Where responses cannot stream: every stream is refused with [`Refused::NotStreaming`].
     pub fn without_streaming(&self) {
         self.0.streaming.store(false, Ordering::Release);
+    }
+
+    /// Whether this server streams at all: what the post page tells its island (no stream is
+    /// opened where the route answers 501).
+    pub fn streams(&self) -> bool {
+        !self.0.off && self.0.streaming.load(Ordering::Acquire)
     }
 
     pub fn max_streams(&self) -> usize {
@@ -190,6 +203,9 @@ impl Live {
         after: Option<CommentId>,
     ) -> Result<Option<Reader>, Refused> {
         let hub = &self.0;
+        if hub.off {
+            return Err(Refused::Off);
+        }
         if !hub.streaming.load(Ordering::Acquire) {
             return Err(Refused::NotStreaming);
         }

@@ -495,3 +495,43 @@ async fn deleting_a_post_ends_its_streams_with_a_deleted_event_and_a_reconnect_i
         assert_eq!(bystander.next_comment(WITHIN).await.id(), id, "{how:?}");
     }
 }
+
+#[tokio::test]
+async fn the_post_page_has_its_island_follow_the_stream_only_where_the_server_streams() {
+    let app = TestApp::spawn().await;
+    let post = app.create_post("Live", "Followed").await;
+    let comment = app.add_comment(post, "Shown").await;
+    let page = app
+        .get(&format!("/posts/{post}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("data-live"), "{page}");
+    assert!(
+        page.contains(&format!(r#"data-after="{comment}""#)),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!(r#"data-comment-id="{comment}""#)),
+        "{page}"
+    );
+
+    let off = TestApp::spawn_with(|config| config.live.off = true).await;
+    let post = off.create_post("Live", "Not followed").await;
+    let page = off
+        .get(&format!("/posts/{post}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("data-live"), "{page}");
+    let refused = assert_problem(off.get(&events(post)).await, StatusCode::NOT_IMPLEMENTED).await;
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("SSE_MAX_STREAMS=0"),
+        "{refused}"
+    );
+}
