@@ -213,6 +213,9 @@ pub struct LiveConfig {
     /// `SSE_MAX_STREAMS` (default, `None`: half the connection cap): the most event streams open at
     /// once; more are answered 503. The rest of the connections stay for pages and the API.
     pub max_streams: Option<NonZeroUsize>,
+    /// `SSE_MAX_STREAMS=0`: no streams at all. The route answers 501 and the post pages do not
+    /// open one (their island is told by the page: components/live_comments.rs).
+    pub off: bool,
     /// `DATABASE_LISTEN_URL` (PostgreSQL only; default `DATABASE_URL`): where the one `LISTEN`
     /// connection goes, when `DATABASE_URL` names a transaction-mode pooler that cannot carry it.
     pub listen_url: Option<DatabaseUrl>,
@@ -233,8 +236,10 @@ fn live_from_env() -> Result<LiveConfig, ConfigError> {
             reason: "must be a postgres:// URL (SQLite needs no listener)".to_owned(),
         });
     }
+    let max_streams: Option<usize> = parse_var("SSE_MAX_STREAMS")?;
     Ok(LiveConfig {
-        max_streams: parse_var("SSE_MAX_STREAMS")?,
+        max_streams: max_streams.and_then(NonZeroUsize::new),
+        off: max_streams == Some(0),
         listen_url,
         stream_lifetime: milliseconds_var("SSE_STREAM_LIFETIME_MS")?,
     })

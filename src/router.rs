@@ -55,14 +55,17 @@ pub fn app_for_hosts(state: AppState, allowed_hosts: AllowedHosts) -> middleware
 fn pages(state: &AppState) -> Router<AppState> {
     // Pages read the database directly, so they get it, the trivia service, preview mode and the
     // accounts (who is signed in) too.
-    let (db, trivia, preview, accounts) = (
+    // And the live comments: whether the post page's island may open a stream.
+    let (db, trivia, preview, accounts, live) = (
         state.db.clone(),
         state.trivia.clone(),
         state.preview.clone(),
         state.accounts.clone(),
+        state.live.clone(),
     );
     let page_context = move || {
         provide_context(db.clone());
+        provide_context(live.clone());
         provide_context(trivia.clone());
         provide_context(preview.clone());
         provide_context(accounts.clone());

@@ -3,8 +3,10 @@ import { type AddressInfo, type Socket, connect, createServer } from 'node:net';
 import { createPost, openHydrated, unique } from './helpers';
 
 // Live comments (docs/live-comments.md): two pages open on one post; a comment added on one shows
-// on the other within 2 s, once, in order, without a reload, the page that added it showing it
-// once too; a network loss (a relay cut) is caught up. With JavaScript off the page works as before.
+// on the other within 2 s, once, in order, as text, from the event itself (no page fetched again),
+// the page that added it showing it once too; a network loss (a relay cut) is caught up; failures
+// are tried again less and less often; a refusal stops the page for good, a deleted post too. With
+// JavaScript off the page works as before.
 
 async function twoPages(browser: Browser, id: number): Promise<[Page, Page]> {
   const pages: Page[] = [];
@@ -28,6 +30,13 @@ test('a comment added on one page shows on the other within 2 seconds, once', as
   await streamOpen(writer);
   await streamOpen(reader);
 
+  // The reader shows what comes from its stream's events: it asks the server for nothing else.
+  const fetched: string[] = [];
+  reader.on('request', (request) => {
+    if (['document', 'fetch', 'xhr'].includes(request.resourceType()) && !request.url().includes('/events')) {
+      fetched.push(request.url());
+    }
+  });
   await writer.getByLabel('Your comment', { exact: true }).fill('Hello from the other tab');
   await writer.getByRole('button', { name: 'Add comment' }).click();
 
@@ -44,7 +53,89 @@ test('a comment added on one page shows on the other within 2 seconds, once', as
     await expect(page.locator('.comment-body')).toHaveText(['Hello from the other tab', 'Second', 'Third'], {
       timeout: 2_000,
     });
+    await expect(page.locator('#comments')).toHaveText('Comments (3)');
   }
+  expect(fetched).toEqual([]);
+});
+
+test('a comment is shown as text, never as HTML', async ({ browser }) => {
+  const id = await createPost(await (await browser.newContext()).newPage(), unique('Live post'), 'Markup.');
+  const [writer, reader] = await twoPages(browser, id);
+  await streamOpen(reader);
+  const markup = '<img src=x onerror="document.title=\'owned\'"><b>bold</b>';
+
+  const response = await writer.request.post(`/api/comments/${id}`, { data: { comment: markup } });
+  expect(response.status()).toBe(201);
+
+  await expect(reader.locator('.comment-body')).toHaveText([markup], { timeout: 2_000 });
+  await expect(reader.locator('.comment-list img, .comment-list b')).toHaveCount(0);
+  expect(await reader.title()).not.toBe('owned');
+});
+
+/** A post's event stream, as the island asks for it (`?after=`). */
+const EVENTS = /\/api\/comments\/\d+\/events\?/;
+
+/**
+ * When `page` asked for its stream (`eventsource`), or with `probes` also for a refused stream's
+ * status (`fetch`), in milliseconds since the call.
+ */
+function streamRequests(page: Page, probes = false): number[] {
+  const start = Date.now();
+  const times: number[] = [];
+  page.on('request', (request) => {
+    const kind = request.resourceType();
+    if (EVENTS.test(request.url()) && (kind === 'eventsource' || probes)) times.push(Date.now() - start);
+  });
+  return times;
+}
+
+test('a failing stream is tried again less and less often', async ({ page }) => {
+  const id = await createPost(page, unique('Live post'), 'Unreachable stream.');
+  await page.route(EVENTS, (route) => route.abort('connectionrefused'));
+  const times = streamRequests(page);
+  await openHydrated(page, `/posts/${id}`);
+
+  await expect.poll(() => times.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(4);
+  const waits = times.slice(1).map((time, n) => time - times[n]);
+  // 1 s, 2 s, 4 s, each give or take a quarter: every wait longer than the one before.
+  expect(waits[1]).toBeGreaterThan(waits[0]);
+  expect(waits[2]).toBeGreaterThan(waits[1]);
+  await expect(page.locator('html')).toHaveAttribute('data-live-comments', 'connecting');
+});
+
+test('a refused stream (4xx) is not tried again', async ({ page }) => {
+  const id = await createPost(page, unique('Live post'), 'Refused stream.');
+  await page.route(EVENTS, (route) =>
+    route.fulfill({ status: 404, contentType: 'application/problem+json', body: '{"status":404}' }),
+  );
+  const times = streamRequests(page, true);
+  await openHydrated(page, `/posts/${id}`);
+
+  await expect(page.locator('html')).toHaveAttribute('data-live-comments', 'stopped');
+  await page.waitForTimeout(3_000);
+  // The stream, and the one request that asked why it was refused.
+  expect(times.length).toBeLessThanOrEqual(2);
+});
+
+test('a deleted post ends the stream of a page that shows it', async ({ browser }) => {
+  const author = await (await browser.newContext()).newPage();
+  const signUp = await author.request.post('/api/auth/signup', {
+    data: { username: unique('author').replace(/[^a-z0-9]/gi, '').slice(0, 30), password: 'correct horse battery staple' },
+  });
+  expect(signUp.status()).toBe(201);
+  const id = await createPost(author, unique('Live post'), 'Soon gone.');
+  const reader = await (await browser.newContext()).newPage();
+  await openHydrated(reader, `/posts/${id}`);
+  await streamOpen(reader);
+  const times = streamRequests(reader, true);
+
+  const deleted = await author.request.delete(`/api/post/${id}`);
+  expect(deleted.status()).toBe(204);
+
+  await expect(reader.locator('html')).toHaveAttribute('data-live-comments', 'ended');
+  await expect(reader.getByRole('status').filter({ hasText: 'This post was deleted.' })).toBeVisible();
+  await reader.waitForTimeout(2_500);
+  expect(times).toEqual([]);
 });
 
 /**

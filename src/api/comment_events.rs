@@ -125,7 +125,7 @@ async fn comment_events(
             .into_response()),
         Ok(None) => Err(ApiError::no_such_post(id)),
         Err(Refused::Database(error)) => Err(error.into()),
-        Err(refused @ Refused::NotStreaming) => Ok(problem(
+        Err(refused @ (Refused::NotStreaming | Refused::Off)) => Ok(problem(
             StatusCode::NOT_IMPLEMENTED,
             refused.to_string(),
             None,

@@ -130,10 +130,29 @@ pub async fn create_post(post: &NewPost) -> Result<PostCreated, SubmitError> {
     }
 }
 
-pub async fn add_comment(id: PostId, comment: &NewComment) -> Result<(), SubmitError> {
-    post_json(&format!("/api/comments/{id}"), comment)
-        .await
-        .map(|_| ())
+/// The comment as the server saved it (its 201 answer, parsed).
+pub async fn add_comment(id: PostId, comment: &NewComment) -> Result<JsValue, SubmitError> {
+    post_json(&format!("/api/comments/{id}"), comment).await
+}
+
+/// The status `GET url` answers, its body not read (a stream's is cut off); `None` when no answer
+/// came. What a refused `EventSource` cannot tell (live_comments.rs).
+pub async fn status_of(url: &str) -> Option<u16> {
+    use wasm_bindgen_futures::JsFuture;
+
+    let abort = web_sys::AbortController::new().ok()?;
+    let init = web_sys::RequestInit::new();
+    init.set_signal(Some(&abort.signal()));
+    let request = web_sys::Request::new_with_str_and_init(url, &init).ok()?;
+    let response = JsFuture::from(leptos::prelude::window().fetch_with_request(&request)).await;
+    abort.abort();
+    Some(
+        response
+            .ok()?
+            .dyn_into::<web_sys::Response>()
+            .ok()?
+            .status(),
+    )
 }
 
 /// `POST` the credentials to `/api/auth/signup` or `/api/auth/signin`: `Ok` once signed in (the

@@ -13,7 +13,7 @@ use super::{
     post_list::{Byline, Timestamp},
     raw_text::textarea_text,
 };
-use crate::model::{CommentsForPost, NewComment, PostId};
+use crate::model::{COMMENT_PAGE_SIZE_DEFAULT, CommentsForPost, NewComment, PostId};
 
 /// The id of the section [`CommentForm`] has rendered again after adding a comment.
 pub const COMMENTS_SECTION: &str = "comments-section";
@@ -26,10 +26,19 @@ pub fn CommentList(page: CommentsForPost, count: i64, later_page: bool) -> impl 
         comments,
         next_cursor,
     } = page;
-    // Where the live comments' stream starts (`live_comments.rs`): after what this page shows.
-    let last_shown = comments.last().map_or(0, |comment| comment.id.0);
+    // On the post's last page of comments, while it has room, new ones go at the end of this list
+    // (`live_comments.rs`): `data-after` the newest it shows, and `data-live` when the server
+    // streams them.
+    let last_page = next_cursor.is_none() && comments.len() < COMMENT_PAGE_SIZE_DEFAULT as usize;
+    let last_shown = last_page.then(|| comments.last().map_or(0, |comment| comment.id.0));
+    let live = (last_page && streaming()).then_some("");
     view! {
-        <section aria-labelledby="comments" id=COMMENTS_SECTION data-after=last_shown>
+        <section
+            aria-labelledby="comments"
+            id=COMMENTS_SECTION
+            data-after=last_shown
+            data-live=live
+        >
             <h2 id="comments">{format!("Comments ({count})")}</h2>
             {if comments.is_empty() {
                 let empty = if count == 0 { "No comments yet." } else { "No more comments." };
@@ -40,7 +49,7 @@ pub fn CommentList(page: CommentsForPost, count: i64, later_page: bool) -> impl 
                         {comments
                             .into_iter()
                             .map(|comment| view! {
-                                <li>
+                                <li data-comment-id=comment.id.0>
                                     <p class="comment-body">{comment.comment}</p>
                                     <Timestamp utc=comment.created_at />
                                     <Byline author=comment.author />
@@ -61,6 +70,18 @@ pub fn CommentList(page: CommentsForPost, count: i64, later_page: bool) -> impl 
                 </a>
             })}
         </section>
+    }
+}
+
+/// Whether this server streams new comments: not with `SSE_MAX_STREAMS=0`, not on AWS Lambda.
+fn streaming() -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<crate::live::Live>().is_some_and(|live| live.streams())
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        false
     }
 }
 
@@ -100,9 +121,13 @@ pub fn CommentForm() -> impl IntoView {
         form.send(
             async move { api_client::add_comment(post, &new_comment).await },
             |_| "Comment added".to_owned(),
-            move |_| {
+            move |saved| {
                 input.set_value("");
-                refresh_section(COMMENTS_SECTION);
+                // In place, as a live comment comes (and once: the stream brings it too); where
+                // the page does not show the last comments, the server renders the section again.
+                if !live_comments::show_posted(COMMENTS_SECTION, &saved) {
+                    refresh_section(COMMENTS_SECTION);
+                }
             },
         );
     };

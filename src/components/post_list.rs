@@ -63,9 +63,13 @@ pub fn DraftBadge() -> impl IntoView {
 /// A stored UTC timestamp, shown to the minute.
 #[component]
 pub fn Timestamp(utc: String) -> impl IntoView {
-    let shown = utc
-        .get(..16)
-        .map(|minutes| minutes.replace('T', " "))
-        .unwrap_or_else(|| utc.clone());
+    let shown = shown_time(&utc);
     view! { <time datetime=utc>{shown} " UTC"</time> }
+}
+
+/// A stored UTC timestamp to the minute (`2026-12-07 18:00`), as [`Timestamp`] shows it.
+pub fn shown_time(utc: &str) -> String {
+    utc.get(..16)
+        .map(|minutes| minutes.replace('T', " "))
+        .unwrap_or_else(|| utc.to_owned())
 }

@@ -1,5 +1,5 @@
-//! The comments the database took, as `(post, comment)` ids, told after their commit to whoever
-//! follows them (src/live/). SQLite tells from its one writer, so in commit order; PostgreSQL's
+//! The comments the database took, as `(post, comment)` ids, and the posts it deleted, told after
+//! their commit to whoever follows them (src/live/). SQLite tells from its one writer, so in commit order; PostgreSQL's
 //! one `LISTEN` connection (`postgres/listener.rs`) passes on what the comments' `NOTIFY` trigger
 //! sends, which PostgreSQL delivers in commit order too. A follower that may have missed notices
 //! (it lagged, or the listener reconnected) gets [`Notice::Missed`] and reads the database again.
@@ -16,6 +16,8 @@ const CAPACITY: usize = 1024;
 pub enum Notice {
     /// `comment` was committed on `post`.
     Added { post: PostId, comment: CommentId },
+    /// `post` was deleted (with its comments).
+    Deleted { post: PostId },
     /// Notices may have been lost (the listener's connection was lost and is back): read again.
     Missed,
 }

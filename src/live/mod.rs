@@ -1,8 +1,9 @@
 //! Live comments (issue 23): one hub per instance follows the database's feed of new comments
 //! (`db/feed.rs`: SQLite's in-process broadcast, PostgreSQL's `LISTEN`) and fans each out to the
 //! streams open on its post (`stream.rs`): read once per instance, serialized once, one
-//! `tokio::sync::broadcast` channel per watched post. Nothing is dropped: a stream that lags, or a
-//! hub that missed notices, reads the database again from the last id it has.
+//! `tokio::sync::broadcast` channel per watched post. Nothing is dropped: a stream that lags (by
+//! count or by bytes), or a hub that missed notices, reads the database again from the last id it
+//! has.
 //! Design and limits: docs/live-comments.md.
 
 mod stream;
@@ -31,8 +32,15 @@ use crate::{
 /// At least the hub's [`PAGE`], so one page published at once does not make every stream lag.
 const CHANNEL_CAPACITY: usize = 2 * PAGE as usize;
 
-/// Comments read from the database at a time, by the hub and by a stream catching up.
+/// Comments read from the database at a time by the hub.
 const PAGE: u32 = 100;
+
+/// The bytes of comments (their JSON) a post's channel keeps for its streams that have not taken
+/// them yet, at least the newest comment: beyond, the oldest are let go, and a stream that comes to
+/// one reads the database after its last id instead (`stream.rs`). So a reader that never reads
+/// holds no more than this through its channel, whatever the comments' size: by count alone
+/// ([`CHANNEL_CAPACITY`]) 200 comments of 8 KiB each stayed.
+const CHANNEL_BYTES: usize = 64 * 1024;
 
 /// The live comments of one instance. Cheap to clone.
 #[derive(Clone)]
@@ -46,6 +54,8 @@ struct Hub {
     open: AtomicUsize,
     /// False where responses cannot stream (a Lambda function): the route answers 501.
     streaming: AtomicBool,
+    /// `SSE_MAX_STREAMS=0`: the route answers 501.
+    off: bool,
     closed: AtomicBool,
     closing: Notify,
     /// The posts with open streams.
@@ -57,14 +67,48 @@ struct Topic {
     sender: broadcast::Sender<Message>,
     /// The newest comment sent on the channel; `None` until the first.
     last: Option<CommentId>,
+    /// Until the first comment is sent: the lowest id a stream had when it last caught up from the
+    /// database and began waiting on the channel. Where the hub reads from when notices were lost
+    /// (`missed`): once, for every such stream. `None`: no stream waits yet (they all read).
+    floor: Option<CommentId>,
+    /// How many times the hub read for this channel's streams after lost notices: a stream whose
+    /// catch-up began before one cannot know whether the hub's read covered it, so reads again.
+    resyncs: u64,
+    /// What the channel's messages point to, newest last: only the comments a stream may not have
+    /// taken yet, within [`CHANNEL_BYTES`].
+    recent: std::collections::VecDeque<Arc<Published>>,
+    recent_bytes: usize,
+}
+
+impl Topic {
+    fn send(&mut self, comment: Arc<Published>) {
+        self.last = Some(comment.id);
+        let message = Message::Comment(comment.id, Arc::downgrade(&comment));
+        self.recent_bytes += comment.json.len();
+        self.recent.push_back(comment);
+        let _ = self.sender.send(message);
+        // The channel's values every receiver took are gone from it: so are theirs here.
+        let queued = self.sender.len();
+        while self.recent.len() > 1
+            && (self.recent.len() > queued || self.recent_bytes > CHANNEL_BYTES)
+        {
+            if let Some(old) = self.recent.pop_front() {
+                self.recent_bytes -= old.json.len();
+            }
+        }
+    }
 }
 
 /// What a post's channel carries.
 #[derive(Clone, Debug)]
 pub enum Message {
-    Comment(Arc<Published>),
+    /// A comment's id, and its event while the channel keeps it ([`CHANNEL_BYTES`]).
+    Comment(CommentId, Weak<Published>),
     /// The hub may have missed comments: each stream reads after its own last id.
     Missed,
+    /// The post was deleted: the streams say so (`event: deleted`) and end. The last message: the
+    /// channel closes after it.
+    Deleted,
 }
 
 /// A comment as its event's `data:`, serialized once for every stream.
@@ -97,6 +141,10 @@ pub enum Refused {
         "This deployment cannot stream responses (an AWS Lambda function); poll GET /api/comments/{{id}} instead."
     )]
     NotStreaming,
+    #[error(
+        "This server streams no events (SSE_MAX_STREAMS=0); poll GET /api/comments/{{id}} instead."
+    )]
+    Off,
     #[error(transparent)]
     Database(#[from] db::Error),
 }
@@ -111,6 +159,7 @@ impl Live {
             lifetime: config.stream_lifetime,
             open: AtomicUsize::new(0),
             streaming: AtomicBool::new(true),
+            off: config.off,
             closed: AtomicBool::new(false),
             closing: Notify::new(),
             topics: Mutex::default(),
@@ -121,6 +170,12 @@ impl Live {
     /// Where responses cannot stream: every stream is refused with [`Refused::NotStreaming`].
     pub fn without_streaming(&self) {
         self.0.streaming.store(false, Ordering::Release);
+    }
+
+    /// Whether this server streams at all: what the post page tells its island (no stream is
+    /// opened where the route answers 501).
+    pub fn streams(&self) -> bool {
+        !self.0.off && self.0.streaming.load(Ordering::Acquire)
     }
 
     pub fn max_streams(&self) -> usize {
@@ -148,6 +203,9 @@ impl Live {
         after: Option<CommentId>,
     ) -> Result<Option<Reader>, Refused> {
         let hub = &self.0;
+        if hub.off {
+            return Err(Refused::Off);
+        }
         if !hub.streaming.load(Ordering::Acquire) {
             return Err(Refused::NotStreaming);
         }
@@ -200,24 +258,33 @@ impl Hub {
         self.publish(post, after).await;
     }
 
-    /// Notices may have been lost: each channel gets what was committed after its last comment.
+    /// Notices may have been lost: each channel gets what was committed after its last comment,
+    /// read once for all of its streams. A channel that never carried a comment is read after the
+    /// lowest id its waiting streams had (`Topic::floor`); its streams still catching up read the
+    /// database anyway, so none of them reads again (issue 23's review: every stream of such a
+    /// channel used to read for itself).
     async fn missed(&self) {
-        let watched: Vec<(PostId, Option<CommentId>)> = self
+        let watched: Vec<(PostId, CommentId)> = self
             .topics()
-            .iter()
-            .map(|(post, topic)| (*post, topic.last))
+            .iter_mut()
+            .filter_map(|(post, topic)| {
+                let from = match topic.last {
+                    Some(last) => last,
+                    None => {
+                        topic.resyncs += 1;
+                        topic.floor?
+                    }
+                };
+                Some((*post, from))
+            })
             .collect();
-        for (post, last) in watched {
-            match last {
-                Some(last) => self.publish(post, last).await,
-                // The hub does not know where this channel's streams are: they read themselves.
-                None => self.send(post, Message::Missed),
-            }
+        for (post, from) in watched {
+            self.publish(post, from).await;
         }
     }
 
-    /// Reads `post`'s comments after `after` and sends them, oldest first. A post gone (deleted)
-    /// closes its channel, which ends its streams.
+    /// Reads `post`'s comments after `after` and sends them, oldest first. A post gone (deleted,
+    /// and its notice missed) is [`Hub::deleted`].
     async fn publish(&self, post: PostId, mut after: CommentId) {
         loop {
             let cursor = (after.0 > 0).then_some(after);
@@ -226,7 +293,7 @@ impl Hub {
             {
                 Ok(Some(page)) => page,
                 Ok(None) => {
-                    self.topics().remove(&post);
+                    self.deleted(post);
                     return;
                 }
                 Err(error) => {
@@ -249,13 +316,19 @@ impl Hub {
                 let Some(topic) = topics.get_mut(&post) else {
                     return;
                 };
-                topic.last = Some(comment.id);
-                let _ = topic.sender.send(Message::Comment(published));
+                topic.send(published);
                 after = comment.id;
             }
             if page.next_cursor.is_none() {
                 return;
             }
+        }
+    }
+
+    /// `post` was deleted: its streams are told, and its channel closes (they end).
+    fn deleted(&self, post: PostId) {
+        if let Some(topic) = self.topics().remove(&post) {
+            let _ = topic.sender.send(Message::Deleted);
         }
     }
 
@@ -280,6 +353,7 @@ async fn follow(hub: Weak<Hub>, mut notices: broadcast::Receiver<Notice>) {
         let Some(hub) = hub.upgrade() else { return };
         match notice {
             Ok(Notice::Added { post, comment }) => hub.added(post, comment).await,
+            Ok(Notice::Deleted { post }) => hub.deleted(post),
             Ok(Notice::Missed) | Err(broadcast::error::RecvError::Lagged(_)) => hub.missed().await,
             Err(broadcast::error::RecvError::Closed) => return,
         }
@@ -334,6 +408,10 @@ impl Subscription {
             .or_insert_with(|| Topic {
                 sender: broadcast::Sender::new(CHANNEL_CAPACITY),
                 last: None,
+                floor: None,
+                resyncs: 0,
+                recent: std::collections::VecDeque::new(),
+                recent_bytes: 0,
             })
             .sender
             .subscribe();
@@ -347,6 +425,31 @@ impl Subscription {
 
     pub fn post(&self) -> PostId {
         self.post
+    }
+
+    /// [`Topic::resyncs`], read before a catch-up.
+    fn resyncs(&self) -> u64 {
+        self.hub
+            .topics()
+            .get(&self.post)
+            .map_or(0, |topic| topic.resyncs)
+    }
+
+    /// The stream read the database up to `last` in a catch-up that began at `resyncs` and now
+    /// waits on the channel: noted as the channel's floor if the hub has sent nothing yet. `false`
+    /// when the hub read for lost notices meanwhile: the stream must read again.
+    fn caught_up(&self, resyncs: u64, last: CommentId) -> bool {
+        let mut topics = self.hub.topics();
+        let Some(topic) = topics.get_mut(&self.post) else {
+            return true;
+        };
+        if topic.resyncs != resyncs {
+            return false;
+        }
+        if topic.last.is_none() {
+            topic.floor = Some(topic.floor.map_or(last, |floor| floor.min(last)));
+        }
+        true
     }
 
     async fn recv(&mut self) -> Result<Message, broadcast::error::RecvError> {
@@ -369,3 +472,7 @@ impl Drop for Subscription {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "../../tests/unit/private/live.rs"]
+mod tests;

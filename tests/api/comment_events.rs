@@ -407,3 +407,131 @@ async fn many_streams_on_one_post_each_get_every_comment() {
         assert_eq!(next_ids(stream, 2).await, [first, second]);
     }
 }
+
+/// How a post is deleted: the API, the page's Delete form, GraphQL (issue 22).
+#[derive(Clone, Copy, Debug)]
+enum Deletion {
+    Api,
+    Form,
+    GraphQl,
+}
+
+/// Deletes `post` as the author whose session is `cookie`, the way `how` does.
+async fn delete_post(app: &TestApp, cookie: &str, post: i64, how: Deletion) {
+    let request = match how {
+        Deletion::Api => app.client.delete(app.url(&format!("/api/post/{post}"))),
+        Deletion::Form => app
+            .client
+            .post(app.url(&format!("/api/post/{post}")))
+            .form(&[("action", "delete"), ("etag", "")]),
+        Deletion::GraphQl => app.client.post(app.url("/api/graphql")).json(&json!({
+            "query": "mutation($id: PostId!) { deletePost(id: $id) }",
+            "variables": { "id": post },
+        })),
+    };
+    let response = request
+        .header(header::COOKIE, cookie)
+        .send()
+        .await
+        .expect("the server answers");
+    assert!(
+        response.status().is_success() || response.status().is_redirection(),
+        "{how:?}: {}",
+        response.status()
+    );
+    let gone = app.get(&format!("/api/post/{post}")).await;
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND, "{how:?} deleted it");
+}
+
+/// The next block is the `deleted` event of `post`, and the stream ends after it.
+async fn assert_deleted_then_ended(reader: &mut EventReader, post: i64) {
+    let block = loop {
+        let block = reader.next_block(WITHIN).await.expect("a deleted event");
+        if block.comment.is_none() {
+            break block;
+        }
+    };
+    assert_eq!(block.event.as_deref(), Some("deleted"), "{block:?}");
+    assert_eq!(block.id, None, "Last-Event-ID stays the last comment's");
+    assert_eq!(
+        serde_json::from_str::<Value>(block.data.as_deref().unwrap()).unwrap(),
+        json!({ "post": post })
+    );
+    assert!(reader.ends_within(WITHIN).await, "the stream ends");
+}
+
+#[tokio::test]
+async fn deleting_a_post_ends_its_streams_with_a_deleted_event_and_a_reconnect_is_404() {
+    for how in [Deletion::Api, Deletion::Form, Deletion::GraphQl] {
+        let app = TestApp::spawn().await;
+        let cookie = app.sign_up("author").await;
+        let response = app
+            .client
+            .post(app.url("/api/post"))
+            .header(header::COOKIE, &cookie)
+            .json(&json!({ "title": "Doomed", "post": "Soon gone" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let post = response.json::<Value>().await.unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        let seen = app.add_comment(post, "Seen").await;
+        let mut fresh = open(&app, &events(post), &[]).await;
+        let mut resumed = open(&app, &events(post), &[("last-event-id", &seen.to_string())]).await;
+        let other = app.create_post("Other", "Stays").await;
+        let mut bystander = open(&app, &events(other), &[]).await;
+
+        delete_post(&app, &cookie, post, how).await;
+
+        assert_deleted_then_ended(&mut fresh, post).await;
+        assert_deleted_then_ended(&mut resumed, post).await;
+        let again = app
+            .get_with(&events(post), &[("last-event-id", &seen.to_string())])
+            .await;
+        assert_problem(again, StatusCode::NOT_FOUND).await;
+        let id = app.add_comment(other, "Still live").await;
+        assert_eq!(bystander.next_comment(WITHIN).await.id(), id, "{how:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_post_page_has_its_island_follow_the_stream_only_where_the_server_streams() {
+    let app = TestApp::spawn().await;
+    let post = app.create_post("Live", "Followed").await;
+    let comment = app.add_comment(post, "Shown").await;
+    let page = app
+        .get(&format!("/posts/{post}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("data-live"), "{page}");
+    assert!(
+        page.contains(&format!(r#"data-after="{comment}""#)),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!(r#"data-comment-id="{comment}""#)),
+        "{page}"
+    );
+
+    let off = TestApp::spawn_with(|config| config.live.off = true).await;
+    let post = off.create_post("Live", "Not followed").await;
+    let page = off
+        .get(&format!("/posts/{post}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("data-live"), "{page}");
+    let refused = assert_problem(off.get(&events(post)).await, StatusCode::NOT_IMPLEMENTED).await;
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("SSE_MAX_STREAMS=0"),
+        "{refused}"
+    );
+}

@@ -1,6 +1,7 @@
-//! The instance's one `LISTEN comment_added` connection (sqlx `PgListener`, on a pool of one of its
-//! own, so it never takes a query's place): each notification's payload, `post,comment`, becomes a
-//! [`Notice::Added`]. When the connection is lost, a new one is made (backing off to a second
+//! The instance's one `LISTEN comment_added, post_deleted` connection (sqlx `PgListener`, on a pool
+//! of one of its own, so it never takes a query's place): each `comment_added` payload,
+//! `post,comment`, becomes a [`Notice::Added`], each `post_deleted` payload, `post`, a
+//! [`Notice::Deleted`] (one queue: in commit order). When the connection is lost, a new one is made (backing off to a second
 //! between tries) and [`Notice::Missed`] told once it listens again, so followers read what was
 //! committed meanwhile. `DATABASE_LISTEN_URL` points it past a transaction-mode pooler.
 
@@ -14,7 +15,10 @@ use sqlx::{
 use crate::db::feed::{Feed, Notice};
 
 /// The channel the trigger of migrations/postgres/20261208000003_live_comments.sql notifies.
-const CHANNEL: &str = "comment_added";
+const ADDED: &str = "comment_added";
+
+/// The channel the trigger of migrations/postgres/20261208000006_post_deleted.sql notifies.
+const DELETED: &str = "post_deleted";
 
 const RETRY_FIRST: Duration = Duration::from_millis(50);
 const RETRY_MAX: Duration = Duration::from_secs(1);
@@ -70,7 +74,7 @@ async fn listen(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
     // Each loss is handled here, by a new listener and a `Missed`: sqlx's own quiet reconnect would
     // not say when it is listening again.
     listener.eager_reconnect(false);
-    listener.listen(CHANNEL).await?;
+    listener.listen_all([ADDED, DELETED]).await?;
     Ok(listener)
 }
 
@@ -78,11 +82,12 @@ async fn listen(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
 async fn pass_on(listener: &mut PgListener, feed: &Feed) -> bool {
     loop {
         match listener.try_recv().await {
-            Ok(Some(notification)) => match parse(notification.payload()) {
+            Ok(Some(notification)) => match parse(notification.channel(), notification.payload()) {
                 Some(notice) => feed.tell(notice),
                 None => tracing::warn!(
+                    channel = notification.channel(),
                     payload = notification.payload(),
-                    "a comment_added notification that is not `post,comment`"
+                    "a notification that is not `post,comment` (comment_added) or `post` (post_deleted)"
                 ),
             },
             Ok(None) => return false,
@@ -95,8 +100,13 @@ async fn pass_on(listener: &mut PgListener, feed: &Feed) -> bool {
     }
 }
 
-/// `post,comment`, as the trigger writes it.
-fn parse(payload: &str) -> Option<Notice> {
+/// `post,comment` on `comment_added`, `post` on `post_deleted`, as the triggers write them.
+fn parse(channel: &str, payload: &str) -> Option<Notice> {
+    if channel == DELETED {
+        return Some(Notice::Deleted {
+            post: payload.parse().ok()?,
+        });
+    }
     let (post, comment) = payload.split_once(',')?;
     // Positive ids only (`PostId`'s and `CommentId`'s own parsing): anyone who can `NOTIFY`
     // could send anything.

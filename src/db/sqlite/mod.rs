@@ -211,6 +211,8 @@ impl Store for Db {
         .execute(&mut *transaction)
         .await?;
         transaction.commit().await?;
+        // The writer still held: in commit order with the comments' notices.
+        self.comments.tell(Notice::Deleted { post: id });
         Ok(Edited::Done(()))
     }
 
@@ -379,6 +381,9 @@ impl Store for Db {
             return Ok(DeliveryOutcome::NoSuchPost);
         }
         transaction.commit().await?;
+        if change == PostChange::Delete {
+            self.comments.tell(Notice::Deleted { post });
+        }
         Ok(DeliveryOutcome::Applied)
     }
 
