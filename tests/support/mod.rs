@@ -22,7 +22,7 @@ mod process;
 mod webhook_signature;
 mod writers;
 
-pub use accounts::{PASSWORD, me_at, session_cookie, sign_in_at, sign_up_at};
+pub use accounts::{PASSWORD, me_at, session_cookie, shown_name_at, sign_in_at, sign_up_at};
 pub use answers::{JSON, allowed_methods, assert_problem, content_type, detail, header, location};
 pub use app::{TestApp, silent_trivia_upstream, test_config, test_http_config, with_headers};
 pub use database::TestDatabase;

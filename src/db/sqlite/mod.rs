@@ -23,6 +23,7 @@ use super::{
     idempotency::{IdempotencyKey, Once},
     post_batch::{InsertPosts, NewPostRow, PostBatcher},
     rows::{PostComment, PostToEdit},
+    session_cache::SessionCache,
     store::Store,
     sweeps::Sweeps,
 };
@@ -48,6 +49,8 @@ pub struct Db {
     key_sweeps: Arc<Sweeps>,
     /// Sign-in attempts per username and per address (`db/accounts.rs`).
     signin_times: Arc<WriteTimes<String>>,
+    /// Live sessions, for what pages show: every sign-out is this process's, so it is always on.
+    sessions: SessionCache,
 }
 
 impl Db {
@@ -128,6 +131,7 @@ impl Store for Db {
             comments: Feed::default(),
             key_sweeps: Arc::default(),
             signin_times: Arc::default(),
+            sessions: SessionCache::new(true),
         })
     }
 
@@ -299,6 +303,11 @@ impl Store for Db {
         )
         .fetch_optional(&mut *self.reader().await?)
         .await?)
+    }
+
+    /// One process: every change is made here.
+    async fn listen(&self, _listen_url: Option<&DatabaseUrl>) -> Result<(), Error> {
+        Ok(())
     }
 
     /// One process: the feed is in memory.
