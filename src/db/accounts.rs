@@ -3,6 +3,7 @@
 //! the database: sessions and tokens are looked up by the SHA-256 of theirs (`auth/`). What a page
 //! shows may come from the room's cache of live sessions instead ([`session_owner_to_show`]).
 
+pub use super::rows::SessionOwner;
 use super::{
     Db, Error, Room, WriteAllowance, WriteLimit,
     session_cache::{Lookup, SessionCache, SessionKey},
@@ -20,14 +21,6 @@ pub struct Account {
 pub struct Owner {
     pub id: UserId,
     pub username: String,
-}
-
-/// A live session's owner, and when the session would expire if left alone (Unix seconds).
-#[derive(Clone, Debug)]
-pub struct SessionOwner {
-    pub id: UserId,
-    pub username: String,
-    pub expires_at: i64,
 }
 
 /// A live token's owner; `stale`: its `last_used_at` is over a minute old (or unset).

@@ -18,7 +18,7 @@ use std::{
 
 use moka::sync::Cache;
 
-use super::accounts::SessionOwner;
+use super::rows::SessionOwner;
 
 /// Sessions kept at most: a few MiB, however many sessions an attacker opens.
 pub const CAPACITY: u64 = 10_000;
