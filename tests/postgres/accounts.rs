@@ -6,12 +6,11 @@
 
 use std::time::{Duration, Instant};
 
-use reqwest::{Client, StatusCode, header, redirect::Policy};
-use tempfile::TempDir;
+use reqwest::{Client, StatusCode, header};
 
 use crate::support::{
-    PASSWORD, PATIENCE, ServerProcess, TestDatabase, me_at, session_cookie, shown_name_at,
-    sign_in_at, sign_up_at,
+    PASSWORD, PATIENCE, ServerProcess, TestDatabase, TwoInstances, me_at, session_cookie,
+    shown_name_at, sign_in_at, sign_up_at,
 };
 
 /// What an instance logs each time its listener listens (src/db/postgres/listener.rs): from then
@@ -20,35 +19,6 @@ const LISTENING: &str = "listening for new comments and ended sessions";
 
 /// How long a page may go on naming a user signed out on another instance: the notice's way.
 const NOTICE_WITHIN: Duration = Duration::from_secs(2);
-
-struct TwoInstances {
-    a: ServerProcess,
-    b: ServerProcess,
-    client: Client,
-    database: TestDatabase,
-    _folder: TempDir,
-}
-
-impl TwoInstances {
-    async fn start(settings: &[(&str, &str)]) -> Self {
-        let database = TestDatabase::postgres().await;
-        let folder = tempfile::tempdir().unwrap();
-        let a = ServerProcess::on_database(folder.path(), database.url(), settings);
-        let b = ServerProcess::on_database(folder.path(), database.url(), settings);
-        let client = Client::builder()
-            .redirect(Policy::none())
-            .timeout(Duration::from_secs(20))
-            .build()
-            .unwrap();
-        Self {
-            a,
-            b,
-            client,
-            database,
-            _folder: folder,
-        }
-    }
-}
 
 fn base(instance: &ServerProcess) -> String {
     instance.url("")
