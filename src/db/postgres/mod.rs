@@ -154,19 +154,11 @@ impl Db {
         check: &EditCheck,
     ) -> Result<Edited<Post>, sqlx::Error> {
         let mut transaction = self.pool.begin().await?;
-        let Some(row) = Self::post_to_edit(&mut transaction, drafts, id).await? else {
-            return Ok(Edited::NoSuchPost);
+        let row = Self::post_to_edit(&mut transaction, drafts, id).await?;
+        let post = match check.patched(row, patch, drafts) {
+            Ok(post) => post,
+            Err(refused) => return Ok(refused),
         };
-        let (mut post, author) = row.split();
-        if let Some(refusal) = check.refusal(&post, author, drafts) {
-            return Ok(refusal);
-        }
-        if let Some(title) = &patch.title {
-            post.title.clone_from(title);
-        }
-        if let Some(body) = &patch.body {
-            post.body.clone_from(body);
-        }
         sqlx::query!(
             "UPDATE posts SET title = $2, body = $3 WHERE id = $1 -- PostgreSQL",
             id as PostId,
@@ -186,12 +178,9 @@ impl Db {
         check: &EditCheck,
     ) -> Result<Edited<()>, sqlx::Error> {
         let mut transaction = self.pool.begin().await?;
-        let Some(row) = Self::post_to_edit(&mut transaction, drafts, id).await? else {
-            return Ok(Edited::NoSuchPost);
-        };
-        let (post, author) = row.split();
-        if let Some(refusal) = check.refusal(&post, author, drafts) {
-            return Ok(refusal);
+        let row = Self::post_to_edit(&mut transaction, drafts, id).await?;
+        if let Err(refused) = check.deletion(row, drafts) {
+            return Ok(refused);
         }
         // `ON DELETE CASCADE` takes its comments in the same statement.
         sqlx::query!(

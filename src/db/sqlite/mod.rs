@@ -166,19 +166,11 @@ impl Store for Db {
     ) -> Result<Edited<Post>, Error> {
         let mut writer = self.writer().await?;
         let mut transaction = writer.begin().await?;
-        let Some(row) = Self::post_to_edit(&mut transaction, drafts, id).await? else {
-            return Ok(Edited::NoSuchPost);
+        let row = Self::post_to_edit(&mut transaction, drafts, id).await?;
+        let post = match check.patched(row, patch, drafts) {
+            Ok(post) => post,
+            Err(refused) => return Ok(refused),
         };
-        let (mut post, author) = row.split();
-        if let Some(refusal) = check.refusal(&post, author, drafts) {
-            return Ok(refusal);
-        }
-        if let Some(title) = &patch.title {
-            post.title.clone_from(title);
-        }
-        if let Some(body) = &patch.body {
-            post.body.clone_from(body);
-        }
         sqlx::query!(
             "UPDATE posts SET title = $2, body = $3 WHERE id = $1",
             id,
@@ -199,12 +191,9 @@ impl Store for Db {
     ) -> Result<Edited<()>, Error> {
         let mut writer = self.writer().await?;
         let mut transaction = writer.begin().await?;
-        let Some(row) = Self::post_to_edit(&mut transaction, drafts, id).await? else {
-            return Ok(Edited::NoSuchPost);
-        };
-        let (post, author) = row.split();
-        if let Some(refusal) = check.refusal(&post, author, drafts) {
-            return Ok(refusal);
+        let row = Self::post_to_edit(&mut transaction, drafts, id).await?;
+        if let Err(refused) = check.deletion(row, drafts) {
+            return Ok(refused);
         }
         // `ON DELETE CASCADE` (foreign keys are on) takes its comments in the same statement.
         sqlx::query!(
