@@ -52,11 +52,11 @@ def sign_in(username, password):
     return request("POST", "/api/auth/signin", {"username": username, "password": password})
 
 
-def signed_in_cookie():
+def signed_in_cookie(username="alice"):
     connection = http.client.HTTPConnection(HOST, PORT, timeout=60)
     try:
         connection.request("POST", "/api/auth/signin",
-                           json.dumps({"username": "alice", "password": PASSWORD}),
+                           json.dumps({"username": username, "password": PASSWORD}),
                            {"content-type": "application/json"})
         response = connection.getresponse()
         response.read()

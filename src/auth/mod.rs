@@ -232,9 +232,14 @@ impl Accounts {
         now.saturating_add(i64::try_from(self.0.idle.as_secs()).unwrap_or(i64::MAX))
     }
 
-    /// The user behind the request's token, or else its session cookie. A session in use has its
-    /// expiry moved on, at most once a minute (a write per request would cost every read).
-    async fn resolve(&self, parts: &Parts) -> Result<Option<User>, AuthRejection> {
+    /// The user behind the request's token, or else its session cookie, looked up as `lookup`
+    /// says. A session in use has its expiry moved on, at most once a minute (a write per request
+    /// would cost every read).
+    async fn resolve(
+        &self,
+        parts: &Parts,
+        lookup: SessionLookup,
+    ) -> Result<Option<User>, AuthRejection> {
         if let Some(token) = session::bearer_token(&parts.headers) {
             let token = token.ok_or(AuthRejection::InvalidToken)?;
             let owner = store::token_owner(self.db(), &hash_secret(token))
@@ -253,7 +258,13 @@ impl Accounts {
         };
         let now = now_seconds();
         let id_hash = hash_secret(secret);
-        let Some(owner) = store::session_owner(self.db(), &id_hash, now).await? else {
+        let owner = match lookup {
+            SessionLookup::Database => store::session_owner(self.db(), &id_hash, now).await?,
+            SessionLookup::CacheToShow => {
+                store::session_owner_to_show(self.db(), &id_hash, now).await?
+            }
+        };
+        let Some(owner) = owner else {
             return Ok(None);
         };
         let expiry = self.expiry(now);
@@ -271,10 +282,31 @@ impl Accounts {
         if let Some(known) = parts.extensions.get::<CurrentUser>() {
             return Ok(known.clone());
         }
-        let current = CurrentUser(self.resolve(parts).await?);
+        let current = CurrentUser(self.resolve(parts, SessionLookup::Database).await?);
         parts.extensions.insert(current.clone());
         Ok(current)
     }
+
+    /// The user a page is rendered for, for what it shows alone (the header's name, the author's
+    /// Edit and Delete forms): as [`Self::current_user`], but a session may come from this
+    /// instance's cache (`db/session_cache.rs`), so it can outlive a sign-out on another instance
+    /// by a moment. Never decide anything on it: the forms it shows post to handlers that take
+    /// [`CurrentUser`] or [`RequireUser`], which read the database.
+    pub async fn user_to_show(&self, parts: &Parts) -> Result<Option<User>, AuthRejection> {
+        if let Some(CurrentUser(known)) = parts.extensions.get::<CurrentUser>() {
+            return Ok(known.clone());
+        }
+        self.resolve(parts, SessionLookup::CacheToShow).await
+    }
+}
+
+/// Where a session is looked up.
+#[derive(Clone, Copy)]
+enum SessionLookup {
+    /// The database: for every decision.
+    Database,
+    /// This instance's cache of live sessions first: for what a page shows alone.
+    CacheToShow,
 }
 
 fn now_seconds() -> i64 {

@@ -1,8 +1,13 @@
 //! The accounts' queries (issue 22): users, sessions, API tokens, and the sign-in attempts' limit.
 //! The door's functions for them, and the [`AccountStore`] each room implements. Secrets never reach
-//! the database: sessions and tokens are looked up by the SHA-256 of theirs (`auth/`).
+//! the database: sessions and tokens are looked up by the SHA-256 of theirs (`auth/`). What a page
+//! shows may come from the room's cache of live sessions instead ([`session_owner_to_show`]).
 
-use super::{Db, Error, Room, WriteAllowance, WriteLimit};
+pub use super::rows::SessionOwner;
+use super::{
+    Db, Error, Room, WriteAllowance, WriteLimit,
+    session_cache::{Lookup, SessionCache, SessionKey},
+};
 use crate::model::{TokenId, TokenInfo, UserId};
 
 /// A user as stored, with the hash a sign-in is checked against.
@@ -18,13 +23,6 @@ pub struct Owner {
     pub username: String,
 }
 
-/// A live session's owner, and when the session would expire if left alone (Unix seconds).
-pub struct SessionOwner {
-    pub id: UserId,
-    pub username: String,
-    pub expires_at: i64,
-}
-
 /// A live token's owner; `stale`: its `last_used_at` is over a minute old (or unset).
 pub struct TokenOwner {
     pub token: TokenId,
@@ -34,6 +32,8 @@ pub struct TokenOwner {
 }
 
 pub(super) trait AccountStore {
+    /// The room's cache of live sessions (`session_cache.rs`), for what pages show.
+    fn session_cache(&self) -> &SessionCache;
     /// `None`: the key is taken.
     async fn create_user(
         &self,
@@ -95,17 +95,52 @@ pub async fn session_owner(
     in_room!(db, room => room.session_owner(id_hash, now).await)
 }
 
-pub async fn extend_session(db: &Db, id_hash: &[u8], expires_at: i64) -> Result<(), Error> {
-    in_room!(db, room => room.extend_session(id_hash, expires_at).await)
+/// The owner of a live session, for what a page shows alone: from this instance's cache when it
+/// has the session, else from the database (and then kept). It may lag a sign-out on another
+/// instance by a moment, so nothing is ever decided on it: decisions take [`session_owner`].
+pub async fn session_owner_to_show(
+    db: &Db,
+    id_hash: &SessionKey,
+    now: i64,
+) -> Result<Option<SessionOwner>, Error> {
+    let cache = session_cache(db);
+    let ticket = match cache.lookup(id_hash, now) {
+        Lookup::Hit(owner) => return Ok(Some(owner)),
+        Lookup::Miss(ticket) => Some(ticket),
+        Lookup::Off => None,
+    };
+    let owner = session_owner(db, id_hash, now).await?;
+    if let (Some(ticket), Some(owner)) = (ticket, &owner) {
+        cache.fill(ticket, *id_hash, owner.clone());
+    }
+    Ok(owner)
 }
 
-pub async fn delete_session(db: &Db, id_hash: &[u8]) -> Result<(), Error> {
-    in_room!(db, room => room.delete_session(id_hash).await)
+/// The cached entry goes too: the next page reads the new expiry from the database.
+pub async fn extend_session(db: &Db, id_hash: &SessionKey, expires_at: i64) -> Result<(), Error> {
+    let extended = in_room!(db, room => room.extend_session(id_hash, expires_at).await);
+    session_cache(db).forget(id_hash);
+    extended
 }
 
-/// Every session of `user`, on every instance: sign-out everywhere.
+/// Forgotten by this instance's cache at once, whatever the answer (the delete may have committed
+/// before an error); other instances hear of it from PostgreSQL (`postgres/listener.rs`).
+pub async fn delete_session(db: &Db, id_hash: &SessionKey) -> Result<(), Error> {
+    let deleted = in_room!(db, room => room.delete_session(id_hash).await);
+    session_cache(db).forget(id_hash);
+    deleted
+}
+
+/// Every session of `user`, on every instance: sign-out everywhere. This instance's cache is
+/// emptied (it knows its entries by session, not by user; this is rare).
 pub async fn delete_sessions_of(db: &Db, user: UserId) -> Result<u64, Error> {
-    in_room!(db, room => room.delete_sessions_of(user).await)
+    let deleted = in_room!(db, room => room.delete_sessions_of(user).await);
+    session_cache(db).clear();
+    deleted
+}
+
+fn session_cache(db: &Db) -> &SessionCache {
+    in_room!(db, room => room.session_cache())
 }
 
 pub async fn delete_expired_sessions(db: &Db, now: i64) -> Result<u64, Error> {

@@ -18,6 +18,7 @@ pub mod idempotency;
 mod post_batch;
 pub mod post_edit;
 mod rows;
+pub mod session_cache;
 mod store;
 mod sweeps;
 pub mod write_limit;
@@ -281,9 +282,15 @@ pub async fn last_comment_id(
     Ok(last.map(|last| last.map(CommentId)))
 }
 
-/// The comments committed from now on, as ids ([`feed::Notice`]). On PostgreSQL the first call
-/// starts the instance's one `LISTEN` connection (on `listen_url`, else `DATABASE_URL`) and returns
-/// once it listens.
+/// Starts hearing what other instances commit: on PostgreSQL the one `LISTEN` connection (on
+/// `listen_url`, else `DATABASE_URL`) for new comments and ended sessions, which turns the sessions
+/// cache on (`session_cache.rs`); returns once it listens. A server calls it at its start.
+pub async fn listen(db: &Db, listen_url: Option<&crate::config::DatabaseUrl>) -> Result<(), Error> {
+    in_room!(db, room => room.listen(listen_url).await)
+}
+
+/// The comments committed from now on, as ids ([`feed::Notice`]). On PostgreSQL it starts the
+/// instance's one `LISTEN` connection first if the server has not ([`listen`]).
 pub async fn follow_comments(
     db: &Db,
     listen_url: Option<&crate::config::DatabaseUrl>,

@@ -2,12 +2,13 @@
 //! ETag is a strong validator of the post as the API answers it (a hash of every field), so the
 //! tag `GET /api/post/{id}` gives is the one `If-Match` is compared with. Each room reads the row
 //! and writes it in one transaction holding the write lock (SQLite's one writer, PostgreSQL's
-//! `FOR UPDATE`), so two tabs saving at once cannot both pass the check: no lost update.
+//! `FOR UPDATE`), so two tabs saving at once cannot both pass the check: no lost update. What the
+//! rooms decide on the row they read is here, once ([`EditCheck::patched`], [`EditCheck::deletion`]).
 
 use sha2::{Digest, Sha256};
 
-use super::Visibility;
-use crate::model::{Post, UserId};
+use super::{Visibility, rows::PostToEdit};
+use crate::model::{Post, UserId, ValidPatch};
 
 /// What `If-Match` (or the edit form's hidden field) asks of the post's current version.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,14 +51,36 @@ pub enum Edited<T> {
 }
 
 impl EditCheck {
+    /// The post as `patch` leaves it, when the edit may go ahead on `row` (the post as read under
+    /// the write lock; `None`: no such post); else what the edit comes to.
+    pub(super) fn patched(
+        &self,
+        row: Option<PostToEdit>,
+        patch: &ValidPatch,
+        drafts: bool,
+    ) -> Result<Post, Edited<Post>> {
+        let (mut post, author) = row.ok_or(Edited::NoSuchPost)?.split();
+        if let Some(refusal) = self.refusal(&post, author, drafts) {
+            return Err(refusal);
+        }
+        if let Some(title) = &patch.title {
+            post.title.clone_from(title);
+        }
+        if let Some(body) = &patch.body {
+            post.body.clone_from(body);
+        }
+        Ok(post)
+    }
+
+    /// `Ok` when the delete may go ahead on `row` (as for [`Self::patched`]); else what it comes to.
+    pub(super) fn deletion(&self, row: Option<PostToEdit>, drafts: bool) -> Result<(), Edited<()>> {
+        let (post, author) = row.ok_or(Edited::NoSuchPost)?.split();
+        self.refusal(&post, author, drafts).map_or(Ok(()), Err)
+    }
+
     /// Why the change may not go ahead on `post`, written by `author`; `None` when it may.
     /// `drafts`: the editor is in preview mode, whose tags differ (see [`etag`]).
-    pub(super) fn refusal<T>(
-        &self,
-        post: &Post,
-        author: Option<i64>,
-        drafts: bool,
-    ) -> Option<Edited<T>> {
+    fn refusal<T>(&self, post: &Post, author: Option<i64>, drafts: bool) -> Option<Edited<T>> {
         if author != Some(self.editor.0) {
             return Some(Edited::NotAuthor);
         }

@@ -1,6 +1,6 @@
 //! Rows as stored: what a query answers before the door shapes it, and what `copy-db` carries.
 
-use crate::model::{CommentId, Post, PostId};
+use crate::model::{CommentId, Post, PostId, UserId};
 
 pub struct CachedTrivia {
     pub text: String,
@@ -95,4 +95,13 @@ pub struct TriviaRow {
     pub text: String,
     /// Unix seconds, UTC.
     pub fetched_at: i64,
+}
+
+/// A live session's owner, and when the session would expire if left alone (Unix seconds): what
+/// `accounts.rs` reads and `session_cache.rs` keeps.
+#[derive(Clone, Debug)]
+pub struct SessionOwner {
+    pub id: UserId,
+    pub username: String,
+    pub expires_at: i64,
 }

@@ -62,6 +62,9 @@ pub trait Store: Sized {
         drafts: bool,
         post: PostId,
     ) -> Result<Option<Option<i64>>, Error>;
+    /// Starts hearing what other instances commit (PostgreSQL's one `LISTEN` connection, on
+    /// `listen_url`, its `DATABASE_LISTEN_URL`); returns once it listens. Nothing to do on SQLite.
+    async fn listen(&self, listen_url: Option<&DatabaseUrl>) -> Result<(), Error>;
     /// The comments committed from now on (see `feed.rs`); `listen_url` is PostgreSQL's
     /// `DATABASE_LISTEN_URL`.
     async fn follow_comments(

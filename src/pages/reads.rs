@@ -12,7 +12,7 @@ use leptos::prelude::{expect_context, use_context};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    auth::{Accounts, CurrentUser, User},
+    auth::{Accounts, User},
     db::{self, Visibility},
     model::{
         COMMENT_PAGE_SIZE_DEFAULT, CommentId, CommentsForPost, PAGE_SIZE_DEFAULT, Post, PostId,
@@ -120,8 +120,9 @@ pub fn in_preview_mode() -> bool {
 pub struct Reader(Arc<tokio::sync::OnceCell<Option<User>>>);
 
 /// The user the page is rendered for; `None` when anonymous (or the lookup failed: the page is then
-/// shown as to anyone, and the API still decides). A page for a user is the reader's own:
-/// `Cache-Control: private` keeps it out of shared caches.
+/// shown as to anyone, and the API still decides). For what the page shows alone: it may come from
+/// the instance's cache of live sessions ([`Accounts::user_to_show`]). A page for a user is the
+/// reader's own: `Cache-Control: private` keeps it out of shared caches.
 pub fn signed_in() -> impl Future<Output = Option<User>> + Send + 'static {
     let accounts = use_context::<Accounts>();
     let request = use_context::<Parts>();
@@ -129,9 +130,9 @@ pub fn signed_in() -> impl Future<Output = Option<User>> + Send + 'static {
     let reader = use_context::<Reader>().unwrap_or_default();
     async move {
         let lookup = async move {
-            let (accounts, mut request) = (accounts?, request?);
-            let user = match accounts.current_user(&mut request).await {
-                Ok(CurrentUser(user)) => user?,
+            let (accounts, request) = (accounts?, request?);
+            let user = match accounts.user_to_show(&request).await {
+                Ok(user) => user?,
                 Err(error) => {
                     tracing::warn!(%error, "a page could not tell who is signed in");
                     return None;

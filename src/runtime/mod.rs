@@ -10,12 +10,12 @@ pub mod metrics_listener;
 pub mod serve;
 pub mod systemd;
 
-use std::{future::Future, io, net::SocketAddr};
+use std::{future::Future, io, net::SocketAddr, time::Duration};
 
 use tokio::net::TcpListener;
 
 use crate::{
-    config::{Config, ConfigError},
+    config::{Config, ConfigError, DatabaseUrl},
     db,
     live::Live,
     middleware,
@@ -42,6 +42,8 @@ pub struct Server {
     origin: Origin,
     app: middleware::App,
     db: db::Db,
+    /// `DATABASE_LISTEN_URL`, for the listener [`Server::run`] starts.
+    listen_url: Option<DatabaseUrl>,
     live: Live,
     limits: serve::ConnectionLimits,
 }
@@ -61,6 +63,7 @@ impl Server {
             source,
         })?;
         let allowed_hosts = config.http.allowed_hosts.for_listener(listening)?;
+        let listen_url = config.live.listen_url.clone();
         config.live.max_streams = Some(live_max_streams(&config, &limits)?);
         // Before the app is built: its middleware keeps metrics only if a recorder is installed.
         let metrics = match config.telemetry.metrics_addr {
@@ -94,6 +97,7 @@ impl Server {
             listener,
             origin,
             db: state.db.clone(),
+            listen_url,
             live: state.live.clone(),
             app: app_for_hosts(state, allowed_hosts),
             limits,
@@ -110,16 +114,30 @@ impl Server {
 
     /// Serves (`serve.rs`) until `shutdown` completes, ends the event streams (which never end on
     /// their own), lets in-flight requests finish, then closes the database (which checkpoints
-    /// SQLite's write-ahead log).
+    /// SQLite's write-ahead log). Meanwhile it has the database listen to other instances.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
         let live = self.live.clone();
         let shutdown = async move {
             shutdown.await;
             live.close();
         };
+        let listening = tokio::spawn(keep_trying_to_listen(self.db.clone(), self.listen_url));
         serve::serve(self.listener, self.app, self.limits, shutdown).await;
+        listening.abort();
         self.db.close().await;
         Ok(())
+    }
+}
+
+/// Starts the database's listener (PostgreSQL: other instances' new comments and ended sessions,
+/// which turn the sessions cache on: `db/session_cache.rs`), trying again while the database is
+/// away. A Lambda function never starts it: its pages read sessions from the database.
+async fn keep_trying_to_listen(db: db::Db, listen_url: Option<DatabaseUrl>) {
+    let mut wait = Duration::from_millis(100);
+    while let Err(error) = db::listen(&db, listen_url.as_ref()).await {
+        tracing::warn!(%error, retry_in = ?wait, "cannot LISTEN to the database yet");
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(Duration::from_secs(5));
     }
 }
 

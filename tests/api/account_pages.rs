@@ -1,10 +1,10 @@
 //! The account pages as a browser without JavaScript gets them (issue 22): `/signup` and `/signin`
 //! forms posting to the API, errors sent back with the typed username kept (escaped), and the header
-//! naming the signed-in user with a sign-out form.
+//! naming the signed-in user with a sign-out form, and no one on the next page once that session ends.
 
 use reqwest::{StatusCode, header};
 
-use crate::support::{TestApp, header};
+use crate::support::{PASSWORD, TestApp, header, session_cookie};
 
 async fn page_as(app: &TestApp, path: &str, cookie: Option<&str>) -> (StatusCode, String, String) {
     let headers: Vec<(&str, &str)> = cookie
@@ -111,4 +111,67 @@ async fn a_refused_sign_up_shows_the_shared_rules_message_for_the_field() {
         taken.contains("That username is taken; choose another."),
         "{taken}"
     );
+}
+
+// Pages name their reader from the instance's cache of live sessions (src/db/session_cache.rs):
+// each test below fills it with page reads, then ends the session, and the next page must know.
+
+#[tokio::test]
+async fn after_signing_out_the_next_page_names_no_one() {
+    let app = TestApp::spawn().await;
+    let cookie = app.sign_up("alice").await;
+    for _ in 0..2 {
+        assert_eq!(app.shown_name(&cookie).await.as_deref(), Some("alice"));
+    }
+
+    let signed_out = app
+        .client
+        .post(app.url("/api/auth/signout"))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(signed_out.status(), StatusCode::NO_CONTENT);
+    assert_eq!(app.shown_name(&cookie).await, None);
+}
+
+#[tokio::test]
+async fn after_signing_out_everywhere_the_next_page_of_each_session_names_no_one() {
+    let app = TestApp::spawn().await;
+    let first = app.sign_up("alice").await;
+    let second = session_cookie(&app.sign_in("alice", PASSWORD).await).unwrap();
+    for cookie in [&first, &second] {
+        assert_eq!(app.shown_name(cookie).await.as_deref(), Some("alice"));
+    }
+
+    app.client
+        .post(app.url("/api/auth/signout?everywhere=true"))
+        .header(header::COOKIE, &first)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(app.shown_name(&second).await, None);
+    assert_eq!(app.shown_name(&first).await, None);
+}
+
+#[tokio::test]
+async fn after_signing_in_again_the_old_session_s_next_page_names_no_one() {
+    let app = TestApp::spawn().await;
+    let old = app.sign_up("alice").await;
+    assert_eq!(app.shown_name(&old).await.as_deref(), Some("alice"));
+
+    let signed_in = app
+        .client
+        .post(app.url("/api/auth/signin"))
+        .header(header::COOKIE, &old)
+        .json(&serde_json::json!({ "username": "alice", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+
+    let new = session_cookie(&signed_in).expect("a new session");
+    assert_eq!(app.shown_name(&old).await, None);
+    assert_eq!(app.shown_name(&new).await.as_deref(), Some("alice"));
 }

@@ -1,47 +1,51 @@
 //! Accounts over several instances (issue 22): two real server processes, A and B, on one
 //! PostgreSQL database. A session made on one works on the other, signing out on one ends it on
-//! both, API tokens work on both, and the sign-in limit is counted once for both.
+//! both (at once for every decision; on the other's pages, whose names come from its sessions
+//! cache, as soon as the notice arrives, or its listener reconnects), API tokens work on both, and
+//! the sign-in limit is counted once for both.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use reqwest::{Client, StatusCode, header, redirect::Policy};
-use tempfile::TempDir;
+use reqwest::{Client, StatusCode, header};
 
 use crate::support::{
-    PASSWORD, ServerProcess, TestDatabase, me_at, session_cookie, sign_in_at, sign_up_at,
+    PASSWORD, PATIENCE, ServerProcess, TestDatabase, TwoInstances, me_at, session_cookie,
+    shown_name_at, sign_in_at, sign_up_at,
 };
 
-struct TwoInstances {
-    a: ServerProcess,
-    b: ServerProcess,
-    client: Client,
-    _database: TestDatabase,
-    _folder: TempDir,
-}
+/// What an instance logs each time its listener listens (src/db/postgres/listener.rs): from then
+/// on its sessions cache is on.
+const LISTENING: &str = "listening for new comments, deleted posts and ended sessions";
 
-impl TwoInstances {
-    async fn start(settings: &[(&str, &str)]) -> Self {
-        let database = TestDatabase::postgres().await;
-        let folder = tempfile::tempdir().unwrap();
-        let a = ServerProcess::on_database(folder.path(), database.url(), settings);
-        let b = ServerProcess::on_database(folder.path(), database.url(), settings);
-        let client = Client::builder()
-            .redirect(Policy::none())
-            .timeout(Duration::from_secs(20))
-            .build()
-            .unwrap();
-        Self {
-            a,
-            b,
-            client,
-            _database: database,
-            _folder: folder,
-        }
-    }
-}
+/// How long a page may go on naming a user signed out on another instance: the notice's way.
+const NOTICE_WITHIN: Duration = Duration::from_secs(2);
 
 fn base(instance: &ServerProcess) -> String {
     instance.url("")
+}
+
+/// Whether `on`'s pages stop naming `cookie`'s user within [`NOTICE_WITHIN`].
+async fn name_gone_within(client: &Client, on: &ServerProcess, cookie: &str) -> bool {
+    let deadline = Instant::now() + NOTICE_WITHIN;
+    loop {
+        if shown_name_at(client, &base(on), cookie).await.is_none() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn sign_out_on(client: &Client, on: &ServerProcess, path: &str, cookie: &str) {
+    let response = client
+        .post(on.url(path))
+        .header(header::COOKIE, cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT, "{path}");
 }
 
 #[tokio::test]
@@ -163,4 +167,105 @@ async fn a_token_made_on_a_works_on_b_until_it_is_revoked_on_a() {
         .unwrap();
 
     assert_eq!(me_on_b().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn signing_out_on_b_is_401_on_a_at_once_and_a_s_pages_stop_naming_the_user_within_moments() {
+    let apps = TwoInstances::start(&[]).await;
+    apps.a.wait_for_line(LISTENING);
+    let cookie = sign_up_at(&apps.client, &base(&apps.a), "alice").await;
+    let shown = shown_name_at(&apps.client, &base(&apps.a), &cookie).await;
+    assert_eq!(shown.as_deref(), Some("alice"));
+
+    sign_out_on(&apps.client, &apps.b, "/api/auth/signout", &cookie).await;
+
+    assert_eq!(
+        me_at(&apps.client, &base(&apps.a), &cookie).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(name_gone_within(&apps.client, &apps.a, &cookie).await);
+}
+
+#[tokio::test]
+async fn signing_out_everywhere_on_b_is_401_on_a_at_once_and_a_s_pages_stop_naming_the_user_within_moments()
+ {
+    let apps = TwoInstances::start(&[]).await;
+    apps.a.wait_for_line(LISTENING);
+    let on_a = sign_up_at(&apps.client, &base(&apps.a), "alice").await;
+    let on_b = session_cookie(&sign_in_at(&apps.client, &base(&apps.b), "alice", PASSWORD).await)
+        .expect("a session on B");
+    let shown = shown_name_at(&apps.client, &base(&apps.a), &on_a).await;
+    assert_eq!(shown.as_deref(), Some("alice"));
+
+    sign_out_on(
+        &apps.client,
+        &apps.b,
+        "/api/auth/signout?everywhere=true",
+        &on_b,
+    )
+    .await;
+
+    assert_eq!(
+        me_at(&apps.client, &base(&apps.a), &on_a).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(name_gone_within(&apps.client, &apps.a, &on_a).await);
+}
+
+#[tokio::test]
+async fn a_session_deleted_unheard_stays_on_a_s_pages_only_until_its_listener_reconnects_and_decides_nothing()
+ {
+    let apps = TwoInstances::start(&[]).await;
+    apps.a.wait_for_line(LISTENING);
+    let cookie = sign_up_at(&apps.client, &base(&apps.a), "alice").await;
+    let shown = shown_name_at(&apps.client, &base(&apps.a), &cookie).await;
+    assert_eq!(shown.as_deref(), Some("alice"));
+
+    let database = &apps.database;
+    delete_sessions_unheard(database).await;
+
+    let shown = shown_name_at(&apps.client, &base(&apps.a), &cookie).await;
+    assert_eq!(shown.as_deref(), Some("alice"), "from A's sessions cache");
+    assert_eq!(
+        me_at(&apps.client, &base(&apps.a), &cookie).await,
+        StatusCode::UNAUTHORIZED,
+        "every decision reads the database"
+    );
+
+    let dropped: Vec<bool> = database
+        .column(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE application_name = 'leptos-api-routes listener'",
+        )
+        .await;
+    assert!(!dropped.is_empty(), "the instances' listeners were dropped");
+
+    assert!(name_gone_within(&apps.client, &apps.a, &cookie).await);
+    let deadline = Instant::now() + PATIENCE;
+    while apps.a.process.log().matches(LISTENING).count() < 2 {
+        assert!(Instant::now() < deadline, "A's listener listens again");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        shown_name_at(&apps.client, &base(&apps.a), &cookie).await,
+        None
+    );
+    // And the cache is on again: a page read fills it.
+    let bob = sign_up_at(&apps.client, &base(&apps.a), "bob").await;
+    let shown = shown_name_at(&apps.client, &base(&apps.a), &bob).await;
+    assert_eq!(shown.as_deref(), Some("bob"));
+    delete_sessions_unheard(database).await;
+    let shown = shown_name_at(&apps.client, &base(&apps.a), &bob).await;
+    assert_eq!(shown.as_deref(), Some("bob"), "from A's sessions cache");
+}
+
+/// Deletes every session with no `session_ended` notice, as if each were lost on its way.
+async fn delete_sessions_unheard(database: &TestDatabase) {
+    database
+        .execute("ALTER TABLE sessions DISABLE TRIGGER session_ended")
+        .await;
+    database.execute("DELETE FROM sessions").await;
+    database
+        .execute("ALTER TABLE sessions ENABLE TRIGGER session_ended")
+        .await;
 }

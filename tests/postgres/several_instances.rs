@@ -11,44 +11,13 @@ use std::{
     time::Duration,
 };
 
-use reqwest::{Client, StatusCode, header, redirect::Policy};
+use reqwest::{Client, StatusCode, header};
 use serde_json::{Value, json};
-use tempfile::TempDir;
 
 use crate::support::{
-    PREVIEW_SECRET, ServerProcess, TestDatabase, WEBHOOK_SECRET, lost_posts,
+    PREVIEW_SECRET, ServerProcess, TwoInstances, WEBHOOK_SECRET, lost_posts,
     post_until_the_server_is_gone, signed_delivery_headers, wait_for_confirmed,
 };
-
-/// Two instances over one fresh PostgreSQL database.
-struct TwoInstances {
-    a: ServerProcess,
-    b: ServerProcess,
-    client: Client,
-    database: TestDatabase,
-    _folder: TempDir,
-}
-
-impl TwoInstances {
-    async fn start(settings: &[(&str, &str)]) -> Self {
-        let database = TestDatabase::postgres().await;
-        let folder = tempfile::tempdir().unwrap();
-        let a = ServerProcess::on_database(folder.path(), database.url(), settings);
-        let b = ServerProcess::on_database(folder.path(), database.url(), settings);
-        let client = Client::builder()
-            .redirect(Policy::none())
-            .timeout(Duration::from_secs(10))
-            .build()
-            .unwrap();
-        Self {
-            a,
-            b,
-            client,
-            database,
-            _folder: folder,
-        }
-    }
-}
 
 async fn post_json(client: &Client, url: String, body: Value) -> reqwest::Response {
     client.post(url).json(&body).send().await.unwrap()

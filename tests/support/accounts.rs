@@ -1,5 +1,6 @@
-//! Accounts in tests (issue 22): signing up and in over HTTP, and the session cookie an answer sets,
-//! as `name=value` to send back in a `Cookie` header. For a [`TestApp`] or any server at `base`.
+//! Accounts in tests (issue 22): signing up and in over HTTP, the session cookie an answer sets, as
+//! `name=value` to send back in a `Cookie` header, and the name a page's header shows. For a
+//! [`TestApp`] or any server at `base`.
 
 use reqwest::{Client, Response, StatusCode, header};
 use serde_json::json;
@@ -61,6 +62,23 @@ pub async fn me_at(client: &Client, base: &str, cookie: &str) -> StatusCode {
         .status()
 }
 
+/// The name the header of the home page at `base` shows to `cookie`'s holder; `None`: anonymous.
+pub async fn shown_name_at(client: &Client, base: &str, cookie: &str) -> Option<String> {
+    let html = client
+        .get(format!("{base}/"))
+        .header(header::COOKIE, cookie)
+        .send()
+        .await
+        .expect("the server answers")
+        .text()
+        .await
+        .expect("a page");
+    let (_, after) = html.split_once("Signed in as <strong>")?;
+    // Up to the next tag: Leptos may mark the end of the text (`<!>`).
+    let (name, _) = after.split_once('<')?;
+    Some(name.to_owned())
+}
+
 impl TestApp {
     fn base(&self) -> String {
         format!("http://{}", self.addr)
@@ -78,5 +96,10 @@ impl TestApp {
     /// `GET /api/auth/me` with `cookie`: its status.
     pub async fn me(&self, cookie: &str) -> StatusCode {
         me_at(&self.client, &self.base(), cookie).await
+    }
+
+    /// The name the home page's header shows to `cookie`'s holder.
+    pub async fn shown_name(&self, cookie: &str) -> Option<String> {
+        shown_name_at(&self.client, &self.base(), cookie).await
     }
 }

@@ -1,5 +1,6 @@
 //! What the test targets share, one copy of each: the app started in this process (`app.rs`) or the
-//! binary as a child process (`process.rs`), a fresh database per test (`database.rs`, on a
+//! binary as a child process (`process.rs`; two of them over one PostgreSQL: `two_instances.rs`),
+//! a fresh database per test (`database.rs`, on a
 //! PostgreSQL cluster of its own if need be: `postgres_cluster.rs`), the checks on answers, signed
 //! webhook deliveries, Lambda events, writers that outlive a killed server, and an OTLP collector.
 //!
@@ -19,10 +20,11 @@ mod otlp_collector;
 mod pgbouncer;
 mod postgres_cluster;
 mod process;
+mod two_instances;
 mod webhook_signature;
 mod writers;
 
-pub use accounts::{PASSWORD, me_at, session_cookie, sign_in_at, sign_up_at};
+pub use accounts::{PASSWORD, me_at, session_cookie, shown_name_at, sign_in_at, sign_up_at};
 pub use answers::{JSON, allowed_methods, assert_problem, content_type, detail, header, location};
 pub use app::{TestApp, silent_trivia_upstream, test_config, test_http_config, with_headers};
 pub use database::TestDatabase;
@@ -39,6 +41,7 @@ pub use process::{
     finished, free_port, listening_address, release_binary, send_signal, server_command,
     until_healthy,
 };
+pub use two_instances::TwoInstances;
 pub use webhook_signature::{
     signed_delivery_headers, signed_delivery_headers_at, unix_now, webhook_signature,
 };

@@ -1,6 +1,6 @@
 //! The data layer's public pieces: how a driver error is classified (`db::Error`), which address a
-//! write counts against, lost PostgreSQL connections, and new posts saved in batches, each with the
-//! id of its own post.
+//! write counts against, lost PostgreSQL connections, new posts saved in batches, each with the id
+//! of its own post, and the pages' cache of live sessions (its bounds and when it must not fill).
 
 use std::{
     collections::HashSet,
@@ -15,11 +15,13 @@ use leptos_api_routes::{
     config::DatabaseConfig,
     db::{
         self, Visibility, WriteAllowance, WriteLimit, WriteTimes,
+        accounts::SessionOwner,
         error::{Kind, classify_protocol, classify_sqlite, classify_sqlstate},
         lost_connections::{CHECK_WHEN_IDLE_FOR, LostConnections},
+        session_cache::{Lookup, SessionCache, SessionKey},
         write_limit::counted_address,
     },
-    model::ValidPost,
+    model::{UserId, ValidPost},
 };
 
 #[test]
@@ -263,4 +265,138 @@ fn an_address_may_write_the_limit_at_once_then_once_per_interval() {
         times.count(IpAddr::from([192, 0, 2, 2]), limit(3), start),
         WriteAllowance::Allowed
     );
+}
+
+const NOW: i64 = 1_800_000_000;
+
+fn owner(name: &str, expires_at: i64) -> SessionOwner {
+    SessionOwner {
+        id: UserId(1),
+        username: name.to_owned(),
+        expires_at,
+    }
+}
+
+fn key(n: u32) -> SessionKey {
+    let mut key = [0; 32];
+    key[..4].copy_from_slice(&n.to_be_bytes());
+    key
+}
+
+/// Looks `key` up and, on a miss, fills it as a read of the database would.
+fn read_through(cache: &SessionCache, key: &SessionKey, name: &str) {
+    if let Lookup::Miss(ticket) = cache.lookup(key, NOW) {
+        cache.fill(ticket, *key, owner(name, NOW + 600));
+    }
+}
+
+fn shown(cache: &SessionCache, key: &SessionKey, now: i64) -> Option<String> {
+    match cache.lookup(key, now) {
+        Lookup::Hit(owner) => Some(owner.username),
+        Lookup::Miss(_) | Lookup::Off => None,
+    }
+}
+
+#[test]
+fn a_filled_session_is_served_until_its_own_expiry_and_not_after() {
+    let cache = SessionCache::new(true);
+    let Lookup::Miss(ticket) = cache.lookup(&key(1), NOW) else {
+        panic!("an empty cache misses");
+    };
+    cache.fill(ticket, key(1), owner("alice", NOW + 10));
+
+    assert_eq!(shown(&cache, &key(1), NOW + 9).as_deref(), Some("alice"));
+    assert_eq!(shown(&cache, &key(1), NOW + 10), None);
+}
+
+#[test]
+fn a_session_is_kept_no_longer_than_the_time_to_live() {
+    let cache = SessionCache::with_bounds(100, Duration::from_millis(50), true);
+    read_through(&cache, &key(1), "alice");
+    assert!(shown(&cache, &key(1), NOW).is_some());
+
+    std::thread::sleep(Duration::from_millis(120));
+
+    assert_eq!(shown(&cache, &key(1), NOW), None);
+}
+
+#[test]
+fn the_cache_holds_no_more_sessions_than_its_capacity() {
+    let cache = SessionCache::with_bounds(100, Duration::from_secs(60), true);
+
+    for n in 0..5_000 {
+        read_through(&cache, &key(n), "someone");
+    }
+
+    assert!(cache.len() <= 100, "{} entries", cache.len());
+}
+
+#[test]
+fn a_forgotten_session_is_not_served() {
+    let cache = SessionCache::new(true);
+    read_through(&cache, &key(1), "alice");
+    read_through(&cache, &key(2), "bob");
+
+    cache.forget(&key(1));
+
+    assert_eq!(shown(&cache, &key(1), NOW), None);
+    assert_eq!(shown(&cache, &key(2), NOW).as_deref(), Some("bob"));
+}
+
+#[test]
+fn a_fill_is_dropped_when_a_session_was_forgotten_after_its_lookup_began() {
+    let cache = SessionCache::new(true);
+    let Lookup::Miss(ticket) = cache.lookup(&key(1), NOW) else {
+        panic!("an empty cache misses");
+    };
+    // Between the database's answer and the fill, the session is signed out.
+    cache.forget(&key(1));
+
+    cache.fill(ticket, key(1), owner("alice", NOW + 600));
+
+    assert_eq!(shown(&cache, &key(1), NOW), None);
+}
+
+#[test]
+fn clearing_forgets_every_session_and_drops_fills_begun_before() {
+    let cache = SessionCache::new(true);
+    read_through(&cache, &key(1), "alice");
+    let Lookup::Miss(ticket) = cache.lookup(&key(2), NOW) else {
+        panic!("an empty cache misses");
+    };
+
+    cache.clear();
+    cache.fill(ticket, key(2), owner("bob", NOW + 600));
+
+    assert_eq!(shown(&cache, &key(1), NOW), None);
+    assert_eq!(shown(&cache, &key(2), NOW), None);
+}
+
+#[test]
+fn an_off_cache_serves_nothing_keeps_nothing_and_comes_back_on_empty() {
+    let cache = SessionCache::new(true);
+    read_through(&cache, &key(1), "alice");
+    let Lookup::Miss(ticket) = cache.lookup(&key(2), NOW) else {
+        panic!("an empty cache misses");
+    };
+
+    cache.set_live(false);
+    assert!(matches!(cache.lookup(&key(1), NOW), Lookup::Off));
+    cache.set_live(true);
+    cache.fill(ticket, key(2), owner("bob", NOW + 600));
+
+    assert_eq!(shown(&cache, &key(1), NOW), None, "emptied");
+    assert_eq!(shown(&cache, &key(2), NOW), None, "a fill begun before");
+    read_through(&cache, &key(3), "carol");
+    assert_eq!(shown(&cache, &key(3), NOW).as_deref(), Some("carol"));
+}
+
+#[test]
+fn a_cache_made_off_serves_nothing_until_turned_on() {
+    let cache = SessionCache::new(false);
+
+    read_through(&cache, &key(1), "alice");
+
+    assert!(matches!(cache.lookup(&key(1), NOW), Lookup::Off));
+    assert!(cache.is_empty());
 }

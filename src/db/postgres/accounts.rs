@@ -7,11 +7,16 @@ use crate::{
     db::{
         Error, WriteAllowance, WriteLimit,
         accounts::{Account, AccountStore, SessionOwner, TokenOwner},
+        session_cache::SessionCache,
     },
     model::{TokenId, TokenInfo, UserId},
 };
 
 impl AccountStore for Db {
+    fn session_cache(&self) -> &SessionCache {
+        &self.sessions
+    }
+
     async fn create_user(
         &self,
         username: &str,

@@ -30,6 +30,7 @@ use super::{
     idempotency::{IdempotencyKey, Once},
     post_batch::{InsertPosts, NewPostRow, PostBatcher},
     rows::{PostComment, PostToEdit},
+    session_cache::SessionCache,
     store::Store,
     sweeps::Sweeps,
 };
@@ -53,8 +54,10 @@ pub struct Db {
     key_sweeps: Arc<Sweeps>,
     url: DatabaseUrl,
     comments: Feed,
-    /// The listener's pool of one, once the first follower started it.
+    /// The listener's pool of one, once the server or the first follower started it.
     listening: Arc<tokio::sync::OnceCell<PgPool>>,
+    /// Live sessions, for what pages show: on while the listener hears every instance's sign-outs.
+    sessions: SessionCache,
 }
 
 impl Db {
@@ -151,19 +154,11 @@ impl Db {
         check: &EditCheck,
     ) -> Result<Edited<Post>, sqlx::Error> {
         let mut transaction = self.pool.begin().await?;
-        let Some(row) = Self::post_to_edit(&mut transaction, drafts, id).await? else {
-            return Ok(Edited::NoSuchPost);
+        let row = Self::post_to_edit(&mut transaction, drafts, id).await?;
+        let post = match check.patched(row, patch, drafts) {
+            Ok(post) => post,
+            Err(refused) => return Ok(refused),
         };
-        let (mut post, author) = row.split();
-        if let Some(refusal) = check.refusal(&post, author, drafts) {
-            return Ok(refusal);
-        }
-        if let Some(title) = &patch.title {
-            post.title.clone_from(title);
-        }
-        if let Some(body) = &patch.body {
-            post.body.clone_from(body);
-        }
         sqlx::query!(
             "UPDATE posts SET title = $2, body = $3 WHERE id = $1 -- PostgreSQL",
             id as PostId,
@@ -183,12 +178,9 @@ impl Db {
         check: &EditCheck,
     ) -> Result<Edited<()>, sqlx::Error> {
         let mut transaction = self.pool.begin().await?;
-        let Some(row) = Self::post_to_edit(&mut transaction, drafts, id).await? else {
-            return Ok(Edited::NoSuchPost);
-        };
-        let (post, author) = row.split();
-        if let Some(refusal) = check.refusal(&post, author, drafts) {
-            return Ok(refusal);
+        let row = Self::post_to_edit(&mut transaction, drafts, id).await?;
+        if let Err(refused) = check.deletion(row, drafts) {
+            return Ok(refused);
         }
         // `ON DELETE CASCADE` takes its comments in the same statement.
         sqlx::query!(
@@ -240,6 +232,7 @@ impl Store for Db {
             url: config.url.clone(),
             comments: Feed::default(),
             listening: Arc::default(),
+            sessions: SessionCache::new(false),
         })
     }
 
@@ -383,19 +376,24 @@ impl Store for Db {
     }
 
     /// Subscribed before the listener starts, so nothing it passes on is missed.
+    async fn listen(&self, listen_url: Option<&DatabaseUrl>) -> Result<(), Error> {
+        let url = listen_url.unwrap_or(&self.url).as_str();
+        self.listening
+            .get_or_try_init(|| async {
+                let pool = listener::pool(url, self.pool.options().get_acquire_timeout())?;
+                listener::start(pool.clone(), self.comments.clone(), self.sessions.clone()).await?;
+                Ok::<_, sqlx::Error>(pool)
+            })
+            .await?;
+        Ok(())
+    }
+
     async fn follow_comments(
         &self,
         listen_url: Option<&DatabaseUrl>,
     ) -> Result<broadcast::Receiver<Notice>, Error> {
         let follower = self.comments.follow();
-        let url = listen_url.unwrap_or(&self.url).as_str();
-        self.listening
-            .get_or_try_init(|| async {
-                let pool = listener::pool(url, self.pool.options().get_acquire_timeout())?;
-                listener::start(pool.clone(), self.comments.clone()).await?;
-                Ok::<_, sqlx::Error>(pool)
-            })
-            .await?;
+        self.listen(listen_url).await?;
         Ok(follower)
     }
 

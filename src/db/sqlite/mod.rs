@@ -23,6 +23,7 @@ use super::{
     idempotency::{IdempotencyKey, Once},
     post_batch::{InsertPosts, NewPostRow, PostBatcher},
     rows::{PostComment, PostToEdit},
+    session_cache::SessionCache,
     store::Store,
     sweeps::Sweeps,
 };
@@ -48,6 +49,8 @@ pub struct Db {
     key_sweeps: Arc<Sweeps>,
     /// Sign-in attempts per username and per address (`db/accounts.rs`).
     signin_times: Arc<WriteTimes<String>>,
+    /// Live sessions, for what pages show: every sign-out is this process's, so it is always on.
+    sessions: SessionCache,
 }
 
 impl Db {
@@ -128,6 +131,7 @@ impl Store for Db {
             comments: Feed::default(),
             key_sweeps: Arc::default(),
             signin_times: Arc::default(),
+            sessions: SessionCache::new(true),
         })
     }
 
@@ -162,19 +166,11 @@ impl Store for Db {
     ) -> Result<Edited<Post>, Error> {
         let mut writer = self.writer().await?;
         let mut transaction = writer.begin().await?;
-        let Some(row) = Self::post_to_edit(&mut transaction, drafts, id).await? else {
-            return Ok(Edited::NoSuchPost);
+        let row = Self::post_to_edit(&mut transaction, drafts, id).await?;
+        let post = match check.patched(row, patch, drafts) {
+            Ok(post) => post,
+            Err(refused) => return Ok(refused),
         };
-        let (mut post, author) = row.split();
-        if let Some(refusal) = check.refusal(&post, author, drafts) {
-            return Ok(refusal);
-        }
-        if let Some(title) = &patch.title {
-            post.title.clone_from(title);
-        }
-        if let Some(body) = &patch.body {
-            post.body.clone_from(body);
-        }
         sqlx::query!(
             "UPDATE posts SET title = $2, body = $3 WHERE id = $1",
             id,
@@ -195,12 +191,9 @@ impl Store for Db {
     ) -> Result<Edited<()>, Error> {
         let mut writer = self.writer().await?;
         let mut transaction = writer.begin().await?;
-        let Some(row) = Self::post_to_edit(&mut transaction, drafts, id).await? else {
-            return Ok(Edited::NoSuchPost);
-        };
-        let (post, author) = row.split();
-        if let Some(refusal) = check.refusal(&post, author, drafts) {
-            return Ok(refusal);
+        let row = Self::post_to_edit(&mut transaction, drafts, id).await?;
+        if let Err(refused) = check.deletion(row, drafts) {
+            return Ok(refused);
         }
         // `ON DELETE CASCADE` (foreign keys are on) takes its comments in the same statement.
         sqlx::query!(
@@ -301,6 +294,11 @@ impl Store for Db {
         )
         .fetch_optional(&mut *self.reader().await?)
         .await?)
+    }
+
+    /// One process: every change is made here.
+    async fn listen(&self, _listen_url: Option<&DatabaseUrl>) -> Result<(), Error> {
+        Ok(())
     }
 
     /// One process: the feed is in memory.
