@@ -158,8 +158,7 @@ impl InFlight {
     pub fn answered(self, route: Option<&str>, status: StatusCode) {
         let route = route.unwrap_or(UNMATCHED_ROUTE);
         let seconds = self.started.elapsed().as_secs_f64();
-        DURATIONS.with_borrow_mut(|durations| {
-            let handles = durations.entry(route.into()).or_default();
+        let record = |handles: &mut RouteDurations| {
             match handles
                 .iter()
                 .find(|(method, code, _)| *method == self.method && *code == status)
@@ -175,6 +174,13 @@ impl InFlight {
                     histogram.record(seconds);
                     handles.push((self.method, status, histogram));
                 }
+            }
+        };
+        DURATIONS.with_borrow_mut(|durations| {
+            // Looked up by `&str`: the owned key is made once per route and thread, not per request.
+            match durations.get_mut(route) {
+                Some(handles) => record(handles),
+                None => record(durations.entry(route.into()).or_default()),
             }
         });
     }
