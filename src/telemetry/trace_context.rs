@@ -131,18 +131,30 @@ pub fn method_name(method: &Method) -> &'static str {
 }
 
 pin_project! {
-    /// A future run with `context` current: the handler's, in `route.rs`.
+    /// A future run with `context` current: the handler's (`route.rs`), or the one a page's read
+    /// was made in ([`in_current_trace`]).
     pub struct InContext<F> {
         #[pin]
         future: F,
-        context: Context,
+        context: Option<Context>,
     }
 }
 
 impl<F> InContext<F> {
     pub fn new(future: F, context: Context) -> Self {
-        Self { future, context }
+        Self {
+            future,
+            context: Some(context),
+        }
     }
+}
+
+/// `future`, run in the request's trace wherever it runs: a page's read is spawned as a task of
+/// its own (a Leptos resource), outside the request's future, where its queries' spans would start
+/// traces of their own. Nothing is kept when the request is in no trace.
+pub fn in_current_trace<F: Future>(future: F) -> InContext<F> {
+    let context = Context::map_current(|context| context.has_active_span().then(|| context.clone()));
+    InContext { future, context }
 }
 
 impl<F: Future> Future for InContext<F> {
@@ -150,7 +162,7 @@ impl<F: Future> Future for InContext<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let _attached = this.context.clone().attach();
+        let _attached = this.context.as_ref().map(|context| context.clone().attach());
         this.future.poll(cx)
     }
 }

@@ -76,6 +76,41 @@ async fn one_request_s_spans_reach_the_collector_as_children_of_its_traceparent(
 }
 
 #[tokio::test]
+async fn a_page_s_queries_are_in_its_request_s_trace() {
+    let collector = OtlpCollector::start().await;
+    let folder = tempfile::tempdir().unwrap();
+    let database = TestDatabase::fresh().await;
+    let server = ServerProcess::on_database(
+        folder.path(),
+        database.url(),
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", collector.endpoint.as_str()),
+            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+        ],
+    );
+    let answer = reqwest::Client::new()
+        .get(server.url("/"))
+        .header("traceparent", format!("00-{TRACE_ID}-{CALLER_SPAN}-01"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+
+    // The page's read runs as a task of its own (a Leptos resource), yet under the page's handler.
+    let spans = collector
+        .spans_once(|spans| {
+            let names = span_names(spans);
+            names.contains(&"GET /") && names.contains(&"db list_posts")
+        })
+        .await;
+    let named = |name: &str| spans.iter().find(|span| span.name == name).unwrap();
+    let (request, handler, query) = (named("GET /"), named("/"), named("db list_posts"));
+    assert_eq!(hex::encode(&query.trace_id), TRACE_ID);
+    assert_eq!(handler.parent_span_id, request.span_id);
+    assert_eq!(query.parent_span_id, handler.span_id);
+}
+
+#[tokio::test]
 async fn with_no_exporter_the_incoming_traceparent_still_reaches_the_upstream() {
     let received = Arc::new(Mutex::new(Vec::<String>::new()));
     let upstream = trivia_upstream(&received).await;
