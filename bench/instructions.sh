@@ -8,7 +8,7 @@
 #
 # The server (every thread: the runtime, SQLite's, the span exporter's) runs under callgrind with
 # counting off, on a fresh SQLite file seeded as bench/ab.sh seeds (1 post, 10 comments) and warmed
-# up with WARMUP requests; then counting is on for REQUESTS requests to PATH, one keep-alive
+# up with WARMUP requests (and SETTLE seconds); then counting is on for REQUESTS requests to PATH, one keep-alive
 # connection, one at a time, and SETTLE seconds more (the batch exporter's timer: 5 s by default,
 # so the spans of those requests are exported within the count). Prints "PATH: N instructions per
 # request". Knobs: REQUESTS=2000 WARMUP=300 SETTLE=6 SITE_ROOT=target/site OUT=bench/out/instructions.
@@ -69,12 +69,13 @@ for _ in range(count):
 EOF
 }
 requests "$WARMUP"
+sleep "$SETTLE" # the warm-up's spans exported before counting starts
 callgrind_control -i on "$SERVER_PID" >/dev/null
 requests "$REQUESTS"
 sleep "$SETTLE"
 callgrind_control -i off "$SERVER_PID" >/dev/null
 stop
-total=$(awk '/^(summary|totals):/ {print $2; exit}' "$TMP"/callgrind.out*)
+total=$(awk '/Collected :/ {print $NF}' "$OUT/server.log" | tail -n 1)
 cp "$TMP"/callgrind.out* "$OUT/" 2>/dev/null || true
 awk -v total="$total" -v n="$REQUESTS" -v path="$URL_PATH" \
   'BEGIN {printf "%s: %.0f instructions per request (%s in %d requests)\n", path, total / n, total, n}'

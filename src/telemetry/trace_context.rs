@@ -153,7 +153,8 @@ impl<F> InContext<F> {
 /// its own (a Leptos resource), outside the request's future, where its queries' spans would start
 /// traces of their own. Nothing is kept when the request is in no trace.
 pub fn in_current_trace<F: Future>(future: F) -> InContext<F> {
-    let context = Context::map_current(|context| context.has_active_span().then(|| context.clone()));
+    let context =
+        Context::map_current(|context| context.has_active_span().then(|| context.clone()));
     InContext { future, context }
 }
 
@@ -162,7 +163,10 @@ impl<F: Future> Future for InContext<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let _attached = this.context.as_ref().map(|context| context.clone().attach());
+        let _attached = this
+            .context
+            .as_ref()
+            .map(|context| context.clone().attach());
         this.future.poll(cx)
     }
 }

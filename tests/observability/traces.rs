@@ -59,7 +59,11 @@ async fn one_request_s_spans_reach_the_collector_as_children_of_its_traceparent(
     let handler = named("/api/trivia/{number}");
     assert_eq!(handler.parent_span_id, request.span_id);
     // What the handler did; its function's own span (`#[instrument]`) stays in the log.
-    assert!(!span_names(&spans).contains(&"trivia"), "{:?}", span_names(&spans));
+    assert!(
+        !span_names(&spans).contains(&"trivia"),
+        "{:?}",
+        span_names(&spans)
+    );
     for query in ["db cached_trivia", "db cache_trivia"] {
         assert_eq!(named(query).parent_span_id, handler.span_id, "{query}");
     }
