@@ -180,7 +180,7 @@ pub fn problem(
         status: status.as_u16(),
         detail: detail.into(),
         errors,
-        trace_id: current_trace_id().map(|id| id.as_str().to_owned()),
+        trace_id: current_trace_id().map(|id| id.to_string()),
     };
     let mut response = (status, Json(body)).into_response();
     response.headers_mut().insert(

@@ -45,7 +45,7 @@ use crate::{
     config::{AllowedHosts, HttpConfig},
     db::Db,
     preview::PreviewMode,
-    telemetry::{self, metrics::InFlight},
+    telemetry::{self, metrics::InFlight, trace_context::RequestTrace},
 };
 use guard::{Guard, WriteChecks};
 use http_cache::HttpCache;
@@ -159,16 +159,20 @@ where
         let started = Instant::now();
         let request_id = request_id::of(&request);
         let span = trace::span(&request, &request_id);
-        telemetry::trace_context::start_request(&span, request.headers());
+        let trace = telemetry::trace_context::start_request(&span, &request);
         let in_flight = telemetry::metrics::request_started(request.method(), started);
-        // Inside the span: whatever the steps below log must name the request.
-        let answer = span.in_scope(|| self.inner.call(request));
+        // Inside the span and the trace: whatever the steps below log must name the request.
+        let answer = {
+            let _attached = trace.as_ref().map(RequestTrace::attach);
+            span.in_scope(|| self.inner.call(request))
+        };
         Answer {
             answer,
             span,
             started,
             request_id: Some(request_id),
             in_flight,
+            trace,
         }
     }
 }
@@ -184,6 +188,8 @@ pin_project! {
         request_id: Option<HeaderValue>,
         // `Some` while counted in the metrics (`METRICS_ADDR` set).
         in_flight: Option<InFlight>,
+        // `Some` when the request is in a trace: an exported one, or its `traceparent`'s.
+        trace: Option<RequestTrace>,
     }
 }
 
@@ -198,6 +204,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let _in_span = this.span.enter();
+        let _attached = this.trace.as_ref().map(RequestTrace::attach);
         let Ok(response) = ready!(this.answer.poll(cx));
         let mut response = response.map(Body::new);
         if let Some(request_id) = this.request_id.take() {
@@ -207,6 +214,9 @@ where
         if let Some(in_flight) = this.in_flight.take() {
             let route = response.extensions().get::<MatchedPath>();
             in_flight.answered(route.map(MatchedPath::as_str), response.status());
+        }
+        if let Some(trace) = this.trace.take() {
+            trace.answered(response.status());
         }
         Poll::Ready(Ok(response))
     }

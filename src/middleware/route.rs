@@ -1,6 +1,8 @@
 //! The matched route, for the metrics, the traces and the JSON log: axum knows it only inside the
-//! router (`MatchedPath`), so this layer, on every route, names the request's span after it, opens
-//! the handler's span, and carries it out on the response for the metrics (`mod.rs`'s [`Answer`]).
+//! router (`MatchedPath`), so this layer, on every route, names the request's spans after it (the
+//! log's, and the exported one started in `telemetry::trace_context`), starts the handler's span
+//! when traces are exported, and carries the route out on the response for the metrics (`mod.rs`'s
+//! [`Answer`]).
 //! Added only when something wants it (`telemetry::routes_wanted`): otherwise it does not exist.
 //!
 //! [`Answer`]: super::Answer
@@ -13,12 +15,17 @@ use std::{
 };
 
 use axum::{extract::MatchedPath, extract::Request, response::Response};
-use opentelemetry::trace::TraceContextExt;
+use opentelemetry::{
+    KeyValue,
+    trace::{TraceContextExt, Tracer},
+};
 use tower::{Layer, Service};
-use tracing::{Instrument, Span};
-use tracing_opentelemetry::OpenTelemetrySpanExt;
+use tracing::Span;
 
-use crate::telemetry;
+use crate::telemetry::{
+    self,
+    trace_context::{self, InContext},
+};
 
 #[derive(Clone, Copy)]
 pub struct RouteLayer;
@@ -53,23 +60,42 @@ where
         let Some(route) = request.extensions().get::<MatchedPath>().cloned() else {
             return Box::pin(self.inner.call(request));
         };
-        let request_span = Span::current();
         // Displayed, not debugged: no quotes around it in the text log.
-        request_span.record("http_route", tracing::field::display(route.as_str()));
-        let answer = if telemetry::traces_on() {
-            // The exported span has started (its trace id was needed): renamed, not re-recorded.
-            let name = format!("{} {}", request.method(), route.as_str());
-            request_span.context().span().update_name(name);
-            let handler = tracing::debug_span!("handler", otel.name = %route.as_str());
-            let answer = handler.in_scope(|| self.inner.call(request));
-            Box::pin(answer.instrument(handler)) as Self::Future
-        } else {
-            Box::pin(self.inner.call(request))
-        };
-        Box::pin(async move {
-            let Ok(mut response) = answer.await;
-            response.extensions_mut().insert(route);
-            Ok(response)
-        })
+        Span::current().record("http_route", tracing::field::display(route.as_str()));
+        match telemetry::tracer() {
+            Some(tracer) => {
+                // The request's span, current since the outer middleware started it.
+                let parent = opentelemetry::Context::current();
+                let request_span = parent.span();
+                if request_span.is_recording() {
+                    let method = trace_context::method_name(request.method());
+                    request_span.update_name(format!("{method} {}", route.as_str()));
+                    request_span
+                        .set_attribute(KeyValue::new("http.route", route.as_str().to_owned()));
+                }
+                let handler = tracer
+                    .span_builder(route.as_str().to_owned())
+                    .start_with_context(tracer, &parent);
+                let context = parent.with_span(handler);
+                let answer = {
+                    let _attached = context.clone().attach();
+                    self.inner.call(request)
+                };
+                Box::pin(async move {
+                    let Ok(mut response) = InContext::new(answer, context.clone()).await;
+                    context.span().end();
+                    response.extensions_mut().insert(route);
+                    Ok(response)
+                })
+            }
+            None => {
+                let answer = self.inner.call(request);
+                Box::pin(async move {
+                    let Ok(mut response) = answer.await;
+                    response.extensions_mut().insert(route);
+                    Ok(response)
+                })
+            }
+        }
     }
 }

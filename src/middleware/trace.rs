@@ -10,8 +10,9 @@ use tracing::Span;
 
 /// The span of one request, which carries `request_id` (from `request_id::of`).
 pub fn span(request: &Request, request_id: &HeaderValue) -> Span {
-    // Empty until known: `trace_id` and the exported span's kind from `telemetry::trace_context`,
-    // `http_route` from `route.rs`; an empty field is not written.
+    // Empty until known: `trace_id` from `telemetry::trace_context`, `http_route` from `route.rs`;
+    // an empty field is not written. Not exported itself: the exported request span is the SDK's
+    // (`telemetry::trace_context`).
     tracing::info_span!(
         "request",
         method = %request.method(),
@@ -19,7 +20,6 @@ pub fn span(request: &Request, request_id: &HeaderValue) -> Span {
         request_id = %request_id.to_str().unwrap_or_default(),
         trace_id = tracing::field::Empty,
         http_route = tracing::field::Empty,
-        otel.kind = tracing::field::Empty,
     )
 }
 

@@ -1,7 +1,8 @@
 //! What the pages read, straight from `db/` (never their own API over HTTP). Each read takes what
 //! it needs from the context during the render and returns a future that needs nothing more: it may
 //! first run after its request is gone, and asking for a context then can deadlock its thread
-//! (docs/performance.md).
+//! (docs/performance.md). It also keeps the request's trace (`in_current_trace`): it runs as a task
+//! of its own, where its queries' spans would otherwise start traces of their own.
 
 use std::future::Future;
 
@@ -19,6 +20,7 @@ use crate::{
         PostPage, Trivia,
     },
     preview::visibility_in_page,
+    telemetry::trace_context::in_current_trace,
     trivia::TriviaService,
 };
 
@@ -63,11 +65,11 @@ pub fn list_posts(
 ) -> impl Future<Output = LoadResult<PostPage>> + Send + 'static {
     let db = expect_context::<db::Db>();
     let visibility = visibility_in_page();
-    async move {
+    in_current_trace(async move {
         db::list_posts(&db, visibility, PAGE_SIZE_DEFAULT, cursor)
             .await
             .map_err(failed)
-    }
+    })
 }
 
 /// `cursor`: the page of comments after it (`None`: the first page).
@@ -78,7 +80,7 @@ pub fn post_with_comments(
     let db = expect_context::<db::Db>();
     let visibility = visibility_in_page();
     let reader = signed_in();
-    async move {
+    in_current_trace(async move {
         let (post, reader) = tokio::join!(db::get_post(&db, visibility, id), reader);
         let Some(post) = post.map_err(failed)? else {
             return Ok(None);
@@ -100,13 +102,13 @@ pub fn post_with_comments(
             comment_count,
             author_etag,
         }))
-    }
+    })
 }
 
 pub fn trivia(number: i64) -> impl Future<Output = LoadResult<Trivia>> + Send + 'static {
     let db = expect_context::<db::Db>();
     let service = expect_context::<TriviaService>();
-    async move { service.lookup(&db, number).await.map_err(failed) }
+    in_current_trace(async move { service.lookup(&db, number).await.map_err(failed) })
 }
 
 /// Whether the page is rendered for a request in preview mode (a valid preview cookie).
@@ -128,7 +130,7 @@ pub fn signed_in() -> impl Future<Output = Option<User>> + Send + 'static {
     let request = use_context::<Parts>();
     let response = use_context::<leptos_axum::ResponseOptions>();
     let reader = use_context::<Reader>().unwrap_or_default();
-    async move {
+    in_current_trace(async move {
         let lookup = async move {
             let (accounts, request) = (accounts?, request?);
             let user = match accounts.user_to_show(&request).await {
@@ -147,7 +149,7 @@ pub fn signed_in() -> impl Future<Output = Option<User>> + Send + 'static {
             Some(user)
         };
         reader.0.get_or_init(|| lookup).await.clone()
-    }
+    })
 }
 
 /// The signed-in user's name, for the header.

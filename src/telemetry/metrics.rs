@@ -158,23 +158,27 @@ impl InFlight {
     pub fn answered(self, route: Option<&str>, status: StatusCode) {
         let route = route.unwrap_or(UNMATCHED_ROUTE);
         let seconds = self.started.elapsed().as_secs_f64();
+        let record = |handles: &mut RouteDurations| match handles
+            .iter()
+            .find(|(method, code, _)| *method == self.method && *code == status)
+        {
+            Some((_, _, histogram)) => histogram.record(seconds),
+            None => {
+                let labels = [
+                    ("http_request_method", METHODS[self.method].to_owned()),
+                    ("http_route", route.to_owned()),
+                    ("http_response_status_code", status.as_str().to_owned()),
+                ];
+                let histogram = metrics::histogram!(REQUEST_DURATION, &labels);
+                histogram.record(seconds);
+                handles.push((self.method, status, histogram));
+            }
+        };
         DURATIONS.with_borrow_mut(|durations| {
-            let handles = durations.entry(route.into()).or_default();
-            match handles
-                .iter()
-                .find(|(method, code, _)| *method == self.method && *code == status)
-            {
-                Some((_, _, histogram)) => histogram.record(seconds),
-                None => {
-                    let labels = [
-                        ("http_request_method", METHODS[self.method].to_owned()),
-                        ("http_route", route.to_owned()),
-                        ("http_response_status_code", status.as_str().to_owned()),
-                    ];
-                    let histogram = metrics::histogram!(REQUEST_DURATION, &labels);
-                    histogram.record(seconds);
-                    handles.push((self.method, status, histogram));
-                }
+            // Looked up by `&str`: the owned key is made once per route and thread, not per request.
+            match durations.get_mut(route) {
+                Some(handles) => record(handles),
+                None => record(durations.entry(route.into()).or_default()),
             }
         });
     }

@@ -7,6 +7,7 @@
 
 pub mod json_log;
 pub mod metrics;
+mod span_events;
 pub mod trace_context;
 
 use std::{
@@ -20,12 +21,12 @@ use std::{
 use opentelemetry::{KeyValue, trace::TracerProvider as _};
 use opentelemetry_sdk::{
     Resource,
-    trace::{Sampler as SdkSampler, SdkTracerProvider},
+    trace::{Sampler as SdkSampler, SdkTracer, SdkTracerProvider},
 };
-use tracing::Level;
+use tracing::Metadata;
 use tracing_subscriber::{
     EnvFilter, Layer,
-    filter::{self, Targets},
+    filter::{self, LevelFilter},
     fmt::format::JsonFields,
     layer::SubscriberExt,
     util::SubscriberInitExt,
@@ -42,9 +43,28 @@ static JSON_LOG: AtomicBool = AtomicBool::new(false);
 /// The tracer provider, kept for [`flush`] (Lambda) and [`shutdown`].
 static PROVIDER: OnceLock<SdkTracerProvider> = OnceLock::new();
 
+/// The tracer of the spans started without `tracing` (the request's and the handler's).
+static TRACER: OnceLock<SdkTracer> = OnceLock::new();
+
 /// Whether spans are exported (`OTEL_EXPORTER_OTLP_ENDPOINT` set).
 pub fn traces_on() -> bool {
     TRACES_ON.load(Ordering::Relaxed)
+}
+
+/// The tracer, when spans are exported.
+pub(crate) fn tracer() -> Option<&'static SdkTracer> {
+    if !traces_on() {
+        return None;
+    }
+    TRACER.get()
+}
+
+/// The `tracing` spans exported: those that declare their OpenTelemetry kind (each query's, the
+/// upstream call's). The request's and the handler's are started with the SDK directly
+/// (`trace_context.rs`, `middleware/route.rs`), and a handler function's own span (`#[instrument]`)
+/// stays in the log: it would repeat the handler's.
+fn exported(metadata: &Metadata<'_>) -> bool {
+    metadata.is_span() && metadata.fields().field("otel.kind").is_some()
 }
 
 /// Whether a request's matched route is wanted: by the metrics, the traces or the JSON log.
@@ -76,19 +96,22 @@ pub fn init(config: &TelemetryConfig) -> Result<(), opentelemetry_otlp::Exporter
     };
     let provider = tracer_provider(traces)?;
     let tracer = provider.tracer(env!("CARGO_PKG_NAME"));
-    // The log keeps its own filter; the traces take this crate's spans down to `debug` (the
-    // handler, each query, the upstream call), which the log leaves out by default, and of the
-    // events only warnings and errors: each request's "finished" line as a span event would cost
-    // every traced request an event with its attributes, saying what the span says already.
-    let spans = Targets::new()
-        .with_default(Level::INFO)
-        .with_target(env!("CARGO_PKG_NAME").replace('-', "_"), Level::DEBUG);
+    let _ = TRACER.set(tracer.clone());
+    // The log keeps its own filter; the traces take the spans [`exported`] says (at `debug`, which
+    // the log leaves out by default), decided once per call site. None of tracing-opentelemetry's
+    // extras: code locations, thread names, busy and idle times, switching the OpenTelemetry
+    // context on every poll; each costs every span. Of the events, only warnings and errors
+    // become span events (`span_events.rs`): each request's "finished" line would say again what
+    // its span says.
     let otel = tracing_opentelemetry::layer()
         .with_tracer(tracer)
-        .with_filter(spans)
-        .with_filter(filter::filter_fn(|metadata| {
-            metadata.is_span() || *metadata.level() <= Level::WARN
-        }));
+        .with_location(false)
+        .with_threads(false)
+        .with_target(false)
+        .with_tracked_inactivity(false)
+        .with_context_activation(false)
+        .with_filter(filter::filter_fn(exported).with_max_level_hint(LevelFilter::DEBUG));
+    let events = span_events::SpanEvents.with_filter(LevelFilter::WARN);
     let log = match config.log_format {
         LogFormat::Text => tracing_subscriber::fmt::layer()
             .with_ansi(ansi)
@@ -100,10 +123,11 @@ pub fn init(config: &TelemetryConfig) -> Result<(), opentelemetry_otlp::Exporter
             .with_filter(filter())
             .boxed(),
     };
-    tracing_subscriber::registry().with(log).with(otel).init();
-    opentelemetry::global::set_text_map_propagator(
-        opentelemetry_sdk::propagation::TraceContextPropagator::new(),
-    );
+    tracing_subscriber::registry()
+        .with(log)
+        .with(otel)
+        .with(events)
+        .init();
     opentelemetry::global::set_tracer_provider(provider.clone());
     let _ = PROVIDER.set(provider);
     TRACES_ON.store(true, Ordering::Relaxed);

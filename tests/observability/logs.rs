@@ -105,3 +105,32 @@ async fn a_problem_answer_carries_the_incoming_trace_id() {
         .unwrap();
     assert!(problem.get("trace_id").is_none(), "{problem}");
 }
+
+#[tokio::test]
+async fn with_the_request_log_off_a_problem_answer_still_carries_the_incoming_trace_id() {
+    let folder = tempfile::tempdir().unwrap();
+    let database = TestDatabase::fresh().await;
+    // The request's span and lines off (`middleware::trace`); the line that says where the server
+    // listens (the binary's, `leptos_api_routes`) kept.
+    let settings = [(
+        "RUST_LOG",
+        "warn,leptos_api_routes=info,leptos_api_routes::middleware=warn",
+    )];
+    let server = ServerProcess::on_database(folder.path(), database.url(), &settings);
+    let problem: Value = reqwest::Client::new()
+        .get(server.url("/api/post/999999"))
+        .header("traceparent", TRACEPARENT)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(problem["status"], 404);
+    assert_eq!(problem["trace_id"], TRACE_ID);
+    assert!(
+        !server.process.logged("finished processing request"),
+        "the request's log is off: {}",
+        server.process.log()
+    );
+}

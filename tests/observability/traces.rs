@@ -1,6 +1,7 @@
 //! Traces over OTLP/HTTP: the binary exports to a collector in this test
 //! (`support/otlp_collector.rs`) and calls a trivia upstream stub that keeps the `traceparent` it
-//! got; a misspelled sampler stops the start.
+//! got; with no exporter, the incoming `traceparent` still reaches the upstream; a misspelled
+//! sampler stops the start.
 
 use std::sync::{Arc, Mutex};
 
@@ -18,12 +19,7 @@ const CALLER_SPAN: &str = "b7ad6b7169203331";
 async fn one_request_s_spans_reach_the_collector_as_children_of_its_traceparent() {
     let collector = OtlpCollector::start().await;
     let received = Arc::new(Mutex::new(Vec::<String>::new()));
-    let upstream = serve_for_the_test(
-        Router::new()
-            .route("/{number}", get(trivia_stub))
-            .with_state(Arc::clone(&received)),
-    )
-    .await;
+    let upstream = trivia_upstream(&received).await;
     let folder = tempfile::tempdir().unwrap();
     let database = TestDatabase::fresh().await;
     let server = ServerProcess::on_database(
@@ -62,14 +58,18 @@ async fn one_request_s_spans_reach_the_collector_as_children_of_its_traceparent(
     assert_eq!(hex(&request.parent_span_id), CALLER_SPAN);
     let handler = named("/api/trivia/{number}");
     assert_eq!(handler.parent_span_id, request.span_id);
-    // The handler function's own span (`#[instrument]` in api/trivia.rs), then what it did.
-    let handler_fn = named("trivia");
-    assert_eq!(handler_fn.parent_span_id, handler.span_id);
+    // What the handler did; its function's own span (`#[instrument]`) stays in the log.
+    assert!(
+        !span_names(&spans).contains(&"trivia"),
+        "{:?}",
+        span_names(&spans)
+    );
     for query in ["db cached_trivia", "db cache_trivia"] {
-        assert_eq!(named(query).parent_span_id, handler_fn.span_id, "{query}");
+        assert_eq!(named(query).parent_span_id, handler.span_id, "{query}");
     }
     let upstream_call = named("GET trivia upstream");
-    assert_eq!(upstream_call.parent_span_id, handler_fn.span_id);
+    assert_eq!(upstream_call.parent_span_id, handler.span_id);
+    assert_eq!(spans.len(), 5, "{:?}", span_names(&spans));
 
     let received = received.lock().unwrap().clone();
     assert_eq!(
@@ -77,6 +77,86 @@ async fn one_request_s_spans_reach_the_collector_as_children_of_its_traceparent(
         [format!("00-{TRACE_ID}-{}-01", hex(&upstream_call.span_id))],
         "the traceparent the upstream received"
     );
+}
+
+#[tokio::test]
+async fn a_page_s_queries_are_in_its_request_s_trace() {
+    let collector = OtlpCollector::start().await;
+    let folder = tempfile::tempdir().unwrap();
+    let database = TestDatabase::fresh().await;
+    let server = ServerProcess::on_database(
+        folder.path(),
+        database.url(),
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", collector.endpoint.as_str()),
+            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+        ],
+    );
+    let answer = reqwest::Client::new()
+        .get(server.url("/"))
+        .header("traceparent", format!("00-{TRACE_ID}-{CALLER_SPAN}-01"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+
+    // The page's read runs as a task of its own (a Leptos resource), yet under the page's handler.
+    let spans = collector
+        .spans_once(|spans| {
+            let names = span_names(spans);
+            names.contains(&"GET /") && names.contains(&"db list_posts")
+        })
+        .await;
+    let named = |name: &str| spans.iter().find(|span| span.name == name).unwrap();
+    let (request, handler, query) = (named("GET /"), named("/"), named("db list_posts"));
+    assert_eq!(hex::encode(&query.trace_id), TRACE_ID);
+    assert_eq!(handler.parent_span_id, request.span_id);
+    assert_eq!(query.parent_span_id, handler.span_id);
+}
+
+#[tokio::test]
+async fn with_no_exporter_the_incoming_traceparent_still_reaches_the_upstream() {
+    let received = Arc::new(Mutex::new(Vec::<String>::new()));
+    let upstream = trivia_upstream(&received).await;
+    let folder = tempfile::tempdir().unwrap();
+    let database = TestDatabase::fresh().await;
+    let server = ServerProcess::on_database(
+        folder.path(),
+        database.url(),
+        &[("TRIVIA_API_URL", upstream.as_str())],
+    );
+    let client = reqwest::Client::new();
+    let answer = client
+        .get(server.url("/api/trivia/4243"))
+        .header("traceparent", format!("00-{TRACE_ID}-{CALLER_SPAN}-01"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    // Without a traceparent, there is no trace to pass on.
+    let answer = client
+        .get(server.url("/api/trivia/4244"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+
+    let received = received.lock().unwrap().clone();
+    assert_eq!(
+        received,
+        [format!("00-{TRACE_ID}-{CALLER_SPAN}-01")],
+        "the traceparents the upstream received"
+    );
+}
+
+/// A trivia upstream for the test that keeps the `traceparent` of each call.
+async fn trivia_upstream(received: &Arc<Mutex<Vec<String>>>) -> String {
+    serve_for_the_test(
+        Router::new()
+            .route("/{number}", get(trivia_stub))
+            .with_state(Arc::clone(received)),
+    )
+    .await
 }
 
 async fn trivia_stub(
