@@ -73,22 +73,26 @@ fn options() -> Options {
     options
 }
 
-/// VmRSS of `pid` and its children, KiB.
-fn rss_kib(pid: u32) -> u64 {
-    let one = |pid: &str| -> u64 {
-        std::fs::read_to_string(format!("/proc/{pid}/status"))
-            .ok()
-            .and_then(|status| {
-                status
-                    .lines()
-                    .find_map(|line| line.strip_prefix("VmRSS:"))
-                    .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-            })
-            .unwrap_or(0)
+/// Resident memory of `pid` and its children, KiB: `VmRSS` (all of it) and `RssAnon` (the heap and
+/// stacks, without the program's code and files paged in).
+fn rss_kib(pid: u32) -> (u64, u64) {
+    let one = |pid: &str| -> (u64, u64) {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let field = |name: &str| -> u64 {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix(name))
+                .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+                .unwrap_or(0)
+        };
+        (field("VmRSS:"), field("RssAnon:"))
     };
     let children =
         std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
-    one(&pid.to_string()) + children.split_whitespace().map(one).sum::<u64>()
+    std::iter::once(pid.to_string())
+        .chain(children.split_whitespace().map(str::to_owned))
+        .map(|pid| one(&pid))
+        .fold((0, 0), |(rss, anon), (r, a)| (rss + r, anon + a))
 }
 
 /// CPU ticks (utime + stime) and context switches of every thread of `pid`.
@@ -177,6 +181,29 @@ async fn stream(addr: SocketAddr, post: u64, connected: Arc<AtomicUsize>, arriva
     }
 }
 
+/// Opens one stream and closes it once its head is read: the server's code for a stream is paged in
+/// (and its one-time allocations made) before the idle measurement, so that the memory per stream is
+/// the streams', not the first stream's code.
+async fn warm_up(addr: SocketAddr, post: u64) {
+    let Ok(mut socket) = TcpStream::connect(addr).await else {
+        return;
+    };
+    let request = format!(
+        "GET /api/comments/{post}/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n"
+    );
+    if socket.write_all(request.as_bytes()).await.is_err() {
+        return;
+    }
+    let mut head = Vec::new();
+    let mut buffer = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match socket.read(&mut buffer).await {
+            Ok(0) | Err(_) => return,
+            Ok(read) => head.extend_from_slice(&buffer[..read]),
+        }
+    }
+}
+
 /// POSTs one comment; returns its id and when its 201 was read.
 async fn post_comment(addr: SocketAddr, post: u64, n: usize) -> (u64, Instant) {
     let body = format!("{{\"comment\":\"Bench comment {n}\"}}");
@@ -229,9 +256,13 @@ async fn main() {
             .servers
             .iter()
             .map(|(_, pid)| rss_kib(*pid))
-            .sum::<u64>()
+            .fold((0, 0), |(rss, anon), (r, a)| (rss + r, anon + a))
     };
-    let before = rss(&options);
+    for (addr, _) in &options.servers {
+        warm_up(*addr, options.post).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let (before, anon_before) = rss(&options);
     let connected = Arc::new(AtomicUsize::new(0));
     let arrivals: Arrivals = Arc::default();
     for n in 0..options.streams {
@@ -252,7 +283,7 @@ async fn main() {
     }
     let open = connected.load(Ordering::Relaxed);
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let with_streams = rss(&options);
+    let (with_streams, anon_streams) = rss(&options);
 
     let (mut idle_cpu_ms_per_min, mut idle_switches_per_min) = (f64::NAN, f64::NAN);
     if !options.idle.is_zero() {
@@ -298,9 +329,10 @@ async fn main() {
     }
     latencies.sort_by(|a, b| a.total_cmp(b));
     println!(
-        "{{\"streams\":{},\"open\":{open},\"rss_before_kib\":{before},\"rss_streams_kib\":{with_streams},\"bytes_per_stream\":{:.0},\"p50_ms\":{:.2},\"p99_ms\":{:.2},\"max_ms\":{:.2},\"events\":{},\"missing\":{missing},\"repeated\":{repeated},\"idle_cpu_ms_per_min\":{idle_cpu_ms_per_min:.1},\"idle_switches_per_min\":{idle_switches_per_min:.0}}}",
+        "{{\"streams\":{},\"open\":{open},\"rss_before_kib\":{before},\"rss_streams_kib\":{with_streams},\"bytes_per_stream\":{:.0},\"anon_before_kib\":{anon_before},\"anon_streams_kib\":{anon_streams},\"anon_bytes_per_stream\":{:.0},\"p50_ms\":{:.2},\"p99_ms\":{:.2},\"max_ms\":{:.2},\"events\":{},\"missing\":{missing},\"repeated\":{repeated},\"idle_cpu_ms_per_min\":{idle_cpu_ms_per_min:.1},\"idle_switches_per_min\":{idle_switches_per_min:.0}}}",
         options.streams,
         (with_streams.saturating_sub(before) as f64 * 1024.0) / open.max(1) as f64,
+        (anon_streams.saturating_sub(anon_before) as f64 * 1024.0) / open.max(1) as f64,
         percentile(&latencies, 50.0),
         percentile(&latencies, 99.0),
         latencies.last().copied().unwrap_or(f64::NAN),

@@ -183,8 +183,17 @@ impl Reader {
         let cursor = (self.last.0 > 0).then_some(self.last);
         let resyncs = self.subscription.resyncs();
         self.reads += 1;
-        let page = match db::list_comments(&self.db, self.visibility, post, self.page, cursor).await
-        {
+        // Boxed: a stream's state has room for its largest step for as long as it is open, and
+        // the database read (a pool's wait for a connection, then the query) is the largest,
+        // though it only runs while catching up.
+        let read = Box::pin(db::list_comments(
+            &self.db,
+            self.visibility,
+            post,
+            self.page,
+            cursor,
+        ));
+        let page = match read.await {
             Ok(Some(page)) => page,
             Ok(None) => return Some(Err(Gone)),
             Err(error) => {

@@ -27,11 +27,12 @@ use axum::{
 };
 use hyper::{body::Incoming, server::conn::http1};
 use hyper_util::{rt::TokioIo, server::graceful::GracefulShutdown};
+use pin_project_lite::pin_project;
 use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
 use tokio::{
     net::{TcpListener, TcpStream},
     sync::{OwnedSemaphorePermit, Semaphore},
-    time::{Instant, MissedTickBehavior, interval, sleep},
+    time::{Instant, Interval, MissedTickBehavior, interval, sleep},
 };
 use tokio_util::io::InspectReader;
 use tower::Service;
@@ -168,10 +169,9 @@ pub async fn serve(
         let connection =
             http.serve_connection(io, service(app.clone(), peer, Arc::clone(&activity)));
         let connection = graceful.watcher().watch(connection);
-        tokio::spawn(async move {
-            activity.serve(connection, limits, peer).await;
-            drop(place);
-        });
+        tokio::spawn(ConnectionTask::new(
+            connection, activity, limits, peer, place,
+        ));
     }
     drop(listener);
     if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown())
@@ -267,6 +267,13 @@ pub fn is_connection_error(error: &io::Error) -> bool {
     )
 }
 
+/// One request's answer, boxed. hyper keeps the place for a connection's request future from the
+/// connection's start to its end (`Pin<Box<Option<F>>>`, sized for `F`): unboxed, every open
+/// connection, idle or holding an event stream, would carry room for the whole middleware stack's
+/// future long after its request was answered; boxed, the room is a pointer, and the future's
+/// memory lives only while its request is answered (docs/live-comments.md, memory per stream).
+type Answering = Pin<Box<dyn Future<Output = Result<Response<Tracked>, Infallible>> + Send>>;
+
 /// The app as a hyper service for one connection: requests carry the peer's address, responses
 /// keep the connection busy until sent.
 fn service(
@@ -277,17 +284,17 @@ fn service(
     Request<Incoming>,
     Response = Response<Tracked>,
     Error = Infallible,
-    Future: Send,
+    Future = Answering,
 > {
-    hyper::service::service_fn(move |request: Request<Incoming>| {
+    hyper::service::service_fn(move |request: Request<Incoming>| -> Answering {
         let busy = RequestInFlight::start(&activity);
         let mut request = request.map(Body::new);
         request.extensions_mut().insert(ConnectInfo(peer));
         let mut app = app.clone();
-        async move {
+        Box::pin(async move {
             let response = app.call(request).await?;
             Ok(response.map(|body| Tracked { body, _busy: busy }))
-        }
+        })
     })
 }
 
@@ -345,35 +352,74 @@ impl Activity {
         };
         Some(self.accepted + Duration::from_millis(since) + limit)
     }
+}
 
-    /// Drives `connection` until it ends, or drops it once its deadline passes. Checked four times
-    /// per timeout, not by a timer moved at every request, which cost a third of
-    /// `/api/hello`'s throughput (docs/performance.md); a close comes at most a quarter late.
-    async fn serve(
-        &self,
-        connection: impl Future<Output = Result<(), hyper::Error>>,
+pin_project! {
+    /// One connection's task: drives the connection until it ends, or drops it once its deadline
+    /// passes. Checked four times per timeout, not by a timer moved at every request, which cost a
+    /// third of `/api/hello`'s throughput (docs/performance.md); a close comes at most a quarter
+    /// late. A named future, not an `async` block: that kept the connection (hyper's state and the
+    /// app) twice, as the block's capture and inside the future it awaited, for as long as the
+    /// connection lived (docs/live-comments.md, memory per stream).
+    struct ConnectionTask<C> {
+        #[pin]
+        connection: C,
+        activity: Arc<Activity>,
+        checks: Interval,
         limits: ConnectionLimits,
         peer: SocketAddr,
-    ) {
-        let mut connection = std::pin::pin!(connection);
+        // Given back when the task ends, after the connection.
+        _place: OwnedSemaphorePermit,
+    }
+}
+
+impl<C> ConnectionTask<C> {
+    fn new(
+        connection: C,
+        activity: Arc<Activity>,
+        limits: ConnectionLimits,
+        peer: SocketAddr,
+        place: OwnedSemaphorePermit,
+    ) -> Self {
         let mut checks = interval(limits.check_every());
         checks.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                result = &mut connection => {
-                    if let Err(error) = result {
-                        tracing::debug!(%error, %peer, "connection ended with an error");
-                    }
-                    return;
-                }
-                _ = checks.tick() => {
-                    if self.deadline(limits).is_some_and(|deadline| deadline <= Instant::now()) {
-                        tracing::debug!(%peer, "closed a connection that sent no complete request in time");
-                        return;
-                    }
-                }
+        Self {
+            connection,
+            activity,
+            checks,
+            limits,
+            peer,
+            _place: place,
+        }
+    }
+}
+
+impl<C> Future for ConnectionTask<C>
+where
+    C: Future<Output = Result<(), hyper::Error>>,
+{
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<()> {
+        let this = self.project();
+        if let Poll::Ready(result) = this.connection.poll(context) {
+            if let Err(error) = result {
+                tracing::debug!(%error, peer = %this.peer, "connection ended with an error");
+            }
+            return Poll::Ready(());
+        }
+        // Until a tick is pending, which wakes the task at the next.
+        while this.checks.poll_tick(context).is_ready() {
+            if this
+                .activity
+                .deadline(*this.limits)
+                .is_some_and(|deadline| deadline <= Instant::now())
+            {
+                tracing::debug!(peer = %this.peer, "closed a connection that sent no complete request in time");
+                return Poll::Ready(());
             }
         }
+        Poll::Pending
     }
 }
 
