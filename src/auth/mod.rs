@@ -3,6 +3,8 @@
 //! [`RequireUser`] (401 problem+json when anonymous); both resolve once per request. [`Accounts`],
 //! the state's part, signs up, in and out: `password.rs` hashes, `session.rs` makes the secrets and
 //! the cookie, and the database keeps sessions, so every instance over it sees them.
+//! Hand-written rather than tower-sessions + axum-login: their sqlx store keeps session ids in the
+//! clear and has no user column for sign-out everywhere (docs/accounts.md#why-not-tower-sessions-and-axum-login).
 
 pub mod password;
 pub mod session;

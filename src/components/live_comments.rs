@@ -11,7 +11,8 @@
 //!
 //! When the stream fails the source is closed (the browser's own reconnects, every `retry:`, are not
 //! used) and opened again after the last id the page has, waiting 1 s, then twice as long after
-//! each failure up to a minute (back to 1 s once a stream opens). An `EventSource` cannot see why it
+//! each failure up to a minute (back to 1 s once a stream brings a comment or stays open 30 s: a
+//! stream that opens and ends at once, as when the database cannot be read, keeps backing off). An `EventSource` cannot see why it
 //! was refused, so a refusal is asked once with `fetch`: a 4xx (the post is gone) or 501 (no
 //! streams here) stops for good; a 503 or another 5xx waits and tries again. `event: deleted` (the
 //! post was deleted) stops too. Compiled on the server too, never called there.
@@ -38,6 +39,9 @@ const FIRST_WAIT: Duration = Duration::from_secs(1);
 /// The longest wait between two tries.
 const LONGEST_WAIT: Duration = Duration::from_secs(60);
 
+/// How long a stream must stay open to count as working (its failure then waits [`FIRST_WAIT`]).
+const WORKED_FOR_MS: f64 = 30_000.0;
+
 /// Follows `post`'s new comments in the section `section`, if the server rendered it for that.
 pub fn follow(post: PostId, section: &'static str) {
     let Some(element) = document().get_element_by_id(section) else {
@@ -54,6 +58,7 @@ pub fn follow(post: PostId, section: &'static str) {
         section,
         last: Cell::new(after),
         wait: Cell::new(FIRST_WAIT),
+        opened_at: Cell::new(None),
         source: RefCell::new(None),
         handlers: OnceCell::new(),
     });
@@ -86,6 +91,8 @@ struct Follower {
     last: Cell<i64>,
     /// How long to wait before the next try.
     wait: Cell<Duration>,
+    /// When the current source opened (`Date.now()`), if it did.
+    opened_at: Cell<Option<f64>>,
     source: RefCell<Option<EventSource>>,
     /// Made once, for every source: they live as long as the page.
     handlers: OnceCell<Handlers>,
@@ -108,6 +115,8 @@ impl Handlers {
                     .as_string()
                     .and_then(|data| js_sys::JSON::parse(&data).ok());
                 if let Some(comment) = comment.as_ref().and_then(Shown::from_json) {
+                    // The stream works: its next failure is tried again soon.
+                    follower.wait.set(FIRST_WAIT);
                     follower.last.set(follower.last.get().max(comment.id));
                     if comment.put(follower.section) == Put::Full {
                         // The page is no longer the last: the server shows where things are now.
@@ -134,7 +143,7 @@ impl Handlers {
         let open = {
             let follower = Rc::clone(follower);
             Closure::<dyn Fn()>::new(move || {
-                follower.wait.set(FIRST_WAIT);
+                follower.opened_at.set(Some(js_sys::Date::now()));
                 mark("open");
             })
         };
@@ -149,6 +158,11 @@ impl Handlers {
                     .as_ref()
                     .is_some_and(|source| source.ready_state() == EventSource::CLOSED);
                 follower.close();
+                if let Some(opened_at) = follower.opened_at.take()
+                    && js_sys::Date::now() - opened_at >= WORKED_FOR_MS
+                {
+                    follower.wait.set(FIRST_WAIT);
+                }
                 mark("connecting");
                 let follower = Rc::clone(&follower);
                 if refused {

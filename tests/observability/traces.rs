@@ -149,7 +149,52 @@ async fn with_no_exporter_the_incoming_traceparent_still_reaches_the_upstream() 
     );
 }
 
-/// A trivia upstream for the test that keeps the `traceparent` of each call.
+#[tokio::test]
+async fn a_tracestate_is_passed_on_up_to_512_bytes_and_a_longer_one_is_dropped() {
+    let received = Arc::new(Mutex::new(Vec::<String>::new()));
+    let upstream = trivia_upstream(&received).await;
+    let folder = tempfile::tempdir().unwrap();
+    let database = TestDatabase::fresh().await;
+    let server = ServerProcess::on_database(
+        folder.path(),
+        database.url(),
+        &[("TRIVIA_API_URL", upstream.as_str())],
+    );
+    let client = reqwest::Client::new();
+    let traceparent = format!("00-{TRACE_ID}-{CALLER_SPAN}-01");
+    // 512 bytes of `a=,a=,…`-like entries is the most taken; 100 000 entries is an attack on the
+    // parser (each entry an allocation), answered as if the header were not there.
+    let short = "vendor=value";
+    let long = "k=v,".repeat(25_000);
+    for (number, tracestate) in [(4245, short), (4246, long.as_str())] {
+        let answer = client
+            .get(server.url(&format!("/api/trivia/{number}")))
+            .header("traceparent", &traceparent)
+            .header("tracestate", tracestate)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            answer.status(),
+            200,
+            "tracestate of {} bytes",
+            tracestate.len()
+        );
+    }
+
+    let received = received.lock().unwrap().clone();
+    assert_eq!(
+        received,
+        [
+            traceparent.clone(),
+            format!("tracestate: {short}"),
+            traceparent
+        ],
+        "what the upstream received: the short tracestate, not the long one"
+    );
+}
+
+/// A trivia upstream for the test that keeps the `traceparent` (and `tracestate`) of each call.
 async fn trivia_upstream(received: &Arc<Mutex<Vec<String>>>) -> String {
     serve_for_the_test(
         Router::new()
@@ -163,11 +208,16 @@ async fn trivia_stub(
     State(received): State<Arc<Mutex<Vec<String>>>>,
     headers: HeaderMap,
 ) -> &'static str {
-    if let Some(traceparent) = headers.get("traceparent") {
-        received
-            .lock()
-            .unwrap()
-            .push(traceparent.to_str().unwrap_or_default().to_owned());
+    let mut received = received.lock().unwrap();
+    for name in ["traceparent", "tracestate"] {
+        // The propagator writes `tracestate` even when empty: only an entry counts here.
+        if let Some(value) = headers.get(name).filter(|value| !value.is_empty()) {
+            let value = value.to_str().unwrap_or_default();
+            received.push(match name {
+                "traceparent" => value.to_owned(),
+                _ => format!("{name}: {value}"),
+            });
+        }
     }
     "4242 is the number of this test."
 }
