@@ -116,15 +116,7 @@ async fn a_page_s_queries_are_in_its_request_s_trace() {
 
 #[tokio::test]
 async fn with_no_exporter_the_incoming_traceparent_still_reaches_the_upstream() {
-    let received = Arc::new(Mutex::new(Vec::<String>::new()));
-    let upstream = trivia_upstream(&received).await;
-    let folder = tempfile::tempdir().unwrap();
-    let database = TestDatabase::fresh().await;
-    let server = ServerProcess::on_database(
-        folder.path(),
-        database.url(),
-        &[("TRIVIA_API_URL", upstream.as_str())],
-    );
+    let (server, received) = with_no_exporter().await;
     let client = reqwest::Client::new();
     let answer = client
         .get(server.url("/api/trivia/4243"))
@@ -151,15 +143,7 @@ async fn with_no_exporter_the_incoming_traceparent_still_reaches_the_upstream() 
 
 #[tokio::test]
 async fn a_tracestate_is_passed_on_up_to_512_bytes_and_a_longer_one_is_dropped() {
-    let received = Arc::new(Mutex::new(Vec::<String>::new()));
-    let upstream = trivia_upstream(&received).await;
-    let folder = tempfile::tempdir().unwrap();
-    let database = TestDatabase::fresh().await;
-    let server = ServerProcess::on_database(
-        folder.path(),
-        database.url(),
-        &[("TRIVIA_API_URL", upstream.as_str())],
-    );
+    let (server, received) = with_no_exporter().await;
     let client = reqwest::Client::new();
     let traceparent = format!("00-{TRACE_ID}-{CALLER_SPAN}-01");
     // 512 bytes of `a=,a=,…`-like entries is the most taken; 100 000 entries is an attack on the
@@ -192,6 +176,42 @@ async fn a_tracestate_is_passed_on_up_to_512_bytes_and_a_longer_one_is_dropped()
         ],
         "what the upstream received: the short tracestate, not the long one"
     );
+}
+
+/// The server with no exporter, its trivia upstream the stub, and what the stub receives.
+async fn with_no_exporter() -> (NoExporter, Arc<Mutex<Vec<String>>>) {
+    let received = Arc::new(Mutex::new(Vec::<String>::new()));
+    let upstream = trivia_upstream(&received).await;
+    let folder = tempfile::tempdir().unwrap();
+    let database = TestDatabase::fresh().await;
+    let server = ServerProcess::on_database(
+        folder.path(),
+        database.url(),
+        &[("TRIVIA_API_URL", upstream.as_str())],
+    );
+    (
+        NoExporter {
+            server,
+            _database: database,
+            _folder: folder,
+        },
+        received,
+    )
+}
+
+/// A server and what it runs on, kept for as long as the test uses it.
+struct NoExporter {
+    server: ServerProcess,
+    _database: TestDatabase,
+    _folder: tempfile::TempDir,
+}
+
+impl std::ops::Deref for NoExporter {
+    type Target = ServerProcess;
+
+    fn deref(&self) -> &ServerProcess {
+        &self.server
+    }
 }
 
 /// A trivia upstream for the test that keeps the `traceparent` (and `tracestate`) of each call.
